@@ -1,0 +1,21 @@
+package io.foresight.core.plan;
+
+import io.foresight.core.model.ResourceVector;
+import java.util.Objects;
+
+/** The planner's proposal for one user: target allocation, what it replaces, and why. */
+public record PlannedAllocation(String user, long effectiveAt, ResourceVector current, ResourceVector target,
+                                ResourceVector forecastPeak, String model, String reason) {
+    public PlannedAllocation {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(forecastPeak, "forecastPeak");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(reason, "reason");
+    }
+
+    public boolean changes() {
+        return !current.equals(target);
+    }
+}

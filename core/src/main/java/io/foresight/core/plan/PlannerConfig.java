@@ -1,0 +1,36 @@
+package io.foresight.core.plan;
+
+import io.foresight.core.model.Resource;
+import io.foresight.core.model.ResourceVector;
+
+/**
+ * Planner settings. {@code leadSteps}: provisioning lead time per resource, in steps, so a change
+ * is decided that far ahead of the peak it serves. {@code headroom}: fraction added above the
+ * forecast's upper bound. {@code scaleDownHoldSteps}: how long demand must stay low before
+ * scaling down (hysteresis). {@code deadband}: relative change below which nothing changes.
+ * {@code minimum}: floor per resource.
+ */
+public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband,
+                            ResourceVector minimum) {
+    public PlannerConfig {
+        if (leadSteps == null || leadSteps.length != Resource.COUNT) {
+            throw new IllegalArgumentException("leadSteps needs one value per resource");
+        }
+        for (int l : leadSteps) {
+            if (l < 0) {
+                throw new IllegalArgumentException("leadSteps must be >= 0");
+            }
+        }
+        if (headroom < 0 || deadband < 0 || scaleDownHoldSteps < 0) {
+            throw new IllegalArgumentException("headroom, deadband and scaleDownHoldSteps must be >= 0");
+        }
+    }
+
+    public static PlannerConfig defaults() {
+        return new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05, ResourceVector.of(0.05, 0.0625, 0.01, 0.01));
+    }
+
+    public int lead(Resource r) {
+        return leadSteps[r.ordinal()];
+    }
+}

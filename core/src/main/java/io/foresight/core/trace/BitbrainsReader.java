@@ -1,0 +1,318 @@
+package io.foresight.core.trace;
+
+import io.foresight.core.model.Resource;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the Bitbrains per-VM CSV (GWA-T-12, one row per VM and 5-minute sample, gzip or plain)
+ * into regular 300-second series, one user per VM.
+ *
+ * <p>Units: CPU cores used = usage MHz / (capacity MHz / cores); memory GiB; network and disk
+ * MB/s (sums of both directions). Validation: malformed lines, NaN, negative values and usage
+ * above capacity beyond {@link #CAPACITY_TOLERANCE} are quarantined. Safe repairs are counted:
+ * out-of-order rows are sorted, duplicate slots de-duplicated, gaps of at most
+ * {@link #MAX_FILLED_GAP} steps filled by carrying the last value forward. Longer gaps stay NaN,
+ * meaning "not observed": consumers skip them.
+ */
+public final class BitbrainsReader {
+    public static final String HEADER =
+            "vm,timestamp,cpu_cores,cpu_capacity_mhz,cpu_usage_mhz,mem_capacity_kb,mem_usage_kb,"
+                    + "disk_read_kbs,disk_write_kbs,net_rx_kbs,net_tx_kbs";
+    public static final int STEP_SECONDS = 300;
+    /** Usage may exceed provisioned capacity by this fraction (hypervisor accounting jitter). */
+    public static final double CAPACITY_TOLERANCE = 0.10;
+    public static final int MAX_FILLED_GAP = 3;
+    private static final int COLUMNS = 11;
+    private static final double KB_PER_GIB = 1024.0 * 1024.0;
+
+    private BitbrainsReader() {}
+
+    /** True if the file starts like a Bitbrains CSV (after gunzip where needed). */
+    public static boolean looksLike(Path file) {
+        try (BufferedReader r = open(file)) {
+            String first = r.readLine();
+            return first != null && first.trim().equals(HEADER);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static BufferedReader open(Path file) throws IOException {
+        InputStream in = Files.newInputStream(file);
+        in = new java.io.BufferedInputStream(in, 1 << 16);
+        in.mark(2);
+        int b1 = in.read();
+        int b2 = in.read();
+        in.reset();
+        if (b1 == 0x1f && b2 == 0x8b) {
+            in = new GZIPInputStream(in, 1 << 16);
+        }
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** Reads every VM of the given files (e.g. consecutive months), concatenated per VM. */
+    public static Trace read(List<Path> files) {
+        return read(files, Integer.MAX_VALUE);
+    }
+
+    /** Reads at most {@code maxUsers} VMs (the first in file order), for quick runs. */
+    public static Trace read(List<Path> files, int maxUsers) {
+        if (files.isEmpty()) {
+            throw new TraceFormatException("no trace file given: pass at least one Bitbrains CSV file");
+        }
+        ValidationReport report = new ValidationReport("bitbrains");
+        Map<String, Raw> raws = new LinkedHashMap<>();
+        for (Path f : files) {
+            readFile(f, raws, report, maxUsers);
+        }
+        Map<String, UserSeries> users = new LinkedHashMap<>();
+        for (var e : raws.entrySet()) {
+            UserSeries s = e.getValue().toSeries(e.getKey(), report);
+            if (s != null) {
+                users.put(e.getKey(), s);
+            }
+        }
+        return new Trace(STEP_SECONDS, users, report);
+    }
+
+    private static void readFile(Path file, Map<String, Raw> raws, ValidationReport report, int maxUsers) {
+        String src = file.getFileName().toString();
+        try (BufferedReader r = open(file)) {
+            String header = r.readLine();
+            if (header == null) {
+                throw new TraceFormatException(file + " is empty: expected a Bitbrains CSV with header '" + HEADER + "'");
+            }
+            if (!header.trim().equals(HEADER)) {
+                throw new TraceFormatException(file + " is not a Bitbrains CSV: its first line is '"
+                        + abbreviate(header) + "' but should be '" + HEADER
+                        + "'. Fix: pass a file in the format of shared/data/bitbrains-rnd (or an SWF job log with .swf)");
+            }
+            String line;
+            long lineNo = 1;
+            String[] f = new String[COLUMNS];
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                int n = split(line, f);
+                String vm = n > 0 ? f[0].trim() : null;
+                if (n != COLUMNS) {
+                    report.quarantine(lineNo, vm, "malformed line: " + n + " fields instead of " + COLUMNS, src + ": " + line);
+                    continue;
+                }
+                Raw raw = raws.get(vm);
+                if (raw == null) {
+                    if (raws.size() >= maxUsers) {
+                        continue;
+                    }
+                    raw = new Raw();
+                    raws.put(vm, raw);
+                }
+                double[] v = new double[COLUMNS - 1];
+                String bad = null;
+                for (int i = 1; i < COLUMNS && bad == null; i++) {
+                    try {
+                        v[i - 1] = Double.parseDouble(f[i]);
+                    } catch (NumberFormatException e) {
+                        bad = "wrong type: column " + HEADER.split(",")[i] + " is not a number ('" + abbreviate(f[i]) + "')";
+                        continue;
+                    }
+                    if (Double.isNaN(v[i - 1]) || Double.isInfinite(v[i - 1])) {
+                        bad = "NaN or infinite " + HEADER.split(",")[i];
+                    } else if (v[i - 1] < 0) {
+                        bad = "negative " + HEADER.split(",")[i];
+                    }
+                }
+                if (bad == null) {
+                    double cores = v[1], capMhz = v[2], useMhz = v[3], memCap = v[4], memUse = v[5];
+                    if (cores <= 0 || capMhz <= 0) {
+                        bad = "no provisioned CPU (cpu_cores or cpu_capacity_mhz is 0)";
+                    } else if (useMhz > capMhz * (1 + CAPACITY_TOLERANCE)) {
+                        bad = "cpu usage above capacity beyond tolerance";
+                    } else if (memCap > 0 && memUse > memCap * (1 + CAPACITY_TOLERANCE)) {
+                        bad = "memory usage above capacity beyond tolerance";
+                    }
+                }
+                if (bad != null) {
+                    report.quarantine(lineNo, vm, bad, src + ": " + line);
+                    continue;
+                }
+                raw.add((long) v[0], v);
+            }
+        } catch (NoSuchFileException e) {
+            throw new TraceFormatException("trace file not found: " + file
+                    + ". Fix: check the path (the full traces live in shared/data/bitbrains-rnd)");
+        } catch (java.util.zip.ZipException e) {
+            throw new TraceFormatException(file + " looks gzipped but is corrupt (" + e.getMessage()
+                    + "). Fix: re-copy the file or pass the uncompressed CSV");
+        } catch (IOException e) {
+            throw new TraceFormatException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Splits on commas without regex or allocation beyond the field strings. */
+    private static int split(String line, String[] out) {
+        int n = 0;
+        int start = 0;
+        for (int i = 0; i <= line.length(); i++) {
+            if (i == line.length() || line.charAt(i) == ',') {
+                if (n < out.length) {
+                    out[n] = line.substring(start, i);
+                }
+                n++;
+                start = i + 1;
+            }
+        }
+        return n;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    /** Accepted rows of one VM, in arrival order. */
+    private static final class Raw {
+        long[] ts = new long[1024];
+        double[][] rows = new double[1024][];
+        int n;
+
+        void add(long t, double[] v) {
+            if (n == ts.length) {
+                ts = Arrays.copyOf(ts, n * 2);
+                rows = Arrays.copyOf(rows, n * 2);
+            }
+            ts[n] = t;
+            rows[n] = v;
+            n++;
+        }
+
+        UserSeries toSeries(String user, ValidationReport report) {
+            if (n == 0) {
+                return null;
+            }
+            Integer[] order = null;
+            boolean sorted = true;
+            for (int i = 1; i < n && sorted; i++) {
+                sorted = ts[i] >= ts[i - 1];
+            }
+            if (!sorted) {
+                order = new Integer[n];
+                for (int i = 0; i < n; i++) {
+                    order[i] = i;
+                }
+                final long[] t = ts;
+                Arrays.sort(order, (a, b) -> Long.compare(t[a], t[b]));
+                long[] ts2 = new long[n];
+                double[][] rows2 = new double[n][];
+                long moved = 0;
+                for (int i = 0; i < n; i++) {
+                    ts2[i] = ts[order[i]];
+                    rows2[i] = rows[order[i]];
+                    if (order[i] != i) {
+                        moved++;
+                    }
+                }
+                ts = ts2;
+                rows = rows2;
+                report.repaired(user, "sorted out-of-order sample", moved);
+            }
+            long t0 = Math.floorDiv(ts[0], STEP_SECONDS) * STEP_SECONDS;
+            int slots = (int) ((ts[n - 1] - t0) / STEP_SECONDS) + 1;
+            long[] grid = new long[slots];
+            double[][] usage = new double[Resource.COUNT][slots];
+            double[][] cap = new double[Resource.COUNT][slots];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                Arrays.fill(usage[r], Double.NaN);
+                Arrays.fill(cap[r], Double.NaN);
+            }
+            for (int s = 0; s < slots; s++) {
+                grid[s] = t0 + (long) s * STEP_SECONDS;
+            }
+            boolean[] filled = new boolean[slots];
+            long accepted = 0;
+            long dupes = 0;
+            for (int i = 0; i < n; i++) {
+                int s = (int) Math.round((ts[i] - t0) / (double) STEP_SECONDS);
+                if (s >= slots) {
+                    s = slots - 1;
+                }
+                if (filled[s]) {
+                    dupes++;
+                    continue;
+                }
+                filled[s] = true;
+                accepted++;
+                double[] v = rows[i];
+                double cores = v[1], capMhz = v[2], useMhz = v[3];
+                double mhzPerCore = capMhz / cores;
+                usage[0][s] = useMhz / mhzPerCore;
+                cap[0][s] = cores;
+                usage[1][s] = v[5] / KB_PER_GIB;
+                cap[1][s] = v[4] / KB_PER_GIB;
+                usage[2][s] = (v[8] + v[9]) / 1024.0;
+                usage[3][s] = (v[6] + v[7]) / 1024.0;
+            }
+            report.accepted(user, accepted);
+            if (dupes > 0) {
+                report.repaired(user, "dropped duplicate sample of the same 5-minute slot", dupes);
+            }
+            // Carry short gaps forward; long gaps stay NaN (not observed).
+            long gapFilled = 0;
+            int s = 0;
+            while (s < slots) {
+                if (filled[s]) {
+                    s++;
+                    continue;
+                }
+                int end = s;
+                while (end < slots && !filled[end]) {
+                    end++;
+                }
+                if (s > 0 && end < slots && end - s <= MAX_FILLED_GAP) {
+                    for (int k = s; k < end; k++) {
+                        for (int r = 0; r < Resource.COUNT; r++) {
+                            usage[r][k] = usage[r][s - 1];
+                            cap[r][k] = cap[r][s - 1];
+                        }
+                        gapFilled++;
+                    }
+                }
+                s = end;
+            }
+            if (gapFilled > 0) {
+                report.repaired(user, "filled short gap (<= " + MAX_FILLED_GAP + " steps) with last value", gapFilled);
+            }
+            return new UserSeries(user, STEP_SECONDS, grid, usage, cap);
+        }
+    }
+
+    /** Convenience for one file. */
+    public static Trace read(Path file) {
+        return read(List.of(file));
+    }
+
+    /** Parses a comma-separated list of paths as the CLI accepts them. */
+    public static List<Path> paths(String commaSeparated) {
+        List<Path> out = new ArrayList<>();
+        for (String p : commaSeparated.split(",")) {
+            if (!p.isBlank()) {
+                out.add(Path.of(p.trim()));
+            }
+        }
+        return out;
+    }
+}
