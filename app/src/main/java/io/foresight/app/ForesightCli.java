@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             io.foresight.app.stack.StackCommand.class,
+            EnvCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

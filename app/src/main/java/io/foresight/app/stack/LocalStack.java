@@ -111,8 +111,11 @@ public final class LocalStack {
         return s;
     }
 
-    /** Starts every service that is not running yet; on any failure stops what this call started. */
-    public void up() {
+    /**
+     * Starts every service that is not running yet; on any failure stops what this call started.
+     * Returns the names of the services this call started (so a caller can stop exactly those).
+     */
+    public List<String> up() {
         ensureVenv();
         mkdirs(logsDir());
         mkdirs(runDir());
@@ -148,6 +151,16 @@ public final class LocalStack {
                 stopService(s);
             }
             throw e;
+        }
+        return started.stream().map(ServiceSpec::name).toList();
+    }
+
+    /** Stops the named services (those a caller started itself). */
+    public void down(List<String> names) {
+        for (ServiceSpec s : services()) {
+            if (names.contains(s.name()) && stopService(s)) {
+                out.printf("%-10s stopped%n", s.name());
+            }
         }
     }
 

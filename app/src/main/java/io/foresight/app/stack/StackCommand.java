@@ -16,10 +16,17 @@ public final class StackCommand implements Runnable {
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Install (first time) and start the services; idempotent.")
     static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--started-file",
+                description = "Write the names of the services this call started to FILE (for 'down --only').")
+        java.nio.file.Path startedFile;
+
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             LocalStack stack = new LocalStack(FsConfig.load(), System.out);
-            stack.up();
+            java.util.List<String> started = stack.up();
+            if (startedFile != null) {
+                java.nio.file.Files.write(startedFile, started);
+            }
             System.out.println("logs: " + stack.logsDir());
             return 0;
         }
@@ -27,9 +34,18 @@ public final class StackCommand implements Runnable {
 
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop exactly the services 'up' started.")
     static final class Down implements Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--only",
+                description = "Stop only the services named in FILE (written by 'up --started-file').")
+        java.nio.file.Path only;
+
         @Override
-        public Integer call() {
-            new LocalStack(FsConfig.load(), System.out).down();
+        public Integer call() throws java.io.IOException {
+            LocalStack stack = new LocalStack(FsConfig.load(), System.out);
+            if (only != null) {
+                stack.down(java.nio.file.Files.exists(only) ? java.nio.file.Files.readAllLines(only) : java.util.List.of());
+            } else {
+                stack.down();
+            }
             return 0;
         }
     }

@@ -1,0 +1,2 @@
+-- Databases for the services that share the PostgreSQL instance (Temporal's auto-setup creates its own).
+CREATE DATABASE mlflow;
