@@ -30,24 +30,30 @@ public final class EvaluationTuning {
         double[] heads = parse(args.length > 3 ? args[3] : "0.05,0.15");
         double[] holds = parse(args.length > 4 ? args[4] : "12");
         double[] leads = parse(args.length > 5 ? args[5] : "1");
+        double[] alphas = parse(args.length > 6 ? args[6] : String.valueOf(io.foresight.core.forecast.BlendForecaster.DEFAULT_SCALE_ALPHA));
+        boolean baselinesToo = args.length <= 7 || Boolean.parseBoolean(args[7]);
         Trace[] split = split(month, splitDays);
         PriceBook prices = PriceBook.DEFAULT;
         Evaluator.Config cfg = new Evaluator.Config(2, 8, 0, prices, null, 0);
         var baselines = Policies.create(List.of("vpa", "autopilot", "oracle"), split[0], Policies.ForesightSettings.defaults(),
                 PolicyGate.PERMISSIVE, prices);
-        EvaluationResult base = new Evaluator(baselines, cfg).run(split[0], split[1]);
-        base.policies().forEach((n, m) -> line(n, m, prices));
+        if (baselinesToo) {
+            EvaluationResult base = new Evaluator(baselines, cfg).run(split[0], split[1]);
+            base.policies().forEach((n, m) -> line(n, m, prices));
+        }
         for (double q : qs) {
             for (double h : heads) {
                 for (double hold : holds) {
                     for (double lead : leads) {
+                      for (double alpha : alphas) {
                         int l = (int) lead;
-                        var s = new Policies.ForesightSettings(q, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
+                        var s = new Policies.ForesightSettings(q, alpha, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
                                 0.05, Policies.ForesightSettings.defaults().planner().minimum()));
                         var p = Policies.create(List.of("foresight"), split[0], s, PolicyGate.PERMISSIVE, prices);
                         EvaluationResult r = new Evaluator(p, cfg).run(split[0], split[1]);
-                        line(String.format(Locale.ROOT, "foresight q=%.3f head=%.2f hold=%d lead=%d", q, h, (int) hold, l),
+                        line(String.format(Locale.ROOT, "foresight q=%.3f head=%.2f hold=%d lead=%d a=%.2f", q, h, (int) hold, l, alpha),
                                 r.policies().get("foresight"), prices);
+                      }
                     }
                 }
             }

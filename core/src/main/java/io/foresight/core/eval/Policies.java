@@ -25,7 +25,7 @@ public final class Policies {
     public static final List<String> NAMES = List.of("static", "hpa", "vpa", "autopilot", "oracle", "foresight");
 
     /** Foresight's tunable settings (tuned on the training month only, see EvaluationTuning). */
-    public record ForesightSettings(double quantile, PlannerConfig planner) {
+    public record ForesightSettings(double quantile, double scaleAlpha, PlannerConfig planner) {
         public ForesightSettings {
             if (!(quantile > 0 && quantile < 1)) {
                 throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
@@ -35,7 +35,7 @@ public final class Policies {
 
         /** The settings chosen on the July 2013 training month (see the evaluation report). */
         public static ForesightSettings defaults() {
-            return new ForesightSettings(0.95, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
+            return new ForesightSettings(0.95, BlendForecaster.DEFAULT_SCALE_ALPHA, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
                     ResourceVector.of(0.025, 250.0 / 1024, 0.0, 0.0)));
         }
     }
@@ -125,10 +125,11 @@ public final class Policies {
         }
         BlendForecaster f = train == null || train.users().isEmpty()
                 ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantile(), horizon))
-                : BlendForecaster.fit(train, settings.quantile(), horizon);
+                : BlendForecaster.fit(train, settings.quantile(), horizon, settings.scaleAlpha());
         PredictiveController c = new PredictiveController(f, new Planner(settings.planner()), gate, prices);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("quantile", settings.quantile());
+        extra.put("residual_scale_alpha", settings.scaleAlpha());
         extra.put("blend_weights", weights(f.model()));
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());
         return new ForesightPolicy(c, stat, extra);

@@ -28,17 +28,22 @@ import java.util.WeakHashMap;
  */
 public final class BlendForecaster implements Forecaster {
     static final int FEATURES = 5;
+    /** Adaptation rate of the residual scale (normalised conformal); about a 2-hour memory at 5-minute steps. */
+    public static final double DEFAULT_SCALE_ALPHA = 0.05;
     static final String[] FEATURE_NAMES = {"last", "ewma", "day", "week", "max1h"};
 
     /** Fitted parameters; {@code weights[r][k]}, {@code popQuantile[r][h]} relative to the level. */
     public record Model(double quantile, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
-                        double[][] weights, double[][] popQuantile) {
+                        double scaleAlpha, double[][] weights, double[][] popQuantile) {
         public Model {
             if (!(quantile > 0 && quantile < 1)) {
                 throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
             }
             if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
                 throw new IllegalArgumentException("ewmaAlpha must be in (0,1]");
+            }
+            if (!(scaleAlpha >= 0 && scaleAlpha <= 1)) {
+                throw new IllegalArgumentException("scaleAlpha must be in [0,1]");
             }
             if (residualWindow <= 0 || minResiduals < 0 || maxHorizon <= 0) {
                 throw new IllegalArgumentException("residualWindow and maxHorizon must be positive");
@@ -58,7 +63,7 @@ public final class BlendForecaster implements Forecaster {
                 w[r] = new double[] {0.4, 0.2, 0.2, 0.2, 0.0};
                 Arrays.fill(q[r], 0.5);
             }
-            return new Model(quantile, 0.1, 2016, 288, maxHorizon, w, q);
+            return new Model(quantile, 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, w, q);
         }
     }
 
@@ -95,10 +100,15 @@ public final class BlendForecaster implements Forecaster {
 
     /** Fits weights and population residual quantiles on {@code train}; decisions use no other data. */
     public static BlendForecaster fit(Trace train, double quantile, int maxHorizon) {
+        return fit(train, quantile, maxHorizon, DEFAULT_SCALE_ALPHA);
+    }
+
+    /** As {@link #fit(Trace, double, int)}; {@code scaleAlpha} 0 turns residual normalisation off. */
+    public static BlendForecaster fit(Trace train, double quantile, int maxHorizon, double scaleAlpha) {
         Model base = Model.untrained(quantile, maxHorizon);
         int step = train.stepSeconds();
         Model withSteps = new Model(quantile, base.ewmaAlpha(), 7 * 86400 / step, 86400 / step, maxHorizon,
-                base.weights(), base.popQuantile());
+                scaleAlpha, base.weights(), base.popQuantile());
         double[][] xtx = new double[Resource.COUNT][FEATURES * FEATURES];
         double[][] xty = new double[Resource.COUNT][FEATURES];
         for (UserSeries s : train.users().values()) {
@@ -113,7 +123,7 @@ public final class BlendForecaster implements Forecaster {
             }
         }
         Model weighted = new Model(quantile, withSteps.ewmaAlpha(), withSteps.residualWindow(), withSteps.minResiduals(),
-                maxHorizon, w, withSteps.popQuantile());
+                maxHorizon, scaleAlpha, w, withSteps.popQuantile());
         // Pool every user's relative residuals per resource and horizon (every 3rd step keeps memory low).
         List<List<double[]>> rel = new ArrayList<>();
         for (int k = 0; k < Resource.COUNT * maxHorizon; k++) {
@@ -141,7 +151,7 @@ public final class BlendForecaster implements Forecaster {
             }
         }
         return new BlendForecaster(new Model(quantile, weighted.ewmaAlpha(), weighted.residualWindow(),
-                weighted.minResiduals(), maxHorizon, w, pop));
+                weighted.minResiduals(), maxHorizon, scaleAlpha, w, pop));
     }
 
     /** Non-negative least squares by cyclic coordinate descent on the normal equations. */
@@ -183,7 +193,8 @@ public final class BlendForecaster implements Forecaster {
         final double[] last = new double[Resource.COUNT];
         final double[] ewma = new double[Resource.COUNT];
         final double[][][] pending; // [r][h][target % hmax]
-        final RollingQuantile[][] residuals; // [r][h]
+        final RollingQuantile[][] residuals; // [r][h], divided by scale[r][h] when normalised
+        final double[][] scale; // [r][h] EWMA of |residual|
         final double[] f = new double[FEATURES];
 
         Tracker(Model m, UserSeries s) {
@@ -199,9 +210,11 @@ public final class BlendForecaster implements Forecaster {
             Arrays.fill(ewma, Double.NaN);
             pending = new double[Resource.COUNT][hmax][hmax];
             residuals = new RollingQuantile[Resource.COUNT][hmax];
+            scale = new double[Resource.COUNT][hmax];
             for (int r = 0; r < Resource.COUNT; r++) {
                 for (int h = 0; h < hmax; h++) {
                     Arrays.fill(pending[r][h], Double.NaN);
+                    scale[r][h] = Double.NaN;
                     residuals[r][h] = new RollingQuantile(m.residualWindow());
                 }
             }
@@ -240,6 +253,12 @@ public final class BlendForecaster implements Forecaster {
             return src >= 0 ? col[src] : Double.NaN;
         }
 
+        /** The residual scale, kept above 1% of the level so a quiet spell cannot shrink the bound to nothing. */
+        double scaleFloor(int r, double sc) {
+            double level = Double.isNaN(ewma[r]) ? 0 : ewma[r];
+            return Math.max(sc, Math.max(0.01 * level, LEVEL_FLOOR * 0.1));
+        }
+
         double point(int r, int n) {
             if (!features(r, n)) {
                 return Double.NaN;
@@ -271,7 +290,18 @@ public final class BlendForecaster implements Forecaster {
                 for (int h = 0; h < hmax; h++) {
                     double p = pending[r][h][pos % hmax];
                     if (!Double.isNaN(p)) {
-                        residuals[r][h].add(v - p);
+                        double e = v - p;
+                        if (m.scaleAlpha() == 0) {
+                            residuals[r][h].add(e);
+                        } else {
+                            double sc = scale[r][h];
+                            if (!Double.isNaN(sc)) {
+                                residuals[r][h].add(e / scaleFloor(r, sc));
+                                scale[r][h] = sc + m.scaleAlpha() * (Math.abs(e) - sc);
+                            } else {
+                                scale[r][h] = Math.abs(e);
+                            }
+                        }
                     }
                 }
                 last[r] = v;
@@ -291,7 +321,8 @@ public final class BlendForecaster implements Forecaster {
             int hh = Math.min(h, hmax - 1);
             RollingQuantile q = residuals[r][hh];
             if (q.size() >= Math.max(1, m.minResiduals())) {
-                return q.quantile(m.quantile());
+                double k = q.quantile(m.quantile());
+                return m.scaleAlpha() == 0 ? k : k * scaleFloor(r, scale[r][hh]);
             }
             double level = Math.max(Double.isNaN(ewma[r]) ? 0 : ewma[r], LEVEL_FLOOR);
             return m.popQuantile()[r][hh] * level;
