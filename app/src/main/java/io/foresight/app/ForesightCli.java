@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             io.foresight.app.stack.StackCommand.class,
             EnvCommand.class,
+            EvaluateCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

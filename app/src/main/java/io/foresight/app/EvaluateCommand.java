@@ -1,0 +1,99 @@
+package io.foresight.app;
+
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.eval.AllocationPolicy;
+import io.foresight.core.eval.EvaluationResult;
+import io.foresight.core.eval.Evaluator;
+import io.foresight.core.eval.HtmlReport;
+import io.foresight.core.eval.Policies;
+import io.foresight.core.eval.Summary;
+import io.foresight.core.eval.TraceFiles;
+import io.foresight.core.policy.PolicyGate;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code foresight evaluate}: replays a test trace through allocation policies side by side, models
+ * trained on --train only, and writes summary.json, report.html and a table. All arguments are
+ * checked before any trace is read.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Replay a real trace through allocation policies and compare cost, under-provisioning, slack and churn.")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--train", required = true, paramLabel = "FILE[,FILE...]",
+            description = "Training trace(s): Bitbrains CSV (gzip or not) or SWF job log.")
+    String train;
+
+    @Option(names = "--test", required = true, paramLabel = "FILE[,FILE...]", description = "Test trace(s), same formats.")
+    String test;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (summary.json, report.html).")
+    Path out;
+
+    @Option(names = "--users", paramLabel = "N", description = "Evaluate only the first N test users (default: all).")
+    Integer users;
+
+    @Option(names = "--policies", paramLabel = "a,b,...",
+            description = "Policies to compare (default: ${DEFAULT-VALUE}).",
+            defaultValue = "static,hpa,vpa,autopilot,oracle,foresight")
+    String policies;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Worker threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--warmup-days", paramLabel = "D", defaultValue = "8",
+            description = "Days of a user's training data replayed, unscored, before its test (default: ${DEFAULT-VALUE}).")
+    int warmupDays;
+
+    @Override
+    public Integer call() {
+        List<String> names = Policies.parse(policies);
+        if (users != null && users <= 0) {
+            throw new IllegalArgumentException("--users must be positive, got " + users);
+        }
+        if (threads <= 0) {
+            throw new IllegalArgumentException("--threads must be positive, got " + threads);
+        }
+        if (warmupDays < 0) {
+            throw new IllegalArgumentException("--warmup-days must be >= 0, got " + warmupDays);
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " exists and is not a directory: pass a directory");
+        }
+        List<Path> trainFiles = BitbrainsReader.paths(train);
+        List<Path> testFiles = BitbrainsReader.paths(test);
+        TraceFiles.Format trainFormat = TraceFiles.check("--train", trainFiles);
+        TraceFiles.Format testFormat = TraceFiles.check("--test", testFiles);
+        System.err.println("reading " + trainFiles.size() + " training and " + testFiles.size() + " test file(s)");
+        Trace trainTrace = TraceFiles.read(trainFormat, trainFiles);
+        Trace testTrace = TraceFiles.read(testFormat, testFiles);
+        if (users != null) {
+            testTrace = testTrace.limitUsers(users);
+        }
+        if (testTrace.users().isEmpty()) {
+            throw new IllegalArgumentException("the --test trace has no usable users (all records quarantined?)");
+        }
+        if (trainTrace.stepSeconds() != testTrace.stepSeconds()) {
+            throw new IllegalArgumentException("--train has " + trainTrace.stepSeconds() + " s steps but --test has "
+                    + testTrace.stepSeconds() + " s: pass traces of the same source");
+        }
+        Policies.ForesightSettings settings = Policies.ForesightSettings.defaults();
+        Policies.checkTestLength(names, testTrace, settings);
+        PriceBook prices = PriceBook.DEFAULT;
+        System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
+        List<AllocationPolicy> built = Policies.create(names, trainTrace, settings, PolicyGate.PERMISSIVE, prices);
+        Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
+        EvaluationResult res = new Evaluator(built, cfg).run(trainTrace, testTrace);
+        Summary.writeJson(res, prices, out.resolve("summary.json"));
+        HtmlReport.write(res, prices, out.resolve("report.html"));
+        System.out.print(Summary.table(res, prices));
+        System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));
+        return 0;
+    }
+}

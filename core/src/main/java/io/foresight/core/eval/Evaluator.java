@@ -1,0 +1,314 @@
+package io.foresight.core.eval;
+
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Replays test users through allocation policies side by side.
+ *
+ * <p>Timing, the same for every policy: for each interval i, {@code allocate(i)} is asked first
+ * (the policy has seen intervals &lt; i only), then {@code observe(i, usage)}. So a decision made
+ * with data up to the end of interval i-1 takes effect for interval i: a lead time of one step,
+ * uniform across policies.
+ *
+ * <p>Warm-up: a test user that also appears in the training trace is first replayed, unscored,
+ * through the last {@code warmupDays} of its training data that precede the test (gaps between the
+ * two filled with NaN so the time grid stays regular). Every policy gets the same warm-up, so the
+ * stateful ones (histograms, forecasters) start informed; users absent from training start cold.
+ *
+ * <p>Scoring: only intervals of the test series, per resource, whose usage was observed (not NaN).
+ * Users run in parallel on a fixed pool; each user's series (with warm-up) is built inside its task
+ * and dropped after, so memory stays at the two traces plus a few series.
+ */
+public final class Evaluator {
+    /** Harness settings. */
+    public record Config(int threads, int warmupDays, int sampleUsers, PriceBook prices, PrintStream progress,
+                         long progressEveryMillis) {
+        public Config {
+            if (threads <= 0) {
+                throw new IllegalArgumentException("threads must be positive");
+            }
+            if (warmupDays < 0 || sampleUsers < 0) {
+                throw new IllegalArgumentException("warmupDays and sampleUsers must be >= 0");
+            }
+            Objects.requireNonNull(prices, "prices");
+        }
+
+        public static Config defaults(PrintStream progress) {
+            return new Config(2, 8, 4, PriceBook.DEFAULT, progress, 5000);
+        }
+    }
+
+    private final List<AllocationPolicy> policies;
+    private final Config config;
+
+    public Evaluator(List<AllocationPolicy> policies, Config config) {
+        Objects.requireNonNull(policies, "policies");
+        if (policies.isEmpty()) {
+            throw new IllegalArgumentException("no policy to evaluate");
+        }
+        this.policies = List.copyOf(policies);
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public EvaluationResult run(Trace train, Trace test) {
+        Objects.requireNonNull(test, "test");
+        if (test.users().isEmpty()) {
+            throw new IllegalArgumentException("the test trace has no users");
+        }
+        long start = System.nanoTime();
+        List<UserSeries> users = new ArrayList<>(test.users().values());
+        int total = users.size();
+        java.util.Set<Integer> sampleIdx = new java.util.HashSet<>();
+        for (int k = 0; k < Math.min(config.sampleUsers(), total); k++) {
+            sampleIdx.add((int) ((long) k * total / Math.min(config.sampleUsers(), total)));
+        }
+        Map<String, PolicyMetrics> merged = new LinkedHashMap<>();
+        for (AllocationPolicy p : policies) {
+            merged.put(p.name(), new PolicyMetrics());
+        }
+        ForecastMetrics forecastMerged = new ForecastMetrics();
+        String[] forecastPolicy = {null};
+        List<EvaluationResult.Sample> samples = new ArrayList<>();
+        long[] intervals = {0};
+        int warmupSteps = 0;
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(config.threads(), r -> {
+            Thread t = new Thread(r, "evaluate");
+            t.setDaemon(true);
+            return t;
+        });
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evaluate-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        if (config.progress() != null && config.progressEveryMillis() > 0) {
+            ticker.scheduleAtFixedRate(() -> progress(done.get(), total, start), config.progressEveryMillis(),
+                    config.progressEveryMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            List<Future<UserOutcome>> futures = new ArrayList<>();
+            for (int u = 0; u < total; u++) {
+                UserSeries s = users.get(u);
+                boolean sample = sampleIdx.contains(u);
+                UserSeries tr = train == null ? null : train.user(s.user());
+                futures.add(pool.submit(() -> {
+                    UserOutcome o = runUser(withWarmup(tr, s), sample);
+                    done.incrementAndGet();
+                    return o;
+                }));
+            }
+            for (Future<UserOutcome> f : futures) {
+                UserOutcome o = f.get();
+                o.metrics.forEach((name, m) -> merged.get(name).merge(m));
+                if (o.forecast != null) {
+                    forecastMerged.merge(o.forecast);
+                    forecastPolicy[0] = o.forecastPolicy;
+                }
+                if (o.sample != null) {
+                    samples.add(o.sample);
+                }
+                intervals[0] += o.testIntervals;
+                warmupSteps = Math.max(warmupSteps, o.warmup);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("evaluation interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("evaluation failed: " + c, c);
+        } finally {
+            pool.shutdownNow();
+            ticker.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (config.progress() != null) {
+            progress(total, total, start);
+        }
+        Map<String, Map<String, Object>> params = new LinkedHashMap<>();
+        for (AllocationPolicy p : policies) {
+            params.put(p.name(), p.parameters());
+        }
+        return new EvaluationResult(merged, params, forecastPolicy[0], forecastPolicy[0] == null ? null : forecastMerged,
+                total, intervals[0], test.stepSeconds(), samples, seconds, warmupSteps);
+    }
+
+    private void progress(int done, int total, long start) {
+        double el = (System.nanoTime() - start) / 1e9;
+        String eta = done == 0 ? "?" : fmt(el / done * (total - done));
+        config.progress().printf("evaluate: %d/%d users, %s elapsed, ETA %s%n", done, total, fmt(el), eta);
+    }
+
+    private static String fmt(double s) {
+        long t = Math.round(s);
+        return String.format("%02d:%02d", t / 60, t % 60);
+    }
+
+    /** A test series with part of the user's training history before it; {@code offset} = first test index. */
+    record Replay(UserSeries series, int offset) {}
+
+    Replay withWarmup(UserSeries train, UserSeries test) {
+        if (train == null || config.warmupDays() == 0 || test.size() == 0 || train.size() == 0
+                || train.stepSeconds() != test.stepSeconds()) {
+            return new Replay(test, 0);
+        }
+        int step = test.stepSeconds();
+        long t0 = test.timestamp(0);
+        int warm = config.warmupDays() * 86400 / step;
+        long from = t0 - (long) warm * step;
+        // Only training intervals strictly before the test start, on the test's grid.
+        double[][] u = new double[Resource.COUNT][warm];
+        double[][] c = new double[Resource.COUNT][warm];
+        for (double[] row : u) {
+            Arrays.fill(row, Double.NaN);
+        }
+        for (double[] row : c) {
+            Arrays.fill(row, Double.NaN);
+        }
+        boolean any = false;
+        for (int i = 0; i < train.size(); i++) {
+            long t = train.timestamp(i);
+            if (t < from || t >= t0) {
+                continue;
+            }
+            int k = (int) Math.floorDiv(t - from, step);
+            if (k < 0 || k >= warm) {
+                continue;
+            }
+            for (int r = 0; r < Resource.COUNT; r++) {
+                u[r][k] = train.usageColumn(Resource.of(r))[i];
+                c[r][k] = train.capacityColumn(Resource.of(r))[i];
+            }
+            any = true;
+        }
+        if (!any) {
+            return new Replay(test, 0);
+        }
+        int n = warm + test.size();
+        long[] ts = new long[n];
+        double[][] uu = new double[Resource.COUNT][n];
+        double[][] cc = new double[Resource.COUNT][n];
+        for (int i = 0; i < warm; i++) {
+            ts[i] = from + (long) i * step;
+        }
+        System.arraycopy(test.timestamps(), 0, ts, warm, test.size());
+        for (int r = 0; r < Resource.COUNT; r++) {
+            System.arraycopy(u[r], 0, uu[r], 0, warm);
+            System.arraycopy(c[r], 0, cc[r], 0, warm);
+            System.arraycopy(test.usageColumn(Resource.of(r)), 0, uu[r], warm, test.size());
+            System.arraycopy(test.capacityColumn(Resource.of(r)), 0, cc[r], warm, test.size());
+        }
+        return new Replay(new UserSeries(test.user(), step, ts, uu, cc), warm);
+    }
+
+    private record UserOutcome(Map<String, PolicyMetrics> metrics, ForecastMetrics forecast, String forecastPolicy,
+                               EvaluationResult.Sample sample, long testIntervals, int warmup) {}
+
+    private UserOutcome runUser(Replay replay, boolean sample) {
+        UserSeries s = replay.series();
+        int off = replay.offset();
+        int n = s.size();
+        double hours = s.stepSeconds() / 3600.0;
+        int day = Math.max(1, 86400 / s.stepSeconds());
+        Map<String, PolicyMetrics> metrics = new LinkedHashMap<>();
+        ForecastMetrics fm = null;
+        String fp = null;
+        Map<String, double[][]> sampleAlloc = sample ? new LinkedHashMap<>() : null;
+        double[] usage = new double[Resource.COUNT];
+        double[][] cols = new double[Resource.COUNT][];
+        for (int r = 0; r < Resource.COUNT; r++) {
+            cols[r] = s.usageColumn(Resource.of(r));
+        }
+        for (AllocationPolicy p : policies) {
+            PolicyMetrics m = new PolicyMetrics();
+            m.userDays = (n - off) * (double) s.stepSeconds() / 86400.0;
+            UserAllocator a = p.start(s);
+            ForecastingAllocator fa = a instanceof ForecastingAllocator x ? x : null;
+            if (fa != null && fm == null) {
+                fm = new ForecastMetrics();
+                fp = p.name();
+            }
+            double[][] sa = sample ? new double[2][n - off] : null;
+            double[] prev = null;
+            for (int i = 0; i < n; i++) {
+                double[] alloc = a.allocate(i);
+                if (alloc == null || alloc.length != Resource.COUNT) {
+                    throw new IllegalStateException("policy " + p.name() + " returned no allocation for interval " + i);
+                }
+                for (int r = 0; r < Resource.COUNT; r++) {
+                    usage[r] = cols[r][i];
+                }
+                if (i >= off) {
+                    for (int r = 0; r < Resource.COUNT; r++) {
+                        if (!Double.isNaN(usage[r]) && !Double.isNaN(alloc[r])) {
+                            m.score(r, alloc[r], usage[r], hours);
+                        }
+                    }
+                    if (prev != null && changed(prev, alloc)) {
+                        m.changes++;
+                    }
+                    if (fa != null && p.name().equals(fp)) {
+                        double[] pt = fa.lastPoint();
+                        double[] up = fa.lastUpper();
+                        for (int r = 0; r < Resource.COUNT; r++) {
+                            double naive = i - day >= 0 ? cols[r][i - day] : Double.NaN;
+                            fm.add(r, usage[r], pt[r], up[r], naive);
+                        }
+                    }
+                    if (sa != null) {
+                        sa[0][i - off] = alloc[0];
+                        sa[1][i - off] = alloc[1];
+                    }
+                    prev = alloc.clone();
+                }
+                a.observe(i, usage.clone());
+            }
+            metrics.put(p.name(), m);
+            if (sampleAlloc != null) {
+                sampleAlloc.put(p.name(), sa);
+            }
+        }
+        EvaluationResult.Sample smp = null;
+        if (sample) {
+            double[][] u = new double[2][];
+            u[0] = Arrays.copyOfRange(cols[0], off, n);
+            u[1] = Arrays.copyOfRange(cols[1], off, n);
+            smp = new EvaluationResult.Sample(s.user(), Arrays.copyOfRange(s.timestamps(), off, n), u, sampleAlloc);
+        }
+        return new UserOutcome(metrics, fm, fp, smp, n - off, off);
+    }
+
+    private static boolean changed(double[] a, double[] b) {
+        for (int r = 0; r < a.length; r++) {
+            double x = a[r];
+            double y = b[r];
+            if (Double.isNaN(x) != Double.isNaN(y)) {
+                return true;
+            }
+            if (!Double.isNaN(x) && Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

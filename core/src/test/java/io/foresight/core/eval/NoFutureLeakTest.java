@@ -1,0 +1,82 @@
+package io.foresight.core.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.model.Resource;
+import io.foresight.core.policy.PolicyGate;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two test series equal up to interval k and different after it: every policy that may not see the
+ * future must allocate identically up to and including k. The oracle, which sees the future by
+ * definition, is shown to fail the same check, so the check can catch a leak.
+ */
+class NoFutureLeakTest {
+    private static UserSeries randomSeries(long seed, int n) {
+        Random rnd = new Random(seed);
+        double[] cpu = new double[n];
+        double[] mem = new double[n];
+        for (int i = 0; i < n; i++) {
+            cpu[i] = 1 + Math.sin(i * 2 * Math.PI / 288) + rnd.nextDouble();
+            mem[i] = 2 + rnd.nextDouble() * 0.2;
+        }
+        return EvaluatorTest.series("u", 0, cpu, mem);
+    }
+
+    private static UserSeries divergeAfter(UserSeries s, int k) {
+        UserSeries c = s.slice(0, s.size());
+        for (Resource r : Resource.values()) {
+            double[] col = c.usageColumn(r);
+            for (int i = k + 1; i < col.length; i++) {
+                col[i] = Double.isNaN(col[i]) ? 7 : col[i] * 3 + 5;
+            }
+        }
+        return c;
+    }
+
+    private static double[][] replay(AllocationPolicy p, UserSeries s, int upTo) {
+        UserAllocator a = p.start(s);
+        double[][] out = new double[upTo + 1][];
+        for (int i = 0; i <= upTo; i++) {
+            out[i] = a.allocate(i);
+            double[] u = new double[Resource.COUNT];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                u[r] = s.usageColumn(Resource.of(r))[i];
+            }
+            a.observe(i, u);
+        }
+        return out;
+    }
+
+    @Test
+    void noPolicyButTheOracleReadsTheFuture() {
+        int n = 3 * 288;
+        int k = 2 * 288 + 17;
+        UserSeries train = randomSeries(1, 2 * 288);
+        Trace trainTrace = EvaluatorTest.trace(train);
+        UserSeries a = randomSeries(2, n);
+        UserSeries b = divergeAfter(a, k);
+        List<String> names = Policies.NAMES.stream().filter(x -> !x.equals("oracle")).toList();
+        List<AllocationPolicy> ps = Policies.create(names, trainTrace, Policies.ForesightSettings.defaults(),
+                PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
+        for (AllocationPolicy p : ps) {
+            double[][] ra = replay(p, a, k);
+            double[][] rb = replay(p, b, k);
+            for (int i = 0; i <= k; i++) {
+                assertArrayEquals(ra[i], rb[i], 0.0, p.name() + " allocation at " + i + " depends on data after " + k);
+            }
+        }
+        AllocationPolicy oracle = Policies.create(List.of("oracle"), trainTrace, Policies.ForesightSettings.defaults(),
+                PolicyGate.PERMISSIVE, PriceBook.DEFAULT).get(0);
+        double[][] oa = replay(oracle, a, k + 1);
+        double[][] ob = replay(oracle, b, k + 1);
+        assertFalse(Arrays.equals(oa[k + 1], ob[k + 1]), "the check must catch a policy that reads interval k+1");
+    }
+}
