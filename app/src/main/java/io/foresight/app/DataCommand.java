@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** `foresight data check|load|export`: validate traces, load them into the store, export Parquet. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Validate traces (Bitbrains CSV, SWF job logs), load them into the store, export Parquet.",
-        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class})
+        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class, DataCommand.Serve.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -152,6 +152,37 @@ public final class DataCommand implements Runnable {
                 s.exportParquet(to).forEach((f, n) -> out.printf(Locale.ROOT, "%s: %d rows%n", f, n));
             }
             out.flush();
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Run the ingestion API (docs/ingest-api.md) on the store until interrupted."
+                    + " Needs FORESIGHT_INGEST_TOKEN; FORESIGHT_INGEST_HOST/PORT/MAX_BODY/MAX_RECORDS are optional.")
+    static final class Serve implements Runnable {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--store", required = true, description = "store directory")
+        Path store;
+
+        @Override
+        public void run() {
+            io.foresight.collect.api.IngestServer.Config cfg = io.foresight.collect.api.IngestServer.Config.fromEnv(System.getenv());
+            DuckDbStore s = DuckDbStore.open(storeFile(store));
+            io.foresight.collect.api.IngestServer server = io.foresight.collect.api.IngestServer.start(cfg, s);
+            spec.commandLine().getOut().printf(Locale.ROOT, "ingest API on http://%s:%d (store %s); Ctrl-C stops it%n",
+                    cfg.bind().getHostString(), server.port(), storeFile(store));
+            spec.commandLine().getOut().flush();
+            java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                s.close();
+                stop.countDown();
+            }));
+            try {
+                stop.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
