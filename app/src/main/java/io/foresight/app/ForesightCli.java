@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             io.foresight.app.stack.StackCommand.class,
             EnvCommand.class,
             EvaluateCommand.class,
+            DataCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,225 @@
+package io.foresight.collect.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foresight.collect.store.DuckDbStore;
+import io.foresight.core.model.ExecutionRecord;
+import io.foresight.core.model.InteractionEvent;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestServerTest {
+    static final String TOKEN = "test-token-0123456789abcdef";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+    DuckDbStore store;
+    IngestServer server;
+
+    @BeforeEach
+    void start() {
+        store = DuckDbStore.open(DuckDbStore.Options.defaults(dir.resolve("s.duckdb")).retries(2, Duration.ofMillis(1)));
+        server = IngestServer.start(new IngestServer.Config(new java.net.InetSocketAddress("127.0.0.1", 0), TOKEN,
+                64 * 1024, 100, 2), store);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        store.close();
+    }
+
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+    Reply post(String path, String body) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    static Reply send(HttpRequest.Builder b) throws Exception {
+        HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body().isEmpty() ? null : JSON.readTree(r.body()), r);
+    }
+
+    static String example(String name) throws Exception {
+        return Files.readString(Path.of("..", "docs", "examples", name));
+    }
+
+    @Test
+    void documentedExamplesAreAcceptedAndDurablyStored() throws Exception {
+        Reply r = post("/v1/executions", example("ingest-executions.json"));
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(2, r.body().get("accepted").asInt());
+        assertEquals(0, r.body().get("quarantined").asInt());
+        // acknowledged means committed: visible to a fresh reader right now
+        List<ExecutionRecord> stored = store.executions("alice", 0, Long.MAX_VALUE);
+        assertEquals(2, stored.size());
+        assertEquals(List.of("job-1001"), stored.get(1).dependsOn());
+        assertEquals(8.0, stored.get(0).resources().cpu());
+        assertEquals(ExecutionRecord.Status.FAILED, stored.get(1).status());
+
+        Reply e = post("/v1/events", example("ingest-events.json"));
+        assertEquals(200, e.status(), e.raw().body());
+        assertEquals(3, e.body().get("accepted").asInt());
+        List<InteractionEvent> events = store.events(null, 0, Long.MAX_VALUE);
+        assertEquals(3, events.size());
+        // ISO strings and numeric seconds land on the same clock: 08:55:12.250 (api) before 08:55:12.500 (ui)
+        assertEquals(InteractionEvent.Kind.API_CALL, events.get(0).kind());
+        assertEquals(1_764_233_712_250L, events.get(0).timestampMillis());
+        assertEquals(InteractionEvent.Kind.UI_ACTION, events.get(1).kind());
+        assertEquals(1_764_233_712_500L, events.get(1).timestampMillis());
+        assertEquals("8", events.get(2).attributes().get("new"));
+    }
+
+    @Test
+    void missingOrWrongTokenIs401() throws Exception {
+        Reply none = send(HttpRequest.newBuilder(uri("/v1/executions")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(example("ingest-executions.json"))));
+        assertEquals(401, none.status());
+        assertEquals("Authorization", none.body().get("field").asText());
+        assertTrue(none.raw().headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+        Reply wrong = send(HttpRequest.newBuilder(uri("/v1/events")).header("Authorization", "Bearer " + TOKEN + "x")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(example("ingest-events.json"))));
+        assertEquals(401, wrong.status());
+        assertEquals(0L, store.counts().get("events"));
+    }
+
+    @Test
+    void wrongMethodIs405WithAllow() throws Exception {
+        Reply r = send(HttpRequest.newBuilder(uri("/v1/executions")).header("Authorization", "Bearer " + TOKEN).GET());
+        assertEquals(405, r.status());
+        assertEquals("POST", r.raw().headers().firstValue("Allow").orElseThrow());
+        Reply h = send(HttpRequest.newBuilder(uri("/v1/health")).GET());
+        assertEquals(200, h.status());
+        assertEquals(404, send(HttpRequest.newBuilder(uri("/v2/x")).GET()).status());
+    }
+
+    @Test
+    void tooLargeBodiesAndBatchesAre413() throws Exception {
+        String big = "{\"events\":[" + "{\"kind\":\"api_call\",\"user\":\"u\",\"timestamp\":1700000000},".repeat(2000) + "]}";
+        Reply r = post("/v1/events", big);
+        assertEquals(413, r.status());
+        assertTrue(r.body().get("error").asText().contains("exceeds the limit"));
+        String many = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(101,
+                "{\"kind\":\"api_call\",\"user\":\"u\",\"timestamp\":1700000000}")) + "]}";
+        Reply m = post("/v1/events", many);
+        assertEquals(413, m.status());
+        assertEquals("events", m.body().get("field").asText());
+        assertEquals(0L, store.counts().get("events"));
+    }
+
+    @Test
+    void malformedRequestsAre400NamingTheField() throws Exception {
+        Reply syntax = post("/v1/executions", "{\"records\": [");
+        assertEquals(400, syntax.status());
+        assertEquals("$", syntax.body().get("field").asText());
+        assertTrue(syntax.body().get("error").asText().startsWith("malformed JSON"));
+        assertEquals("recs", post("/v1/executions", "{\"recs\": []}").body().get("field").asText());
+        assertEquals("records", post("/v1/executions", "{\"source\": \"x\"}").body().get("field").asText());
+        assertEquals("records", post("/v1/executions", "{\"records\": {}}").body().get("field").asText());
+        assertEquals("records", post("/v1/executions", "{\"records\": []}").body().get("field").asText());
+        assertEquals("$", post("/v1/executions", "[1,2]").body().get("field").asText());
+        assertEquals("source", post("/v1/events", "{\"source\": 3, \"events\": [{}]}").body().get("field").asText());
+        Reply ct = send(HttpRequest.newBuilder(uri("/v1/events")).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(415, ct.status());
+    }
+
+    static final String GOOD = "{\"job_id\":\"a\",\"program\":\"p\",\"user\":\"alice\",\"start\":1700000000,\"end\":1700000600,"
+            + "\"resources\":{\"cpu\":1}}";
+
+    @Test
+    void invalidRecordsAreQuarantinedWithTheFieldAndTheRestStored() throws Exception {
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("{\"job_id\":\"b\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000600,\"end\":1700000000,\"resources\":{\"cpu\":1}}", "records[1].end");
+        bad.put("{\"job_id\":\"c\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000000,\"end\":1700000000001,\"resources\":{\"cpu\":1}}", "records[2].start");
+        bad.put("{\"job_id\":\"d\",\"program\":\"p\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":1}}", "records[3].user");
+        bad.put("{\"job_id\":\"e\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":-1}}", "records[4].resources.cpu");
+        bad.put("{\"job_id\":\"f\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"gpu\":1}}", "records[5].resources.gpu");
+        bad.put("{\"job_id\":\"g\",\"program\":\"p\",\"user\":\"bob\",\"start\":\"yesterday\",\"end\":1700000001,\"resources\":{\"cpu\":1}}", "records[6].start");
+        bad.put("{\"job_id\":\"h\",\"program\":7,\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":1}}", "records[7].program");
+        bad.put("{\"job_id\":\"i\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":1},\"stauts\":\"failed\"}", "records[8].stauts");
+        bad.put("{\"job_id\":\"j\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":1},\"status\":\"exploded\"}", "records[9].status");
+        bad.put("{\"job_id\":\"k\",\"program\":\"p\",\"user\":\"bob\",\"start\":1700000000,\"end\":1700000001,\"resources\":{\"cpu\":1},\"depends_on\":[1]}", "records[10].depends_on[0]");
+        bad.put("\"not an object\"", "records[11]");
+        String body = "{\"records\":[" + GOOD + "," + String.join(",", bad.keySet()) + "]}";
+        Reply r = post("/v1/executions", body);
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(1, r.body().get("accepted").asInt());
+        assertEquals(bad.size(), r.body().get("quarantined").asInt());
+        List<String> fields = new java.util.ArrayList<>();
+        r.body().get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertEquals(List.copyOf(bad.values()), fields);
+        assertEquals(1L, store.counts().get("executions"));
+        var q = store.quarantined("api/executions", 100);
+        assertEquals(bad.size(), q.size());
+        assertTrue(q.get(0).reason().startsWith("records[1].end: is before start"), q.get(0).reason());
+        assertEquals("bob", q.get(0).user());
+        assertTrue(q.get(1).reason().contains("not milliseconds"), q.get(1).reason());
+    }
+
+    @Test
+    void invalidEventsAreQuarantined() throws Exception {
+        String body = "{\"events\":[{\"kind\":\"login\",\"user\":\"u\",\"timestamp\":1700000000},"
+                + "{\"kind\":\"api_call\",\"user\":\"u\",\"timestamp\":1700000000,\"attributes\":{\"x\":{\"nested\":1}}},"
+                + "{\"kind\":\"api_call\",\"user\":\" \",\"timestamp\":1700000000},"
+                + "{\"kind\":\"api_call\",\"user\":\"u\"}]}";
+        Reply r = post("/v1/events", body);
+        assertEquals(200, r.status());
+        assertEquals(0, r.body().get("accepted").asInt());
+        List<String> fields = new java.util.ArrayList<>();
+        r.body().get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertEquals(List.of("events[0].kind", "events[1].attributes.x", "events[2].user", "events[3].timestamp"), fields);
+        assertEquals(4L, store.counts().get("quarantine"));
+    }
+
+    @Test
+    void allOrNothingRejectsTheWholeBatch() throws Exception {
+        String body = "{\"records\":[" + GOOD + ",{\"job_id\":\"b\"}]}";
+        Reply r = post("/v1/executions?all_or_nothing=true", body);
+        assertEquals(400, r.status());
+        assertEquals("records[1].program", r.body().get("field").asText());
+        assertTrue(r.body().get("error").asText().contains("nothing was stored"));
+        assertEquals(Map.of("usage", 0L, "executions", 0L, "events", 0L, "quarantine", 0L), store.counts());
+    }
+
+    @Test
+    void aStoreThatCannotCommitIs503AndNotAcknowledged() throws Exception {
+        store.close();
+        Reply r = post("/v1/executions", "{\"records\":[" + GOOD + "]}");
+        assertEquals(503, r.status());
+        assertTrue(r.body().get("error").asText().contains("nothing was stored"), r.body().toString());
+        assertEquals("5", r.raw().headers().firstValue("Retry-After").orElseThrow());
+    }
+
+    @Test
+    void configFromEnvironmentRequiresAToken() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IngestServer.Config.fromEnv(Map.of()));
+        assertTrue(e.getMessage().contains("FORESIGHT_INGEST_TOKEN"));
+        IngestServer.Config c = IngestServer.Config.fromEnv(Map.of("FORESIGHT_INGEST_TOKEN", TOKEN, "FORESIGHT_INGEST_PORT", "0"));
+        assertEquals(0, c.bind().getPort());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IngestServer.Config.fromEnv(Map.of("FORESIGHT_INGEST_TOKEN", "short")));
+    }
+}

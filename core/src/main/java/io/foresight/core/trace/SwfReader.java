@@ -1,0 +1,328 @@
+package io.foresight.core.trace;
+
+import io.foresight.core.model.ExecutionRecord;
+import io.foresight.core.model.Resource;
+import io.foresight.core.model.ResourceVector;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads job logs in the Standard Workload Format (SWF, Parallel Workloads Archive; gzip or plain)
+ * into program-execution history ({@link ExecutionRecord}) and into per-user demand: the average
+ * number of cores each user had running in every 5-minute step.
+ *
+ * <p>SWF has 18 whitespace-separated numeric fields per job; -1 means "unknown". Times are
+ * seconds relative to the header's {@code UnixStartTime}. Memory (field 7, KB per processor)
+ * becomes memory demand only when every job of a user records it; network and disk are never in
+ * SWF and stay NaN.
+ *
+ * <p>Validation (nothing dropped silently): lines with the wrong number of fields or non-numeric
+ * fields, unknown or negative runtimes, unknown users (-1), no processor count, negative submit
+ * times, duplicate jobs and jobs cancelled before they ran (status 5, runtime 0) are quarantined
+ * with their reason. Repairs are counted: unknown wait time (the job is taken to start at submit)
+ * and unknown allocated processors (the requested count is used).
+ */
+public final class SwfReader {
+    public static final int STEP_SECONDS = 300;
+    public static final int FIELDS = 18;
+    private static final double KB_PER_GIB = 1024.0 * 1024.0;
+    static final String[] FIELD_NAMES = {
+        "job number", "submit time", "wait time", "run time", "allocated processors", "average cpu time",
+        "used memory", "requested processors", "requested time", "requested memory", "status", "user id",
+        "group id", "executable number", "queue number", "partition number", "preceding job", "think time"};
+
+    /** Execution records of one or more SWF logs plus the validation report of reading them. */
+    public record Log(List<ExecutionRecord> records, ValidationReport report) {
+        public Log {
+            records = List.copyOf(records);
+        }
+    }
+
+    private SwfReader() {}
+
+    /** True if the file looks like SWF: ';' header comments or a first data line of 18 numbers. */
+    public static boolean looksLike(Path file) {
+        try (BufferedReader r = BitbrainsReader.open(file)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String t = line.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                if (t.startsWith(";")) {
+                    return true;
+                }
+                String[] f = t.split("\\s+");
+                if (f.length != FIELDS) {
+                    return false;
+                }
+                for (String s : f) {
+                    Double.parseDouble(s);
+                }
+                return true;
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Per-user demand (cores in use per 5 minutes) of the given SWF logs. */
+    public static Trace read(List<Path> files) {
+        return toTrace(readLog(files));
+    }
+
+    /** The program-execution history of the given SWF logs, validated. */
+    public static Log readLog(List<Path> files) {
+        if (files.isEmpty()) {
+            throw new TraceFormatException("no job log given: pass at least one SWF file");
+        }
+        ValidationReport report = new ValidationReport("swf");
+        List<ExecutionRecord> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Path f : files) {
+            readFile(f, out, seen, report);
+        }
+        return new Log(out, report);
+    }
+
+    private static void readFile(Path file, List<ExecutionRecord> out, Set<String> seenAcrossFiles, ValidationReport report) {
+        String src = file.getFileName().toString();
+        long unixStart = 0;
+        boolean sawData = false;
+        Map<Long, Long> jobLine = new HashMap<>();
+        try (BufferedReader r = BitbrainsReader.open(file)) {
+            String line;
+            long lineNo = 0;
+            double[] v = new double[FIELDS];
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                String t = line.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                if (t.startsWith(";")) {
+                    if (!sawData) {
+                        Long start = headerLong(t, "UnixStartTime");
+                        if (start != null) {
+                            unixStart = start;
+                        }
+                    }
+                    continue;
+                }
+                if (!sawData && t.indexOf(',') >= 0) {
+                    throw new TraceFormatException(file + " is not an SWF job log: line " + lineNo + " '"
+                            + BitbrainsReader.abbreviate(t) + "' has commas. Fix: pass a Standard Workload Format file"
+                            + " (18 whitespace-separated fields) or a Bitbrains CSV");
+                }
+                sawData = true;
+                String[] f = t.split("\\s+");
+                String user = f.length >= 12 ? f[11] : null;
+                if (f.length != FIELDS) {
+                    report.quarantine(lineNo, user, "malformed line: " + f.length + " fields instead of " + FIELDS, src + ": " + line);
+                    continue;
+                }
+                String bad = null;
+                for (int i = 0; i < FIELDS && bad == null; i++) {
+                    try {
+                        v[i] = Double.parseDouble(f[i]);
+                        if (Double.isNaN(v[i]) || Double.isInfinite(v[i])) {
+                            bad = "wrong type: " + FIELD_NAMES[i] + " is not a finite number ('" + f[i] + "')";
+                        }
+                    } catch (NumberFormatException e) {
+                        bad = "wrong type: " + FIELD_NAMES[i] + " is not a number ('" + BitbrainsReader.abbreviate(f[i]) + "')";
+                    }
+                }
+                if (bad == null) {
+                    for (int i : new int[] {0, 11, 12, 13, 14, 15, 16}) {
+                        if (v[i] != Math.rint(v[i])) {
+                            bad = "wrong type: " + FIELD_NAMES[i] + " must be an integer ('" + f[i] + "')";
+                            break;
+                        }
+                    }
+                }
+                long jobId = (long) v[0];
+                long submit = (long) v[1];
+                long wait = (long) v[2];
+                long run = (long) v[3];
+                int status = (int) v[10];
+                long userId = (long) v[11];
+                if (bad == null) {
+                    if (jobId < 0) {
+                        bad = "missing job number (" + f[0] + ")";
+                    } else if (userId < 0) {
+                        bad = "missing user (user id -1)";
+                    } else if (submit < 0) {
+                        bad = "negative or unknown submit time (" + f[1] + ")";
+                    } else if (status == 5 && run <= 0) {
+                        bad = "cancelled before it ran (status 5, runtime " + run + "): no demand";
+                    } else if (run < 0) {
+                        bad = run == -1 ? "unknown runtime (-1)" : "negative runtime (" + f[3] + ")";
+                    } else if (wait < -1) {
+                        bad = "negative wait time (" + f[2] + ")";
+                    } else if (v[4] <= 0 && v[7] <= 0) {
+                        bad = "no processor count (allocated and requested are both unknown)";
+                    }
+                }
+                if (bad == null) {
+                    Long first = jobLine.putIfAbsent(jobId, lineNo);
+                    if (first != null) {
+                        bad = "duplicate job number " + jobId + " (first seen on line " + first + ")";
+                    } else if (!seenAcrossFiles.add(jobId + "@" + (unixStart + submit) + "/" + userId)) {
+                        bad = "duplicate job " + jobId + " submitted at " + (unixStart + submit) + " (already read from an earlier file)";
+                    }
+                }
+                String userKey = user;
+                if (bad != null) {
+                    report.quarantine(lineNo, userKey, bad, src + ": " + line);
+                    continue;
+                }
+                userKey = Long.toString(userId);
+                double cores = v[4];
+                if (cores <= 0) {
+                    cores = v[7];
+                    report.repaired(userKey, "allocated processors unknown: used requested processors", 1);
+                }
+                if (wait == -1) {
+                    wait = 0;
+                    report.repaired(userKey, "wait time unknown (-1): job taken to start at submit", 1);
+                }
+                double memGib = v[6] >= 0 ? v[6] * cores / KB_PER_GIB : Double.NaN;
+                long absSubmit = unixStart + submit;
+                long start = absSubmit + wait;
+                out.add(new ExecutionRecord(Long.toString(jobId), userKey, v[12] < 0 ? null : Long.toString((long) v[12]),
+                        v[13] < 0 ? null : "exe-" + (long) v[13],
+                        v[14] < 0 ? null : "queue-" + (long) v[14],
+                        absSubmit, start, start + run,
+                        ResourceVector.of(cores, memGib, Double.NaN, Double.NaN),
+                        ExecutionRecord.Status.ofSwf(status),
+                        v[16] > 0 ? List.of(Long.toString((long) v[16])) : List.of()));
+                report.accepted(userKey, 1);
+            }
+            if (!sawData) {
+                throw new TraceFormatException(file + " has no jobs: expected SWF lines of " + FIELDS
+                        + " numbers after the ';' header. Fix: pass a non-empty SWF job log");
+            }
+        } catch (NoSuchFileException e) {
+            throw new TraceFormatException("job log not found: " + file
+                    + ". Fix: check the path (the LCG log lives in shared/data/pwa/LCG.swf.gz)");
+        } catch (java.util.zip.ZipException e) {
+            throw new TraceFormatException(file + " looks gzipped but is corrupt (" + e.getMessage()
+                    + "). Fix: re-copy the file or pass the uncompressed SWF");
+        } catch (IOException e) {
+            throw new TraceFormatException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Long headerLong(String commentLine, String key) {
+        String body = commentLine.substring(1).trim();
+        if (!body.startsWith(key + ":")) {
+            return null;
+        }
+        try {
+            return Long.parseLong(body.substring(key.length() + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new TraceFormatException("SWF header '" + commentLine.trim() + "' is not a number. Fix: "
+                    + key + " must be Unix seconds");
+        }
+    }
+
+    /**
+     * Per-user demand on one 5-minute grid shared by all users (from the first job start to the
+     * last job end): the time-weighted average of cores (and memory, where recorded) in use.
+     * Zero means "observed idle": the log lists every job, so a user with none running used nothing.
+     */
+    public static Trace toTrace(Log log) {
+        List<ExecutionRecord> rs = log.records();
+        Map<String, UserSeries> users = new LinkedHashMap<>();
+        if (rs.isEmpty()) {
+            return new Trace(STEP_SECONDS, users, log.report());
+        }
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        Map<String, List<ExecutionRecord>> byUser = new TreeMap<>(SwfReader::compareIds);
+        for (ExecutionRecord r : rs) {
+            first = Math.min(first, r.startTime());
+            last = Math.max(last, r.endTime());
+            byUser.computeIfAbsent(r.user(), u -> new ArrayList<>()).add(r);
+        }
+        long t0 = Math.floorDiv(first, STEP_SECONDS) * STEP_SECONDS;
+        int slots = (int) ((last - t0) / STEP_SECONDS) + 1;
+        long[] grid = new long[slots];
+        for (int s = 0; s < slots; s++) {
+            grid[s] = t0 + (long) s * STEP_SECONDS;
+        }
+        for (var e : byUser.entrySet()) {
+            double[][] usage = new double[Resource.COUNT][];
+            double[][] cap = new double[Resource.COUNT][slots];
+            for (double[] c : cap) {
+                Arrays.fill(c, Double.NaN);
+            }
+            usage[0] = spread(e.getValue(), t0, slots, Resource.CPU);
+            boolean allMemory = e.getValue().stream().noneMatch(r -> Double.isNaN(r.resources().memory()));
+            if (allMemory) {
+                usage[1] = spread(e.getValue(), t0, slots, Resource.MEMORY);
+            } else {
+                usage[1] = new double[slots];
+                Arrays.fill(usage[1], Double.NaN);
+            }
+            usage[2] = new double[slots];
+            usage[3] = new double[slots];
+            Arrays.fill(usage[2], Double.NaN);
+            Arrays.fill(usage[3], Double.NaN);
+            users.put(e.getKey(), new UserSeries(e.getKey(), STEP_SECONDS, grid.clone(), usage, cap));
+        }
+        return new Trace(STEP_SECONDS, users, log.report());
+    }
+
+    /** Time-weighted average amount of {@code r} in use per step, via a difference array for full steps. */
+    private static double[] spread(List<ExecutionRecord> jobs, long t0, int slots, Resource r) {
+        double[] out = new double[slots];
+        double[] diff = new double[slots + 1];
+        for (ExecutionRecord j : jobs) {
+            double amount = j.resources().get(r);
+            long s = j.startTime() - t0;
+            long e = j.endTime() - t0;
+            if (e <= s || amount == 0) {
+                continue;
+            }
+            int fs = (int) (s / STEP_SECONDS);
+            int ls = (int) (e / STEP_SECONDS);
+            if (fs == ls) {
+                out[fs] += amount * (e - s) / STEP_SECONDS;
+                continue;
+            }
+            out[fs] += amount * ((long) (fs + 1) * STEP_SECONDS - s) / STEP_SECONDS;
+            if (ls < slots) {
+                out[ls] += amount * (e - (long) ls * STEP_SECONDS) / STEP_SECONDS;
+            }
+            diff[fs + 1] += amount;
+            diff[Math.min(ls, slots)] -= amount;
+        }
+        double run = 0;
+        for (int i = 0; i < slots; i++) {
+            run += diff[i];
+            out[i] += run;
+        }
+        return out;
+    }
+
+    /** Numeric ids sort numerically, so user 2 comes before user 10. */
+    static int compareIds(String a, String b) {
+        if (a.length() != b.length() && a.chars().allMatch(Character::isDigit) && b.chars().allMatch(Character::isDigit)) {
+            return Integer.compare(a.length(), b.length());
+        }
+        return a.compareTo(b);
+    }
+}
