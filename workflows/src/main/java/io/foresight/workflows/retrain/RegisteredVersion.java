@@ -1,0 +1,4 @@
+package io.foresight.workflows.retrain;
+
+/** A registered model version. */
+public record RegisteredVersion(String registeredModel, String version) {}

@@ -1,0 +1,69 @@
+package io.foresight.workflows.retrain;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A scripted stand-in for the training worker: records every call (step and idempotency key) and answers
+ * with fixed references; the gate applies the same rule as the MLflow registry so tests can check it.
+ */
+class RecordingTrainingActivities implements TrainingActivities {
+    record Call(String step, String idempotencyKey) {}
+
+    final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+    long rows = 1000;
+    double candidateMae = 0.8;
+    double championMae = 1.0;
+    String championVersion = "3";
+    int registerFailures;
+
+    @Override
+    public FeatureSet extractFeatures(RetrainRequest request, String key) {
+        calls.add(new Call("extract", key));
+        return new FeatureSet("/work/features/" + key.replace('/', '_'), "sha256:abc", rows, "bt-2013-08-20");
+    }
+
+    @Override
+    public TrainedModel train(RetrainRequest request, FeatureSet features, String key) {
+        calls.add(new Call("train", key));
+        return new TrainedModel("run-1", "mlflow-artifacts:/1/run-1/artifacts/model");
+    }
+
+    @Override
+    public Backtest evaluate(RetrainRequest request, FeatureSet features, TrainedModel model) {
+        calls.add(new Call("evaluate", null));
+        return new Backtest(features.backtestId(), request.metric(), candidateMae, championVersion, championMae, 1.2);
+    }
+
+    @Override
+    public RegisteredVersion register(RetrainRequest request, FeatureSet features, TrainedModel model, Backtest backtest,
+                                      String key) {
+        calls.add(new Call("register", key));
+        if (registerFailures > 0) {
+            registerFailures--;
+            throw new RuntimeException("MLflow: connection refused");
+        }
+        return new RegisteredVersion(request.registeredModel(), "4");
+    }
+
+    @Override
+    public GateResult gate(RetrainRequest request, RegisteredVersion version, String key) {
+        calls.add(new Call("gate", key));
+        double need = championMae * (1 - request.gateMargin());
+        if (championVersion.isEmpty()) {
+            return new GateResult("FIRST_CHAMPION", version.version(), version.version(), "no champion yet");
+        }
+        if (!(candidateMae < championMae)) {
+            return new GateResult("REJECTED", version.version(), championVersion, "worse");
+        }
+        if (request.gateMode().equals("auto") && candidateMae <= need) {
+            return new GateResult("PROMOTED", version.version(), version.version(), "beats by margin");
+        }
+        return new GateResult("CHALLENGER", version.version(), championVersion, "manual or below margin");
+    }
+
+    List<String> steps() {
+        return calls.stream().map(Call::step).toList();
+    }
+}
