@@ -1,8 +1,11 @@
 package io.foresight.core.plan;
 
 import io.foresight.core.forecast.Forecast;
+import io.foresight.core.model.Pattern;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
+import io.foresight.core.model.UserProfile;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -20,19 +23,60 @@ public final class Planner {
         public int lowFor(Resource r) {
             return lowFor[r.ordinal()];
         }
+
+        /** The counters indexed by resource ordinal, for persisting between cycles. */
+        public int[] toArray() {
+            return lowFor.clone();
+        }
+
+        /** Restores counters saved with {@link #toArray()}. */
+        public static State of(int[] lowFor) {
+            if (lowFor == null || lowFor.length != Resource.COUNT) {
+                throw new IllegalArgumentException("planner state needs one counter per resource");
+            }
+            State s = new State();
+            System.arraycopy(lowFor, 0, s.lowFor, 0, Resource.COUNT);
+            return s;
+        }
     }
 
     private final PlannerConfig config;
+    private final PatternAdjustments adjustments;
 
     public Planner(PlannerConfig config) {
+        this(config, PatternAdjustments.NONE);
+    }
+
+    /** A planner that also applies per-pattern adjustments (see {@link PatternAdjustments}). */
+    public Planner(PlannerConfig config, PatternAdjustments adjustments) {
         this.config = Objects.requireNonNull(config, "config");
+        this.adjustments = Objects.requireNonNull(adjustments, "adjustments");
     }
 
     public PlannerConfig config() {
         return config;
     }
 
+    public PatternAdjustments adjustments() {
+        return adjustments;
+    }
+
+    /** Plans without pattern knowledge (as for {@link io.foresight.core.model.Pattern#UNKNOWN} with no adjustments). */
     public PlannedAllocation plan(Forecast f, ResourceVector current, State state) {
+        return plan(f, current, state, (Pattern) null, false);
+    }
+
+    /** Plans for a user's profile: its pattern selects the adjustments. */
+    public PlannedAllocation plan(Forecast f, ResourceVector current, State state, UserProfile profile, boolean realTime) {
+        Objects.requireNonNull(profile, "profile");
+        return plan(f, current, state, profile.pattern(), realTime);
+    }
+
+    /**
+     * @param pattern  the user's behaviour pattern (null: no pattern adjustment)
+     * @param realTime the user asked for real-time service (network priority)
+     */
+    public PlannedAllocation plan(Forecast f, ResourceVector current, State state, Pattern pattern, boolean realTime) {
         Objects.requireNonNull(f, "forecast");
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(state, "state");
@@ -41,8 +85,14 @@ public final class Planner {
         StringBuilder why = new StringBuilder();
         for (Resource r : Resource.values()) {
             int i = r.ordinal();
-            ResourceVector p = f.peakUpper(0, config.lead(r) + 1);
-            double need = p.get(r);
+            // A change decided now takes effect after the lead time, and a later increase would again
+            // need that long: the target must cover every step up to and including step lead.
+            int lead = config.lead(r);
+            if (f.horizon() < lead + 1) {
+                why.append(r.name().toLowerCase(Locale.ROOT)).append(" horizon ").append(f.horizon())
+                        .append(" < lead+1 ").append(lead + 1).append(" (peak may be missed); ");
+            }
+            double need = f.peakUpper(0, lead + 1).get(r);
             peak[i] = need;
             double cur = current.get(r);
             if (Double.isNaN(need)) {
@@ -50,19 +100,22 @@ public final class Planner {
                 state.lowFor[i] = 0;
                 continue;
             }
-            double want = Math.max(config.minimum().get(r), need * (1 + config.headroom()));
+            double extra = pattern == null ? 0 : adjustments.extraHeadroom(pattern, realTime, r);
+            int hold = pattern == null ? config.scaleDownHoldSteps()
+                    : adjustments.scaleDownHold(pattern, realTime, r, config.scaleDownHoldSteps());
+            double want = Math.max(config.minimum().get(r), need * (1 + config.headroom() + extra));
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;
                 state.lowFor[i] = 0;
                 if (!Double.isNaN(cur)) {
-                    why.append(r.name().toLowerCase()).append(" up; ");
+                    why.append(r.name().toLowerCase(Locale.ROOT)).append(" up; ");
                 }
             } else if (want < cur * (1 - config.deadband())) {
                 state.lowFor[i]++;
-                if (state.lowFor[i] > config.scaleDownHoldSteps()) {
+                if (state.lowFor[i] > hold) {
                     target[i] = want;
                     state.lowFor[i] = 0;
-                    why.append(r.name().toLowerCase()).append(" down; ");
+                    why.append(r.name().toLowerCase(Locale.ROOT)).append(" down; ");
                 } else {
                     target[i] = cur;
                 }

@@ -30,6 +30,28 @@ public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldS
         return new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05, ResourceVector.of(0.05, 0.0625, 0.01, 0.01));
     }
 
+    /**
+     * A config whose lead steps come from provisioning lead times: lead(r) = ceil(leadSeconds[r] / stepSeconds),
+     * so capacity is always requested at least the lead time before the step it serves.
+     */
+    public static PlannerConfig fromLeadTimes(long[] leadSeconds, int stepSeconds, double headroom, int scaleDownHoldSteps,
+                                              double deadband, ResourceVector minimum) {
+        if (leadSeconds == null || leadSeconds.length != Resource.COUNT) {
+            throw new IllegalArgumentException("leadSeconds needs one value per resource");
+        }
+        if (stepSeconds <= 0) {
+            throw new IllegalArgumentException("stepSeconds must be positive, got " + stepSeconds);
+        }
+        int[] steps = new int[Resource.COUNT];
+        for (int i = 0; i < steps.length; i++) {
+            if (leadSeconds[i] < 0) {
+                throw new IllegalArgumentException("lead time must be >= 0 s, got " + leadSeconds[i]);
+            }
+            steps[i] = (int) ((leadSeconds[i] + stepSeconds - 1) / stepSeconds);
+        }
+        return new PlannerConfig(steps, headroom, scaleDownHoldSteps, deadband, minimum);
+    }
+
     public int lead(Resource r) {
         return leadSteps[r.ordinal()];
     }

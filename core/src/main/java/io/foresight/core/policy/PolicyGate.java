@@ -15,6 +15,11 @@ public interface PolicyGate {
      */
     List<PolicyDecision> check(PolicyContext context, List<ProposedChange> changes);
 
+    /** As {@link #check(PolicyContext, List)} with anomaly flags and spend so far; gates that ignore them may not override. */
+    default List<PolicyDecision> check(PolicyContext context, List<ProposedChange> changes, PolicyFacts facts) {
+        return check(context, changes);
+    }
+
     /** A gate that approves everything unchanged; for tests and for runs without policies. */
     PolicyGate PERMISSIVE = (ctx, changes) -> changes.stream()
             .map(c -> new PolicyDecision(c.user(), DecisionOutcome.APPROVED, c.proposed(), c.spotRequested(),

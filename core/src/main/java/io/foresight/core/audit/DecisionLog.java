@@ -1,0 +1,122 @@
+package io.foresight.core.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foresight.core.model.ResourceVectorJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Append-only JSON-lines file of {@link DecisionRecord}s. Each append writes whole lines and forces
+ * them to disk. When reading, a torn last line (a crash in the middle of a write) is skipped; any
+ * other malformed line is an error naming file and line.
+ */
+public final class DecisionLog {
+    private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(ResourceVectorJson.module())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Path file;
+
+    public DecisionLog(Path file) {
+        this.file = Objects.requireNonNull(file, "file");
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public static String toJson(DecisionRecord r) {
+        try {
+            return MAPPER.writeValueAsString(r);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise decision record of " + r.user(), e);
+        }
+    }
+
+    public static DecisionRecord fromJson(String line) throws JsonProcessingException {
+        return MAPPER.readValue(line, DecisionRecord.class);
+    }
+
+    public synchronized void append(List<DecisionRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (DecisionRecord r : records) {
+            sb.append(toJson(r)).append('\n');
+        }
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                ch.write(StandardCharsets.UTF_8.encode(sb.toString()));
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to decision log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** All records, oldest first. */
+    public List<DecisionRecord> readAll() {
+        return read(null, 0);
+    }
+
+    /**
+     * @param user only this user's records (null: all)
+     * @param last only the newest {@code last} matching records (0 or less: all)
+     */
+    public List<DecisionRecord> read(String user, int last) {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        Deque<DecisionRecord> out = new ArrayDeque<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            String pendingBad = null;
+            int n = 0;
+            int badLine = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (pendingBad != null) {
+                    throw new IllegalStateException(file + ":" + badLine + ": malformed decision record: " + pendingBad);
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                DecisionRecord r;
+                try {
+                    r = fromJson(line);
+                } catch (JsonProcessingException e) {
+                    pendingBad = e.getOriginalMessage();
+                    badLine = n;
+                    continue;
+                }
+                if (user == null || user.equals(r.user())) {
+                    out.addLast(r);
+                    if (last > 0 && out.size() > last) {
+                        out.removeFirst();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read decision log " + file + ": " + e.getMessage(), e);
+        }
+        return new ArrayList<>(out);
+    }
+}

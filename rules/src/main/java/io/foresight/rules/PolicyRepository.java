@@ -1,0 +1,222 @@
+package io.foresight.rules;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the policy rules come from: the bundled ones, or a directory policy authors edit. A directory
+ * is re-read on {@link #refresh()} (the gate calls it at every check): if any file's content changed,
+ * the new files are validated and swapped in; if they have errors, the last good rules stay active
+ * and the problems (file, line, message) are kept in {@link #lastRejected()}.
+ *
+ * <p>Directory layout: {@code *.drl} anywhere below DIR (except DIR/tests), and optionally
+ * {@code thresholds.json} (the first one found, preferring DIR/thresholds.json); without one, the
+ * bundled thresholds apply.
+ */
+public final class PolicyRepository {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyRepository.class);
+    static final String BUNDLE = "/io/foresight/rules/policy/";
+
+    private final Path dir;
+    private volatile PolicyRuleSet current;
+    private volatile List<RuleProblem> lastRejected = List.of();
+    private volatile String lastRejectedFingerprint;
+
+    private PolicyRepository(Path dir, PolicyRuleSet initial) {
+        this.dir = dir;
+        this.current = initial;
+    }
+
+    /** The rules shipped in the jar. */
+    public static PolicyRepository bundled() {
+        Sources s = bundledSources();
+        return new PolicyRepository(null, PolicyRuleSet.build("bundled", s.drls, s.thresholdsName, s.thresholds, s.fingerprint()));
+    }
+
+    /**
+     * Rules from {@code dir}, which must be valid at start.
+     *
+     * @throws PolicyLoadException if they are not
+     */
+    public static PolicyRepository fromDirectory(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        return new PolicyRepository(dir, load(dir));
+    }
+
+    /** {@code dir} if non-null, else the bundled rules. */
+    public static PolicyRepository of(Path dir) {
+        return dir == null ? bundled() : fromDirectory(dir);
+    }
+
+    /** Validates a directory without keeping anything. */
+    public static PolicyRuleSet validate(Path dir) {
+        return load(dir);
+    }
+
+    public PolicyRuleSet current() {
+        return current;
+    }
+
+    /** Problems of the last rejected reload (empty if the last change was accepted). */
+    public List<RuleProblem> lastRejected() {
+        return lastRejected;
+    }
+
+    /**
+     * Reloads if the directory's files changed. Cheap when nothing changed (hashes a few small files).
+     *
+     * @return true if new rules were swapped in
+     */
+    public synchronized boolean refresh() {
+        if (dir == null) {
+            return false;
+        }
+        Sources s;
+        try {
+            s = readDirectory(dir);
+        } catch (UncheckedIOException e) {
+            LOG.warn("cannot read policy directory {}: {}; keeping the rules loaded from {}", dir, e.getMessage(),
+                    current.source());
+            return false;
+        }
+        String fp = s.fingerprint();
+        if (fp.equals(current.fingerprint())) {
+            // back to the active files (e.g. a bad edit was reverted): nothing is rejected any more
+            lastRejected = List.of();
+            lastRejectedFingerprint = null;
+            return false;
+        }
+        if (fp.equals(lastRejectedFingerprint)) {
+            return false;
+        }
+        try {
+            current = PolicyRuleSet.build(dir.toString(), s.drls, s.thresholdsName, s.thresholds, fp);
+            lastRejected = List.of();
+            lastRejectedFingerprint = null;
+            LOG.info("policy rules reloaded from {} ({} rules)", dir, current.ruleNames().size());
+            return true;
+        } catch (PolicyLoadException e) {
+            lastRejected = e.problems();
+            lastRejectedFingerprint = fp;
+            LOG.error("{}; the previous rules stay active", e.getMessage());
+            return false;
+        }
+    }
+
+    private static PolicyRuleSet load(Path dir) {
+        Sources s = readDirectory(dir);
+        return PolicyRuleSet.build(dir.toString(), s.drls, s.thresholdsName, s.thresholds, s.fingerprint());
+    }
+
+    /** File name → content, in name order, plus the thresholds. */
+    record Sources(Map<String, String> drls, String thresholdsName, String thresholds) {
+        String fingerprint() {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                for (var e : drls.entrySet()) {
+                    md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                    md.update(e.getValue().getBytes(StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                }
+                md.update(String.valueOf(thresholdsName).getBytes(StandardCharsets.UTF_8));
+                md.update(String.valueOf(thresholds).getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    static Sources readDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new PolicyLoadException(dir.toString(), List.of(new RuleProblem(dir.toString(), 0,
+                    "not a directory; give the directory holding the *.drl files")));
+        }
+        Map<String, String> drls = new TreeMap<>();
+        Path thresholds = null;
+        Path tests = dir.resolve("tests");
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted()::iterator) {
+                if (!Files.isRegularFile(p) || p.startsWith(tests)) {
+                    continue;
+                }
+                String name = p.getFileName().toString();
+                if (name.endsWith(".drl")) {
+                    drls.put(dir.relativize(p).toString(), Files.readString(p, StandardCharsets.UTF_8));
+                } else if (name.equals(PolicyRuleSet.THRESHOLDS)
+                        && (thresholds == null || p.getParent().equals(dir))) {
+                    thresholds = p;
+                }
+            }
+            if (thresholds != null) {
+                return new Sources(drls, dir.relativize(thresholds).toString(),
+                        Files.readString(thresholds, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read policy directory " + dir + ": " + e.getMessage(), e);
+        }
+        Sources b = bundledSources();
+        return new Sources(drls, "bundled " + PolicyRuleSet.THRESHOLDS, b.thresholds);
+    }
+
+    /** Writes the bundled rules and thresholds into {@code dir} (a starting point for policy authors). */
+    public static void exportBundled(Path dir) {
+        Sources s = bundledSources();
+        try {
+            for (var e : s.drls().entrySet()) {
+                Path p = dir.resolve(e.getKey());
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, e.getValue(), StandardCharsets.UTF_8);
+            }
+            Path t = dir.resolve(s.thresholdsName());
+            Files.createDirectories(t.getParent());
+            Files.writeString(t, s.thresholds(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write policy files to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Sources bundledSources() {
+        String index = resource("policy-files.txt");
+        Map<String, String> drls = new TreeMap<>();
+        String thresholds = null;
+        for (String line : index.split("\n")) {
+            String name = line.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (name.endsWith(".drl")) {
+                drls.put(BUNDLE.substring(1) + name, resource(name));
+            } else if (name.equals(PolicyRuleSet.THRESHOLDS)) {
+                thresholds = resource(name);
+            }
+        }
+        return new Sources(drls, BUNDLE.substring(1) + PolicyRuleSet.THRESHOLDS, thresholds);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = PolicyRepository.class.getResourceAsStream(BUNDLE + name)) {
+            if (in == null) {
+                throw new IllegalStateException("bundled policy file " + BUNDLE + name + " is missing from the rules jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.foresight.rules;
+
+import io.foresight.rules.policy.PolicyThresholds;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.kie.api.KieBase;
+import org.kie.api.KieServices;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.Results;
+import org.kie.api.definition.KiePackage;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.io.Resource;
+import org.kie.api.io.ResourceType;
+import org.kie.internal.utils.KieHelper;
+
+/**
+ * A compiled, validated set of policy rules with its thresholds. Immutable; the repository swaps
+ * whole rule sets, so a check always runs against one consistent version.
+ */
+public final class PolicyRuleSet {
+    public static final String THRESHOLDS = "thresholds.json";
+
+    private final KieBase kieBase;
+    private final PolicyThresholds thresholds;
+    private final String source;
+    private final String fingerprint;
+
+    private PolicyRuleSet(KieBase kieBase, PolicyThresholds thresholds, String source, String fingerprint) {
+        this.kieBase = kieBase;
+        this.thresholds = thresholds;
+        this.source = source;
+        this.fingerprint = fingerprint;
+    }
+
+    public KieBase kieBase() {
+        return kieBase;
+    }
+
+    public PolicyThresholds thresholds() {
+        return thresholds;
+    }
+
+    /** Where the rules came from (directory or "bundled"). */
+    public String source() {
+        return source;
+    }
+
+    /** Hash of the files this set was built from. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    public List<String> ruleNames() {
+        List<String> out = new ArrayList<>();
+        for (KiePackage p : kieBase.getKiePackages()) {
+            for (Rule r : p.getRules()) {
+                out.add(r.getName());
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Compiles {@code drls} (file name → DRL text) with {@code thresholdsJson}. Every compiler error is
+     * reported with its file and line; nothing is built if there is any.
+     *
+     * @throws PolicyLoadException listing all problems
+     */
+    public static PolicyRuleSet build(String source, Map<String, String> drls, String thresholdsName, String thresholdsJson,
+                                      String fingerprint) {
+        Objects.requireNonNull(drls, "drls");
+        List<RuleProblem> problems = new ArrayList<>();
+        if (drls.isEmpty()) {
+            problems.add(new RuleProblem(source, 0, "no .drl files found; put policy rules (*.drl) there"));
+        }
+        PolicyThresholds thresholds = null;
+        if (thresholdsJson == null) {
+            problems.add(new RuleProblem(source, 0, "no " + THRESHOLDS + " found"));
+        } else {
+            try {
+                thresholds = PolicyThresholds.parse(thresholdsJson);
+            } catch (PolicyThresholds.InvalidThresholdsException e) {
+                problems.add(new RuleProblem(thresholdsName, e.line(), e.getMessage()));
+            }
+        }
+        KieServices ks = KieServices.Factory.get();
+        KieHelper helper = new KieHelper();
+        for (var e : drls.entrySet()) {
+            Resource r = ks.getResources().newByteArrayResource(e.getValue().getBytes(StandardCharsets.UTF_8));
+            r.setSourcePath(e.getKey());
+            r.setResourceType(ResourceType.DRL);
+            helper.addResource(r, ResourceType.DRL);
+        }
+        KieBase base = null;
+        if (!drls.isEmpty()) {
+            Results results = helper.verify();
+            for (Message m : results.getMessages(Message.Level.ERROR)) {
+                problems.add(new RuleProblem(m.getPath() == null ? source : m.getPath(), m.getLine(), m.getText().strip()));
+            }
+            if (problems.isEmpty()) {
+                base = helper.build();
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyLoadException(source, problems);
+        }
+        return new PolicyRuleSet(base, thresholds, source, fingerprint);
+    }
+}
