@@ -1,0 +1,11 @@
+package io.foresight.workflows;
+
+/** Names of the Temporal task queues; workers and clients must agree on them. */
+public final class TaskQueues {
+    /** The per-pool control loops and their activities. */
+    public static final String CONTROL = "foresight-control";
+    /** Model retraining (Spark jobs, MLflow registration); kept apart so training never starves the loop. */
+    public static final String TRAINING = "foresight-training";
+
+    private TaskQueues() {}
+}
