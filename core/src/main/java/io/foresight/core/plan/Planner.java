@@ -20,6 +20,21 @@ public final class Planner {
         public int lowFor(Resource r) {
             return lowFor[r.ordinal()];
         }
+
+        /** A copy of the counters, indexed by {@link Resource#ordinal()}, for persisting the state. */
+        public int[] toArray() {
+            return lowFor.clone();
+        }
+
+        /** Restores a state persisted with {@link #toArray()}. */
+        public static State restore(int[] lowFor) {
+            if (lowFor == null || lowFor.length != Resource.COUNT) {
+                throw new IllegalArgumentException("planner state needs one counter per resource");
+            }
+            State s = new State();
+            System.arraycopy(lowFor, 0, s.lowFor, 0, Resource.COUNT);
+            return s;
+        }
     }
 
     private final PlannerConfig config;
