@@ -38,8 +38,8 @@ public final class SimulatedCluster implements Actuator {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String JOURNAL = "applied.jsonl";
 
-    /** One journal line. */
-    record Entry(String key, long cycle, Map<String, double[]> allocations) {}
+    /** One journal line: an applied key, its cycle, and the allocation set for every user of the call. */
+    public record Entry(String key, long cycle, Map<String, double[]> allocations) {}
 
     private final Path dir;
     private final Map<String, PoolState> pools = new HashMap<>();
