@@ -24,13 +24,13 @@ public final class Planner {
             return lowFor[r.ordinal()];
         }
 
-        /** The counters indexed by resource ordinal, for persisting between cycles. */
+        /** A copy of the counters, indexed by {@link Resource#ordinal()}, for persisting the state. */
         public int[] toArray() {
             return lowFor.clone();
         }
 
-        /** Restores counters saved with {@link #toArray()}. */
-        public static State of(int[] lowFor) {
+        /** Restores a state persisted with {@link #toArray()}. */
+        public static State restore(int[] lowFor) {
             if (lowFor == null || lowFor.length != Resource.COUNT) {
                 throw new IllegalArgumentException("planner state needs one counter per resource");
             }

@@ -76,7 +76,7 @@ class PlannerLeadAndPatternTest {
 
     @Test
     void stateRoundTrips() {
-        Planner.State s = Planner.State.of(new int[] {1, 2, 3, 4});
+        Planner.State s = Planner.State.restore(new int[] {1, 2, 3, 4});
         assertEquals(3, s.lowFor(Resource.NETWORK));
         assertEquals(4, s.toArray()[3]);
     }

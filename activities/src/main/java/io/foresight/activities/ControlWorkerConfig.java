@@ -1,0 +1,98 @@
+package io.foresight.activities;
+
+import io.foresight.activities.actuate.Actuator;
+import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.activities.controlloop.ForecasterProvider;
+import io.foresight.activities.controlloop.TraceUsageSource;
+import io.foresight.activities.controlloop.UsageSource;
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.forecast.SeasonalNaiveForecaster;
+import io.foresight.core.model.UserProfile;
+import io.foresight.core.plan.PlannerConfig;
+import io.foresight.core.policy.PolicyGate;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * What the control worker's activities are wired to. Every collaborator is a seam: the CLI passes the
+ * store-backed {@link UsageSource.Resolver}, the MLflow champion {@link ForecasterProvider}, the Drools
+ * {@link PolicyGate} and a real {@link Actuator} where it has them; {@link #defaults(Path)} replays traces
+ * with the seasonal-naive model, a permissive gate and the file-backed {@link SimulatedCluster}.
+ *
+ * @param stateDir     where bulk data (usage, forecasts, plans, decisions, outcomes) and planner/drift
+ *                     state live; must survive worker restarts
+ * @param usageSources resolves a loop's data-source reference
+ * @param forecasters  the model in use
+ * @param policy       the policy gate
+ * @param planner      planner settings
+ * @param prices       prices for cost deltas and outcome cost
+ * @param profiles     user profiles (team, tier, pattern) for policy checks
+ * @param actuator     where allocations are applied
+ * @param metrics      registry the loop's Prometheus metrics are registered in
+ * @param driftUnderShare   share of under-provisioned users that counts as drift
+ * @param driftMaeRatio     forecast error over its baseline that counts as drift
+ * @param driftCycles       consecutive drifting cycles before retraining is requested
+ */
+public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSources, ForecasterProvider forecasters,
+                                  PolicyGate policy, PlannerConfig planner, PriceBook prices,
+                                  Function<String, UserProfile> profiles, Actuator actuator, PrometheusRegistry metrics,
+                                  double driftUnderShare, double driftMaeRatio, int driftCycles) {
+    /** Two days of 5-minute history before the first cycle: a daily seasonal model needs one, its error band another. */
+    public static final int DEFAULT_WARMUP_STEPS = 2 * 288;
+
+    public ControlWorkerConfig {
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(usageSources, "usageSources");
+        Objects.requireNonNull(forecasters, "forecasters");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(planner, "planner");
+        Objects.requireNonNull(prices, "prices");
+        Objects.requireNonNull(profiles, "profiles");
+        Objects.requireNonNull(actuator, "actuator");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    public static ControlWorkerConfig defaults(Path stateDir) {
+        return new ControlWorkerConfig(stateDir, TraceUsageSource.resolver(DEFAULT_WARMUP_STEPS),
+                ForecasterProvider.fixed(SeasonalNaiveForecaster.daily(), "seasonal-naive/builtin"),
+                PolicyGate.PERMISSIVE, PlannerConfig.defaults(), PriceBook.DEFAULT, UserProfile::newUser,
+                new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry, 0.25, 2.0, 12);
+    }
+
+    public ControlWorkerConfig withUsageSources(UsageSource.Resolver r) {
+        return new ControlWorkerConfig(stateDir, r, forecasters, policy, planner, prices, profiles, actuator, metrics,
+                driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withForecasters(ForecasterProvider f) {
+        return new ControlWorkerConfig(stateDir, usageSources, f, policy, planner, prices, profiles, actuator, metrics,
+                driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withPolicy(PolicyGate g) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, g, planner, prices, profiles, actuator,
+                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withActuator(Actuator a) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, a,
+                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withMetrics(PrometheusRegistry r) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                r, driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withProfiles(Function<String, UserProfile> p) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, p, actuator,
+                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+    }
+
+    public ControlWorkerConfig withDrift(double underShare, double maeRatio, int cycles) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                metrics, underShare, maeRatio, cycles);
+    }
+}

@@ -1,0 +1,81 @@
+package io.foresight.activities.controlloop;
+
+import io.foresight.core.model.Resource;
+import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Prometheus metrics of the loops, per pool only (labels pool and resource: cardinality is bounded by the
+ * number of pools, never by users). Gauges hold the last cycle's outcome; counters count cycles once each
+ * even when the monitor activity is retried.
+ */
+final class LoopMetrics {
+    private final Gauge cycle;
+    private final Gauge users;
+    private final Gauge under;
+    private final Gauge shortfall;
+    private final Gauge slack;
+    private final Gauge cost;
+    private final Gauge mae;
+    private final Counter cycles;
+    private final Counter underTotal;
+    private final Counter applied;
+    private final Map<String, Long> lastCounted = new HashMap<>();
+
+    LoopMetrics(PrometheusRegistry registry) {
+        cycle = Gauge.builder().name("foresight_loop_cycle").help("Last cycle the pool's loop monitored")
+                .labelNames("pool").register(registry);
+        users = Gauge.builder().name("foresight_pool_users").help("Users observed in the last interval")
+                .labelNames("pool").register(registry);
+        under = Gauge.builder().name("foresight_pool_under_provisioned_users")
+                .help("Users whose usage exceeded their allocation in the last interval").labelNames("pool")
+                .register(registry);
+        shortfall = Gauge.builder().name("foresight_pool_shortfall")
+                .help("Usage above allocation summed over users, last interval (cores, GiB)")
+                .labelNames("pool", "resource").register(registry);
+        slack = Gauge.builder().name("foresight_pool_slack")
+                .help("Allocation above usage summed over users, last interval (cores, GiB)")
+                .labelNames("pool", "resource").register(registry);
+        cost = Gauge.builder().name("foresight_pool_cost_per_hour").help("Cost per hour of the allocations in force")
+                .labelNames("pool").register(registry);
+        mae = Gauge.builder().name("foresight_pool_cpu_forecast_mae")
+                .help("Mean absolute error of the one-step CPU forecast, cores (-1: none yet)").labelNames("pool")
+                .register(registry);
+        cycles = Counter.builder().name("foresight_loop_cycles_total").help("Cycles monitored")
+                .labelNames("pool").register(registry);
+        underTotal = Counter.builder().name("foresight_pool_under_provisioned_intervals_total")
+                .help("User-intervals with usage above allocation").labelNames("pool").register(registry);
+        applied = Counter.builder().name("foresight_allocations_applied_total")
+                .help("User allocations set by the loop").labelNames("pool").register(registry);
+    }
+
+    synchronized void record(String pool, long c, MonitorResult r) {
+        cycle.labelValues(pool).set(c);
+        users.labelValues(pool).set(r.users());
+        under.labelValues(pool).set(r.underProvisioned());
+        shortfall.labelValues(pool, res(Resource.CPU)).set(r.cpuShortfall());
+        shortfall.labelValues(pool, res(Resource.MEMORY)).set(r.memoryShortfall());
+        slack.labelValues(pool, res(Resource.CPU)).set(r.cpuSlack());
+        slack.labelValues(pool, res(Resource.MEMORY)).set(r.memorySlack());
+        cost.labelValues(pool).set(r.costPerHour());
+        mae.labelValues(pool).set(r.cpuForecastMae());
+        Long last = lastCounted.get(pool);
+        if (last == null || c > last) {
+            lastCounted.put(pool, c);
+            cycles.labelValues(pool).inc();
+            underTotal.labelValues(pool).inc(r.underProvisioned());
+        }
+    }
+
+    void applied(String pool, int n) {
+        applied.labelValues(pool).inc(n);
+    }
+
+    private static String res(Resource r) {
+        return r.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,99 @@
+package io.foresight.workflows.controlloop;
+
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The steps of one control-loop cycle. Every step works on one shard of users (except monitor and
+ * feedback, which aggregate the pool) and keeps its bulk data (series, forecasts, plans, decisions) in the
+ * worker's state dir: requests and results carry only references and counts, so workflow histories
+ * stay small whatever the pool size. Steps that change the world (allocate) or the loop's own memory
+ * (plan: planner state, feedback: drift counter) are idempotent per {@link ShardTask#key()}.
+ */
+@ActivityInterface
+public interface ControlLoopActivities {
+
+    /** How many users the pool has and the data's step. Read at the start of every run. */
+    PoolInfo describePool(String pool, String dataSource);
+
+    /** Reads the shard's real usage of the cycle's interval and the allocation that was in force. */
+    CollectResult collect(ShardTask task);
+
+    /** Forecasts the shard's users with the model in use, from history up to the collected interval. */
+    PredictResult predict(ShardTask task, String collectRef);
+
+    /** Turns forecasts into target allocations (planner state persisted per user). */
+    PlanResult plan(ShardTask task, String forecastRef);
+
+    /** Checks the planned changes against policy. */
+    PolicyResult checkPolicy(ShardTask task, String planRef, Mode mode);
+
+    /**
+     * Applies the allowed allocations of the shard, plus those waiting changes listed in
+     * {@code approvedChangeIds}; every other waiting change keeps its current allocation. Idempotent per
+     * {@code task.key()}: a retry after a crash applies nothing twice.
+     */
+    AllocateResult allocate(ShardTask task, String decisionsRef, List<String> approvedChangeIds);
+
+    /** Outcomes of the cycle's interval for the whole pool (usage vs. allocation), exported as metrics. */
+    MonitorResult monitor(String pool, String dataSource, long cycle, int shards, String key);
+
+    /** Updates the drift counter with the cycle's outcome; may ask for retraining. */
+    FeedbackResult feedback(String pool, long cycle, MonitorResult outcome, String key);
+
+    record PoolInfo(int users, long stepSeconds) {
+        public PoolInfo {
+            if (users < 0) {
+                throw new IllegalArgumentException("users must be >= 0");
+            }
+        }
+
+        public int shards(int shardSize) {
+            return (users + shardSize - 1) / shardSize;
+        }
+    }
+
+    /**
+     * @param exhausted the data source has no interval for this cycle (end of a replay): nothing was read
+     */
+    record CollectResult(String ref, int users, int observed, long intervalStart, boolean exhausted) {}
+
+    record PredictResult(String ref, int forecasts, String modelVersion) {}
+
+    record PlanResult(String ref, int users, int changes, int ups, int downs) {}
+
+    /**
+     * @param firedRules       how often each rule fired in the shard (bounded by the number of rules)
+     * @param waitingChangeIds changes that need a human's approval before they may apply
+     */
+    record PolicyResult(String ref, int approved, int adjusted, int denied, int waiting,
+                        Map<String, Integer> firedRules, List<String> waitingChangeIds) {
+        public PolicyResult {
+            firedRules = Map.copyOf(Objects.requireNonNull(firedRules, "firedRules"));
+            waitingChangeIds = List.copyOf(Objects.requireNonNull(waitingChangeIds, "waitingChangeIds"));
+        }
+    }
+
+    /**
+     * @param applied   users whose allocation was set by this call
+     * @param kept      users whose allocation stayed (hold, denied, or waiting without approval)
+     * @param duplicate the key had been applied before: nothing was applied again
+     */
+    record AllocateResult(int applied, int kept, boolean duplicate) {}
+
+    /**
+     * Pool aggregates of one interval. Shortfall and slack are in CPU cores and memory GiB summed over the
+     * pool's users; cost is what the allocation in force costs per hour; {@code cpuForecastMae} is the mean
+     * absolute error of the previous cycle's one-step CPU forecast (-1 when there was none).
+     */
+    record MonitorResult(String ref, int users, int underProvisioned, double cpuShortfall, double cpuSlack,
+                         double memoryShortfall, double memorySlack, double costPerHour, double cpuForecastMae) {}
+
+    record FeedbackResult(int driftCount, boolean retrainRequested, String reason) {
+        public FeedbackResult {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

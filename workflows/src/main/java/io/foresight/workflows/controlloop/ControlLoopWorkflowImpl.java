@@ -1,0 +1,320 @@
+package io.foresight.workflows.controlloop;
+
+import io.foresight.workflows.TaskQueues;
+import io.foresight.workflows.controlloop.ControlLoopActivities.AllocateResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.FeedbackResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PoolInfo;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.ChildWorkflowStub;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+
+/**
+ * One pool's control loop. Deterministic: all I/O is in {@link ControlLoopActivities}; time is
+ * {@link Workflow#sleep}; the cycle index is the clock.
+ *
+ * <p>A cycle that fails after its retries is logged and skipped: the cluster keeps the allocation it has
+ * (the safe default), and the next interval tries again. Nothing here waits on a human longer than the
+ * approval timeout.
+ */
+public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
+
+    /** Type name of the retraining workflow, implemented on {@link TaskQueues#TRAINING} by the training worker. */
+    public static final String RETRAINING_WORKFLOW_TYPE = "RetrainingWorkflow";
+
+    /** Version marker: cycles run the feedback stage (and may start retraining) from version 1 on. */
+    static final String FEEDBACK_STAGE_CHANGE = "feedback-stage";
+
+    // Reads and computations: safe to retry; a dead worker is noticed by the missed heartbeat.
+    private static final ActivityOptions COMPUTE = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setHeartbeatTimeout(Duration.ofSeconds(10))
+            .setRetryOptions(RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setBackoffCoefficient(2)
+                    .setMaximumInterval(Duration.ofSeconds(20))
+                    .setMaximumAttempts(5)
+                    .setDoNotRetry(IllegalArgumentException.class.getName())
+                    .build())
+            .build();
+
+    // Allocation changes the world: idempotent by key, so retried until the interval is over rather
+    // than a fixed number of times.
+    private static final ActivityOptions ALLOCATE = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(1))
+            .setHeartbeatTimeout(Duration.ofSeconds(10))
+            .setScheduleToCloseTimeout(Duration.ofMinutes(5))
+            .setRetryOptions(RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofMillis(500))
+                    .setBackoffCoefficient(2)
+                    .setMaximumInterval(Duration.ofSeconds(10))
+                    .setDoNotRetry(IllegalArgumentException.class.getName())
+                    .build())
+            .build();
+
+    // Monitoring and feedback are bookkeeping: a few quick tries, never block the loop for long.
+    private static final ActivityOptions OBSERVE = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(60))
+            .setRetryOptions(RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofSeconds(1))
+                    .setMaximumAttempts(3)
+                    .build())
+            .build();
+
+    private final ControlLoopActivities compute = Workflow.newActivityStub(ControlLoopActivities.class, COMPUTE);
+    private final ControlLoopActivities allocator = Workflow.newActivityStub(ControlLoopActivities.class, ALLOCATE);
+    private final ControlLoopActivities observer = Workflow.newActivityStub(ControlLoopActivities.class, OBSERVE);
+    private final Logger log = Workflow.getLogger(ControlLoopWorkflowImpl.class);
+
+    private String pool = "";
+    private long cycle;
+    private boolean paused;
+    private Mode mode = Mode.ENFORCE;
+    private List<String> lastPlanRefs = List.of();
+    private String lastPlanSummary = "";
+    private String lastDecisionsSummary = "";
+    private Map<String, Integer> lastRulesFired = Map.of();
+    private String modelVersion = "";
+    private final Set<String> pending = new LinkedHashSet<>();
+    private final Map<String, Boolean> approvals = new LinkedHashMap<>();
+    private MonitorResult lastOutcome;
+    private String lastSummaryRef;
+    private int failedCycles;
+    private int retrainingRequests;
+    private boolean finished;
+
+    @Override
+    public LoopState run(ControlLoopParams params) {
+        pool = params.pool();
+        mode = params.mode();
+        if (params.carry() != null) {
+            cycle = params.carry().cycle();
+            paused = params.carry().paused();
+            mode = params.carry().mode();
+            lastSummaryRef = params.carry().lastSummaryRef();
+        }
+        PoolInfo info = compute.describePool(pool, params.dataSource());
+        int shards = info.shards(params.shardSize());
+        for (int i = 0; i < params.cyclesPerRun(); i++) {
+            Workflow.await(() -> !paused);
+            if (params.maxCycles() > 0 && cycle >= params.maxCycles()) {
+                return finish();
+            }
+            boolean more;
+            try {
+                more = runCycle(params, shards);
+            } catch (ActivityFailure e) {
+                failedCycles++;
+                more = true;
+                log.warn("pool {} cycle {} failed and was skipped; allocations stay as they are: {}", pool, cycle,
+                        e.getMessage());
+            }
+            if (!more) {
+                return finish();
+            }
+            cycle++;
+            Workflow.sleep(params.sleep());
+        }
+        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef)));
+        return state(); // not reached: continueAsNew does not return
+    }
+
+    /** Returns false when the data source has no interval for this cycle. */
+    private boolean runCycle(ControlLoopParams p, int shards) {
+        Mode cycleMode = mode;
+        List<ShardTask> tasks = new ArrayList<>(shards);
+        for (int s = 0; s < shards; s++) {
+            tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()));
+        }
+        List<CollectResult> collected = eachShard(tasks, t -> Async.function(compute::collect, t));
+        if (collected.isEmpty() || collected.stream().anyMatch(CollectResult::exhausted)) {
+            log.info("pool {}: data source has no interval for cycle {}; loop ends", pool, cycle);
+            return false;
+        }
+        List<PredictResult> predicted = eachShard(tasks,
+                t -> Async.function(compute::predict, t, collected.get(t.shard()).ref()));
+        modelVersion = predicted.get(0).modelVersion();
+        List<PlanResult> plans = eachShard(tasks,
+                t -> Async.function(compute::plan, t, predicted.get(t.shard()).ref()));
+        lastPlanRefs = plans.stream().map(PlanResult::ref).toList();
+        lastPlanSummary = summarizePlans(plans);
+        List<PolicyResult> decisions = eachShard(tasks,
+                t -> Async.function(compute::checkPolicy, t, plans.get(t.shard()).ref(), cycleMode));
+        summarizeDecisions(decisions);
+
+        if (cycleMode == Mode.ENFORCE) {
+            Set<String> approved = awaitApprovals(decisions, p.approvalTimeout());
+            List<AllocateResult> applied = eachShard(tasks, t -> {
+                List<String> mine = decisions.get(t.shard()).waitingChangeIds().stream()
+                        .filter(approved::contains).toList();
+                return Async.function(allocator::allocate, t, decisions.get(t.shard()).ref(), mine);
+            });
+            log.debug("pool {} cycle {}: applied {}", pool, cycle,
+                    applied.stream().mapToInt(AllocateResult::applied).sum());
+        }
+
+        String key = ShardTask.poolKey(pool, cycle);
+        lastOutcome = observer.monitor(pool, p.dataSource(), cycle, shards, key);
+        lastSummaryRef = lastOutcome.ref();
+
+        int version = Workflow.getVersion(FEEDBACK_STAGE_CHANGE, Workflow.DEFAULT_VERSION, 1);
+        if (version >= 1) {
+            FeedbackResult fb = observer.feedback(pool, cycle, lastOutcome, key);
+            if (fb.retrainRequested() && p.retrainingEnabled()) {
+                requestRetraining(p, fb.reason());
+            }
+        }
+        return true;
+    }
+
+    private <R> List<R> eachShard(List<ShardTask> tasks, Function<ShardTask, Promise<R>> call) {
+        List<Promise<R>> promises = new ArrayList<>(tasks.size());
+        for (ShardTask t : tasks) {
+            promises.add(call.apply(t));
+        }
+        List<R> out = new ArrayList<>(promises.size());
+        for (Promise<R> pr : promises) {
+            out.add(pr.get());
+        }
+        return out;
+    }
+
+    /** Waits for decisions on the changes that need one; returns the approved ids. */
+    private Set<String> awaitApprovals(List<PolicyResult> decisions, Duration timeout) {
+        Set<String> waiting = new LinkedHashSet<>();
+        for (PolicyResult d : decisions) {
+            waiting.addAll(d.waitingChangeIds());
+        }
+        if (waiting.isEmpty()) {
+            return Set.of();
+        }
+        pending.addAll(waiting);
+        boolean allDecided = Workflow.await(timeout, () -> approvals.keySet().containsAll(waiting));
+        Set<String> approved = new LinkedHashSet<>();
+        for (String id : waiting) {
+            if (Boolean.TRUE.equals(approvals.get(id))) {
+                approved.add(id);
+            }
+        }
+        if (!allDecided) {
+            log.info("pool {} cycle {}: {} change(s) not decided within {}; they keep the current allocation",
+                    pool, cycle, waiting.size() - approvals.keySet().stream().filter(waiting::contains).count(),
+                    timeout);
+        }
+        pending.clear();
+        approvals.clear();
+        return approved;
+    }
+
+    private void requestRetraining(ControlLoopParams p, String reason) {
+        ChildWorkflowStub child = Workflow.newUntypedChildWorkflowStub(RETRAINING_WORKFLOW_TYPE,
+                ChildWorkflowOptions.newBuilder()
+                        .setWorkflowId("retrain-" + pool + "-" + cycle)
+                        .setTaskQueue(TaskQueues.TRAINING)
+                        // training outlives the loop's run (continue-as-new) and must not be cancelled by it
+                        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+                        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                        .build());
+        child.executeAsync(Void.class, new RetrainingRequest(pool, p.dataSource(), cycle, reason));
+        try {
+            child.getExecution().get(); // started; the loop does not wait for training to finish
+            retrainingRequests++;
+        } catch (TemporalFailure e) {
+            log.warn("pool {} cycle {}: could not start retraining: {}", pool, cycle, e.getMessage());
+        }
+    }
+
+    private static String summarizePlans(List<PlanResult> plans) {
+        int users = 0;
+        int changes = 0;
+        int ups = 0;
+        int downs = 0;
+        for (PlanResult r : plans) {
+            users += r.users();
+            changes += r.changes();
+            ups += r.ups();
+            downs += r.downs();
+        }
+        return users + " users, " + changes + " changes (" + ups + " up, " + downs + " down)";
+    }
+
+    private void summarizeDecisions(List<PolicyResult> decisions) {
+        int approved = 0;
+        int adjusted = 0;
+        int denied = 0;
+        int waiting = 0;
+        Map<String, Integer> fired = new TreeMap<>();
+        for (PolicyResult d : decisions) {
+            approved += d.approved();
+            adjusted += d.adjusted();
+            denied += d.denied();
+            waiting += d.waiting();
+            d.firedRules().forEach((rule, n) -> fired.merge(rule, n, Integer::sum));
+        }
+        lastDecisionsSummary = approved + " approved, " + adjusted + " adjusted, " + denied + " denied, "
+                + waiting + " waiting approval";
+        lastRulesFired = fired;
+    }
+
+    private LoopState finish() {
+        finished = true;
+        return state();
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+    }
+
+    @Override
+    public void setMode(Mode m) {
+        if (m != null) {
+            mode = m;
+        }
+    }
+
+    @Override
+    public void approve(String changeId, boolean approved, String by) {
+        if (changeId == null || !pending.contains(changeId)) {
+            log.warn("pool {}: ignoring decision on '{}' by {}: no such change is waiting for approval",
+                    pool, changeId, by);
+            return;
+        }
+        log.info("pool {}: change {} {} by {}", pool, changeId, approved ? "approved" : "rejected", by);
+        approvals.put(changeId, approved);
+    }
+
+    @Override
+    public LoopState state() {
+        return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
+                lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
+                retrainingRequests, finished);
+    }
+}

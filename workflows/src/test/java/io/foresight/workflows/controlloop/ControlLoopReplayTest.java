@@ -1,0 +1,108 @@
+package io.foresight.workflows.controlloop;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.workflows.TaskQueues;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Replays a recorded history of the control loop against the current code: a change that is not
+ * deterministic (a new activity, a reordered step, a changed timer) without {@link io.temporal.workflow.Workflow#getVersion}
+ * fails here. The history covers a cycle with an approval, the versioned feedback stage and a retraining
+ * request. To record it again after an intended, versioned change: {@code mvn -pl workflows -am test
+ * -Dtest=ControlLoopReplayTest -Dforesight.recordHistory=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class ControlLoopReplayTest {
+    static final String HISTORY = "histories/control-loop-v1.json";
+
+    @Test
+    void recordedHistoryReplaysOnTheCurrentCode() throws Exception {
+        String json;
+        try (var in = getClass().getClassLoader().getResourceAsStream(HISTORY)) {
+            assertTrue(in != null, HISTORY + " is missing: record it with -Dforesight.recordHistory=true");
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(json);
+        boolean versioned = h.getEvents().stream()
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED)
+                .map(e -> e.getMarkerRecordedEventAttributes())
+                .anyMatch(m -> m.getMarkerName().equals("Version") && m.getDetailsOrThrow("changeId").getPayloads(0)
+                        .getData().toStringUtf8().equals("\"" + ControlLoopWorkflowImpl.FEEDBACK_STAGE_CHANGE + "\""));
+        assertTrue(versioned, "the history must hold the getVersion marker of the feedback stage");
+        WorkflowReplayer.replayWorkflowExecution(json, ControlLoopWorkflowImpl.class);
+    }
+
+    @Test
+    void replayDetectsANonDeterministicChange() throws Exception {
+        String json;
+        try (var in = getClass().getClassLoader().getResourceAsStream(HISTORY)) {
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // The same history against a workflow that skips the policy step must be rejected.
+        WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(json);
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> WorkflowReplayer.replayWorkflowExecution(h, SkipsPolicyLoop.class));
+    }
+
+    /** A deliberately incompatible edit of the loop: no policy check before allocating. */
+    public static class SkipsPolicyLoop extends ControlLoopWorkflowImpl {
+        private final ControlLoopActivities a = io.temporal.workflow.Workflow.newActivityStub(ControlLoopActivities.class,
+                io.temporal.activity.ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build());
+
+        @Override
+        public LoopState run(ControlLoopParams p) {
+            a.describePool(p.pool(), p.dataSource());
+            ShardTask t = ShardTask.of(p.pool(), p.dataSource(), 0, 0, p.shardSize());
+            var c = a.collect(t);
+            var f = a.predict(t, c.ref());
+            var pl = a.plan(t, f.ref());
+            a.allocate(t, pl.ref(), List.of());
+            return state();
+        }
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "foresight.recordHistory", matches = "true")
+    void recordHistory() throws Exception {
+        FakeActivities fake = new FakeActivities(2);
+        fake.waitingAt.put(1L, List.of("pool-a/1/user-0"));
+        fake.retrainAt.add(2L);
+        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+            Worker w = env.newWorker(TaskQueues.CONTROL);
+            w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
+            w.registerActivitiesImplementations(fake);
+            env.newWorker(TaskQueues.TRAINING)
+                    .registerWorkflowImplementationTypes(ControlLoopWorkflowTest.RecordingRetraining.class);
+            env.start();
+            WorkflowClient client = env.getWorkflowClient();
+            String id = ControlLoopWorkflow.workflowId("pool-a");
+            ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class,
+                    WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CONTROL).build());
+            WorkflowClient.start(loop::run, ControlLoopWorkflowTest.params(1, 10, 3).withRetraining(true));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (loop.state().pendingApprovals().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            loop.approve("pool-a/1/user-0", true, "recorder");
+            WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+            WorkflowExecutionHistory history = client.fetchHistory(id);
+            Path out = Path.of("src/test/resources", HISTORY);
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, history.toJson(true));
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package io.foresight.workflows.controlloop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.workflows.TaskQueues;
+import io.foresight.workflows.controlloop.FakeActivities.Call;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ControlLoopWorkflowTest {
+    static final List<String> STAGES = List.of("collect", "predict", "plan", "checkPolicy", "allocate", "monitor",
+            "feedback");
+    static final List<RetrainingRequest> RETRAINS = Collections.synchronizedList(new ArrayList<>());
+
+    public static class RecordingRetraining implements RetrainingWorkflow {
+        @Override
+        public void retrain(RetrainingRequest request) {
+            RETRAINS.add(request);
+        }
+    }
+
+    private TestWorkflowEnvironment env;
+    private FakeActivities acts;
+    private WorkflowClient client;
+
+    private void start(FakeActivities fake) {
+        acts = fake;
+        env = TestWorkflowEnvironment.newInstance();
+        Worker w = env.newWorker(TaskQueues.CONTROL);
+        w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
+        w.registerActivitiesImplementations(fake);
+        Worker training = env.newWorker(TaskQueues.TRAINING);
+        training.registerWorkflowImplementationTypes(RecordingRetraining.class);
+        env.start();
+        client = env.getWorkflowClient();
+    }
+
+    @AfterEach
+    void stop() {
+        if (env != null) {
+            env.close();
+        }
+    }
+
+    static ControlLoopParams params(int shardSize, int perRun, long max) {
+        return ControlLoopParams.of("pool-a", "trace:/data/slice.csv.gz").withShardSize(shardSize)
+                .withAcceleration(300).withCycles(perRun, max).withApprovalTimeout(Duration.ofMinutes(10));
+    }
+
+    private ControlLoopWorkflow newLoop() {
+        return client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(ControlLoopWorkflow.workflowId("pool-a")).setTaskQueue(TaskQueues.CONTROL).build());
+    }
+
+    private static LoopState awaitState(ControlLoopWorkflow loop, Predicate<LoopState> ok) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            LoopState s = loop.state();
+            if (ok.test(s)) {
+                return s;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("state not reached in 20 s; last: " + loop.state());
+    }
+
+    @Test
+    void everyCycleRunsTheStagesInOrderOverAllShards() {
+        start(new FakeActivities(5)); // 5 users in shards of 2 -> 3 shards
+        LoopState end = newLoop().run(params(2, 10, 3));
+
+        assertEquals(3, end.cycle());
+        assertTrue(end.finished());
+        for (long c = 0; c < 3; c++) {
+            long cycle = c;
+            List<Call> mine = acts.calls.stream().filter(k -> k.cycle() == cycle).toList();
+            List<String> stageOrder = new ArrayList<>();
+            for (Call k : mine) {
+                if (stageOrder.isEmpty() || !stageOrder.get(stageOrder.size() - 1).equals(k.step())) {
+                    stageOrder.add(k.step());
+                }
+            }
+            assertEquals(STAGES, stageOrder, "cycle " + c + " ran " + mine);
+            for (String shardStage : STAGES.subList(0, 5)) {
+                Set<Integer> shards = new HashSet<>();
+                mine.stream().filter(k -> k.step().equals(shardStage)).forEach(k -> shards.add(k.shard()));
+                assertEquals(Set.of(0, 1, 2), shards, shardStage + " in cycle " + c);
+            }
+        }
+        // each stage consumes the reference the previous one produced for the same shard
+        assertTrue(acts.calls("predict").stream().allMatch(k -> k.detail().equals("collect/" + k.key())));
+        assertTrue(acts.calls("plan").stream().allMatch(k -> k.detail().equals("forecast/" + k.key())));
+    }
+
+    @Test
+    void queryReportsPlanDecisionsModelAndOutcome() {
+        start(new FakeActivities(4));
+        ControlLoopWorkflow loop = newLoop();
+        loop.run(params(2, 10, 2));
+        LoopState s = loop.state();
+        assertEquals("pool-a", s.pool());
+        assertEquals(2, s.cycle());
+        assertEquals(Mode.ENFORCE, s.mode());
+        assertEquals("fake-model/7", s.modelVersion());
+        assertEquals(List.of("plan/pool-a/1/0", "plan/pool-a/1/1"), s.lastPlanRefs());
+        assertEquals("2 users, 2 changes (2 up, 0 down)", s.lastPlanSummary());
+        assertEquals("2 approved, 0 adjusted, 0 denied, 0 waiting approval", s.lastDecisionsSummary());
+        assertEquals(2, s.lastRulesFired().get("max-step-up"));
+        assertEquals("monitor/pool-a/1/pool", s.lastSummaryRef());
+        assertEquals(4, s.lastOutcome().users());
+        assertTrue(s.pendingApprovals().isEmpty());
+    }
+
+    @Test
+    void pauseStopsCyclesUntilResume() throws Exception {
+        start(new FakeActivities(2));
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(2, 100, 6));
+        awaitState(loop, s -> s.cycle() >= 2);
+        loop.pause();
+        LoopState paused = awaitState(loop, LoopState::paused);
+        env.sleep(Duration.ofHours(3)); // 3 hours of intervals pass while paused
+        int collectsWhilePaused = acts.calls("collect").size();
+        env.sleep(Duration.ofHours(3));
+        assertEquals(collectsWhilePaused, acts.calls("collect").size(), "no cycle may run while paused");
+        assertTrue(loop.state().cycle() <= paused.cycle() + 1, "at most the cycle in flight finishes");
+        loop.resume();
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+        assertEquals(6, end.cycle());
+        assertFalse(end.paused());
+        assertEquals(6, acts.calls("collect").size(), "every cycle ran exactly once");
+    }
+
+    @Test
+    void continuesAsNewEveryNCyclesCarryingCycleAndMode() {
+        start(new FakeActivities(1));
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(1, 2, 5));
+        String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
+        loop.setMode(Mode.DRY_RUN);
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+
+        assertEquals(5, end.cycle());
+        assertEquals(Mode.DRY_RUN, end.mode(), "mode survives continue-as-new");
+        List<Long> cycles = acts.calls("collect").stream().map(Call::cycle).toList();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), cycles, "no cycle lost or repeated across runs");
+        assertEquals(3, acts.calls("describePool").size(), "runs of 2+2+1 cycles");
+        WorkflowExecutionHistory h = client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a"), firstRun);
+        List<HistoryEvent> events = h.getEvents();
+        assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, events.get(events.size() - 1).getEventType());
+        assertTrue(acts.calls("allocate").isEmpty(), "dry-run set before the first cycle applies nothing");
+    }
+
+    @Test
+    void approvedChangeIsPassedToAllocate() throws Exception {
+        FakeActivities fake = new FakeActivities(2);
+        fake.waitingAt.put(0L, List.of("pool-a/0/user-1"));
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(1, 10, 1));
+        LoopState waiting = awaitState(loop, s -> !s.pendingApprovals().isEmpty());
+        assertEquals(List.of("pool-a/0/user-1"), waiting.pendingApprovals());
+        assertTrue(acts.calls("allocate").isEmpty(), "nothing applies before the decision");
+        loop.approve("pool-a/0/unknown", true, "alice"); // ignored: not pending
+        loop.approve("pool-a/0/user-1", true, "alice");
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+
+        List<Call> allocs = acts.calls("allocate");
+        assertEquals(2, allocs.size());
+        assertEquals("pool-a/0/user-1", allocs.stream().filter(c -> c.shard() == 0).findFirst().orElseThrow().detail());
+        assertEquals("", allocs.stream().filter(c -> c.shard() == 1).findFirst().orElseThrow().detail());
+        assertTrue(end.pendingApprovals().isEmpty());
+    }
+
+    @Test
+    void undecidedChangeKeepsCurrentAllocationAfterTimeout() {
+        FakeActivities fake = new FakeActivities(1);
+        fake.waitingAt.put(0L, List.of("pool-a/0/user-1"));
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        long t0 = env.currentTimeMillis();
+        LoopState end = loop.run(params(1, 10, 1).withApprovalTimeout(Duration.ofMinutes(7)));
+
+        assertTrue(env.currentTimeMillis() - t0 >= Duration.ofMinutes(7).toMillis(), "waited the approval timeout");
+        List<Call> allocs = acts.calls("allocate");
+        assertEquals(1, allocs.size());
+        assertEquals("", allocs.get(0).detail(), "no approval: the waiting change is not applied");
+        assertTrue(end.pendingApprovals().isEmpty());
+    }
+
+    @Test
+    void rejectedChangeIsNotApplied() throws Exception {
+        FakeActivities fake = new FakeActivities(1);
+        fake.waitingAt.put(0L, List.of("pool-a/0/user-1"));
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(1, 10, 1));
+        awaitState(loop, s -> !s.pendingApprovals().isEmpty());
+        loop.approve("pool-a/0/user-1", false, "bob");
+        WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+        assertEquals("", acts.calls("allocate").get(0).detail());
+    }
+
+    @Test
+    void idempotencyKeysAreDistinctPerCycleAndShardAndStableAcrossRetries() {
+        FakeActivities fake = new FakeActivities(3);
+        fake.failFirstAllocate = true;
+        start(fake);
+        newLoop().run(params(2, 10, 3));
+
+        List<String> keys = acts.calls("allocate").stream().map(Call::key).toList();
+        Set<String> expected = Set.of("pool-a/0/0", "pool-a/0/1", "pool-a/1/0", "pool-a/1/1", "pool-a/2/0", "pool-a/2/1");
+        assertEquals(expected, new HashSet<>(keys));
+        for (String k : expected) {
+            assertEquals(2, keys.stream().filter(k::equals).count(), "retry of " + k + " reuses its key");
+        }
+        Set<String> monitorKeys = new HashSet<>();
+        acts.calls("monitor").forEach(c -> monitorKeys.add(c.key()));
+        assertEquals(Set.of("pool-a/0/pool", "pool-a/1/pool", "pool-a/2/pool"), monitorKeys);
+    }
+
+    @Test
+    void failedCycleIsSkippedAndTheLoopGoesOn() {
+        FakeActivities fake = new FakeActivities(1);
+        fake.collectFailsAt.add(1L);
+        start(fake);
+        LoopState end = newLoop().run(params(1, 10, 3));
+        assertEquals(3, end.cycle());
+        assertEquals(1, end.failedCycles());
+        assertTrue(acts.calls("allocate").stream().noneMatch(c -> c.cycle() == 1), "failed cycle applies nothing");
+        assertEquals(2, acts.calls("allocate").size());
+    }
+
+    @Test
+    void loopEndsWhenTheDataEnds() {
+        FakeActivities fake = new FakeActivities(1);
+        fake.dataEndsAt = 2;
+        start(fake);
+        LoopState end = newLoop().run(params(1, 10, 0));
+        assertTrue(end.finished());
+        assertEquals(2, end.cycle());
+        assertEquals(2, acts.calls("allocate").size());
+    }
+
+    @Test
+    void driftStartsRetrainingOnTheTrainingQueueWhenEnabled() {
+        RETRAINS.clear();
+        FakeActivities fake = new FakeActivities(1);
+        fake.retrainAt.add(1L);
+        start(fake);
+        LoopState end = newLoop().run(params(1, 10, 3).withRetraining(true));
+        assertEquals(1, end.retrainingRequests());
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (RETRAINS.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(List.of(new RetrainingRequest("pool-a", "trace:/data/slice.csv.gz", 1, "forecast error drifted")),
+                RETRAINS);
+    }
+
+    @Test
+    void driftDoesNotStartRetrainingWhenDisabled() {
+        FakeActivities fake = new FakeActivities(1);
+        fake.retrainAt.add(1L);
+        start(fake);
+        LoopState end = newLoop().run(params(1, 10, 3));
+        assertEquals(0, end.retrainingRequests());
+    }
+}

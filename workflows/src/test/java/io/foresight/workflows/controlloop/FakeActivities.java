@@ -1,0 +1,98 @@
+package io.foresight.workflows.controlloop;
+
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Hand-written activities for workflow tests: records every call, with scriptable behaviour. */
+class FakeActivities implements ControlLoopActivities {
+    /** One call: the step, its cycle and shard (-1 for pool-level steps), the key and extra detail. */
+    record Call(String step, long cycle, int shard, String key, String detail) {}
+
+    final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+    final int users;
+    /** Cycle from which collect reports the data as exhausted (Long.MAX_VALUE: never). */
+    long dataEndsAt = Long.MAX_VALUE;
+    /** Per cycle, the change ids that shard 0's policy check sends to approval. */
+    final Map<Long, List<String>> waitingAt = new HashMap<>();
+    /** Allocate fails the first attempt of every key (a worker dying after the apply). */
+    boolean failFirstAllocate;
+    /** Cycles where collect fails for good (bad input). */
+    final Set<Long> collectFailsAt = new HashSet<>();
+    /** Cycles where feedback asks for retraining. */
+    final Set<Long> retrainAt = new HashSet<>();
+    private final Set<String> allocateAttempted = Collections.synchronizedSet(new HashSet<>());
+
+    FakeActivities(int users) {
+        this.users = users;
+    }
+
+    List<Call> calls(String step) {
+        synchronized (calls) {
+            return calls.stream().filter(c -> c.step().equals(step)).toList();
+        }
+    }
+
+    @Override
+    public PoolInfo describePool(String pool, String dataSource) {
+        calls.add(new Call("describePool", -1, -1, pool, dataSource));
+        return new PoolInfo(users, 300);
+    }
+
+    @Override
+    public CollectResult collect(ShardTask t) {
+        calls.add(new Call("collect", t.cycle(), t.shard(), t.key(), ""));
+        if (collectFailsAt.contains(t.cycle())) {
+            throw ApplicationFailure.newNonRetryableFailure("bad data at cycle " + t.cycle(), "IllegalArgument");
+        }
+        boolean end = t.cycle() >= dataEndsAt;
+        return new CollectResult("collect/" + t.key(), Math.min(t.shardSize(), users - t.firstUser()), end ? 0 : 1,
+                1_000_000L + 300 * t.cycle(), end);
+    }
+
+    @Override
+    public PredictResult predict(ShardTask t, String collectRef) {
+        calls.add(new Call("predict", t.cycle(), t.shard(), t.key(), collectRef));
+        return new PredictResult("forecast/" + t.key(), 1, "fake-model/7");
+    }
+
+    @Override
+    public PlanResult plan(ShardTask t, String forecastRef) {
+        calls.add(new Call("plan", t.cycle(), t.shard(), t.key(), forecastRef));
+        return new PlanResult("plan/" + t.key(), 1, 1, 1, 0);
+    }
+
+    @Override
+    public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
+        calls.add(new Call("checkPolicy", t.cycle(), t.shard(), t.key(), planRef + " " + mode));
+        List<String> waiting = t.shard() == 0 ? waitingAt.getOrDefault(t.cycle(), List.of()) : List.of();
+        return new PolicyResult("decisions/" + t.key(), 1, 0, 0, waiting.size(), Map.of("max-step-up", 1), waiting);
+    }
+
+    @Override
+    public AllocateResult allocate(ShardTask t, String decisionsRef, List<String> approvedChangeIds) {
+        calls.add(new Call("allocate", t.cycle(), t.shard(), t.key(), String.join(",", approvedChangeIds)));
+        if (failFirstAllocate && allocateAttempted.add(t.key())) {
+            throw new IllegalStateException("worker lost after applying " + t.key());
+        }
+        return new AllocateResult(1, 0, false);
+    }
+
+    @Override
+    public MonitorResult monitor(String pool, String dataSource, long cycle, int shards, String key) {
+        calls.add(new Call("monitor", cycle, -1, key, "shards=" + shards));
+        return new MonitorResult("monitor/" + key, users, 0, 0, 1, 0, 2, 0.5, 0.1);
+    }
+
+    @Override
+    public FeedbackResult feedback(String pool, long cycle, MonitorResult outcome, String key) {
+        calls.add(new Call("feedback", cycle, -1, key, outcome.ref()));
+        boolean retrain = retrainAt.contains(cycle);
+        return new FeedbackResult(retrain ? 3 : 0, retrain, retrain ? "forecast error drifted" : "ok");
+    }
+}
