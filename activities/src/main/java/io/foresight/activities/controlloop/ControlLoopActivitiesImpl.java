@@ -48,7 +48,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.planner = new Planner(config.planner());
-        this.metrics = new LoopMetrics(config.metrics());
+        this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
         int maxLead = 0;
         for (Resource r : Resource.values()) {
@@ -105,11 +105,14 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<UsageRow> rows = new ArrayList<>();
         int observed = 0;
         long start = 0;
-        for (String user : shardUsers(src, t)) {
+        List<String> users = shardUsers(src, t);
+        Map<String, ResourceVector> inForce = config.actuator().current(t.pool(), users);
+        for (String user : users) {
             beat();
             UserSeries s = src.history(user, interval + 1);
+            ResourceVector set = inForce.get(user);
             if (s.size() <= interval) {
-                rows.add(new UsageRow(user, nan(), current(t.pool(), user, null)));
+                rows.add(new UsageRow(user, nan(), set == null ? nan() : set.toArray()));
                 continue;
             }
             start = Math.max(start, s.timestamp(interval));
@@ -117,7 +120,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             if (!Double.isNaN(usage[Resource.CPU.ordinal()])) {
                 observed++;
             }
-            rows.add(new UsageRow(user, usage, current(t.pool(), user, s.capacityAt(interval))));
+            // in force: what the cluster set, else what the trace says the user had
+            rows.add(new UsageRow(user, usage, (set == null ? s.capacityAt(interval) : set).toArray()));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -359,12 +363,6 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<String> all = src.users();
         int from = Math.min(t.firstUser(), all.size());
         return all.subList(from, Math.min(from + t.shardSize(), all.size()));
-    }
-
-    /** The allocation in force: what the cluster set, else what the data says the user had. */
-    private double[] current(String pool, String user, ResourceVector baseline) {
-        return config.actuator().current(pool, user).or(() -> java.util.Optional.ofNullable(baseline))
-                .map(ResourceVector::toArray).orElse(nan());
     }
 
     private Forecast unknown(String user, CollectFile in) {
