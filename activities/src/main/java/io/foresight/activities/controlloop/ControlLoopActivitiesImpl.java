@@ -323,6 +323,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 shortfall[1], slack[1], cost, errN == 0 ? -1 : absErr / errN);
         store.write(dir + "/outcome.json", m);
         metrics.record(pool, cycle, m);
+        if (cycle >= config.retainCycles()) {
+            store.deleteTree(StateStore.cycleDir(pool, cycle - config.retainCycles()));
+        }
         return m;
     }
 

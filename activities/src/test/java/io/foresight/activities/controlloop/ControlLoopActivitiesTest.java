@@ -256,6 +256,20 @@ class ControlLoopActivitiesTest {
     }
 
     @Test
+    void monitorDeletesCycleDataOlderThanTheRetention() {
+        ControlLoopActivitiesImpl a = new ControlLoopActivitiesImpl(ControlWorkerConfig.defaults(state)
+                .withMetrics(registry).withActuator(cluster).withRetainCycles(2));
+        for (int c = 0; c < 4; c++) {
+            cycle(a, ShardTask.of(POOL, source, c, 0, 6), List.of());
+            a.monitor(POOL, source, c, 1, "k");
+        }
+        assertFalse(Files.exists(state.resolve(StateStore.cycleDir(POOL, 1))));
+        assertTrue(Files.exists(state.resolve(StateStore.cycleDir(POOL, 2))));
+        assertTrue(Files.exists(state.resolve(StateStore.cycleDir(POOL, 3) + "/outcomes.csv")));
+        assertEquals(4, cluster.entries(POOL).size(), "the audit journal is never pruned");
+    }
+
+    @Test
     void aMissingTraceFileIsAClearError() {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
