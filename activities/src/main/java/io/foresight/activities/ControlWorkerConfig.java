@@ -34,13 +34,17 @@ import java.util.function.Function;
  * @param driftUnderShare   share of under-provisioned users that counts as drift
  * @param driftMaeRatio     forecast error over its baseline that counts as drift
  * @param driftCycles       consecutive drifting cycles before retraining is requested
+ * @param retainCycles      cycles of bulk data kept in the state dir (older cycle dirs are deleted)
  */
 public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSources, ForecasterProvider forecasters,
                                   PolicyGate policy, PlannerConfig planner, PriceBook prices,
                                   Function<String, UserProfile> profiles, Actuator actuator, PrometheusRegistry metrics,
-                                  double driftUnderShare, double driftMaeRatio, int driftCycles) {
+                                  double driftUnderShare, double driftMaeRatio, int driftCycles, int retainCycles) {
     /** Two days of 5-minute history before the first cycle: a daily seasonal model needs one, its error band another. */
     public static final int DEFAULT_WARMUP_STEPS = 2 * 288;
+
+    /** A week of 5-minute cycles. */
+    public static final int DEFAULT_RETAIN_CYCLES = 7 * 288;
 
     public ControlWorkerConfig {
         Objects.requireNonNull(stateDir, "stateDir");
@@ -52,47 +56,57 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
         Objects.requireNonNull(profiles, "profiles");
         Objects.requireNonNull(actuator, "actuator");
         Objects.requireNonNull(metrics, "metrics");
+        if (retainCycles < 2) {
+            throw new IllegalArgumentException("retainCycles must be >= 2 (monitor reads the previous cycle), got "
+                    + retainCycles);
+        }
     }
 
     public static ControlWorkerConfig defaults(Path stateDir) {
         return new ControlWorkerConfig(stateDir, TraceUsageSource.resolver(DEFAULT_WARMUP_STEPS),
                 ForecasterProvider.fixed(SeasonalNaiveForecaster.daily(), "seasonal-naive/builtin"),
                 PolicyGate.PERMISSIVE, PlannerConfig.defaults(), PriceBook.DEFAULT, UserProfile::newUser,
-                new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry, 0.25, 2.0, 12);
+                new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry, 0.25, 2.0, 12,
+                DEFAULT_RETAIN_CYCLES);
     }
 
     public ControlWorkerConfig withUsageSources(UsageSource.Resolver r) {
         return new ControlWorkerConfig(stateDir, r, forecasters, policy, planner, prices, profiles, actuator, metrics,
-                driftUnderShare, driftMaeRatio, driftCycles);
+                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withForecasters(ForecasterProvider f) {
         return new ControlWorkerConfig(stateDir, usageSources, f, policy, planner, prices, profiles, actuator, metrics,
-                driftUnderShare, driftMaeRatio, driftCycles);
+                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withPolicy(PolicyGate g) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, g, planner, prices, profiles, actuator,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withActuator(Actuator a) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, a,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withMetrics(PrometheusRegistry r) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                r, driftUnderShare, driftMaeRatio, driftCycles);
+                r, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withProfiles(Function<String, UserProfile> p) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, p, actuator,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles);
+                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
     public ControlWorkerConfig withDrift(double underShare, double maeRatio, int cycles) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                metrics, underShare, maeRatio, cycles);
+                metrics, underShare, maeRatio, cycles, retainCycles);
+    }
+
+    public ControlWorkerConfig withRetainCycles(int n) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                metrics, driftUnderShare, driftMaeRatio, driftCycles, n);
     }
 }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             EnvCommand.class,
             EvaluateCommand.class,
             DataCommand.class,
+            TrainCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

@@ -28,6 +28,8 @@ public final class ModelRegistry {
     /** Version tag holding the hash of the feature schema the model was trained on. */
     public static final String TAG_FEATURE_SCHEMA_HASH = "foresight.feature_schema_hash";
 
+    /** Relative differences below this are refit noise (e.g. l-bfgs on reordered partitions), not an improvement. */
+    static final double TIE_TOLERANCE = 1e-9;
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private final MlflowConnection conn;
 
@@ -164,7 +166,7 @@ public final class ModelRegistry {
                     cm, chm, "champion " + ch.label() + " was not measured on backtest '" + candBt
                     + "': challenger, compare by hand");
         }
-        if (!(cm < chm)) {
+        if (!(cm < chm * (1 - TIE_TOLERANCE))) {
             return new PromotionDecision(PromotionDecision.Outcome.REJECTED, candidateVersion, ch.version(), ch.version(),
                     cm, chm, String.format("%s %.6g does not beat champion %s %.6g", metric, cm, ch.label(), chm));
         }

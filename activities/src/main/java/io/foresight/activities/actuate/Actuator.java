@@ -14,6 +14,15 @@ public interface Actuator {
     /** The allocation the user has now, empty if the cluster never set one. */
     Optional<ResourceVector> current(String pool, String user);
 
+    /** The allocations of many users at once (users the cluster never set are absent). */
+    default Map<String, ResourceVector> current(String pool, java.util.Collection<String> users) {
+        Map<String, ResourceVector> out = new java.util.LinkedHashMap<>();
+        for (String u : users) {
+            current(pool, u).ifPresent(v -> out.put(u, v));
+        }
+        return out;
+    }
+
     /**
      * Sets every user of {@code targets} to its allocation, unless {@code key} was applied before.
      *

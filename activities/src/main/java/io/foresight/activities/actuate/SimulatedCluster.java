@@ -71,6 +71,24 @@ public final class SimulatedCluster implements Actuator {
     }
 
     @Override
+    public synchronized Map<String, ResourceVector> current(String pool, java.util.Collection<String> users) {
+        PoolState s = pools.computeIfAbsent(pool, p -> new PoolState());
+        try (FileChannel ch = open(pool); FileLock lock = ch.lock()) {
+            catchUp(pool, s, ch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the cluster journal " + journal(pool), e);
+        }
+        Map<String, ResourceVector> out = new LinkedHashMap<>();
+        for (String u : users) {
+            ResourceVector v = s.current.get(u);
+            if (v != null) {
+                out.put(u, v);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public synchronized ApplyResult apply(String pool, String key, long cycle, Map<String, ResourceVector> targets) {
         Objects.requireNonNull(key, "key");
         PoolState s = pools.computeIfAbsent(pool, p -> new PoolState());

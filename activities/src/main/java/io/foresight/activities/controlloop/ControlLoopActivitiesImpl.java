@@ -17,7 +17,6 @@ import io.foresight.workflows.controlloop.ControlLoopActivities;
 import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.temporal.activity.Activity;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,7 +48,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.planner = new Planner(config.planner());
-        this.metrics = new LoopMetrics(config.metrics());
+        this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
         int maxLead = 0;
         for (Resource r : Resource.values()) {
@@ -79,7 +78,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     record DecisionFile(Mode mode, List<DecisionRow> rows) {}
 
-    record PlannerMemory(long cycle, int[] before, int[] after) {}
+    /** Planner state per user of a shard, before and after the cycle that last wrote it. */
+    record PlannerMemory(long cycle, Map<String, int[]> before, Map<String, int[]> after) {}
 
     record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
 
@@ -105,11 +105,14 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<UsageRow> rows = new ArrayList<>();
         int observed = 0;
         long start = 0;
-        for (String user : shardUsers(src, t)) {
+        List<String> users = shardUsers(src, t);
+        Map<String, ResourceVector> inForce = config.actuator().current(t.pool(), users);
+        for (String user : users) {
             beat();
             UserSeries s = src.history(user, interval + 1);
+            ResourceVector set = inForce.get(user);
             if (s.size() <= interval) {
-                rows.add(new UsageRow(user, nan(), current(t.pool(), user, null)));
+                rows.add(new UsageRow(user, nan(), set == null ? nan() : set.toArray()));
                 continue;
             }
             start = Math.max(start, s.timestamp(interval));
@@ -117,7 +120,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             if (!Double.isNaN(usage[Resource.CPU.ordinal()])) {
                 observed++;
             }
-            rows.add(new UsageRow(user, usage, current(t.pool(), user, s.capacityAt(interval))));
+            // in force: what the cluster set, else what the trace says the user had
+            rows.add(new UsageRow(user, usage, (set == null ? s.capacityAt(interval) : set).toArray()));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -133,7 +137,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         for (UsageRow u : in.rows()) {
             beat();
             UserSeries history = src.history(u.user(), in.interval() + 1);
-            Forecast f = model.forecaster().forecast(history, in.interval() + 1, horizon);
+            Forecast f = history.size() <= in.interval()
+                    ? unknown(u.user(), in) // the user's data ended before this interval: hold, predict nothing
+                    : model.forecaster().forecast(history, in.interval() + 1, horizon);
             rows.add(new ForecastRow(u.user(), u.allocation(), new Forecast(f.user(), f.issuedAt(), f.stepSeconds(),
                     f.quantile(), f.point(), f.upper(), model.version())));
         }
@@ -145,17 +151,22 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     @Override
     public PlanResult plan(ShardTask t, String forecastRef) {
         ForecastFile in = store.read(forecastRef, ForecastFile.class);
+        // planner memory of the shard's users, one file per shard (one fsync per call, not per user)
+        String memRef = "pools/" + t.pool() + "/planner/shard-" + t.shard() + ".json";
+        PlannerMemory mem = store.exists(memRef) ? store.read(memRef, PlannerMemory.class) : null;
+        // a retry of the same cycle starts from the state before its first attempt
+        Map<String, int[]> from = mem == null ? Map.of() : (mem.cycle() == t.cycle() ? mem.before() : mem.after());
+        Map<String, int[]> after = new LinkedHashMap<>();
         List<PlanRow> rows = new ArrayList<>();
         int changes = 0;
         int ups = 0;
         int downs = 0;
         for (ForecastRow f : in.rows()) {
             beat();
-            String memRef = "pools/" + t.pool() + "/planner/" + fileName(f.user()) + ".json";
-            Planner.State state = restorePlanner(memRef, t.cycle());
-            int[] before = state.toArray();
+            int[] saved = from.get(f.user());
+            Planner.State state = saved == null ? new Planner.State() : Planner.State.restore(saved);
             PlannedAllocation p = planner.plan(f.forecast(), ResourceVector.of(f.allocation()), state);
-            store.write(memRef, new PlannerMemory(t.cycle(), before, state.toArray()));
+            after.put(f.user(), state.toArray());
             rows.add(new PlanRow(p.user(), p.current().toArray(), p.target().toArray(), p.forecastPeak().toArray(),
                     p.model(), p.reason(), p.changes()));
             if (p.changes()) {
@@ -168,18 +179,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 }
             }
         }
+        store.write(memRef, new PlannerMemory(t.cycle(), from, after));
         String ref = ref(t, "plan");
         store.write(ref, new PlanFile(in.interval(), in.intervalStart() + in.stepSeconds(), rows));
         return new PlanResult(ref, rows.size(), changes, ups, downs);
-    }
-
-    private Planner.State restorePlanner(String memRef, long cycle) {
-        if (!store.exists(memRef)) {
-            return new Planner.State();
-        }
-        PlannerMemory m = store.read(memRef, PlannerMemory.class);
-        // a retry of the same cycle starts from the state before its first attempt
-        return Planner.State.restore(m.cycle() == cycle ? m.before() : m.after());
     }
 
     @Override
@@ -320,6 +323,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 shortfall[1], slack[1], cost, errN == 0 ? -1 : absErr / errN);
         store.write(dir + "/outcome.json", m);
         metrics.record(pool, cycle, m);
+        if (cycle >= config.retainCycles()) {
+            store.deleteTree(StateStore.cycleDir(pool, cycle - config.retainCycles()));
+        }
         return m;
     }
 
@@ -362,20 +368,18 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return all.subList(from, Math.min(from + t.shardSize(), all.size()));
     }
 
-    /** The allocation in force: what the cluster set, else what the data says the user had. */
-    private double[] current(String pool, String user, ResourceVector baseline) {
-        return config.actuator().current(pool, user).or(() -> java.util.Optional.ofNullable(baseline))
-                .map(ResourceVector::toArray).orElse(nan());
+    private Forecast unknown(String user, CollectFile in) {
+        double[][] none = new double[Resource.COUNT][horizon];
+        for (double[] row : none) {
+            java.util.Arrays.fill(row, Double.NaN);
+        }
+        return new Forecast(user, in.intervalStart() + in.stepSeconds(), in.stepSeconds(), 0.95, none, none, "none");
     }
 
     private static double[] nan() {
         double[] v = new double[Resource.COUNT];
         java.util.Arrays.fill(v, Double.NaN);
         return v;
-    }
-
-    private static String fileName(String user) {
-        return URLEncoder.encode(user, StandardCharsets.UTF_8);
     }
 
     private static String num(double v) {

@@ -26,7 +26,14 @@ final class LoopMetrics {
     private final Counter applied;
     private final Map<String, Long> lastCounted = new HashMap<>();
 
-    LoopMetrics(PrometheusRegistry registry) {
+    private static final Map<PrometheusRegistry, LoopMetrics> BY_REGISTRY = new java.util.IdentityHashMap<>();
+
+    /** One instance per registry: a registry refuses the same metric name twice (e.g. two workers in one JVM). */
+    static synchronized LoopMetrics of(PrometheusRegistry registry) {
+        return BY_REGISTRY.computeIfAbsent(registry, LoopMetrics::new);
+    }
+
+    private LoopMetrics(PrometheusRegistry registry) {
         cycle = Gauge.builder().name("foresight_loop_cycle").help("Last cycle the pool's loop monitored")
                 .labelNames("pool").register(registry);
         users = Gauge.builder().name("foresight_pool_users").help("Users observed in the last interval")

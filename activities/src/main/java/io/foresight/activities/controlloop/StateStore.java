@@ -70,6 +70,21 @@ final class StateStore {
         }
     }
 
+    /** Deletes a directory of old bulk data; missing is fine (already deleted by an earlier attempt). */
+    void deleteTree(String ref) {
+        Path dir = resolve(ref);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete old cycle data " + dir, e);
+        }
+    }
+
     <T> T read(String ref, Class<T> type) {
         Path p = resolve(ref);
         try {

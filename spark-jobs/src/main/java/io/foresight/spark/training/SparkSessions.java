@@ -14,6 +14,7 @@ public final class SparkSessions {
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.ui.enabled", "false")
+                .config("spark.sql.warehouse.dir", config.workDir().resolve("spark-warehouse").toAbsolutePath().toString())
                 .config("spark.sql.shuffle.partitions", "4");
         if (!config.sparkJars().isEmpty()) {
             b.config("spark.jars", config.sparkJars());

@@ -152,9 +152,11 @@ class ControlLoopWorkflowTest {
     void continuesAsNewEveryNCyclesCarryingCycleAndMode() {
         start(new FakeActivities(1));
         ControlLoopWorkflow loop = newLoop();
-        WorkflowClient.start(loop::run, params(1, 2, 5));
+        // start paused (as a carried-over run would), so the mode change lands before the first cycle
+        WorkflowClient.start(loop::run, params(1, 2, 5).withCarry(new LoopCarry(0, true, Mode.ENFORCE, null)));
         String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
         loop.setMode(Mode.DRY_RUN);
+        loop.resume();
         LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
 
         assertEquals(5, end.cycle());
@@ -165,7 +167,7 @@ class ControlLoopWorkflowTest {
         WorkflowExecutionHistory h = client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a"), firstRun);
         List<HistoryEvent> events = h.getEvents();
         assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, events.get(events.size() - 1).getEventType());
-        assertTrue(acts.calls("allocate").isEmpty(), "dry-run set before the first cycle applies nothing");
+        assertTrue(acts.calls("allocate").isEmpty(), "dry-run applies nothing, also after continue-as-new");
     }
 
     @Test
