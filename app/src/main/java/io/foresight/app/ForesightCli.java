@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             io.foresight.app.stack.StackCommand.class,
             EnvCommand.class,
+            WorkerCommand.class,
             EvaluateCommand.class,
             DataCommand.class,
             TrainCommand.class,

@@ -1,0 +1,42 @@
+package io.foresight.app;
+
+import io.foresight.activities.ControlWorkerConfig;
+import io.foresight.app.stack.FsConfig;
+import io.foresight.core.cost.PriceBook;
+import io.foresight.rules.DroolsPolicyGate;
+import io.foresight.rules.PolicyRepository;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Builds the control worker's collaborators from configuration, so `worker` and `demo` run the same
+ * wiring: the Drools policy gate on the configured rules directory (hot-reloaded each cycle), the
+ * trace-replay usage source, the simulated cluster, and the forecaster chosen by {@link Models}.
+ */
+final class Wiring {
+    private Wiring() {}
+
+    static Path loopStateDir(FsConfig config) {
+        return config.stateDir().resolve("loop");
+    }
+
+    /** The policy repository: the configured directory (rules.dir), else the DRL files bundled in the jar. */
+    static PolicyRepository policies(FsConfig config) {
+        String dir = config.get("rules.dir", null);
+        if (dir == null) {
+            return PolicyRepository.bundled();
+        }
+        Path p = config.path("rules.dir", dir);
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException("rules.dir " + p + " is not a directory. Fix: point FORESIGHT_RULES_DIR at a folder of .drl files "
+                    + "(./foresight rules export DIR writes the bundled ones there)");
+        }
+        return PolicyRepository.fromDirectory(p);
+    }
+
+    static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
+        return ControlWorkerConfig.defaults(loopStateDir(config))
+                .withPolicy(new DroolsPolicyGate(policies(config), PriceBook.DEFAULT))
+                .withForecasters(models.provider());
+    }
+}

@@ -1,0 +1,75 @@
+package io.foresight.app;
+
+import io.foresight.activities.ControlWorker;
+import io.foresight.app.stack.FsConfig;
+import io.foresight.mlflow.MlflowConnection;
+import io.foresight.spark.activity.TrainingWorker;
+import io.foresight.spark.training.TrainingConfig;
+import io.foresight.workflows.TaskQueues;
+import io.temporal.worker.WorkerFactory;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code foresight worker}: a long-running Temporal worker. The control queue runs the control loops; the
+ * training queue runs retraining (the only one that loads Spark). Start more processes to scale out: Temporal
+ * spreads the tasks of a queue over every worker polling it.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run a Temporal worker for the control loop and/or retraining until stopped (Ctrl-C / SIGTERM).")
+public final class WorkerCommand implements Callable<Integer> {
+    @Option(names = "--queues", split = ",", defaultValue = "control,training",
+            description = "Task queues to poll: control, training (default: ${DEFAULT-VALUE}).")
+    List<String> queues;
+
+    @Option(names = "--no-metrics", description = "Do not serve Prometheus metrics.")
+    boolean noMetrics;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        for (String q : queues) {
+            if (!q.equals("control") && !q.equals("training")) {
+                throw new IllegalArgumentException("unknown queue '" + q + "'. Fix: use --queues control, training or control,training");
+            }
+        }
+        FsConfig config = FsConfig.load();
+        MetricsEndpoint metrics = noMetrics ? null : MetricsEndpoint.start(config.getInt("metrics.port", 9464));
+        TemporalConnection temporal = TemporalConnection.open(config);
+        List<WorkerFactory> factories = new ArrayList<>();
+        if (queues.contains("control")) {
+            Models models = Models.forLoop(config, System.out);
+            factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models)));
+            System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target);
+        }
+        if (queues.contains("training")) {
+            factories.add(TrainingWorker.start(temporal.client, trainingConfig(config),
+                    MlflowConnection.of(URI.create(config.get("mlflow.tracking.uri", config.mlflowUrl()))), Map.of()));
+            System.out.println("training worker polling " + TaskQueues.TRAINING + " on " + temporal.target);
+        }
+        if (metrics != null) {
+            System.out.println("metrics on http://127.0.0.1:" + metrics.port() + "/metrics");
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            factories.forEach(WorkerFactory::shutdown);
+            temporal.close();
+            if (metrics != null) {
+                metrics.close();
+            }
+            stop.countDown();
+        }, "worker-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    static TrainingConfig trainingConfig(FsConfig config) {
+        return new TrainingConfig(config.get("spark.master", null), config.get("spark.jars", null),
+                config.stateDir().resolve("training"));
+    }
+}
