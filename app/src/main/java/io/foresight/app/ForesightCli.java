@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             io.foresight.app.stack.StackCommand.class,
             EnvCommand.class,
             WorkerCommand.class,
+            DemoCommand.class,
             EvaluateCommand.class,
             DataCommand.class,
             TrainCommand.class,

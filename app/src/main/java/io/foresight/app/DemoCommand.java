@@ -1,0 +1,205 @@
+package io.foresight.app;
+
+import io.foresight.activities.ControlWorker;
+import io.foresight.activities.ControlWorkerConfig;
+import io.foresight.app.stack.FsConfig;
+import io.foresight.app.stack.LocalStack;
+import io.foresight.app.stack.StackException;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.mlflow.MlflowConnection;
+import io.foresight.spark.activity.TrainingWorker;
+import io.foresight.workflows.TaskQueues;
+import io.foresight.workflows.controlloop.ControlLoopParams;
+import io.foresight.workflows.controlloop.ControlLoopWorkflow;
+import io.foresight.workflows.controlloop.LoopState;
+import io.foresight.workflows.retrain.RetrainRequest;
+import io.foresight.workflows.retrain.RetrainResult;
+import io.foresight.workflows.retrain.RetrainingWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.WorkerFactory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code foresight demo}, the main job: starts the local stack, trains a model on the bundled real trace
+ * (a retraining workflow: Spark job, MLflow run, registered version, champion alias), replays the trace
+ * through the control-loop workflow (time-accelerated) with the Drools policies, and prints what the loop
+ * achieved next to the capacity the trace provisioned (static allocation).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "The main job: stack up, train on the bundled real trace, run the control loop over it, print the summary.")
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--trace", description = "Bitbrains CSV(.gz) to replay (default: data.slice in conf/foresight.properties).")
+    Path trace;
+
+    @Option(names = "--cycles", defaultValue = "288", description = "Control cycles (5-minute intervals) to replay (default ${DEFAULT-VALUE} = one day).")
+    int cycles;
+
+    @Option(names = "--acceleration", defaultValue = "3000", description = "Data seconds per wall second (default ${DEFAULT-VALUE}).")
+    double acceleration;
+
+    @Option(names = "--pool", defaultValue = "demo", description = "Resource pool id (default ${DEFAULT-VALUE}).")
+    String pool;
+
+    @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
+    boolean inProcess;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        FsConfig config = FsConfig.load();
+        Path tracePath = trace != null ? trace : config.path("data.slice", "data/bitbrains-slice/bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
+        if (!Files.isRegularFile(tracePath)) {
+            throw new IllegalArgumentException("trace file not found: " + tracePath + ". Fix: pass --trace FILE or restore data/bitbrains-slice from git");
+        }
+        if (cycles <= 0) {
+            throw new IllegalArgumentException("--cycles must be positive, got " + cycles);
+        }
+        Trace replay = BitbrainsReader.read(tracePath);
+        out.printf("Foresight demo on %s: %d users, %d intervals of %d s (real Bitbrains data)%n",
+                config.home().relativize(tracePath.toAbsolutePath()), replay.users().size(), replay.intervals(), replay.stepSeconds());
+
+        step(out, 1, "Local stack (Temporal + Web UI, MLflow, Prometheus)");
+        boolean mlflowUp = false;
+        TestWorkflowEnvironment testEnv = null;
+        TemporalConnection temporal = null;
+        WorkflowClient client;
+        if (!inProcess) {
+            try {
+                new LocalStack(config, out).up();
+                mlflowUp = true;
+            } catch (StackException e) {
+                out.println("  the local stack could not start: " + e.getMessage());
+                out.println("  => running on the in-process Temporal test server instead (no Web UI, no MLflow tracking)");
+                inProcess = true;
+            }
+        }
+        if (inProcess) {
+            testEnv = TestWorkflowEnvironment.newInstance();
+            client = testEnv.getWorkflowClient();
+        } else {
+            temporal = TemporalConnection.open(config);
+            client = temporal.client;
+        }
+        List<WorkerFactory> factories = new ArrayList<>();
+        try (MetricsEndpoint metrics = MetricsEndpoint.start(config.getInt("metrics.port", 9464))) {
+            out.println("  metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
+
+            String modelVersion = "none";
+            if (mlflowUp) {
+                step(out, 2, "Train on the trace (retraining workflow: Spark job -> MLflow run -> registry -> gate)");
+                MlflowConnection mlflow = MlflowConnection.of(URI.create(config.mlflowUrl()));
+                factories.add(TrainingWorker.start(client, WorkerCommand.trainingConfig(config), mlflow, Map.of("demo", "true")));
+                RetrainRequest request = RetrainRequest.cpuDefaults(List.of(tracePath.toString()), 0);
+                String id = "retrain-demo-" + System.currentTimeMillis();
+                RetrainingWorkflow wf = client.newWorkflowStub(RetrainingWorkflow.class, WorkflowOptions.newBuilder()
+                        .setTaskQueue(TaskQueues.TRAINING).setWorkflowId(id).setWorkflowExecutionTimeout(Duration.ofHours(1)).build());
+                RetrainResult r = wf.retrain(request);
+                modelVersion = r.version().registeredModel() + " v" + r.version().version();
+                out.printf(Locale.ROOT, "  MLflow run %s: backtest %s %.4f (seasonal naive %.4f); %s -> %s, champion is v%s%n",
+                        r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(), r.backtest().baselineValue(),
+                        modelVersion, r.gate().outcome(), r.gate().champion());
+            } else {
+                step(out, 2, "Train: skipped (MLflow is not running); the loop uses the built-in forecaster");
+            }
+
+            step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
+            Models models = Models.forLoop(config, out);
+            ControlWorkerConfig wc = Wiring.controlWorker(config, models);
+            terminateRunningLoop(client, pool);
+            cleanPoolState(wc.stateDir(), pool);
+            factories.add(ControlWorker.start(client, wc));
+            ControlLoopParams params = ControlLoopParams.of(pool, "trace:" + tracePath)
+                    .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(Duration.ofSeconds(30));
+            ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(pool))
+                    .setWorkflowIdReusePolicy(io.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                    .build());
+            WorkflowClient.start(loop::run, params);
+            WorkflowStub untyped = client.newUntypedWorkflowStub(ControlLoopWorkflow.workflowId(pool));
+            CompletableFuture<LoopState> done = untyped.getResultAsync(LoopState.class);
+            long started = System.nanoTime();
+            while (!done.isDone()) {
+                try {
+                    done.get(3, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    LoopState s = client.newWorkflowStub(ControlLoopWorkflow.class, ControlLoopWorkflow.workflowId(pool)).state();
+                    double secs = (System.nanoTime() - started) / 1e9;
+                    out.printf(Locale.ROOT, "  cycle %d/%d  %.0fs  model %s  %s%n", s.cycle(), cycles, secs, s.modelVersion(),
+                            s.lastDecisionsSummary() == null ? "" : s.lastDecisionsSummary());
+                }
+            }
+            LoopState end = done.get();
+            out.printf(Locale.ROOT, "  finished %d cycles in %.0f s (%d failed); last rules fired: %s%n", end.cycle(),
+                    (System.nanoTime() - started) / 1e9, end.failedCycles(), end.lastRulesFired());
+
+            step(out, 4, "Summary (same users and intervals)");
+            DemoSummary.of(replay, wc.stateDir(), pool, wc.prices()).print(out);
+
+            out.println();
+            if (!inProcess) {
+                out.println("Temporal UI:   " + config.temporalUiUrl() + "/namespaces/" + config.get("temporal.namespace", "default")
+                        + "/workflows/" + ControlLoopWorkflow.workflowId(pool));
+                out.println("MLflow UI:     " + config.mlflowUrl());
+                out.println("Prometheus:    " + config.prometheusUrl() + "/graph?g0.expr=foresight_cost_dollars_total");
+            } else {
+                out.println("Ran on the in-process Temporal test server: install the stack ('./foresight stack up') for the UIs.");
+            }
+            out.println("Decisions:     ./foresight decisions --last 20");
+        } finally {
+            factories.forEach(WorkerFactory::shutdown);
+            if (testEnv != null) {
+                testEnv.close();
+            }
+            if (temporal != null) {
+                temporal.close();
+            }
+        }
+        return 0;
+    }
+
+    private static void step(PrintStream out, int n, String what) {
+        out.printf("%n[%d/4] %s%n", n, what);
+    }
+
+    /** A loop of an earlier, interrupted demo would compete with this one for the pool. */
+    private static void terminateRunningLoop(WorkflowClient client, String pool) {
+        try {
+            client.newUntypedWorkflowStub(ControlLoopWorkflow.workflowId(pool)).terminate("superseded by a new demo run");
+        } catch (io.temporal.client.WorkflowException e) {
+            // nothing running: the usual case
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /** A demo run starts the pool afresh: its previous cycles and cluster journal are removed. */
+    private static void cleanPoolState(Path stateDir, String pool) throws IOException {
+        for (Path p : List.of(stateDir.resolve("pools").resolve(pool), stateDir.resolve("cluster").resolve(pool))) {
+            if (Files.exists(p)) {
+                try (var walk = Files.walk(p)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.foresight.app;
+
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.model.Resource;
+import io.foresight.core.model.ResourceVector;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The demo's closing table: what the control loop allocated (from the per-cycle outcome files the monitor
+ * activity wrote) next to the capacity the trace itself provisioned (static allocation), over exactly the
+ * same users and intervals. CPU and memory are scored; cost covers every allocated resource.
+ */
+record DemoSummary(Row loop, Row statik, long userIntervals) {
+    record Row(double cost, long underCpu, long underMemory, long underAny, double slackCpu, double slackMemory) {}
+
+    static DemoSummary of(Trace trace, Path stateDir, String pool, PriceBook prices) throws IOException {
+        Path cycles = stateDir.resolve("pools").resolve(pool).resolve("cycles");
+        Acc loop = new Acc();
+        Acc statik = new Acc();
+        int warmup = io.foresight.activities.ControlWorkerConfig.DEFAULT_WARMUP_STEPS;
+        double hours = trace.stepSeconds() / 3600.0;
+        try (Stream<Path> dirs = Files.list(cycles)) {
+            for (Path dir : dirs.sorted().toList()) {
+                Path csv = dir.resolve("outcomes.csv");
+                if (!Files.isRegularFile(csv)) {
+                    continue;
+                }
+                int interval = warmup + Integer.parseInt(dir.getFileName().toString());
+                Map<String, double[][]> byUser = read(csv);
+                for (var e : byUser.entrySet()) {
+                    UserSeries s = trace.user(e.getKey());
+                    if (s == null || interval >= s.size()) {
+                        continue;
+                    }
+                    double[] use = e.getValue()[0];
+                    double[] alloc = e.getValue()[1];
+                    double[] cap = new double[Resource.COUNT];
+                    for (Resource r : Resource.values()) {
+                        // Bitbrains provisions no network/disk capacity: static holds what the loop allocated there.
+                        double c = s.capacity(r, interval);
+                        cap[r.ordinal()] = Double.isNaN(c) ? alloc[r.ordinal()] : c;
+                    }
+                    loop.add(use, alloc, prices.cost(ResourceVector.of(alloc), hours * 3600, false));
+                    statik.add(use, cap, prices.cost(ResourceVector.of(cap), hours * 3600, false));
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalStateException("no outcomes under " + cycles + ": the loop did not complete a cycle. Fix: see the worker log and the Temporal UI");
+        }
+        return new DemoSummary(loop.row(), statik.row(), loop.n);
+    }
+
+    /** user -> {usage[], allocation[]} from one cycle's outcomes.csv (user,resource,usage,allocation,...). */
+    private static Map<String, double[][]> read(Path csv) {
+        Map<String, double[][]> m = new HashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(csv)) {
+            String line = r.readLine(); // header
+            while ((line = r.readLine()) != null) {
+                String[] f = line.split(",");
+                if (f.length < 4) {
+                    continue;
+                }
+                double[][] v = m.computeIfAbsent(f[0], u -> new double[][] {nan(), nan()});
+                int i = Resource.parse(f[1]).ordinal();
+                v[0][i] = parse(f[2]);
+                v[1][i] = parse(f[3]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return m;
+    }
+
+    private static double[] nan() {
+        double[] d = new double[Resource.COUNT];
+        java.util.Arrays.fill(d, Double.NaN);
+        return d;
+    }
+
+    private static double parse(String s) {
+        return s.isEmpty() || s.equalsIgnoreCase("nan") ? Double.NaN : Double.parseDouble(s);
+    }
+
+    private static final class Acc {
+        long n;
+        double cost;
+        long underCpu;
+        long underMem;
+        long underAny;
+        double slackCpu;
+        long slackCpuN;
+        double slackMem;
+        long slackMemN;
+
+        void add(double[] use, double[] alloc, double c) {
+            n++;
+            cost += c;
+            boolean cpu = use[0] > alloc[0] + 1e-9;
+            boolean mem = use[1] > alloc[1] + 1e-9;
+            underCpu += cpu ? 1 : 0;
+            underMem += mem ? 1 : 0;
+            underAny += cpu || mem ? 1 : 0;
+            if (alloc[0] > 0 && !Double.isNaN(use[0])) {
+                slackCpu += (alloc[0] - use[0]) / alloc[0];
+                slackCpuN++;
+            }
+            if (alloc[1] > 0 && !Double.isNaN(use[1])) {
+                slackMem += (alloc[1] - use[1]) / alloc[1];
+                slackMemN++;
+            }
+        }
+
+        Row row() {
+            return new Row(cost, underCpu, underMem, underAny, slackCpuN == 0 ? Double.NaN : slackCpu / slackCpuN,
+                    slackMemN == 0 ? Double.NaN : slackMem / slackMemN);
+        }
+    }
+
+    void print(PrintStream out) {
+        out.printf(Locale.ROOT, "  %-22s %10s %16s %16s %10s %10s%n", "policy", "cost $", "under-prov. cpu", "under-prov. mem",
+                "slack cpu", "slack mem");
+        for (var e : List.of(Map.entry("foresight (the loop)", loop), Map.entry("static (trace capacity)", statik))) {
+            Row r = e.getValue();
+            out.printf(Locale.ROOT, "  %-22s %10.2f %9d (%4.1f%%) %9d (%4.1f%%) %9.1f%% %9.1f%%%n", e.getKey(), r.cost(),
+                    r.underCpu(), pct(r.underCpu()), r.underMemory(), pct(r.underMemory()), 100 * r.slackCpu(), 100 * r.slackMemory());
+        }
+        out.printf(Locale.ROOT, "  %d user-intervals; cost saving vs static: %.1f%%%n", userIntervals,
+                statik.cost() > 0 ? 100 * (1 - loop.cost() / statik.cost()) : 0.0);
+    }
+
+    private double pct(long k) {
+        return userIntervals == 0 ? 0 : 100.0 * k / userIntervals;
+    }
+}
