@@ -165,6 +165,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Decisions:     ./foresight decisions --last 20");
         } finally {
             factories.forEach(WorkerFactory::shutdown);
+            factories.forEach(f -> f.awaitTermination(10, TimeUnit.SECONDS));
             if (testEnv != null) {
                 testEnv.close();
             }
