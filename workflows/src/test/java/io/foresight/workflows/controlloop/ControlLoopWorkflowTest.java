@@ -171,6 +171,22 @@ class ControlLoopWorkflowTest {
     }
 
     @Test
+    void continuesAsNewEarlyWhenManyShardsGrowTheHistory() {
+        start(new FakeActivities(50)); // 50 shards of 1 user: about 800 events per cycle
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(1, 100, 16));
+        String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+
+        assertEquals(16, end.cycle());
+        List<HistoryEvent> first = client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a"), firstRun).getEvents();
+        assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, first.get(first.size() - 1).getEventType(),
+                "continued as new before cyclesPerRun (100) because of the history length");
+        assertTrue(first.size() < ControlLoopWorkflowImpl.MAX_HISTORY_EVENTS + 1_000, "history bounded: " + first.size());
+        assertEquals(16 * 50, acts.calls("allocate").size(), "no cycle lost or repeated across the early restart");
+    }
+
+    @Test
     void approvedChangeIsPassedToAllocate() throws Exception {
         FakeActivities fake = new FakeActivities(2);
         fake.waitingAt.put(0L, List.of("pool-a/0/user-1"));
