@@ -383,7 +383,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+        return Double.isNaN(v) ? "" : Double.toString(v); // exact and far cheaper than String.format
     }
 
     private static String csvField(String s) {
