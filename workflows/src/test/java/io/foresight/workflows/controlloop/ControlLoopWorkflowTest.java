@@ -14,6 +14,7 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,7 +44,9 @@ class ControlLoopWorkflowTest {
     private void start(FakeActivities fake) {
         acts = fake;
         env = TestWorkflowEnvironment.newInstance();
-        Worker w = env.newWorker(TaskQueues.CONTROL);
+        // a loaded 2-core build machine can stall a workflow thread past the default 1 s deadlock detector
+        Worker w = env.newWorker(TaskQueues.CONTROL,
+                WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
         w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
         w.registerActivitiesImplementations(fake);
         Worker training = env.newWorker(TaskQueues.TRAINING);
