@@ -63,10 +63,18 @@ class ControlLoopCrashIT {
 
                 awaitJournalCycle(cluster, KILL_AT, Duration.ofSeconds(120), first);
                 first.destroyForcibly(); // SIGKILL: no shutdown hooks, activities in flight are lost
+                long killedAt = System.nanoTime();
                 assertTrue(first.waitFor(10, TimeUnit.SECONDS));
                 long appliedAtKill = cluster.entries(POOL).size();
 
                 second = startWorker(server.address(), state, "worker-2.log");
+                while (cluster.entries(POOL).size() <= appliedAtKill
+                        && System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(120)) {
+                    Thread.sleep(50);
+                }
+                System.out.printf(java.util.Locale.ROOT, "crash IT: killed during cycle %d with %d keys applied; "
+                        + "first new apply %.1f s after the kill%n", KILL_AT, appliedAtKill,
+                        (System.nanoTime() - killedAt) / 1e9);
                 LoopState end = WorkflowStub.fromTyped(loop).getResult(180, TimeUnit.SECONDS, LoopState.class);
 
                 assertEquals(CYCLES, end.cycle());

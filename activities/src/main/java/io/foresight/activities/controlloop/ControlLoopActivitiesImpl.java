@@ -91,13 +91,13 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public PoolInfo describePool(String pool, String dataSource) {
-        UsageSource src = config.usageSources().open(dataSource);
+        UsageSource src = source(dataSource);
         return new PoolInfo(src.users().size(), src.stepSeconds());
     }
 
     @Override
     public CollectResult collect(ShardTask t) {
-        UsageSource src = config.usageSources().open(t.dataSource());
+        UsageSource src = source(t.dataSource());
         int interval = src.firstInterval() + Math.toIntExact(t.cycle());
         if (interval >= src.intervals()) {
             return new CollectResult("", 0, 0, 0, true);
@@ -131,8 +131,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     @Override
     public PredictResult predict(ShardTask t, String collectRef) {
         CollectFile in = store.read(collectRef, CollectFile.class);
-        UsageSource src = config.usageSources().open(t.dataSource());
-        ForecasterProvider.ModelInUse model = config.forecasters().current();
+        UsageSource src = source(t.dataSource());
+        ForecasterProvider.ModelInUse model = whileBeating(() -> config.forecasters().current(), BEAT_EVERY);
         List<ForecastRow> rows = new ArrayList<>();
         for (UsageRow u : in.rows()) {
             beat();
@@ -362,6 +362,49 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     // ---- helpers ----
 
+    /** Heartbeat period while waiting on slow loads (a first trace read, a model download). */
+    static final java.time.Duration BEAT_EVERY = java.time.Duration.ofSeconds(2);
+    private static final java.util.concurrent.ExecutorService LOADER = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "foresight-loader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Opening a data source the first time on a worker reads the whole trace (tens of seconds for a month of
+     * 400 VMs): far longer than the activities' heartbeat timeout, so it runs while the activity heartbeats.
+     */
+    private UsageSource source(String ref) {
+        return whileBeating(() -> config.usageSources().open(ref), BEAT_EVERY);
+    }
+
+    static <T> T whileBeating(java.util.function.Supplier<T> load, java.time.Duration every) {
+        return whileBeating(load, every, ControlLoopActivitiesImpl::beat);
+    }
+
+    static <T> T whileBeating(java.util.function.Supplier<T> load, java.time.Duration every, Runnable beat) {
+        java.util.concurrent.Future<T> f = LOADER.submit(load::get);
+        while (true) {
+            try {
+                return f.get(every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException stillLoading) {
+                beat.run();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                f.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading", e);
+            } catch (RuntimeException e) {
+                f.cancel(true); // e.g. the heartbeat reported the activity cancelled or timed out
+                throw e;
+            }
+        }
+    }
+
     private static List<String> shardUsers(UsageSource src, ShardTask t) {
         List<String> all = src.users();
         int from = Math.min(t.firstUser(), all.size());
@@ -383,7 +426,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+        return Double.isNaN(v) ? "" : Double.toString(v); // exact and far cheaper than String.format
     }
 
     private static String csvField(String s) {

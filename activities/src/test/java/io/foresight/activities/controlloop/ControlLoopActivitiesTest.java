@@ -270,6 +270,24 @@ class ControlLoopActivitiesTest {
     }
 
     @Test
+    void slowLoadsHeartbeatUntilDoneAndKeepTheirError() {
+        java.util.concurrent.atomic.AtomicInteger beats = new java.util.concurrent.atomic.AtomicInteger();
+        String v = ControlLoopActivitiesImpl.whileBeating(() -> {
+            try {
+                Thread.sleep(400);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return "loaded";
+        }, java.time.Duration.ofMillis(50), beats::incrementAndGet);
+        assertEquals("loaded", v);
+        assertTrue(beats.get() >= 4, "heartbeats while loading: " + beats.get());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ControlLoopActivitiesImpl
+                .whileBeating(() -> { throw new IllegalArgumentException("no such trace"); }, java.time.Duration.ofMillis(50), () -> { }));
+        assertEquals("no such trace", e.getMessage());
+    }
+
+    @Test
     void aMissingTraceFileIsAClearError() {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -44,6 +44,12 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     /** Type name of the retraining workflow, implemented on {@link TaskQueues#TRAINING} by the training worker. */
     public static final String RETRAINING_WORKFLOW_TYPE = "RetrainingWorkflow";
 
+    /**
+     * Continue as new earlier than {@code cyclesPerRun} once the history is this long: with many shards a
+     * cycle writes hundreds of events, and Temporal warns at 10,240 events and fails a run at 51,200.
+     */
+    static final int MAX_HISTORY_EVENTS = 10_000;
+
     /** Version marker: cycles run the feedback stage (and may start retraining) from version 1 on. */
     static final String FEEDBACK_STAGE_CHANGE = "feedback-stage";
 
@@ -136,6 +142,9 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             }
             cycle++;
             Workflow.sleep(params.sleep());
+            if (Workflow.getInfo().getHistoryLength() > MAX_HISTORY_EVENTS) {
+                break;
+            }
         }
         Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef)));
         return state(); // not reached: continueAsNew does not return

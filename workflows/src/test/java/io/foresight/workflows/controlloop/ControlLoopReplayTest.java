@@ -11,6 +11,7 @@ import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,20 @@ class ControlLoopReplayTest {
                 .anyMatch(m -> m.getMarkerName().equals("Version") && m.getDetailsOrThrow("changeId").getPayloads(0)
                         .getData().toStringUtf8().equals("\"" + ControlLoopWorkflowImpl.FEEDBACK_STAGE_CHANGE + "\""));
         assertTrue(versioned, "the history must hold the getVersion marker of the feedback stage");
-        WorkflowReplayer.replayWorkflowExecution(json, ControlLoopWorkflowImpl.class);
+        replay(h, ControlLoopWorkflowImpl.class);
+    }
+
+    /**
+     * Replays on a worker whose deadlock detector allows 30 s: on a loaded build machine class loading alone
+     * can hold a workflow thread past the default 1 s, which is not the non-determinism this test is about.
+     */
+    static void replay(WorkflowExecutionHistory h, Class<?> impl) throws Exception {
+        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+            Worker w = env.newWorker(TaskQueues.CONTROL,
+                    WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
+            w.registerWorkflowImplementationTypes(impl);
+            WorkflowReplayer.replayWorkflowExecution(h, w);
+        }
     }
 
     @Test
@@ -54,8 +68,12 @@ class ControlLoopReplayTest {
         }
         // The same history against a workflow that skips the policy step must be rejected.
         WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(json);
-        org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                () -> WorkflowReplayer.replayWorkflowExecution(h, SkipsPolicyLoop.class));
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> replay(h, SkipsPolicyLoop.class));
+        StringBuilder causes = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            causes.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage()).append('\n');
+        }
+        assertTrue(causes.toString().contains("NonDeterministic"), causes.toString());
     }
 
     /** A deliberately incompatible edit of the loop: no policy check before allocating. */

@@ -14,6 +14,7 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,7 +44,9 @@ class ControlLoopWorkflowTest {
     private void start(FakeActivities fake) {
         acts = fake;
         env = TestWorkflowEnvironment.newInstance();
-        Worker w = env.newWorker(TaskQueues.CONTROL);
+        // a loaded 2-core build machine can stall a workflow thread past the default 1 s deadlock detector
+        Worker w = env.newWorker(TaskQueues.CONTROL,
+                WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
         w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
         w.registerActivitiesImplementations(fake);
         Worker training = env.newWorker(TaskQueues.TRAINING);
@@ -168,6 +171,22 @@ class ControlLoopWorkflowTest {
         List<HistoryEvent> events = h.getEvents();
         assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, events.get(events.size() - 1).getEventType());
         assertTrue(acts.calls("allocate").isEmpty(), "dry-run applies nothing, also after continue-as-new");
+    }
+
+    @Test
+    void continuesAsNewEarlyWhenManyShardsGrowTheHistory() {
+        start(new FakeActivities(50)); // 50 shards of 1 user: about 800 events per cycle
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(1, 100, 16));
+        String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+
+        assertEquals(16, end.cycle());
+        List<HistoryEvent> first = client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a"), firstRun).getEvents();
+        assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, first.get(first.size() - 1).getEventType(),
+                "continued as new before cyclesPerRun (100) because of the history length");
+        assertTrue(first.size() < ControlLoopWorkflowImpl.MAX_HISTORY_EVENTS + 1_000, "history bounded: " + first.size());
+        assertEquals(16 * 50, acts.calls("allocate").size(), "no cycle lost or repeated across the early restart");
     }
 
     @Test
