@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Predictive per-user resource allocation control plane.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            RulesCommand.class,
+            DecisionsCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec
