@@ -77,6 +77,9 @@ public final class CapacityPlanner {
         }
     }
 
+    /** How many open nodes of a market a user is tried on before a new node is opened. */
+    static final int LOOK_BACK = 64;
+
     private final InstanceCatalog catalog;
 
     public CapacityPlanner(InstanceCatalog catalog) {
@@ -185,8 +188,16 @@ public final class CapacityPlanner {
             double c = d.allocation().cpu();
             double m = d.allocation().memory();
             Bin home = null;
-            for (Bin b : bins) {
-                if (b.spot == spot && b.type.fits(b.cpu + c, b.mem + m)) {
+            // first fit over the most recently opened bins of this market only: users come largest
+            // first, so older bins are nearly full, and a bounded look-back keeps packing O(users)
+            int looked = 0;
+            for (int k = bins.size() - 1; k >= 0 && looked < LOOK_BACK; k--) {
+                Bin b = bins.get(k);
+                if (b.spot != spot) {
+                    continue;
+                }
+                looked++;
+                if (b.type.fits(b.cpu + c, b.mem + m)) {
                     home = b;
                     break;
                 }
