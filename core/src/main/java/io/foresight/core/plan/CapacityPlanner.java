@@ -51,6 +51,17 @@ public final class CapacityPlanner {
             nodeIds = List.copyOf(Objects.requireNonNull(nodeIds, "nodeIds"));
         }
 
+        /** The interruption of the spot nodes that hold any of {@code users} (e.g. from the simulated cluster's events). */
+        public static SpotInterruption ofUsers(Plan plan, java.util.Collection<String> users, long at) {
+            List<String> ids = new ArrayList<>();
+            for (Node n : plan.nodes()) {
+                if (n.spot() && n.users().stream().anyMatch(users::contains)) {
+                    ids.add(n.id());
+                }
+            }
+            return new SpotInterruption(at, ids, null);
+        }
+
         boolean hits(Node n) {
             return n.spot() && (nodeIds.contains(n.id()) || n.type().equals(instanceType));
         }
