@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             EvaluateCommand.class,
             DataCommand.class,
             TrainCommand.class,
+            RulesCommand.class,
+            DecisionsCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

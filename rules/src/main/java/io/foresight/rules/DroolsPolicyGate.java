@@ -81,8 +81,10 @@ public final class DroolsPolicyGate implements PolicyGate {
                     } else if (!pc.isDecided()) {
                         d = safeDefault(c, firings.fired, "no rule decided this change");
                     } else {
+                        // a denied change keeps what runs now: no cost change, whatever market it runs on
+                        double delta = pc.getOutcome() == DecisionOutcome.DENIED ? 0.0 : pc.getCostDeltaPerHour();
                         d = new PolicyDecision(c.user(), pc.getOutcome(), pc.getAllowed(), pc.isSpot(), firings.fired,
-                                pc.getMessages(), pc.getCostDeltaPerHour());
+                                pc.getMessages(), delta);
                     }
                     s.session.delete(h);
                 } catch (RuntimeException e) {

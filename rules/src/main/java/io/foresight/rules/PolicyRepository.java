@@ -62,6 +62,15 @@ public final class PolicyRepository {
         return dir == null ? bundled() : fromDirectory(dir);
     }
 
+    /** Environment variable naming the rules directory; unset or blank means the bundled rules. */
+    public static final String RULES_DIR_ENV = "FORESIGHT_RULES_DIR";
+
+    /** The rules directory named by {@value #RULES_DIR_ENV} in {@code env}, else the bundled rules. */
+    public static PolicyRepository configured(Map<String, String> env) {
+        String d = env.get(RULES_DIR_ENV);
+        return d == null || d.isBlank() ? bundled() : fromDirectory(Path.of(d));
+    }
+
     /** Validates a directory without keeping anything. */
     public static PolicyRuleSet validate(Path dir) {
         return load(dir);

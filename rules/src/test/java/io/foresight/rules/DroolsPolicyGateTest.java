@@ -84,6 +84,7 @@ class DroolsPolicyGateTest {
             ResourceVector min = t.tierMin(c.tier());
             if (d.outcome() == DecisionOutcome.DENIED) {
                 assertEquals(c.current(), d.allowed());
+                assertEquals(0.0, d.costDeltaPerHour());
                 continue;
             }
             for (Resource r : Resource.values()) {

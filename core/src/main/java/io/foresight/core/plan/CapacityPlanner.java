@@ -51,6 +51,17 @@ public final class CapacityPlanner {
             nodeIds = List.copyOf(Objects.requireNonNull(nodeIds, "nodeIds"));
         }
 
+        /** The interruption of the spot nodes that hold any of {@code users} (e.g. from the simulated cluster's events). */
+        public static SpotInterruption ofUsers(Plan plan, java.util.Collection<String> users, long at) {
+            List<String> ids = new ArrayList<>();
+            for (Node n : plan.nodes()) {
+                if (n.spot() && n.users().stream().anyMatch(users::contains)) {
+                    ids.add(n.id());
+                }
+            }
+            return new SpotInterruption(at, ids, null);
+        }
+
         boolean hits(Node n) {
             return n.spot() && (nodeIds.contains(n.id()) || n.type().equals(instanceType));
         }
@@ -76,6 +87,9 @@ public final class CapacityPlanner {
             return nodes.stream().filter(n -> n.users().contains(user)).findFirst().orElse(null);
         }
     }
+
+    /** How many open nodes of a market a user is tried on before a new node is opened. */
+    static final int LOOK_BACK = 64;
 
     private final InstanceCatalog catalog;
 
@@ -185,8 +199,16 @@ public final class CapacityPlanner {
             double c = d.allocation().cpu();
             double m = d.allocation().memory();
             Bin home = null;
-            for (Bin b : bins) {
-                if (b.spot == spot && b.type.fits(b.cpu + c, b.mem + m)) {
+            // first fit over the most recently opened bins of this market only: users come largest
+            // first, so older bins are nearly full, and a bounded look-back keeps packing O(users)
+            int looked = 0;
+            for (int k = bins.size() - 1; k >= 0 && looked < LOOK_BACK; k--) {
+                Bin b = bins.get(k);
+                if (b.spot != spot) {
+                    continue;
+                }
+                looked++;
+                if (b.type.fits(b.cpu + c, b.mem + m)) {
                     home = b;
                     break;
                 }

@@ -121,4 +121,17 @@ class CapacityPlannerTest {
         assertTrue(p.nodeOf("b").spot());
         assertFalse(p.nodeOf("b").type().equals("m6i.large"));
     }
+
+    @Test
+    void simulatedClusterInterruptionsMapToNodes() {
+        List<CapacityPlanner.Demand> ds = List.of(d("b1", 2, 4, true), d("b2", 8, 30, true), d("s", 1, 1, false));
+        CapacityPlanner.Plan p = planner.plan(ds);
+        CapacityPlanner.SpotInterruption ev = CapacityPlanner.SpotInterruption.ofUsers(p, List.of("b2", "s"), 5);
+        assertEquals(List.of(p.nodeOf("b2").id()), ev.nodeIds(), "on-demand nodes are never interrupted");
+        Map<String, ResourceVector> alloc = new HashMap<>();
+        ds.forEach(x -> alloc.put(x.user(), x.allocation()));
+        CapacityPlanner.Plan q = planner.replan(p, ev, alloc);
+        assertFalse(q.nodeOf("b2").spot());
+        assertTrue(q.costPerHour() > p.costPerHour(), "on-demand costs more than the lost spot node");
+    }
 }

@@ -1,0 +1,274 @@
+package io.foresight.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.foresight.core.actuate.ActuationException;
+import io.foresight.core.actuate.Actuator;
+import io.foresight.core.actuate.ApplyRequest;
+import io.foresight.core.actuate.ApplyResult;
+import io.foresight.core.actuate.UserAllocation;
+import io.foresight.core.model.ResourceVector;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies allocations to Kubernetes: per user, the namespace's ResourceQuota ({@code requests.cpu},
+ * {@code requests.memory}, {@code limits.cpu}, {@code limits.memory}) and the resource requests and
+ * limits of the user's labelled Deployments (the allocation split evenly over their container
+ * replicas). Kubernetes has no quota for network or disk bandwidth, so those and the spot flag are
+ * recorded as quota annotations for the scheduler extensions that enforce them.
+ *
+ * <p>Idempotent: every quota carries the idempotency key that last set it and the allocation it
+ * replaced; a request whose key is already on every user's quota changes nothing. All-or-nothing:
+ * if any Kubernetes call fails, users already changed in this request (and the failing one) are
+ * restored to their previous quotas and resources before {@link ActuationException} is thrown.
+ */
+public final class KubernetesActuator implements Actuator {
+    static final String KEY = "foresight.io/idempotency-key";
+    static final String PREVIOUS = "foresight.io/previous";
+    static final String NETWORK = "foresight.io/network-mbps";
+    static final String DISK = "foresight.io/disk-mbps";
+    static final String SPOT = "foresight.io/spot";
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesActuator.class);
+
+    private final KubernetesClient client;
+    private final KubernetesActuatorConfig config;
+
+    public KubernetesActuator(KubernetesClient client, KubernetesActuatorConfig config) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public ApplyResult apply(ApplyRequest request) {
+        Objects.requireNonNull(request, "request");
+        // replay: every user already carries this key -> report what was done, change nothing
+        List<UserAllocation> replayPrev = new ArrayList<>();
+        boolean all = !request.allocations().isEmpty();
+        for (UserAllocation a : request.allocations()) {
+            ResourceQuota q = quota(a.user());
+            if (q == null || !request.idempotencyKey().equals(annotation(q, KEY))) {
+                all = false;
+                break;
+            }
+            replayPrev.add(parsePrevious(a.user(), annotation(q, PREVIOUS)));
+        }
+        if (all) {
+            return new ApplyResult(request.idempotencyKey(), replayPrev, request.allocations(), true);
+        }
+        List<UserAllocation> previous = new ArrayList<>();
+        List<UserAllocation> done = new ArrayList<>();
+        Map<String, Boolean> existed = new HashMap<>();
+        for (UserAllocation a : request.allocations()) {
+            ResourceQuota q = null;
+            try {
+                q = quota(a.user());
+                if (q != null && request.idempotencyKey().equals(annotation(q, KEY))) {
+                    // this user was done by an earlier, interrupted attempt of the same request
+                    previous.add(parsePrevious(a.user(), annotation(q, PREVIOUS)));
+                    done.add(a);
+                    continue;
+                }
+                UserAllocation prev = q == null ? new UserAllocation(a.user(), ResourceVector.ZERO, false) : fromQuota(a.user(), q);
+                existed.put(a.user(), q != null);
+                try {
+                    writeQuota(a, request.idempotencyKey(), prev);
+                } catch (KubernetesClientException e) {
+                    // the API refused the quota: this user is unchanged, only the earlier ones need restoring
+                    throw new Refused(e);
+                }
+                previous.add(prev);
+                patchDeployments(a.user(), a.allocation(), false);
+                done.add(a);
+            } catch (Refused | KubernetesClientException | IllegalArgumentException x) {
+                RuntimeException e = x instanceof Refused r ? r.cause : x;
+                boolean ok = rollBack(previous, existed);
+                throw new ActuationException("applying " + request.idempotencyKey() + " failed at user " + a.user() + ": "
+                        + e.getMessage() + (ok ? "; the " + previous.size() + " user(s) touched were restored"
+                        : "; restoring failed too, check the quotas of " + previous.stream().map(UserAllocation::user).toList()),
+                        e, ok);
+            }
+        }
+        return new ApplyResult(request.idempotencyKey(), previous, done, false);
+    }
+
+    @Override
+    public Optional<UserAllocation> current(String user) {
+        ResourceQuota q = quota(user);
+        return q == null ? Optional.empty() : Optional.of(fromQuota(user, q));
+    }
+
+    @Override
+    public void compensate(ApplyResult result) {
+        Map<String, Boolean> existed = new HashMap<>();
+        for (UserAllocation p : result.previous()) {
+            existed.put(p.user(), !isZero(p.allocation()));
+        }
+        if (!rollBack(result.previous(), existed)) {
+            throw new ActuationException("compensating " + result.idempotencyKey() + " failed; see the log", null, false);
+        }
+    }
+
+    private boolean rollBack(List<UserAllocation> previous, Map<String, Boolean> existed) {
+        boolean ok = true;
+        for (int i = previous.size() - 1; i >= 0; i--) {
+            UserAllocation p = previous.get(i);
+            try {
+                if (!existed.getOrDefault(p.user(), true)) {
+                    client.resourceQuotas().inNamespace(config.namespaceOf(p.user())).withName(config.quotaName()).delete();
+                    patchDeployments(p.user(), p.allocation(), true);
+                } else {
+                    write(p, "compensation", null);
+                }
+            } catch (KubernetesClientException e) {
+                ok = false;
+                LOG.error("could not restore user {} to {}: {}", p.user(), p.allocation(), e.getMessage());
+            }
+        }
+        return ok;
+    }
+
+    private ResourceQuota quota(String user) {
+        return client.resourceQuotas().inNamespace(config.namespaceOf(user)).withName(config.quotaName()).get();
+    }
+
+    /** A quota write the API refused (the user is unchanged). */
+    private static final class Refused extends RuntimeException {
+        final KubernetesClientException cause;
+
+        Refused(KubernetesClientException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+        }
+    }
+
+    private void write(UserAllocation a, String key, UserAllocation previous) {
+        writeQuota(a, key, previous);
+        patchDeployments(a.user(), a.allocation(), false);
+    }
+
+    private void writeQuota(UserAllocation a, String key, UserAllocation previous) {
+        String ns = config.namespaceOf(a.user());
+        ResourceVector v = a.allocation();
+        Map<String, String> ann = new HashMap<>();
+        ann.put(KEY, key);
+        ann.put(NETWORK, fmt(v.network()));
+        ann.put(DISK, fmt(v.disk()));
+        ann.put(SPOT, String.valueOf(a.spot()));
+        if (previous != null) {
+            ann.put(PREVIOUS, formatPrevious(previous));
+        }
+        ResourceQuota q = new ResourceQuotaBuilder()
+                .withNewMetadata().withName(config.quotaName()).withNamespace(ns).withAnnotations(ann)
+                .addToLabels(config.userLabel(), labelValue(a.user())).endMetadata()
+                .withNewSpec()
+                .addToHard("requests.cpu", cpu(v.cpu()))
+                .addToHard("requests.memory", mem(v.memory()))
+                .addToHard("limits.cpu", cpu(v.cpu() * config.cpuLimitFactor()))
+                .addToHard("limits.memory", mem(v.memory() * config.memoryLimitFactor()))
+                .endSpec().build();
+        client.resource(q).inNamespace(ns).createOr(NonDeletingOperation::update);
+    }
+
+    /** Splits the allocation evenly over the container replicas of the user's Deployments. */
+    private void patchDeployments(String user, ResourceVector v, boolean clear) {
+        String ns = config.namespaceOf(user);
+        List<Deployment> ds = client.apps().deployments().inNamespace(ns).withLabel(config.userLabel(), labelValue(user)).list()
+                .getItems();
+        int slots = 0;
+        for (Deployment d : ds) {
+            int replicas = d.getSpec().getReplicas() == null ? 1 : Math.max(1, d.getSpec().getReplicas());
+            slots += replicas * d.getSpec().getTemplate().getSpec().getContainers().size();
+        }
+        if (slots == 0) {
+            return;
+        }
+        double cpuEach = v.cpu() / slots;
+        double memEach = v.memory() / slots;
+        ResourceRequirements rr = clear ? new ResourceRequirements() : new ResourceRequirementsBuilder()
+                .addToRequests("cpu", cpu(cpuEach)).addToRequests("memory", mem(memEach))
+                .addToLimits("cpu", cpu(cpuEach * config.cpuLimitFactor()))
+                .addToLimits("memory", mem(memEach * config.memoryLimitFactor())).build();
+        for (Deployment d : ds) {
+            client.apps().deployments().inNamespace(ns).withName(d.getMetadata().getName()).edit(x -> {
+                for (Container c : x.getSpec().getTemplate().getSpec().getContainers()) {
+                    c.setResources(rr);
+                }
+                return x;
+            });
+        }
+    }
+
+    UserAllocation fromQuota(String user, ResourceQuota q) {
+        Map<String, Quantity> hard = q.getSpec() == null || q.getSpec().getHard() == null ? Map.of() : q.getSpec().getHard();
+        double cpu = hard.containsKey("requests.cpu") ? hard.get("requests.cpu").getNumericalAmount().doubleValue() : 0;
+        double mem = hard.containsKey("requests.memory")
+                ? hard.get("requests.memory").getNumericalAmount().divide(BigDecimal.valueOf(1L << 30), 9, RoundingMode.HALF_UP)
+                .doubleValue() : 0;
+        double net = parse(annotation(q, NETWORK));
+        double disk = parse(annotation(q, DISK));
+        return new UserAllocation(user, ResourceVector.of(cpu, mem, net, disk), Boolean.parseBoolean(annotation(q, SPOT)));
+    }
+
+    private static boolean isZero(ResourceVector v) {
+        return v.equals(ResourceVector.ZERO);
+    }
+
+    private static String annotation(ResourceQuota q, String k) {
+        var a = q.getMetadata().getAnnotations();
+        return a == null ? null : a.get(k);
+    }
+
+    private static double parse(String s) {
+        return s == null ? 0 : Double.parseDouble(s);
+    }
+
+    static String formatPrevious(UserAllocation p) {
+        ResourceVector v = p.allocation();
+        return String.format(Locale.ROOT, "%s,%s,%s,%s,%s", fmt(v.cpu()), fmt(v.memory()), fmt(v.network()), fmt(v.disk()), p.spot());
+    }
+
+    static UserAllocation parsePrevious(String user, String s) {
+        if (s == null) {
+            return new UserAllocation(user, ResourceVector.ZERO, false);
+        }
+        String[] f = s.split(",");
+        return new UserAllocation(user, ResourceVector.of(Double.parseDouble(f[0]), Double.parseDouble(f[1]),
+                Double.parseDouble(f[2]), Double.parseDouble(f[3])), Boolean.parseBoolean(f[4]));
+    }
+
+    private static String labelValue(String user) {
+        return user.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** CPU in millicores (Kubernetes' finest CPU unit). */
+    static Quantity cpu(double cores) {
+        return new Quantity(Math.round(cores * 1000) + "m");
+    }
+
+    /** Memory in MiB. */
+    static Quantity mem(double gib) {
+        return new Quantity(Math.round(gib * 1024) + "Mi");
+    }
+
+    private static String fmt(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+}
