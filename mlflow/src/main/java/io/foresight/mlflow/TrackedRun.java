@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.mlflow.api.proto.Service;
 import org.mlflow.tracking.MlflowClientException;
 
@@ -186,9 +185,5 @@ public final class TrackedRun implements AutoCloseable {
     @Override
     public String toString() {
         return "run " + runId + " (experiment " + experimentId + ")";
-    }
-
-    static String requireKey(String key) {
-        return Objects.requireNonNull(key, "key");
     }
 }

@@ -3,7 +3,18 @@ package io.foresight.spark.activity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.LinearLagForecaster;
+import io.foresight.core.forecast.SeasonalNaiveForecaster;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
 import io.foresight.mlflow.ArtifactStore;
+import io.foresight.mlflow.ChampionModelSource;
+import io.foresight.mlflow.ModelStore;
+import io.foresight.spark.training.LagRegressionJob;
+import org.apache.spark.sql.Row;
 import io.foresight.mlflow.MlflowConnection;
 import io.foresight.mlflow.ModelRegistry;
 import io.foresight.mlflow.ModelVersionRef;
@@ -107,6 +118,7 @@ class RetrainingEndToEndIT {
             env.start();
             RetrainResult first = run(env, "retrain-" + model + "-1", request(model));
             assertEquals("FIRST_CHAMPION", first.gate().outcome());
+            servesTheChampionWithoutSpark(mlflow, model, first);
 
             // same data, same deterministic fit: the candidate ties the champion, so nothing moves
             RetrainResult second = run(env, "retrain-" + model + "-2", request(model));
@@ -118,6 +130,36 @@ class RetrainingEndToEndIT {
             assertEquals(first.version().version(), registry.getAlias(model, ModelRegistry.CHAMPION).orElseThrow().version());
             assertTrue(registry.getAlias(model, ModelRegistry.CHALLENGER).isEmpty());
         }
+    }
+
+    /** The control loop's view: the champion loads from MLflow as a Spark-free forecaster that agrees with Spark. */
+    private static void servesTheChampionWithoutSpark(MlflowConnection mlflow, String model, RetrainResult trained) throws Exception {
+        ChampionModelSource source = ChampionModelSource.builder().store(ModelStore.of(mlflow)).model(model)
+                .cacheDir(work.resolve("serving-cache")).fallback(SeasonalNaiveForecaster.daily())
+                .expectedFeatureSchemaHash(LagFeatures.schemaHash())
+                .loader((dir, v) -> LinearLagForecaster.load(dir, Resource.CPU, SeasonalNaiveForecaster.daily(), v.label()))
+                .build();
+        assertEquals(ChampionModelSource.Refresh.LOADED, source.refresh());
+        assertEquals(trained.version().version(), source.activeVersion().orElseThrow().version());
+
+        Path slice = Path.of(RetrainingEndToEndIT.class.getResource("/bitbrains-2013-08-3vms.csv.gz").toURI());
+        Trace trace = BitbrainsReader.read(List.of(slice));
+        LagRegressionJob.FeatureTable table = LagRegressionJob.readTable(Path.of(trained.features().path()));
+        Row row = LagRegressionJob.holdoutRows(spark, table).orderBy("user", "ts").first();
+        UserSeries user = trace.user(row.getString(0));
+        int now = java.util.Arrays.binarySearch(user.timestamps(), row.getLong(1));
+        Forecast f = source.forecast(user, now, 1);
+        assertTrue(f.model().startsWith(model + "/v" + trained.version().version()), f.model());
+
+        Path dir = work.resolve("spark-copy-" + UUID.randomUUID());
+        new ArtifactStore(mlflow).download(trained.model().modelUri(), dir);
+        double sparkPrediction = LagRegressionJob.load(dir)
+                .transform(LagRegressionJob.holdoutRows(spark, table).filter(
+                        org.apache.spark.sql.functions.col("user").equalTo(row.getString(0))
+                                .and(org.apache.spark.sql.functions.col("ts").equalTo(row.getLong(1)))))
+                .select("prediction").first().getDouble(0);
+        assertEquals(Math.max(0, sparkPrediction), f.point(Resource.CPU, 0), 1e-9,
+                "the served model predicts what Spark predicts for the same step");
     }
 
     private static RetrainResult run(TestWorkflowEnvironment env, String id, RetrainRequest req) {

@@ -2,6 +2,7 @@ package io.foresight.workflows.retrain;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.workflows.TaskQueues;
 import io.temporal.client.WorkflowOptions;
@@ -9,6 +10,7 @@ import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import io.temporal.workflow.Workflow;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,20 +26,51 @@ import org.junit.jupiter.api.Test;
  */
 class RetrainingWorkflowReplayTest {
     static final String HISTORY = "histories/retrain-promoted.json";
+    static final String REAL_SERVER_HISTORY = "histories/retrain-first-champion-real-server.json";
 
     @Test
     void recordedHistoryReplays() throws Exception {
         if (Boolean.getBoolean("foresight.recordHistory")) {
             record();
         }
-        WorkflowReplayer.replayWorkflowExecution(load(), RetrainingWorkflowImpl.class);
+        replay(load(), RetrainingWorkflowImpl.class);
+    }
+
+    /**
+     * A history from a real Temporal server (temporal server start-dev, CLI 1.9.1 / server 1.32.0): `foresight train`
+     * on 20 Bitbrains VMs with the Spark training worker and a real MLflow server, exported with
+     * {@code temporal workflow show -o json}.
+     */
+    @Test
+    void realServerHistoryReplays() throws Exception {
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(REAL_SERVER_HISTORY)) {
+            assertNotNull(in, REAL_SERVER_HISTORY);
+            replay(WorkflowExecutionHistory.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8)),
+                    RetrainingWorkflowImpl.class);
+        }
     }
 
     @Test
     void replayCatchesANonDeterministicChange() throws Exception {
         // the same history against code that calls the activities in another order must fail
-        assertThrows(RuntimeException.class,
-                () -> WorkflowReplayer.replayWorkflowExecution(load(), ReorderedWorkflow.class));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> replay(load(), ReorderedWorkflow.class));
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t).append('\n');
+        }
+        assertTrue(chain.toString().contains("NonDeterministic"), chain.toString());
+    }
+
+    /**
+     * Replays with a generous deadlock-detection timeout: on a loaded 2-core machine the first replay's class
+     * loading can hold the workflow thread past the default 1 s, which is not a determinism problem.
+     */
+    private static void replay(WorkflowExecutionHistory history, Class<?> workflowImpl) throws Exception {
+        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+            Worker w = env.newWorker("replay", WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
+            w.registerWorkflowImplementationTypes(workflowImpl);
+            WorkflowReplayer.replayWorkflowExecution(history, w);
+        }
     }
 
     private static WorkflowExecutionHistory load() throws Exception {
