@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 /** `foresight data check|load|export`: validate traces, load them into the store, export Parquet. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Validate traces (Bitbrains CSV, SWF job logs), load them into the store, export Parquet.",
-        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class, DataCommand.Serve.class})
+        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class, DataCommand.Serve.class,
+            DataCommand.Bench.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -183,6 +184,29 @@ public final class DataCommand implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Measure ingestion throughput on the real traces: trace read, store load, SWF read, HTTP API.")
+    static final class Bench implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--bitbrains", defaultValue = "/work/shared/data/bitbrains-rnd/2013-07.csv.gz,/work/shared/data/bitbrains-rnd/2013-08.csv.gz",
+                description = "Bitbrains files, comma-separated; default ${DEFAULT-VALUE}")
+        String bitbrains;
+        @Option(names = "--swf", defaultValue = "/work/shared/data/pwa/LCG.swf.gz", description = "SWF job log; default ${DEFAULT-VALUE}")
+        Path swf;
+        @Option(names = "--api-records", defaultValue = "100000", description = "records sent to the HTTP API; default ${DEFAULT-VALUE}")
+        int apiRecords;
+        @Option(names = "--api-batch", defaultValue = "500", description = "records per request; default ${DEFAULT-VALUE}")
+        int apiBatch;
+        @Option(names = "--api-clients", defaultValue = "2", description = "concurrent HTTP clients; default ${DEFAULT-VALUE}")
+        int apiClients;
+
+        @Override
+        public Integer call() throws Exception {
+            io.foresight.collect.bench.IngestBenchmark.run(System.out, BitbrainsReader.paths(bitbrains), swf,
+                    apiRecords, apiBatch, apiClients, null);
+            return 0;
         }
     }
 
