@@ -1,6 +1,5 @@
 package io.foresight.app;
 
-import io.foresight.collect.source.TraceFileSource;
 import io.foresight.collect.store.DuckDbStore;
 import io.foresight.collect.store.StoreLoader;
 import io.foresight.core.trace.BitbrainsReader;
@@ -122,14 +121,12 @@ public final class DataCommand implements Runnable {
             try (DuckDbStore s = DuckDbStore.open(storeFile(store))) {
                 for (var e : byFormat(paths).entrySet()) {
                     long t0 = System.nanoTime();
-                    TraceFileSource src = new TraceFileSource(e.getValue());
-                    Trace t = src.read();
-                    StoreLoader.Result res = new StoreLoader(s).load(src.name(), t, src.executions());
+                    StoreLoader.Result res = new StoreLoader(s).loadFiles(e.getValue());
                     double secs = (System.nanoTime() - t0) / 1e9;
-                    out.printf(Locale.ROOT, "loaded %s %s: %d usage rows of %d users, %d job records, %d quarantined"
-                                    + " (%d more counted but not kept) in %d batches, %.1f s%n",
-                            src.name(), e.getValue(), res.usageRows(), t.users().size(), res.executions(),
-                            res.quarantined(), res.quarantineNotKept(), res.batches(), secs);
+                    out.printf(Locale.ROOT, "loaded %s %s: %d usage rows of %d users, %d job records, %d quarantined records"
+                                    + " (all kept in the quarantine table) in %d transactions, %.1f s%n",
+                            e.getKey().sourceName(), e.getValue(), res.usageRows(), res.users(), res.executions(),
+                            res.quarantined(), res.batches(), secs);
                 }
                 out.printf(Locale.ROOT, "store %s now holds %s%n", storeFile(store), s.counts());
             }

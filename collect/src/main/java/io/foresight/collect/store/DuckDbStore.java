@@ -281,17 +281,18 @@ public final class DuckDbStore implements TimeSeriesStore {
         if (records.isEmpty()) {
             return 0;
         }
-        try (PreparedStatement ps = conn.prepareStatement(
-                "INSERT INTO quarantine (source, line, user_id, reason, raw) VALUES (?, ?, ?, ?, ?)")) {
+        java.time.LocalDateTime now = java.time.LocalDateTime.now(java.time.ZoneOffset.UTC);
+        try (DuckDBAppender a = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "quarantine")) {
             for (QuarantinedRecord q : records) {
-                ps.setString(1, q.source());
-                ps.setLong(2, q.line());
-                ps.setString(3, q.user());
-                ps.setString(4, q.reason());
-                ps.setString(5, q.raw());
-                ps.addBatch();
+                a.beginRow();
+                appendNullable(a, q.source());
+                a.append(q.line());
+                appendNullable(a, q.user());
+                appendNullable(a, q.reason());
+                appendNullable(a, q.raw());
+                a.append(now).endRow();
             }
-            ps.executeBatch();
+            a.flush();
         }
         return records.size();
     }

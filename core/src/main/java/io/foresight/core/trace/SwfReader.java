@@ -85,10 +85,14 @@ public final class SwfReader {
 
     /** The program-execution history of the given SWF logs, validated. */
     public static Log readLog(List<Path> files) {
+        return readLog(files, new ValidationReport("swf"));
+    }
+
+    /** As {@link #readLog(List)}, recording validation in the given report (e.g. one that streams its quarantine). */
+    public static Log readLog(List<Path> files, ValidationReport report) {
         if (files.isEmpty()) {
             throw new TraceFormatException("no job log given: pass at least one SWF file");
         }
-        ValidationReport report = new ValidationReport("swf");
         List<ExecutionRecord> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Path f : files) {
