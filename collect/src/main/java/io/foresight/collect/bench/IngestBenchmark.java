@@ -75,9 +75,11 @@ public final class IngestBenchmark {
         try {
             // 1. trace reader
             resetPeaks();
+            double c0 = cpuSecs();
             long t0 = System.nanoTime();
             Trace trace = BitbrainsReader.read(bitbrains);
             double s = secs(t0);
+            out.printf(Locale.ROOT, "  (bitbrains read used %.1f CPU s)%n", cpuSecs() - c0);
             long rows = trace.report().acceptedTotal() + trace.report().quarantinedTotal();
             out.printf(Locale.ROOT, "bitbrains read:  %,d rows (%d VMs, %,d accepted, %,d repaired, %,d quarantined) in %.1f s"
                             + " = %,.0f rows/s; peak heap %s%n", rows, trace.users().size(), trace.report().acceptedTotal(),
@@ -86,14 +88,23 @@ public final class IngestBenchmark {
             // 2. store load
             resetPeaks();
             try (DuckDbStore store = DuckDbStore.open(dir.resolve("bench.duckdb"))) {
+                c0 = cpuSecs();
                 t0 = System.nanoTime();
                 StoreLoader.Result r = new StoreLoader(store).load("bitbrains", trace, List.of());
                 s = secs(t0);
+                out.printf(Locale.ROOT, "  (store load used %.1f CPU s)%n", cpuSecs() - c0);
                 out.printf(Locale.ROOT, "store load:      %,d usage rows in %d transactions in %.1f s = %,.0f rows/s; peak heap %s%n",
                         r.usageRows(), r.batches(), s, r.usageRows() / s, peakHeap());
                 t0 = System.nanoTime();
                 var stats = store.userStats(Long.MIN_VALUE / 2, Long.MAX_VALUE / 2);
                 out.printf(Locale.ROOT, "store query:     per-user mean/peak of %d users over all rows in %.2f s%n", stats.size(), secs(t0));
+                t0 = System.nanoTime();
+                var latest = store.latest(86_400, 300);
+                out.printf(Locale.ROOT, "store query:     latest 1-day window (288 steps) of each of %d users in %.2f s%n",
+                        latest.size(), secs(t0));
+                t0 = System.nanoTime();
+                var pool = store.poolTotals(1_372_636_800L, 1_372_636_800L + 7 * 86_400, 3600);
+                out.printf(Locale.ROOT, "store query:     pool totals, 1 week hourly (%d steps) in %.2f s%n", pool.size(), secs(t0));
                 t0 = System.nanoTime();
                 var files = store.exportParquet(dir.resolve("parquet"));
                 long bytes = 0;
@@ -108,10 +119,12 @@ public final class IngestBenchmark {
             // 3. SWF
             if (swf != null) {
                 resetPeaks();
+                c0 = cpuSecs();
                 t0 = System.nanoTime();
                 TraceFileSource src = new TraceFileSource(List.of(swf));
                 Trace st = src.read();
                 s = secs(t0);
+                out.printf(Locale.ROOT, "  (swf read used %.1f CPU s)%n", cpuSecs() - c0);
                 out.printf(Locale.ROOT, "swf read:        %,d jobs (%d users, %,d quarantined) -> %,d user-steps in %.1f s = %,.0f jobs/s;"
                                 + " peak heap %s%n", src.executions().size(), st.users().size(), st.report().quarantinedTotal(),
                         st.intervals(), s, src.executions().size() / s, peakHeap());
@@ -120,7 +133,9 @@ public final class IngestBenchmark {
             // 4. HTTP ingestion API over loopback
             if (apiRecords > 0) {
                 resetPeaks();
+                c0 = cpuSecs();
                 apiBench(out, dir.resolve("api.duckdb"), apiRecords, apiBatch, apiClients);
+                out.printf(Locale.ROOT, "  (http api, server and clients in this process, used %.1f CPU s)%n", cpuSecs() - c0);
             }
             out.printf(Locale.ROOT, "process peak RSS %s%n", peakRss());
         } finally {
@@ -186,6 +201,14 @@ public final class IngestBenchmark {
                     accepted, bodies.size(), batch, clients, s, accepted / s, s * 1000 / bodies.size() * clients,
                     store.counts().get("executions"), peakHeap());
         }
+    }
+
+    /** CPU seconds this process used so far (all threads): with 8 people on 2 cores, wall time alone misleads. */
+    private static double cpuSecs() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     private static double secs(long t0) {
