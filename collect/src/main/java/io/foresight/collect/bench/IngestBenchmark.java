@@ -143,6 +143,9 @@ public final class IngestBenchmark {
                 try (Stream<Path> w = Files.walk(dir)) {
                     w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
+                if (Files.exists(dir)) {
+                    out.println("warning: could not fully remove the work directory " + dir + "; delete it by hand");
+                }
             }
         }
     }
