@@ -1,6 +1,5 @@
 package io.foresight.app;
 
-import io.foresight.collect.source.TraceFileSource;
 import io.foresight.collect.store.DuckDbStore;
 import io.foresight.collect.store.StoreLoader;
 import io.foresight.core.trace.BitbrainsReader;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
 /** `foresight data check|load|export`: validate traces, load them into the store, export Parquet. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Validate traces (Bitbrains CSV, SWF job logs), load them into the store, export Parquet.",
-        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class, DataCommand.Serve.class})
+        subcommands = {DataCommand.Check.class, DataCommand.Load.class, DataCommand.Export.class, DataCommand.Serve.class,
+            DataCommand.Bench.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -121,14 +121,12 @@ public final class DataCommand implements Runnable {
             try (DuckDbStore s = DuckDbStore.open(storeFile(store))) {
                 for (var e : byFormat(paths).entrySet()) {
                     long t0 = System.nanoTime();
-                    TraceFileSource src = new TraceFileSource(e.getValue());
-                    Trace t = src.read();
-                    StoreLoader.Result res = new StoreLoader(s).load(src.name(), t, src.executions());
+                    StoreLoader.Result res = new StoreLoader(s).loadFiles(e.getValue());
                     double secs = (System.nanoTime() - t0) / 1e9;
-                    out.printf(Locale.ROOT, "loaded %s %s: %d usage rows of %d users, %d job records, %d quarantined"
-                                    + " (%d more counted but not kept) in %d batches, %.1f s%n",
-                            src.name(), e.getValue(), res.usageRows(), t.users().size(), res.executions(),
-                            res.quarantined(), res.quarantineNotKept(), res.batches(), secs);
+                    out.printf(Locale.ROOT, "loaded %s %s: %d usage rows of %d users, %d job records, %d quarantined records"
+                                    + " (all kept in the quarantine table) in %d transactions, %.1f s%n",
+                            e.getKey().sourceName(), e.getValue(), res.usageRows(), res.users(), res.executions(),
+                            res.quarantined(), res.batches(), secs);
                 }
                 out.printf(Locale.ROOT, "store %s now holds %s%n", storeFile(store), s.counts());
             }
@@ -183,6 +181,29 @@ public final class DataCommand implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Measure ingestion throughput on the real traces: trace read, store load, SWF read, HTTP API.")
+    static final class Bench implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--bitbrains", defaultValue = "/work/shared/data/bitbrains-rnd/2013-07.csv.gz,/work/shared/data/bitbrains-rnd/2013-08.csv.gz",
+                description = "Bitbrains files, comma-separated; default ${DEFAULT-VALUE}")
+        String bitbrains;
+        @Option(names = "--swf", defaultValue = "/work/shared/data/pwa/LCG.swf.gz", description = "SWF job log; default ${DEFAULT-VALUE}")
+        Path swf;
+        @Option(names = "--api-records", defaultValue = "100000", description = "records sent to the HTTP API; default ${DEFAULT-VALUE}")
+        int apiRecords;
+        @Option(names = "--api-batch", defaultValue = "500", description = "records per request; default ${DEFAULT-VALUE}")
+        int apiBatch;
+        @Option(names = "--api-clients", defaultValue = "2", description = "concurrent HTTP clients; default ${DEFAULT-VALUE}")
+        int apiClients;
+
+        @Override
+        public Integer call() throws Exception {
+            io.foresight.collect.bench.IngestBenchmark.run(System.out, BitbrainsReader.paths(bitbrains), swf,
+                    apiRecords, apiBatch, apiClients, null);
+            return 0;
         }
     }
 

@@ -58,9 +58,9 @@ final class RecordParser {
         String user = text(n, path, "user", true);
         String group = text(n, path, "group", false);
         String queue = text(n, path, "queue", false);
-        long start = time(n, path, "start", true);
-        long end = time(n, path, "end", true);
-        long submit = n.has("submit") ? time(n, path, "submit", true) : start;
+        long start = time(n, path, "start");
+        long end = time(n, path, "end");
+        long submit = n.has("submit") ? time(n, path, "submit") : start;
         if (end < start) {
             throw new Invalid(path + ".end", "is before start (" + end + " < " + start + ")");
         }
@@ -177,7 +177,7 @@ final class RecordParser {
     }
 
     /** Unix seconds (number) or an ISO-8601 instant string. */
-    private long time(JsonNode n, String path, String field, boolean required) throws Invalid {
+    private long time(JsonNode n, String path, String field) throws Invalid {
         return timeMillis(n, path, field) / 1000;
     }
 

@@ -1,6 +1,9 @@
 package io.foresight.collect.source;
 
 import io.foresight.core.model.ExecutionRecord;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.ValidationReport;
+import java.util.function.Consumer;
 import io.foresight.core.trace.SwfReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.TraceFormat;
@@ -12,11 +15,22 @@ import java.util.Objects;
 public final class TraceFileSource implements UsageSource {
     private final List<Path> files;
     private final TraceFormat format;
+    private final Consumer<ValidationReport.QuarantinedRecord> quarantineSink;
     private SwfReader.Log swfLog;
 
     public TraceFileSource(List<Path> files) {
+        this(files, null);
+    }
+
+    /** @param quarantineSink receives every quarantined record while reading (null: only the report keeps them) */
+    public TraceFileSource(List<Path> files, Consumer<ValidationReport.QuarantinedRecord> quarantineSink) {
         this.files = List.copyOf(Objects.requireNonNull(files, "files"));
         this.format = TraceFormat.detect(this.files);
+        this.quarantineSink = quarantineSink;
+    }
+
+    private ValidationReport newReport() {
+        return new ValidationReport(name(), quarantineSink);
     }
 
     public TraceFormat format() { return format; }
@@ -32,7 +46,7 @@ public final class TraceFileSource implements UsageSource {
         if (format == TraceFormat.SWF) {
             return SwfReader.toTrace(swfLog());
         }
-        return format.readTrace(files);
+        return BitbrainsReader.read(files, newReport());
     }
 
     /** The job records behind an SWF trace (read once, shared with {@link #read()}); empty for Bitbrains. */
@@ -42,7 +56,7 @@ public final class TraceFileSource implements UsageSource {
 
     private SwfReader.Log swfLog() {
         if (swfLog == null) {
-            swfLog = SwfReader.readLog(files);
+            swfLog = SwfReader.readLog(files, newReport());
         }
         return swfLog;
     }

@@ -281,17 +281,18 @@ public final class DuckDbStore implements TimeSeriesStore {
         if (records.isEmpty()) {
             return 0;
         }
-        try (PreparedStatement ps = conn.prepareStatement(
-                "INSERT INTO quarantine (source, line, user_id, reason, raw) VALUES (?, ?, ?, ?, ?)")) {
+        java.time.LocalDateTime now = java.time.LocalDateTime.now(java.time.ZoneOffset.UTC);
+        try (DuckDBAppender a = conn.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "quarantine")) {
             for (QuarantinedRecord q : records) {
-                ps.setString(1, q.source());
-                ps.setLong(2, q.line());
-                ps.setString(3, q.user());
-                ps.setString(4, q.reason());
-                ps.setString(5, q.raw());
-                ps.addBatch();
+                a.beginRow();
+                appendNullable(a, q.source());
+                a.append(q.line());
+                appendNullable(a, q.user());
+                appendNullable(a, q.reason());
+                appendNullable(a, q.raw());
+                a.append(now).endRow();
             }
-            ps.executeBatch();
+            a.flush();
         }
         return records.size();
     }
@@ -416,19 +417,57 @@ public final class DuckDbStore implements TimeSeriesStore {
         if (windowSeconds <= 0) {
             throw new IllegalArgumentException("windowSeconds must be positive, got " + windowSeconds);
         }
-        Map<String, Long> ends = new LinkedHashMap<>();
-        try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT user_id, max(ts + step_s) FROM usage GROUP BY user_id ORDER BY user_id")) {
-            while (rs.next()) {
-                ends.put(rs.getString(1), rs.getLong(2));
+        int slots = slots(0, windowSeconds, step);
+        // one scan for all users: each user's window ends at the end of its own last sample
+        String sql = "WITH ends AS (SELECT user_id, max(ts + step_s) AS e FROM usage GROUP BY user_id),"
+                + " per_source AS (SELECT u.user_id, e.e - ? AS w0, (u.ts - (e.e - ?)) // ? AS b, avg(cpu) cpu, avg(memory) memory,"
+                + " avg(network) network, avg(disk) disk, avg(cpu_cap) cpu_cap, avg(memory_cap) memory_cap,"
+                + " avg(network_cap) network_cap, avg(disk_cap) disk_cap FROM usage u JOIN ends e ON u.user_id = e.user_id"
+                + " WHERE u.ts >= e.e - ? AND u.ts < e.e GROUP BY u.user_id, u.source, e.e, b)"
+                + " SELECT user_id, w0, b, sum(cpu), sum(memory), sum(network), sum(disk), sum(cpu_cap), sum(memory_cap),"
+                + " sum(network_cap), sum(disk_cap) FROM per_source GROUP BY user_id, w0, b ORDER BY user_id, b";
+        Map<String, UserSeries> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setLong(1, windowSeconds);
+            ps.setLong(2, windowSeconds);
+            ps.setLong(3, step);
+            ps.setLong(4, windowSeconds);
+            try (ResultSet rs = ps.executeQuery()) {
+                String user = null;
+                long[] ts = null;
+                double[][] u = null;
+                double[][] c = null;
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    if (!id.equals(user)) {
+                        if (user != null) {
+                            out.put(user, new UserSeries(user, step, ts, u, c));
+                        }
+                        user = id;
+                        long w0 = rs.getLong(2);
+                        ts = new long[slots];
+                        for (int i = 0; i < slots; i++) {
+                            ts[i] = w0 + (long) i * step;
+                        }
+                        u = new double[Resource.COUNT][slots];
+                        c = new double[Resource.COUNT][slots];
+                        for (int r = 0; r < Resource.COUNT; r++) {
+                            Arrays.fill(u[r], Double.NaN);
+                            Arrays.fill(c[r], Double.NaN);
+                        }
+                    }
+                    int b = (int) rs.getLong(3);
+                    for (int r = 0; r < Resource.COUNT; r++) {
+                        u[r][b] = nan(rs, 4 + r);
+                        c[r][b] = nan(rs, 4 + Resource.COUNT + r);
+                    }
+                }
+                if (user != null) {
+                    out.put(user, new UserSeries(user, step, ts, u, c));
+                }
             }
         } catch (SQLException e) {
             throw readFailed(e);
-        }
-        Map<String, UserSeries> out = new LinkedHashMap<>();
-        for (var e : ends.entrySet()) {
-            long to = e.getValue();
-            out.put(e.getKey(), series(e.getKey(), to - windowSeconds, to, step));
         }
         return out;
     }

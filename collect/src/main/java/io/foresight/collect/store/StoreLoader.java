@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public final class StoreLoader {
     /** What a load wrote. {@code quarantineNotKept} counts rejections beyond the report's in-memory cap. */
-    public record Result(long usageRows, long executions, long quarantined, long quarantineNotKept, int batches) {}
+    public record Result(long usageRows, long executions, long quarantined, long quarantineNotKept, int batches, int users) {}
 
     private final TimeSeriesStore store;
     private final int usersPerBatch;
@@ -33,7 +33,26 @@ public final class StoreLoader {
         this(store, 25, 50_000);
     }
 
+    /**
+     * Reads trace files (format detected) and loads them, persisting every quarantined record as
+     * it is rejected (not only those the in-memory report keeps).
+     */
+    public Result loadFiles(List<java.nio.file.Path> files) {
+        io.foresight.core.trace.TraceFormat format = io.foresight.core.trace.TraceFormat.detect(files);
+        QuarantineWriter q = new QuarantineWriter(store, format.sourceName(), 10_000);
+        io.foresight.collect.source.TraceFileSource src = new io.foresight.collect.source.TraceFileSource(files, q);
+        Trace trace = src.read();
+        q.flush();
+        Result r = load(src.name(), trace, src.executions(), false);
+        return new Result(r.usageRows(), r.executions(), q.written(), 0, r.batches() + (int) ((q.written() + 9_999) / 10_000),
+                trace.users().size());
+    }
+
     public Result load(String source, Trace trace, List<ExecutionRecord> executions) {
+        return load(source, trace, executions, true);
+    }
+
+    private Result load(String source, Trace trace, List<ExecutionRecord> executions, boolean writeQuarantine) {
         long usage = 0;
         long execs = 0;
         int batches = 0;
@@ -56,11 +75,12 @@ public final class StoreLoader {
             batches++;
         }
         ValidationReport rep = trace.report();
-        List<ValidationReport.QuarantinedRecord> q = rep.quarantinedRecords();
+        List<ValidationReport.QuarantinedRecord> q = writeQuarantine ? rep.quarantinedRecords() : List.of();
         if (!q.isEmpty()) {
             store.write(WriteBatch.builder(source).quarantine(q).build());
             batches++;
         }
-        return new Result(usage, execs, q.size(), rep.quarantinedTotal() - q.size(), batches);
+        return new Result(usage, execs, q.size(), writeQuarantine ? rep.quarantinedTotal() - q.size() : 0, batches,
+                trace.users().size());
     }
 }

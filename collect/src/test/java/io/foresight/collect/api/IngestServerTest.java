@@ -129,6 +129,17 @@ class IngestServerTest {
     }
 
     @Test
+    void chunkedBodiesWithoutContentLengthAreLimitedToo() throws Exception {
+        byte[] big = ("{\"events\":[" + "{\"kind\":\"api_call\",\"user\":\"u\",\"timestamp\":1700000000},".repeat(2000) + "]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Reply r = send(HttpRequest.newBuilder(uri("/v1/events")).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))));
+        assertEquals(413, r.status());
+        assertEquals(0L, store.counts().get("events"));
+    }
+
+    @Test
     void malformedRequestsAre400NamingTheField() throws Exception {
         Reply syntax = post("/v1/executions", "{\"records\": [");
         assertEquals(400, syntax.status());

@@ -70,10 +70,18 @@ public final class BitbrainsReader {
 
     /** Reads at most {@code maxUsers} VMs (the first in file order), for quick runs. */
     public static Trace read(List<Path> files, int maxUsers) {
+        return read(files, maxUsers, new ValidationReport("bitbrains"));
+    }
+
+    /** Reads every VM, recording validation in the given report (e.g. one that streams its quarantine). */
+    public static Trace read(List<Path> files, ValidationReport report) {
+        return read(files, Integer.MAX_VALUE, report);
+    }
+
+    private static Trace read(List<Path> files, int maxUsers, ValidationReport report) {
         if (files.isEmpty()) {
             throw new TraceFormatException("no trace file given: pass at least one Bitbrains CSV file");
         }
-        ValidationReport report = new ValidationReport("bitbrains");
         Map<String, Raw> raws = new LinkedHashMap<>();
         for (Path f : files) {
             readFile(f, raws, report, maxUsers);

@@ -85,10 +85,14 @@ public final class SwfReader {
 
     /** The program-execution history of the given SWF logs, validated. */
     public static Log readLog(List<Path> files) {
+        return readLog(files, new ValidationReport("swf"));
+    }
+
+    /** As {@link #readLog(List)}, recording validation in the given report (e.g. one that streams its quarantine). */
+    public static Log readLog(List<Path> files, ValidationReport report) {
         if (files.isEmpty()) {
             throw new TraceFormatException("no job log given: pass at least one SWF file");
         }
-        ValidationReport report = new ValidationReport("swf");
         List<ExecutionRecord> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Path f : files) {
@@ -106,6 +110,7 @@ public final class SwfReader {
             String line;
             long lineNo = 0;
             double[] v = new double[FIELDS];
+            String[] f = new String[FIELDS + 1];
             while ((line = r.readLine()) != null) {
                 lineNo++;
                 String t = line.trim();
@@ -127,16 +132,16 @@ public final class SwfReader {
                             + " (18 whitespace-separated fields) or a Bitbrains CSV");
                 }
                 sawData = true;
-                String[] f = t.split("\\s+");
-                String user = f.length >= 12 ? f[11] : null;
-                if (f.length != FIELDS) {
-                    report.quarantine(lineNo, user, "malformed line: " + f.length + " fields instead of " + FIELDS, src + ": " + line);
+                int nf = tokenize(t, f);
+                String user = nf >= 12 ? f[11] : null;
+                if (nf != FIELDS) {
+                    report.quarantine(lineNo, user, "malformed line: " + nf + " fields instead of " + FIELDS, src + ": " + line);
                     continue;
                 }
                 String bad = null;
                 for (int i = 0; i < FIELDS && bad == null; i++) {
                     try {
-                        v[i] = Double.parseDouble(f[i]);
+                        v[i] = parseNumber(f[i]);
                         if (Double.isNaN(v[i]) || Double.isInfinite(v[i])) {
                             bad = "wrong type: " + FIELD_NAMES[i] + " is not a finite number ('" + f[i] + "')";
                         }
@@ -225,6 +230,49 @@ public final class SwfReader {
         }
     }
 
+    /** Splits on runs of spaces/tabs into {@code out} (up to its length); returns the field count. */
+    private static int tokenize(String s, String[] out) {
+        int n = 0;
+        int i = 0;
+        int len = s.length();
+        while (i < len) {
+            while (i < len && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+                i++;
+            }
+            if (i == len) {
+                break;
+            }
+            int start = i;
+            while (i < len && s.charAt(i) != ' ' && s.charAt(i) != '\t') {
+                i++;
+            }
+            if (n < out.length) {
+                out[n] = s.substring(start, i);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /** Integers (nearly every SWF field) without the cost of Double.parseDouble. */
+    private static double parseNumber(String s) {
+        int len = s.length();
+        if (len > 0 && len < 18) {
+            int i = s.charAt(0) == '-' ? 1 : 0;
+            long v = 0;
+            boolean digits = i < len;
+            for (int k = i; k < len && digits; k++) {
+                char c = s.charAt(k);
+                digits = c >= '0' && c <= '9';
+                v = v * 10 + (c - '0');
+            }
+            if (digits) {
+                return i == 1 ? -v : v;
+            }
+        }
+        return Double.parseDouble(s);
+    }
+
     private static Long headerLong(String commentLine, String key) {
         String body = commentLine.substring(1).trim();
         if (!body.startsWith(key + ":")) {
@@ -251,12 +299,14 @@ public final class SwfReader {
         }
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
-        Map<String, List<ExecutionRecord>> byUser = new TreeMap<>(SwfReader::compareIds);
+        Map<String, List<ExecutionRecord>> grouped = new HashMap<>();
         for (ExecutionRecord r : rs) {
             first = Math.min(first, r.startTime());
             last = Math.max(last, r.endTime());
-            byUser.computeIfAbsent(r.user(), u -> new ArrayList<>()).add(r);
+            grouped.computeIfAbsent(r.user(), u -> new ArrayList<>()).add(r);
         }
+        Map<String, List<ExecutionRecord>> byUser = new TreeMap<>(SwfReader::compareIds);
+        byUser.putAll(grouped);
         long t0 = Math.floorDiv(first, STEP_SECONDS) * STEP_SECONDS;
         int slots = (int) ((last - t0) / STEP_SECONDS) + 1;
         long[] grid = new long[slots];

@@ -56,4 +56,9 @@ public enum TraceFormat {
             case SWF -> SwfReader.read(files);
         };
     }
+
+    /** The source name readers of this format put in their reports. */
+    public String sourceName() {
+        return this == SWF ? "swf" : "bitbrains";
+    }
 }

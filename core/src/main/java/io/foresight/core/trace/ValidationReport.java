@@ -34,12 +34,22 @@ public final class ValidationReport {
     public static final int KEEP_RECORDS = 10_000;
 
     private final String source;
+    private final java.util.function.Consumer<QuarantinedRecord> sink;
     private final Map<String, Counts> perUser = new TreeMap<>();
     private final List<QuarantinedRecord> quarantined = new ArrayList<>();
     private long quarantinedTotal;
 
     public ValidationReport(String source) {
+        this(source, null);
+    }
+
+    /**
+     * A report that also hands every quarantined record to {@code sink} as it happens (e.g. to
+     * persist all of them, beyond the {@link #KEEP_RECORDS} kept in memory).
+     */
+    public ValidationReport(String source, java.util.function.Consumer<QuarantinedRecord> sink) {
         this.source = source;
+        this.sink = sink;
     }
 
     public String source() { return source; }
@@ -63,8 +73,12 @@ public final class ValidationReport {
         c.quarantined++;
         c.reasons.merge(reason, 1L, Long::sum);
         quarantinedTotal++;
+        QuarantinedRecord rec = new QuarantinedRecord(source, line, user, reason, raw);
         if (quarantined.size() < KEEP_RECORDS) {
-            quarantined.add(new QuarantinedRecord(source, line, user, reason, raw));
+            quarantined.add(rec);
+        }
+        if (sink != null) {
+            sink.accept(rec);
         }
     }
 
