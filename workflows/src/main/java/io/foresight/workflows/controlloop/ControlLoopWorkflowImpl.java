@@ -1,5 +1,8 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.workflows.retrain.RetrainRequest;
+import io.foresight.workflows.retrain.RetrainResult;
+
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopActivities.AllocateResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
@@ -245,14 +248,23 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                         // training outlives the loop's run (continue-as-new) and must not be cancelled by it
                         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
                         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                        // why it was started, visible in the Temporal UI next to the run
+                        .setMemo(java.util.Map.of("pool", pool, "cycle", cycle, "reason", reason))
                         .build());
-        child.executeAsync(Void.class, new RetrainingRequest(pool, p.dataSource(), cycle, reason));
+        child.executeAsync(RetrainResult.class, retrainRequestFor(p.dataSource()));
         try {
             child.getExecution().get(); // started; the loop does not wait for training to finish
             retrainingRequests++;
         } catch (TemporalFailure e) {
             log.warn("pool {} cycle {}: could not start retraining: {}", pool, cycle, e.getMessage());
         }
+    }
+
+    /** Retrain on the pool's own data: a trace reference names its files. */
+    static RetrainRequest retrainRequestFor(String dataSource) {
+        String spec = dataSource.startsWith("trace:") ? dataSource.substring("trace:".length()) : dataSource;
+        java.util.List<String> paths = java.util.Arrays.stream(spec.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+        return RetrainRequest.cpuDefaults(paths, 0);
     }
 
     private static String summarizePlans(List<PlanResult> plans) {

@@ -1,5 +1,9 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.workflows.retrain.RetrainRequest;
+import io.foresight.workflows.retrain.RetrainResult;
+import io.foresight.workflows.retrain.RetrainingWorkflow;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,12 +32,13 @@ import org.junit.jupiter.api.Test;
 class ControlLoopWorkflowTest {
     static final List<String> STAGES = List.of("collect", "predict", "plan", "checkPolicy", "allocate", "monitor",
             "feedback");
-    static final List<RetrainingRequest> RETRAINS = Collections.synchronizedList(new ArrayList<>());
+    static final List<RetrainRequest> RETRAINS = Collections.synchronizedList(new ArrayList<>());
 
     public static class RecordingRetraining implements RetrainingWorkflow {
         @Override
-        public void retrain(RetrainingRequest request) {
+        public RetrainResult retrain(RetrainRequest request) {
             RETRAINS.add(request);
+            return null;
         }
     }
 
@@ -292,8 +297,7 @@ class ControlLoopWorkflowTest {
         while (RETRAINS.isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(List.of(new RetrainingRequest("pool-a", "trace:/data/slice.csv.gz", 1, "forecast error drifted")),
-                RETRAINS);
+        assertEquals(List.of(RetrainRequest.cpuDefaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
     }
 
     @Test
