@@ -28,15 +28,15 @@ public final class DecisionsCommand implements Callable<Integer> {
     int last;
 
     @Option(names = "--log", paramLabel = "FILE",
-            description = "decision log (default: $FORESIGHT_STATE_DIR/decisions.jsonl, else .foresight/state/decisions.jsonl)")
+            description = "decision log (default: the control loop's, <state.dir>/loop/decisions.jsonl)")
     Path log;
 
     @Option(names = "--json", description = "print the raw JSON lines")
     boolean json;
 
     static Path defaultLog() {
-        String dir = System.getenv("FORESIGHT_STATE_DIR");
-        return Path.of(dir == null || dir.isBlank() ? ".foresight/state" : dir, "decisions.jsonl");
+        return Wiring.loopStateDir(io.foresight.app.stack.FsConfig.load())
+                .resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG);
     }
 
     @Override

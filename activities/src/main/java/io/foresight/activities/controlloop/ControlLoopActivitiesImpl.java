@@ -1,5 +1,9 @@
 package io.foresight.activities.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
+import io.foresight.core.audit.DecisionLog;
+import io.foresight.core.audit.DecisionRecord;
+
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.actuate.Actuator;
 import io.foresight.core.forecast.Forecast;
@@ -38,7 +42,11 @@ import java.util.TreeMap;
  */
 public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final ControlWorkerConfig config;
+    /** The audit trail of policy decisions, relative to the state dir. */
+    public static final String DECISION_LOG = "decisions.jsonl";
+
     private final StateStore store;
+    private final DecisionLog auditLog;
     private final Planner planner;
     private final LoopMetrics metrics;
     private final DriftDetector drift;
@@ -47,6 +55,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     public ControlLoopActivitiesImpl(ControlWorkerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
+        this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.planner = new Planner(config.planner());
         this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
@@ -240,7 +249,31 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         }
         String ref = ref(t, "decisions");
         store.write(ref, new DecisionFile(mode, rows));
+        audit(t, plan, byUser, mode);
         return new PolicyResult(ref, approved, adjusted, denied, waiting.size(), fired, waiting);
+    }
+
+    /**
+     * Appends the cycle's decisions to the audit trail ({@code decisions.jsonl} in the state dir, read by
+     * {@code foresight decisions}). A retried policy check appends again; readers keep the last record per
+     * (pool, cycle, user).
+     */
+    private void audit(ShardTask t, PlanFile plan, Map<String, PolicyDecision> byUser, Mode mode) {
+        if (byUser.isEmpty()) {
+            return;
+        }
+        List<DecisionRecord> records = new ArrayList<>();
+        AllocationMode am = mode == Mode.ENFORCE ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
+        for (PlanRow r : plan.rows()) {
+            PolicyDecision d = byUser.get(r.user());
+            if (d == null) {
+                continue;
+            }
+            records.add(new DecisionRecord(t.pool(), t.cycle(), plan.effectiveAt(), r.user(), ResourceVector.of(r.peak()),
+                    r.model(), ResourceVector.of(r.current()), ResourceVector.of(r.target()), d.outcome(), d.allowed(),
+                    d.spot(), d.firedRules(), d.messages(), d.costDeltaPerHour(), am, am == AllocationMode.ENFORCE && d.applies()));
+        }
+        auditLog.append(records);
     }
 
     @Override

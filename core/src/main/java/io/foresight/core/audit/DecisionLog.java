@@ -85,7 +85,8 @@ public final class DecisionLog {
         if (!Files.exists(file)) {
             return List.of();
         }
-        Deque<DecisionRecord> out = new ArrayDeque<>();
+        // A retried policy check appends its decisions again: the last record per (pool, cycle, user) wins.
+        java.util.LinkedHashMap<String, DecisionRecord> out = new java.util.LinkedHashMap<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             String pendingBad = null;
@@ -108,15 +109,15 @@ public final class DecisionLog {
                     continue;
                 }
                 if (user == null || user.equals(r.user())) {
-                    out.addLast(r);
-                    if (last > 0 && out.size() > last) {
-                        out.removeFirst();
-                    }
+                    String key = r.pool() + "\u0000" + r.cycle() + "\u0000" + r.user();
+                    out.remove(key);
+                    out.put(key, r);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read decision log " + file + ": " + e.getMessage(), e);
         }
-        return new ArrayList<>(out);
+        List<DecisionRecord> all = new ArrayList<>(out.values());
+        return last > 0 && all.size() > last ? all.subList(all.size() - last, all.size()) : all;
     }
 }
