@@ -137,6 +137,23 @@ class ControlLoopActivitiesTest {
     }
 
     @Test
+    void policyDecisionsLandInTheAuditTrailOncePerCycleAndUserEvenWhenRetried() {
+        ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
+        ShardTask t = ShardTask.of(POOL, source, 0, 0, 6);
+        String planRef = a.plan(t, a.predict(t, a.collect(t).ref()).ref()).ref();
+        a.checkPolicy(t, planRef, Mode.DRY_RUN);
+        a.checkPolicy(t, planRef, Mode.DRY_RUN); // an activity retry
+        var records = new io.foresight.core.audit.DecisionLog(state.resolve(ControlLoopActivitiesImpl.DECISION_LOG)).readAll();
+        assertEquals(6, records.size(), "the first cycle sets every user's allocation: one record per user");
+        for (var r : records) {
+            assertEquals(POOL, r.pool());
+            assertEquals(io.foresight.core.alloc.AllocationMode.DRY_RUN, r.mode());
+            assertFalse(r.applied(), "dry-run applies nothing");
+            assertEquals(io.foresight.core.policy.DecisionOutcome.APPROVED, r.outcome());
+        }
+    }
+
+    @Test
     void aRetriedPlanStartsFromTheSamePlannerState() throws Exception {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         StateStore store = new StateStore(state);
