@@ -25,17 +25,23 @@ public final class Policies {
     public static final List<String> NAMES = List.of("static", "hpa", "vpa", "autopilot", "oracle", "foresight");
 
     /** Foresight's tunable settings (tuned on the training month only, see EvaluationTuning). */
-    public record ForesightSettings(double quantile, double scaleAlpha, PlannerConfig planner) {
+    public record ForesightSettings(double[] quantiles, double scaleAlpha, PlannerConfig planner) {
         public ForesightSettings {
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
+            if (quantiles == null || quantiles.length != io.foresight.core.model.Resource.COUNT) {
+                throw new IllegalArgumentException("one upper-bound quantile per resource (cpu, memory, network, disk)");
             }
+            for (double q : quantiles) {
+                if (!(q > 0 && q < 1)) {
+                    throw new IllegalArgumentException("quantile must be in (0,1), got " + q);
+                }
+            }
+            quantiles = quantiles.clone();
             Objects.requireNonNull(planner, "planner");
         }
 
         /** The settings chosen on the July 2013 training month (see the evaluation report). */
         public static ForesightSettings defaults() {
-            return new ForesightSettings(0.95, BlendForecaster.DEFAULT_SCALE_ALPHA, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
+            return new ForesightSettings(new double[] {0.95, 0.95, 0.95, 0.95}, BlendForecaster.DEFAULT_SCALE_ALPHA, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
                     ResourceVector.of(0.025, 250.0 / 1024, 0.0, 0.0)));
         }
     }
@@ -124,11 +130,11 @@ public final class Policies {
             horizon = Math.max(horizon, l + 1);
         }
         BlendForecaster f = train == null || train.users().isEmpty()
-                ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantile(), horizon))
-                : BlendForecaster.fit(train, settings.quantile(), horizon, settings.scaleAlpha());
+                ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantiles(), horizon))
+                : BlendForecaster.fit(train, settings.quantiles(), horizon, settings.scaleAlpha());
         PredictiveController c = new PredictiveController(f, new Planner(settings.planner()), gate, prices);
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("quantile", settings.quantile());
+        extra.put("quantiles", settings.quantiles().clone());
         extra.put("residual_scale_alpha", settings.scaleAlpha());
         extra.put("blend_weights", weights(f.model()));
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());

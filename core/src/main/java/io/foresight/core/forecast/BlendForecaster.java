@@ -33,11 +33,16 @@ public final class BlendForecaster implements Forecaster {
     static final String[] FEATURE_NAMES = {"last", "ewma", "day", "week", "max1h"};
 
     /** Fitted parameters; {@code weights[r][k]}, {@code popQuantile[r][h]} relative to the level. */
-    public record Model(double quantile, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
+    public record Model(double[] quantiles, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
                         double scaleAlpha, double[][] weights, double[][] popQuantile) {
         public Model {
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
+            if (quantiles == null || quantiles.length != Resource.COUNT) {
+                throw new IllegalArgumentException("one quantile per resource");
+            }
+            for (double q : quantiles) {
+                if (!(q > 0 && q < 1)) {
+                    throw new IllegalArgumentException("quantile must be in (0,1), got " + q);
+                }
             }
             if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
                 throw new IllegalArgumentException("ewmaAlpha must be in (0,1]");
@@ -55,15 +60,26 @@ public final class BlendForecaster implements Forecaster {
             }
         }
 
+        /** The quantile of the upper bound of CPU, the primary resource (the one a Forecast reports). */
+        public double quantile() {
+            return quantiles[0];
+        }
+
         /** Untrained defaults: equal weights on the level signals, no population residuals. */
         public static Model untrained(double quantile, int maxHorizon) {
+            double[] q = new double[Resource.COUNT];
+            Arrays.fill(q, quantile);
+            return untrained(q, maxHorizon);
+        }
+
+        public static Model untrained(double[] quantiles, int maxHorizon) {
             double[][] w = new double[Resource.COUNT][];
             double[][] q = new double[Resource.COUNT][maxHorizon];
             for (int r = 0; r < Resource.COUNT; r++) {
                 w[r] = new double[] {0.4, 0.2, 0.2, 0.2, 0.0};
                 Arrays.fill(q[r], 0.5);
             }
-            return new Model(quantile, 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, w, q);
+            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, w, q);
         }
     }
 
@@ -80,7 +96,8 @@ public final class BlendForecaster implements Forecaster {
 
     @Override
     public String name() {
-        return String.format(java.util.Locale.ROOT, "blend-conformal(q=%.3f)", model.quantile());
+        double[] q = model.quantiles();
+        return String.format(java.util.Locale.ROOT, "blend-conformal(q cpu=%.3f mem=%.3f net=%.3f disk=%.3f)", q[0], q[1], q[2], q[3]);
     }
 
     @Override
@@ -100,21 +117,37 @@ public final class BlendForecaster implements Forecaster {
 
     /** Fits weights and population residual quantiles on {@code train}; decisions use no other data. */
     public static BlendForecaster fit(Trace train, double quantile, int maxHorizon) {
-        return fit(train, quantile, maxHorizon, DEFAULT_SCALE_ALPHA);
+        double[] q = new double[Resource.COUNT];
+        Arrays.fill(q, quantile);
+        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA);
     }
 
     /** As {@link #fit(Trace, double, int)}; {@code scaleAlpha} 0 turns residual normalisation off. */
-    public static BlendForecaster fit(Trace train, double quantile, int maxHorizon, double scaleAlpha) {
+    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha) {
         Model base = Model.untrained(quantile, maxHorizon);
         int step = train.stepSeconds();
         Model withSteps = new Model(quantile, base.ewmaAlpha(), 7 * 86400 / step, 86400 / step, maxHorizon,
                 scaleAlpha, base.weights(), base.popQuantile());
-        double[][] xtx = new double[Resource.COUNT][FEATURES * FEATURES];
-        double[][] xty = new double[Resource.COUNT][FEATURES];
-        for (UserSeries s : train.users().values()) {
-            Tracker t = new Tracker(withSteps, s);
-            t.accumulateNormalEquations(xtx, xty);
-        }
+        List<UserSeries> users = new ArrayList<>(train.users().values());
+        // Normal equations per user in parallel, then summed.
+        double[][][] sums = users.parallelStream().map(s -> {
+            double[][] a = new double[Resource.COUNT][FEATURES * FEATURES];
+            double[][] b = new double[Resource.COUNT][FEATURES];
+            new Tracker(withSteps, s).accumulateNormalEquations(a, b);
+            return new double[][][] {a, b};
+        }).reduce((x, y) -> {
+            for (int r = 0; r < Resource.COUNT; r++) {
+                for (int i = 0; i < x[0][r].length; i++) {
+                    x[0][r][i] += y[0][r][i];
+                }
+                for (int i = 0; i < x[1][r].length; i++) {
+                    x[1][r][i] += y[1][r][i];
+                }
+            }
+            return x;
+        }).orElse(new double[][][] {new double[Resource.COUNT][FEATURES * FEATURES], new double[Resource.COUNT][FEATURES]});
+        double[][] xtx = sums[0];
+        double[][] xty = sums[1];
         double[][] w = new double[Resource.COUNT][];
         for (int r = 0; r < Resource.COUNT; r++) {
             w[r] = nnls(xtx[r], xty[r], FEATURES);
@@ -129,8 +162,8 @@ public final class BlendForecaster implements Forecaster {
         for (int k = 0; k < Resource.COUNT * maxHorizon; k++) {
             rel.add(new ArrayList<>());
         }
-        for (UserSeries s : train.users().values()) {
-            double[][][] res = new Tracker(weighted, s).relativeResiduals(3);
+        List<double[][][]> perUser = users.parallelStream().map(s -> new Tracker(weighted, s).relativeResiduals(3)).toList();
+        for (double[][][] res : perUser) {
             for (int r = 0; r < Resource.COUNT; r++) {
                 for (int h = 0; h < maxHorizon; h++) {
                     rel.get(r * maxHorizon + h).add(res[r][h]);
@@ -145,7 +178,7 @@ public final class BlendForecaster implements Forecaster {
                     pop[r][h] = base.popQuantile()[r][h];
                 } else {
                     Arrays.sort(v);
-                    int idx = (int) Math.ceil(quantile * (v.length + 1)) - 1;
+                    int idx = (int) Math.ceil(quantile[r] * (v.length + 1)) - 1;
                     pop[r][h] = v[Math.min(Math.max(idx, 0), v.length - 1)];
                 }
             }
@@ -321,7 +354,7 @@ public final class BlendForecaster implements Forecaster {
             int hh = Math.min(h, hmax - 1);
             RollingQuantile q = residuals[r][hh];
             if (q.size() >= Math.max(1, m.minResiduals())) {
-                double k = q.quantile(m.quantile());
+                double k = q.quantile(m.quantiles()[r]);
                 return m.scaleAlpha() == 0 ? k : k * scaleFloor(r, scale[r][hh]);
             }
             double level = Math.max(Double.isNaN(ewma[r]) ? 0 : ewma[r], LEVEL_FLOOR);
