@@ -34,8 +34,16 @@ public final class BlendForecaster implements Forecaster {
 
     /** Fitted parameters; {@code weights[r][k]}, {@code popQuantile[r][h]} relative to the level. */
     public record Model(double[] quantiles, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
-                        double scaleAlpha, double[][] weights, double[][] popQuantile) {
+                        double scaleAlpha, int[] peakHoldSteps, double[][] weights, double[][] popQuantile) {
         public Model {
+            if (peakHoldSteps == null || peakHoldSteps.length != Resource.COUNT) {
+                throw new IllegalArgumentException("one peak-hold length per resource (0 = off)");
+            }
+            for (int k : peakHoldSteps) {
+                if (k < 0) {
+                    throw new IllegalArgumentException("peak-hold steps must be >= 0");
+                }
+            }
             if (quantiles == null || quantiles.length != Resource.COUNT) {
                 throw new IllegalArgumentException("one quantile per resource");
             }
@@ -79,7 +87,7 @@ public final class BlendForecaster implements Forecaster {
                 w[r] = new double[] {0.4, 0.2, 0.2, 0.2, 0.0};
                 Arrays.fill(q[r], 0.5);
             }
-            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, w, q);
+            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, new int[Resource.COUNT], w, q);
         }
     }
 
@@ -119,15 +127,15 @@ public final class BlendForecaster implements Forecaster {
     public static BlendForecaster fit(Trace train, double quantile, int maxHorizon) {
         double[] q = new double[Resource.COUNT];
         Arrays.fill(q, quantile);
-        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA);
+        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA, new int[Resource.COUNT]);
     }
 
     /** As {@link #fit(Trace, double, int)}; {@code scaleAlpha} 0 turns residual normalisation off. */
-    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha) {
+    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha, int[] peakHold) {
         Model base = Model.untrained(quantile, maxHorizon);
         int step = train.stepSeconds();
         Model withSteps = new Model(quantile, base.ewmaAlpha(), 7 * 86400 / step, 86400 / step, maxHorizon,
-                scaleAlpha, base.weights(), base.popQuantile());
+                scaleAlpha, peakHold.clone(), base.weights(), base.popQuantile());
         List<UserSeries> users = new ArrayList<>(train.users().values());
         // Normal equations per user in parallel, then summed.
         double[][][] sums = users.parallelStream().map(s -> {
@@ -156,7 +164,7 @@ public final class BlendForecaster implements Forecaster {
             }
         }
         Model weighted = new Model(quantile, withSteps.ewmaAlpha(), withSteps.residualWindow(), withSteps.minResiduals(),
-                maxHorizon, scaleAlpha, w, withSteps.popQuantile());
+                maxHorizon, scaleAlpha, peakHold.clone(), w, withSteps.popQuantile());
         // Pool every user's relative residuals per resource and horizon (every 3rd step keeps memory low).
         List<List<double[]>> rel = new ArrayList<>();
         for (int k = 0; k < Resource.COUNT * maxHorizon; k++) {
@@ -184,7 +192,7 @@ public final class BlendForecaster implements Forecaster {
             }
         }
         return new BlendForecaster(new Model(quantile, weighted.ewmaAlpha(), weighted.residualWindow(),
-                weighted.minResiduals(), maxHorizon, scaleAlpha, w, pop));
+                weighted.minResiduals(), maxHorizon, scaleAlpha, peakHold.clone(), w, pop));
     }
 
     /** Non-negative least squares by cyclic coordinate descent on the normal equations. */
@@ -228,6 +236,9 @@ public final class BlendForecaster implements Forecaster {
         final double[][][] pending; // [r][h][target % hmax]
         final RollingQuantile[][] residuals; // [r][h], divided by scale[r][h] when normalised
         final double[][] scale; // [r][h] EWMA of |residual|
+        final int[][] peakIdx; // [r] monotonic deque (ring) of indices for the sliding maximum
+        final int[] peakHead = new int[Resource.COUNT];
+        final int[] peakTail = new int[Resource.COUNT];
         final double[] f = new double[FEATURES];
 
         Tracker(Model m, UserSeries s) {
@@ -244,6 +255,10 @@ public final class BlendForecaster implements Forecaster {
             pending = new double[Resource.COUNT][hmax][hmax];
             residuals = new RollingQuantile[Resource.COUNT][hmax];
             scale = new double[Resource.COUNT][hmax];
+            peakIdx = new int[Resource.COUNT][];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                peakIdx[r] = new int[m.peakHoldSteps()[r] + 1];
+            }
             for (int r = 0; r < Resource.COUNT; r++) {
                 for (int h = 0; h < hmax; h++) {
                     Arrays.fill(pending[r][h], Double.NaN);
@@ -284,6 +299,18 @@ public final class BlendForecaster implements Forecaster {
                 src -= season;
             }
             return src >= 0 ? col[src] : Double.NaN;
+        }
+
+        /** Peak of the last peakHoldSteps observed values of r (0 when off or nothing seen). */
+        double recentPeak(int r) {
+            if (m.peakHoldSteps()[r] == 0 || peakTail[r] == peakHead[r]) {
+                return 0;
+            }
+            int[] dq = peakIdx[r];
+            while (peakTail[r] > peakHead[r] && dq[peakHead[r] % dq.length] <= pos - 1 - m.peakHoldSteps()[r]) {
+                peakHead[r]++; // left the window during a gap in the data
+            }
+            return peakTail[r] == peakHead[r] ? 0 : y[r][dq[peakHead[r] % dq.length]];
         }
 
         /** The residual scale, kept above 1% of the level so a quiet spell cannot shrink the bound to nothing. */
@@ -337,6 +364,19 @@ public final class BlendForecaster implements Forecaster {
                         }
                     }
                 }
+                int k = m.peakHoldSteps()[r];
+                if (k > 0) {
+                    int[] dq = peakIdx[r];
+                    int cap = dq.length;
+                    while (peakTail[r] > peakHead[r] && y[r][dq[(peakTail[r] - 1) % cap]] <= v) {
+                        peakTail[r]--;
+                    }
+                    dq[peakTail[r] % cap] = pos;
+                    peakTail[r]++;
+                    while (dq[peakHead[r] % cap] <= pos - k) {
+                        peakHead[r]++;
+                    }
+                }
                 last[r] = v;
                 ewma[r] = Double.isNaN(ewma[r]) ? v : ewma[r] + m.ewmaAlpha() * (v - ewma[r]);
             }
@@ -368,7 +408,7 @@ public final class BlendForecaster implements Forecaster {
                 for (int h = 0; h < horizon; h++) {
                     double p = h < hmax ? pending[r][h][(pos + h) % hmax] : point(r, pos + h);
                     point[r][h] = p;
-                    upper[r][h] = Double.isNaN(p) ? Double.NaN : Math.max(0, p + margin(r, h));
+                    upper[r][h] = Double.isNaN(p) ? Double.NaN : Math.max(Math.max(0, p + margin(r, h)), recentPeak(r));
                 }
             }
             return new Forecast(userOf(), timestampOf(), stepOf(), m.quantile(), point, upper, name);

@@ -124,4 +124,22 @@ class BlendForecasterTest {
         double[] x = BlendForecaster.nnls(new double[] {1, 0, 0, 1}, new double[] {2, -1}, 2);
         assertArrayEquals(new double[] {2, 0}, x, 1e-9);
     }
+
+    @Test
+    void peakHoldFloorsTheUpperBound() {
+        double[] q = {0.5, 0.5, 0.5, 0.5};
+        BlendForecaster.Model base = BlendForecaster.Model.untrained(q, 1);
+        BlendForecaster.Model held = new BlendForecaster.Model(q, base.ewmaAlpha(), base.residualWindow(), base.minResiduals(), 1,
+                base.scaleAlpha(), new int[] {0, 3, 0, 0}, base.weights(), base.popQuantile());
+        UserSeries s = daily("u", 1, 1, 0.0);
+        double[] mem = s.usageColumn(Resource.MEMORY);
+        Arrays.fill(mem, 1.0);
+        mem[10] = 9.0;
+        BlendForecaster f = new BlendForecaster(held);
+        // the peak at index 10 is in the last 3 observations for now = 11, 12, 13, not at 14
+        assertEquals(9.0, f.forecast(s, 11, 1).upper(Resource.MEMORY, 0), 0);
+        assertEquals(9.0, f.forecast(s, 13, 1).upper(Resource.MEMORY, 0), 0);
+        assertTrue(f.forecast(s, 14, 1).upper(Resource.MEMORY, 0) < 9.0);
+        assertTrue(new BlendForecaster(base).forecast(s, 11, 1).upper(Resource.MEMORY, 0) < 9.0, "off by default");
+    }
 }
