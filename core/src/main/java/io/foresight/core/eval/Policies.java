@@ -25,7 +25,8 @@ public final class Policies {
     public static final List<String> NAMES = List.of("static", "hpa", "vpa", "autopilot", "oracle", "foresight");
 
     /** Foresight's tunable settings (tuned on the training month only, see EvaluationTuning). */
-    public record ForesightSettings(double[] quantiles, double scaleAlpha, int[] peakHoldSteps, PlannerConfig planner) {
+    public record ForesightSettings(double[] quantiles, double scaleAlpha, double expertAlpha, int[] peakHoldSteps,
+                                    PlannerConfig planner) {
         public ForesightSettings {
             if (quantiles == null || quantiles.length != io.foresight.core.model.Resource.COUNT) {
                 throw new IllegalArgumentException("one upper-bound quantile per resource (cpu, memory, network, disk)");
@@ -44,6 +45,7 @@ public final class Policies {
         /** The settings chosen on the July 2013 training month (see the evaluation report). */
         public static ForesightSettings defaults() {
             return new ForesightSettings(new double[] {0.95, 0.95, 0.95, 0.95}, BlendForecaster.DEFAULT_SCALE_ALPHA,
+                    BlendForecaster.DEFAULT_EXPERT_ALPHA,
                     new int[] {0, 0, 0, 0}, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
                     ResourceVector.of(0.025, 250.0 / 1024, 0.0, 0.0)));
         }
@@ -134,11 +136,13 @@ public final class Policies {
         }
         BlendForecaster f = train == null || train.users().isEmpty()
                 ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantiles(), horizon))
-                : BlendForecaster.fit(train, settings.quantiles(), horizon, settings.scaleAlpha(), settings.peakHoldSteps());
+                : BlendForecaster.fit(train, settings.quantiles(), horizon, settings.scaleAlpha(), settings.expertAlpha(),
+                        settings.peakHoldSteps());
         PredictiveController c = new PredictiveController(f, new Planner(settings.planner()), gate, prices);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("quantiles", settings.quantiles().clone());
         extra.put("residual_scale_alpha", settings.scaleAlpha());
+        extra.put("expert_alpha", settings.expertAlpha());
         extra.put("upper_bound_floor_peak_of_last_steps", settings.peakHoldSteps().clone());
         extra.put("blend_weights", weights(f.model()));
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());

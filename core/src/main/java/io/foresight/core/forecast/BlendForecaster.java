@@ -30,11 +30,14 @@ public final class BlendForecaster implements Forecaster {
     static final int FEATURES = 5;
     /** Adaptation rate of the residual scale (normalised conformal); about a 2-hour memory at 5-minute steps. */
     public static final double DEFAULT_SCALE_ALPHA = 0.05;
+    /** Adaptation rate of each user's per-signal error (about 8 hours at 5-minute steps); 0 = global blend only. */
+    public static final double DEFAULT_EXPERT_ALPHA = 0.01;
+    static final int CANDIDATES = FEATURES + 1;
     static final String[] FEATURE_NAMES = {"last", "ewma", "day", "week", "max1h"};
 
     /** Fitted parameters; {@code weights[r][k]}, {@code popQuantile[r][h]} relative to the level. */
     public record Model(double[] quantiles, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
-                        double scaleAlpha, int[] peakHoldSteps, double[][] weights, double[][] popQuantile) {
+                        double scaleAlpha, double expertAlpha, int[] peakHoldSteps, double[][] weights, double[][] popQuantile) {
         public Model {
             if (peakHoldSteps == null || peakHoldSteps.length != Resource.COUNT) {
                 throw new IllegalArgumentException("one peak-hold length per resource (0 = off)");
@@ -54,6 +57,9 @@ public final class BlendForecaster implements Forecaster {
             }
             if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
                 throw new IllegalArgumentException("ewmaAlpha must be in (0,1]");
+            }
+            if (!(expertAlpha >= 0 && expertAlpha <= 1)) {
+                throw new IllegalArgumentException("expertAlpha must be in [0,1]");
             }
             if (!(scaleAlpha >= 0 && scaleAlpha <= 1)) {
                 throw new IllegalArgumentException("scaleAlpha must be in [0,1]");
@@ -87,7 +93,7 @@ public final class BlendForecaster implements Forecaster {
                 w[r] = new double[] {0.4, 0.2, 0.2, 0.2, 0.0};
                 Arrays.fill(q[r], 0.5);
             }
-            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, new int[Resource.COUNT], w, q);
+            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, 0.0, new int[Resource.COUNT], w, q);
         }
     }
 
@@ -127,15 +133,16 @@ public final class BlendForecaster implements Forecaster {
     public static BlendForecaster fit(Trace train, double quantile, int maxHorizon) {
         double[] q = new double[Resource.COUNT];
         Arrays.fill(q, quantile);
-        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA, new int[Resource.COUNT]);
+        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA, DEFAULT_EXPERT_ALPHA, new int[Resource.COUNT]);
     }
 
     /** As {@link #fit(Trace, double, int)}; {@code scaleAlpha} 0 turns residual normalisation off. */
-    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha, int[] peakHold) {
+    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha, double expertAlpha,
+                                      int[] peakHold) {
         Model base = Model.untrained(quantile, maxHorizon);
         int step = train.stepSeconds();
         Model withSteps = new Model(quantile, base.ewmaAlpha(), 7 * 86400 / step, 86400 / step, maxHorizon,
-                scaleAlpha, peakHold.clone(), base.weights(), base.popQuantile());
+                scaleAlpha, expertAlpha, peakHold.clone(), base.weights(), base.popQuantile());
         List<UserSeries> users = new ArrayList<>(train.users().values());
         // Normal equations per user in parallel, then summed.
         double[][][] sums = users.parallelStream().map(s -> {
@@ -159,12 +166,19 @@ public final class BlendForecaster implements Forecaster {
         double[][] w = new double[Resource.COUNT][];
         for (int r = 0; r < Resource.COUNT; r++) {
             w[r] = nnls(xtx[r], xty[r], FEATURES);
-            if (Arrays.stream(w[r]).sum() == 0) {
+            double sum = Arrays.stream(w[r]).sum();
+            if (sum == 0) {
                 w[r] = base.weights()[r].clone();
+            } else {
+                // A convex combination: without an intercept, least squares on spiky series shrinks
+                // towards zero and under-forecasts every user's level; rescaling keeps it unbiased.
+                for (int k = 0; k < FEATURES; k++) {
+                    w[r][k] /= sum;
+                }
             }
         }
         Model weighted = new Model(quantile, withSteps.ewmaAlpha(), withSteps.residualWindow(), withSteps.minResiduals(),
-                maxHorizon, scaleAlpha, peakHold.clone(), w, withSteps.popQuantile());
+                maxHorizon, scaleAlpha, expertAlpha, peakHold.clone(), w, withSteps.popQuantile());
         // Pool every user's relative residuals per resource and horizon (every 3rd step keeps memory low).
         List<List<double[]>> rel = new ArrayList<>();
         for (int k = 0; k < Resource.COUNT * maxHorizon; k++) {
@@ -192,7 +206,7 @@ public final class BlendForecaster implements Forecaster {
             }
         }
         return new BlendForecaster(new Model(quantile, weighted.ewmaAlpha(), weighted.residualWindow(),
-                weighted.minResiduals(), maxHorizon, scaleAlpha, peakHold.clone(), w, pop));
+                weighted.minResiduals(), maxHorizon, scaleAlpha, expertAlpha, peakHold.clone(), w, pop));
     }
 
     /** Non-negative least squares by cyclic coordinate descent on the normal equations. */
@@ -236,6 +250,9 @@ public final class BlendForecaster implements Forecaster {
         final double[][][] pending; // [r][h][target % hmax]
         final RollingQuantile[][] residuals; // [r][h], divided by scale[r][h] when normalised
         final double[][] scale; // [r][h] EWMA of |residual|
+        final double[][][][] pendingCand; // [r][h][target % hmax][candidate]
+        final double[][] expertErr; // [r][candidate] EWMA of |error| at horizon 0
+        final double[] cand = new double[CANDIDATES];
         final int[][] peakIdx; // [r] monotonic deque (ring) of indices for the sliding maximum
         final int[] peakHead = new int[Resource.COUNT];
         final int[] peakTail = new int[Resource.COUNT];
@@ -255,6 +272,11 @@ public final class BlendForecaster implements Forecaster {
             pending = new double[Resource.COUNT][hmax][hmax];
             residuals = new RollingQuantile[Resource.COUNT][hmax];
             scale = new double[Resource.COUNT][hmax];
+            pendingCand = new double[Resource.COUNT][hmax][hmax][CANDIDATES];
+            expertErr = new double[Resource.COUNT][CANDIDATES];
+            for (double[] e : expertErr) {
+                Arrays.fill(e, Double.NaN);
+            }
             peakIdx = new int[Resource.COUNT][];
             for (int r = 0; r < Resource.COUNT; r++) {
                 peakIdx[r] = new int[m.peakHoldSteps()[r] + 1];
@@ -319,16 +341,41 @@ public final class BlendForecaster implements Forecaster {
             return Math.max(sc, Math.max(0.01 * level, LEVEL_FLOOR * 0.1));
         }
 
+        /**
+         * The point forecast for index n. Candidates are the five signals and the global blend; with
+         * expert weighting on, they are combined with weights proportional to 1 / (recent error)^2 of
+         * each candidate for this user, so a user whose days repeat exactly leans on yesterday while a
+         * noisy one leans on its level. Fills {@link #cand}.
+         */
         double point(int r, int n) {
             if (!features(r, n)) {
+                Arrays.fill(cand, Double.NaN);
                 return Double.NaN;
             }
             double p = 0;
             double[] w = m.weights()[r];
             for (int k = 0; k < FEATURES; k++) {
                 p += w[k] * f[k];
+                cand[k] = f[k];
             }
-            return Math.max(0, p);
+            cand[FEATURES] = Math.max(0, p);
+            if (m.expertAlpha() == 0 || Double.isNaN(expertErr[r][FEATURES])) {
+                return cand[FEATURES];
+            }
+            double sw = 0;
+            double sp = 0;
+            double[] err = expertErr[r];
+            double floor = 1e-9 + 1e-6 * Math.abs(cand[FEATURES]);
+            for (int k = 0; k < CANDIDATES; k++) {
+                if (Double.isNaN(err[k])) {
+                    continue;
+                }
+                double e = Math.max(err[k], floor);
+                double wk = 1 / (e * e);
+                sw += wk;
+                sp += wk * cand[k];
+            }
+            return sw == 0 ? cand[FEATURES] : Math.max(0, sp / sw);
         }
 
         private void predictPending() {
@@ -336,6 +383,7 @@ public final class BlendForecaster implements Forecaster {
                 for (int h = 0; h < hmax; h++) {
                     int n = pos + h;
                     pending[r][h][n % hmax] = point(r, n);
+                    System.arraycopy(cand, 0, pendingCand[r][h][n % hmax], 0, CANDIDATES);
                 }
             }
         }
@@ -361,6 +409,16 @@ public final class BlendForecaster implements Forecaster {
                             } else {
                                 scale[r][h] = Math.abs(e);
                             }
+                        }
+                    }
+                }
+                if (m.expertAlpha() > 0) {
+                    double[] c0 = pendingCand[r][0][pos % hmax];
+                    double[] err = expertErr[r];
+                    for (int c = 0; c < CANDIDATES; c++) {
+                        if (!Double.isNaN(c0[c])) {
+                            double e = Math.abs(v - c0[c]);
+                            err[c] = Double.isNaN(err[c]) ? e : err[c] + m.expertAlpha() * (e - err[c]);
                         }
                     }
                 }

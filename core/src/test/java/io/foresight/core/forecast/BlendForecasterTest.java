@@ -130,7 +130,7 @@ class BlendForecasterTest {
         double[] q = {0.5, 0.5, 0.5, 0.5};
         BlendForecaster.Model base = BlendForecaster.Model.untrained(q, 1);
         BlendForecaster.Model held = new BlendForecaster.Model(q, base.ewmaAlpha(), base.residualWindow(), base.minResiduals(), 1,
-                base.scaleAlpha(), new int[] {0, 3, 0, 0}, base.weights(), base.popQuantile());
+                base.scaleAlpha(), base.expertAlpha(), new int[] {0, 3, 0, 0}, base.weights(), base.popQuantile());
         UserSeries s = daily("u", 1, 1, 0.0);
         double[] mem = s.usageColumn(Resource.MEMORY);
         Arrays.fill(mem, 1.0);
