@@ -27,6 +27,9 @@ public final class EvaluationTuning {
         Trace month = BitbrainsReader.read(BitbrainsReader.paths(args[0]));
         int splitDays = args.length > 1 ? Integer.parseInt(args[1]) : 21;
         double[] qs = parse(args.length > 2 ? args[2] : "0.95,0.98,0.99");
+        double[] mqs = parse(args.length > 8 ? args[8] : "-1"); // memory quantiles; -1 = same as cpu
+        double[] mholds = parse(args.length > 9 ? args[9] : "0"); // memory peak-hold steps
+        double[] experts = parse(args.length > 10 ? args[10] : String.valueOf(io.foresight.core.forecast.BlendForecaster.DEFAULT_EXPERT_ALPHA));
         double[] heads = parse(args.length > 3 ? args[3] : "0.05,0.15");
         double[] holds = parse(args.length > 4 ? args[4] : "12");
         double[] leads = parse(args.length > 5 ? args[5] : "1");
@@ -46,13 +49,20 @@ public final class EvaluationTuning {
                 for (double hold : holds) {
                     for (double lead : leads) {
                       for (double alpha : alphas) {
+                       for (double mq0 : mqs) {
+                        for (double mh : mholds) {
+                         for (double ex : experts) {
+                        double mq = mq0 < 0 ? q : mq0;
                         int l = (int) lead;
-                        var s = new Policies.ForesightSettings(q, alpha, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
+                        var s = new Policies.ForesightSettings(new double[] {q, mq, q, q}, alpha, ex, new int[] {0, (int) mh, 0, 0}, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
                                 0.05, Policies.ForesightSettings.defaults().planner().minimum()));
                         var p = Policies.create(List.of("foresight"), split[0], s, PolicyGate.PERMISSIVE, prices);
                         EvaluationResult r = new Evaluator(p, cfg).run(split[0], split[1]);
-                        line(String.format(Locale.ROOT, "foresight q=%.3f head=%.2f hold=%d lead=%d a=%.2f", q, h, (int) hold, l, alpha),
+                        line(String.format(Locale.ROOT, "foresight q=%.3f/%.3f head=%.2f hold=%d lead=%d a=%.2f mpk=%d ex=%.3f", q, mq, h, (int) hold, l, alpha, (int) mh, ex),
                                 r.policies().get("foresight"), prices);
+                         }
+                        }
+                       }
                       }
                     }
                 }

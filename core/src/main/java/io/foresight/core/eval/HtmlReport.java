@@ -59,6 +59,7 @@ public final class HtmlReport {
         scatter(h, res, prices, Resource.MEMORY);
         h.append("</div>");
         h.append(f("<h2>Usage and allocation, sample users (first %d days of the test)</h2>", DAYS_SHOWN));
+        h.append("<p class=\"note\">Lines above the top edge (often static and hpa) are clipped there.</p>");
         for (EvaluationResult.Sample s : res.samples()) {
             h.append("<div class=\"row\">");
             series(h, res, s, 0, "CPU (cores)");
@@ -164,14 +165,20 @@ public final class HtmlReport {
                 maxY = Math.max(maxY, u);
             }
         }
-        for (double[][] a : s.allocation().values()) {
+        // Scale to usage and the adaptive policies; the fixed-size ones (static, hpa) are often far
+        // above and are clipped at the top edge rather than flattening everything else.
+        for (var e : s.allocation().entrySet()) {
+            if (e.getKey().equals("static") || e.getKey().equals("hpa")) {
+                continue;
+            }
+            double[][] a = e.getValue();
             for (int i = 0; i < n; i++) {
                 if (!Double.isNaN(a[k][i]) && !Double.isInfinite(a[k][i])) {
                     maxY = Math.max(maxY, a[k][i]);
                 }
             }
         }
-        maxY = maxY <= 0 ? 1 : maxY * 1.05;
+        maxY = maxY <= 0 ? 1 : maxY * 1.1;
         h.append(f("<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">", w, ht));
         h.append(f("<text x=\"%d\" y=\"18\" font-size=\"13\">user %s: %s, from %s</text>", l, esc(s.user()), esc(what),
                 Instant.ofEpochSecond(s.timestamps()[0])));

@@ -25,17 +25,31 @@ public final class Policies {
     public static final List<String> NAMES = List.of("static", "hpa", "vpa", "autopilot", "oracle", "foresight");
 
     /** Foresight's tunable settings (tuned on the training month only, see EvaluationTuning). */
-    public record ForesightSettings(double quantile, double scaleAlpha, PlannerConfig planner) {
+    public record ForesightSettings(double[] quantiles, double scaleAlpha, double expertAlpha, int[] peakHoldSteps,
+                                    PlannerConfig planner) {
         public ForesightSettings {
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
+            if (quantiles == null || quantiles.length != io.foresight.core.model.Resource.COUNT) {
+                throw new IllegalArgumentException("one upper-bound quantile per resource (cpu, memory, network, disk)");
             }
+            for (double q : quantiles) {
+                if (!(q > 0 && q < 1)) {
+                    throw new IllegalArgumentException("quantile must be in (0,1), got " + q);
+                }
+            }
+            quantiles = quantiles.clone();
+            Objects.requireNonNull(peakHoldSteps, "peakHoldSteps");
+            peakHoldSteps = peakHoldSteps.clone();
             Objects.requireNonNull(planner, "planner");
         }
 
         /** The settings chosen on the July 2013 training month (see the evaluation report). */
         public static ForesightSettings defaults() {
-            return new ForesightSettings(0.95, BlendForecaster.DEFAULT_SCALE_ALPHA, new PlannerConfig(new int[] {1, 1, 1, 1}, 0.05, 3, 0.05,
+            // Chosen with EvaluationTuning on July 2013 split at day 21 (the test month was not used):
+            // CPU q 0.97 / memory q 0.99, lead 0 (the harness already gives a one-step lead), 5% headroom,
+            // scale down after 12 low steps (1 h).
+            return new ForesightSettings(new double[] {0.97, 0.99, 0.95, 0.95}, BlendForecaster.DEFAULT_SCALE_ALPHA,
+                    BlendForecaster.DEFAULT_EXPERT_ALPHA,
+                    new int[] {0, 0, 0, 0}, new PlannerConfig(new int[] {0, 0, 0, 0}, 0.05, 12, 0.05,
                     ResourceVector.of(0.025, 250.0 / 1024, 0.0, 0.0)));
         }
     }
@@ -124,12 +138,15 @@ public final class Policies {
             horizon = Math.max(horizon, l + 1);
         }
         BlendForecaster f = train == null || train.users().isEmpty()
-                ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantile(), horizon))
-                : BlendForecaster.fit(train, settings.quantile(), horizon, settings.scaleAlpha());
+                ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantiles(), horizon))
+                : BlendForecaster.fit(train, settings.quantiles(), horizon, settings.scaleAlpha(), settings.expertAlpha(),
+                        settings.peakHoldSteps());
         PredictiveController c = new PredictiveController(f, new Planner(settings.planner()), gate, prices);
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("quantile", settings.quantile());
+        extra.put("quantiles", settings.quantiles().clone());
         extra.put("residual_scale_alpha", settings.scaleAlpha());
+        extra.put("expert_alpha", settings.expertAlpha());
+        extra.put("upper_bound_floor_peak_of_last_steps", settings.peakHoldSteps().clone());
         extra.put("blend_weights", weights(f.model()));
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());
         return new ForesightPolicy(c, stat, extra);

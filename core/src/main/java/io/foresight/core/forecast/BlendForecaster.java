@@ -30,17 +30,36 @@ public final class BlendForecaster implements Forecaster {
     static final int FEATURES = 5;
     /** Adaptation rate of the residual scale (normalised conformal); about a 2-hour memory at 5-minute steps. */
     public static final double DEFAULT_SCALE_ALPHA = 0.05;
+    /** Adaptation rate of each user's per-signal error (about 8 hours at 5-minute steps); 0 = global blend only. */
+    public static final double DEFAULT_EXPERT_ALPHA = 0.01;
+    static final int CANDIDATES = FEATURES + 1;
     static final String[] FEATURE_NAMES = {"last", "ewma", "day", "week", "max1h"};
 
     /** Fitted parameters; {@code weights[r][k]}, {@code popQuantile[r][h]} relative to the level. */
-    public record Model(double quantile, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
-                        double scaleAlpha, double[][] weights, double[][] popQuantile) {
+    public record Model(double[] quantiles, double ewmaAlpha, int residualWindow, int minResiduals, int maxHorizon,
+                        double scaleAlpha, double expertAlpha, int[] peakHoldSteps, double[][] weights, double[][] popQuantile) {
         public Model {
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
+            if (peakHoldSteps == null || peakHoldSteps.length != Resource.COUNT) {
+                throw new IllegalArgumentException("one peak-hold length per resource (0 = off)");
+            }
+            for (int k : peakHoldSteps) {
+                if (k < 0) {
+                    throw new IllegalArgumentException("peak-hold steps must be >= 0");
+                }
+            }
+            if (quantiles == null || quantiles.length != Resource.COUNT) {
+                throw new IllegalArgumentException("one quantile per resource");
+            }
+            for (double q : quantiles) {
+                if (!(q > 0 && q < 1)) {
+                    throw new IllegalArgumentException("quantile must be in (0,1), got " + q);
+                }
             }
             if (!(ewmaAlpha > 0 && ewmaAlpha <= 1)) {
                 throw new IllegalArgumentException("ewmaAlpha must be in (0,1]");
+            }
+            if (!(expertAlpha >= 0 && expertAlpha <= 1)) {
+                throw new IllegalArgumentException("expertAlpha must be in [0,1]");
             }
             if (!(scaleAlpha >= 0 && scaleAlpha <= 1)) {
                 throw new IllegalArgumentException("scaleAlpha must be in [0,1]");
@@ -55,15 +74,26 @@ public final class BlendForecaster implements Forecaster {
             }
         }
 
+        /** The quantile of the upper bound of CPU, the primary resource (the one a Forecast reports). */
+        public double quantile() {
+            return quantiles[0];
+        }
+
         /** Untrained defaults: equal weights on the level signals, no population residuals. */
         public static Model untrained(double quantile, int maxHorizon) {
+            double[] q = new double[Resource.COUNT];
+            Arrays.fill(q, quantile);
+            return untrained(q, maxHorizon);
+        }
+
+        public static Model untrained(double[] quantiles, int maxHorizon) {
             double[][] w = new double[Resource.COUNT][];
             double[][] q = new double[Resource.COUNT][maxHorizon];
             for (int r = 0; r < Resource.COUNT; r++) {
                 w[r] = new double[] {0.4, 0.2, 0.2, 0.2, 0.0};
                 Arrays.fill(q[r], 0.5);
             }
-            return new Model(quantile, 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, w, q);
+            return new Model(quantiles.clone(), 0.1, 2016, 288, maxHorizon, DEFAULT_SCALE_ALPHA, 0.0, new int[Resource.COUNT], w, q);
         }
     }
 
@@ -80,7 +110,8 @@ public final class BlendForecaster implements Forecaster {
 
     @Override
     public String name() {
-        return String.format(java.util.Locale.ROOT, "blend-conformal(q=%.3f)", model.quantile());
+        double[] q = model.quantiles();
+        return String.format(java.util.Locale.ROOT, "blend-conformal(q cpu=%.3f mem=%.3f net=%.3f disk=%.3f)", q[0], q[1], q[2], q[3]);
     }
 
     @Override
@@ -100,37 +131,61 @@ public final class BlendForecaster implements Forecaster {
 
     /** Fits weights and population residual quantiles on {@code train}; decisions use no other data. */
     public static BlendForecaster fit(Trace train, double quantile, int maxHorizon) {
-        return fit(train, quantile, maxHorizon, DEFAULT_SCALE_ALPHA);
+        double[] q = new double[Resource.COUNT];
+        Arrays.fill(q, quantile);
+        return fit(train, q, maxHorizon, DEFAULT_SCALE_ALPHA, DEFAULT_EXPERT_ALPHA, new int[Resource.COUNT]);
     }
 
     /** As {@link #fit(Trace, double, int)}; {@code scaleAlpha} 0 turns residual normalisation off. */
-    public static BlendForecaster fit(Trace train, double quantile, int maxHorizon, double scaleAlpha) {
+    public static BlendForecaster fit(Trace train, double[] quantile, int maxHorizon, double scaleAlpha, double expertAlpha,
+                                      int[] peakHold) {
         Model base = Model.untrained(quantile, maxHorizon);
         int step = train.stepSeconds();
         Model withSteps = new Model(quantile, base.ewmaAlpha(), 7 * 86400 / step, 86400 / step, maxHorizon,
-                scaleAlpha, base.weights(), base.popQuantile());
-        double[][] xtx = new double[Resource.COUNT][FEATURES * FEATURES];
-        double[][] xty = new double[Resource.COUNT][FEATURES];
-        for (UserSeries s : train.users().values()) {
-            Tracker t = new Tracker(withSteps, s);
-            t.accumulateNormalEquations(xtx, xty);
-        }
+                scaleAlpha, expertAlpha, peakHold.clone(), base.weights(), base.popQuantile());
+        List<UserSeries> users = new ArrayList<>(train.users().values());
+        // Normal equations per user in parallel, then summed.
+        double[][][] sums = users.parallelStream().map(s -> {
+            double[][] a = new double[Resource.COUNT][FEATURES * FEATURES];
+            double[][] b = new double[Resource.COUNT][FEATURES];
+            new Tracker(withSteps, s).accumulateNormalEquations(a, b);
+            return new double[][][] {a, b};
+        }).reduce((x, y) -> {
+            for (int r = 0; r < Resource.COUNT; r++) {
+                for (int i = 0; i < x[0][r].length; i++) {
+                    x[0][r][i] += y[0][r][i];
+                }
+                for (int i = 0; i < x[1][r].length; i++) {
+                    x[1][r][i] += y[1][r][i];
+                }
+            }
+            return x;
+        }).orElse(new double[][][] {new double[Resource.COUNT][FEATURES * FEATURES], new double[Resource.COUNT][FEATURES]});
+        double[][] xtx = sums[0];
+        double[][] xty = sums[1];
         double[][] w = new double[Resource.COUNT][];
         for (int r = 0; r < Resource.COUNT; r++) {
             w[r] = nnls(xtx[r], xty[r], FEATURES);
-            if (Arrays.stream(w[r]).sum() == 0) {
+            double sum = Arrays.stream(w[r]).sum();
+            if (sum == 0) {
                 w[r] = base.weights()[r].clone();
+            } else {
+                // A convex combination: without an intercept, least squares on spiky series shrinks
+                // towards zero and under-forecasts every user's level; rescaling keeps it unbiased.
+                for (int k = 0; k < FEATURES; k++) {
+                    w[r][k] /= sum;
+                }
             }
         }
         Model weighted = new Model(quantile, withSteps.ewmaAlpha(), withSteps.residualWindow(), withSteps.minResiduals(),
-                maxHorizon, scaleAlpha, w, withSteps.popQuantile());
+                maxHorizon, scaleAlpha, expertAlpha, peakHold.clone(), w, withSteps.popQuantile());
         // Pool every user's relative residuals per resource and horizon (every 3rd step keeps memory low).
         List<List<double[]>> rel = new ArrayList<>();
         for (int k = 0; k < Resource.COUNT * maxHorizon; k++) {
             rel.add(new ArrayList<>());
         }
-        for (UserSeries s : train.users().values()) {
-            double[][][] res = new Tracker(weighted, s).relativeResiduals(3);
+        List<double[][][]> perUser = users.parallelStream().map(s -> new Tracker(weighted, s).relativeResiduals(3)).toList();
+        for (double[][][] res : perUser) {
             for (int r = 0; r < Resource.COUNT; r++) {
                 for (int h = 0; h < maxHorizon; h++) {
                     rel.get(r * maxHorizon + h).add(res[r][h]);
@@ -145,13 +200,13 @@ public final class BlendForecaster implements Forecaster {
                     pop[r][h] = base.popQuantile()[r][h];
                 } else {
                     Arrays.sort(v);
-                    int idx = (int) Math.ceil(quantile * (v.length + 1)) - 1;
+                    int idx = (int) Math.ceil(quantile[r] * (v.length + 1)) - 1;
                     pop[r][h] = v[Math.min(Math.max(idx, 0), v.length - 1)];
                 }
             }
         }
         return new BlendForecaster(new Model(quantile, weighted.ewmaAlpha(), weighted.residualWindow(),
-                weighted.minResiduals(), maxHorizon, scaleAlpha, w, pop));
+                weighted.minResiduals(), maxHorizon, scaleAlpha, expertAlpha, peakHold.clone(), w, pop));
     }
 
     /** Non-negative least squares by cyclic coordinate descent on the normal equations. */
@@ -195,6 +250,12 @@ public final class BlendForecaster implements Forecaster {
         final double[][][] pending; // [r][h][target % hmax]
         final RollingQuantile[][] residuals; // [r][h], divided by scale[r][h] when normalised
         final double[][] scale; // [r][h] EWMA of |residual|
+        final double[][][][] pendingCand; // [r][h][target % hmax][candidate]
+        final double[][] expertErr; // [r][candidate] EWMA of |error| at horizon 0
+        final double[] cand = new double[CANDIDATES];
+        final int[][] peakIdx; // [r] monotonic deque (ring) of indices for the sliding maximum
+        final int[] peakHead = new int[Resource.COUNT];
+        final int[] peakTail = new int[Resource.COUNT];
         final double[] f = new double[FEATURES];
 
         Tracker(Model m, UserSeries s) {
@@ -211,6 +272,15 @@ public final class BlendForecaster implements Forecaster {
             pending = new double[Resource.COUNT][hmax][hmax];
             residuals = new RollingQuantile[Resource.COUNT][hmax];
             scale = new double[Resource.COUNT][hmax];
+            pendingCand = new double[Resource.COUNT][hmax][hmax][CANDIDATES];
+            expertErr = new double[Resource.COUNT][CANDIDATES];
+            for (double[] e : expertErr) {
+                Arrays.fill(e, Double.NaN);
+            }
+            peakIdx = new int[Resource.COUNT][];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                peakIdx[r] = new int[m.peakHoldSteps()[r] + 1];
+            }
             for (int r = 0; r < Resource.COUNT; r++) {
                 for (int h = 0; h < hmax; h++) {
                     Arrays.fill(pending[r][h], Double.NaN);
@@ -253,22 +323,59 @@ public final class BlendForecaster implements Forecaster {
             return src >= 0 ? col[src] : Double.NaN;
         }
 
+        /** Peak of the last peakHoldSteps observed values of r (0 when off or nothing seen). */
+        double recentPeak(int r) {
+            if (m.peakHoldSteps()[r] == 0 || peakTail[r] == peakHead[r]) {
+                return 0;
+            }
+            int[] dq = peakIdx[r];
+            while (peakTail[r] > peakHead[r] && dq[peakHead[r] % dq.length] <= pos - 1 - m.peakHoldSteps()[r]) {
+                peakHead[r]++; // left the window during a gap in the data
+            }
+            return peakTail[r] == peakHead[r] ? 0 : y[r][dq[peakHead[r] % dq.length]];
+        }
+
         /** The residual scale, kept above 1% of the level so a quiet spell cannot shrink the bound to nothing. */
         double scaleFloor(int r, double sc) {
             double level = Double.isNaN(ewma[r]) ? 0 : ewma[r];
             return Math.max(sc, Math.max(0.01 * level, LEVEL_FLOOR * 0.1));
         }
 
+        /**
+         * The point forecast for index n. Candidates are the five signals and the global blend; with
+         * expert weighting on, they are combined with weights proportional to 1 / (recent error)^2 of
+         * each candidate for this user, so a user whose days repeat exactly leans on yesterday while a
+         * noisy one leans on its level. Fills {@link #cand}.
+         */
         double point(int r, int n) {
             if (!features(r, n)) {
+                Arrays.fill(cand, Double.NaN);
                 return Double.NaN;
             }
             double p = 0;
             double[] w = m.weights()[r];
             for (int k = 0; k < FEATURES; k++) {
                 p += w[k] * f[k];
+                cand[k] = f[k];
             }
-            return Math.max(0, p);
+            cand[FEATURES] = Math.max(0, p);
+            if (m.expertAlpha() == 0 || Double.isNaN(expertErr[r][FEATURES])) {
+                return cand[FEATURES];
+            }
+            double sw = 0;
+            double sp = 0;
+            double[] err = expertErr[r];
+            double floor = 1e-9 + 1e-6 * Math.abs(cand[FEATURES]);
+            for (int k = 0; k < CANDIDATES; k++) {
+                if (Double.isNaN(err[k])) {
+                    continue;
+                }
+                double e = Math.max(err[k], floor);
+                double wk = 1 / (e * e);
+                sw += wk;
+                sp += wk * cand[k];
+            }
+            return sw == 0 ? cand[FEATURES] : Math.max(0, sp / sw);
         }
 
         private void predictPending() {
@@ -276,6 +383,7 @@ public final class BlendForecaster implements Forecaster {
                 for (int h = 0; h < hmax; h++) {
                     int n = pos + h;
                     pending[r][h][n % hmax] = point(r, n);
+                    System.arraycopy(cand, 0, pendingCand[r][h][n % hmax], 0, CANDIDATES);
                 }
             }
         }
@@ -304,6 +412,29 @@ public final class BlendForecaster implements Forecaster {
                         }
                     }
                 }
+                if (m.expertAlpha() > 0) {
+                    double[] c0 = pendingCand[r][0][pos % hmax];
+                    double[] err = expertErr[r];
+                    for (int c = 0; c < CANDIDATES; c++) {
+                        if (!Double.isNaN(c0[c])) {
+                            double e = Math.abs(v - c0[c]);
+                            err[c] = Double.isNaN(err[c]) ? e : err[c] + m.expertAlpha() * (e - err[c]);
+                        }
+                    }
+                }
+                int k = m.peakHoldSteps()[r];
+                if (k > 0) {
+                    int[] dq = peakIdx[r];
+                    int cap = dq.length;
+                    while (peakTail[r] > peakHead[r] && y[r][dq[(peakTail[r] - 1) % cap]] <= v) {
+                        peakTail[r]--;
+                    }
+                    dq[peakTail[r] % cap] = pos;
+                    peakTail[r]++;
+                    while (dq[peakHead[r] % cap] <= pos - k) {
+                        peakHead[r]++;
+                    }
+                }
                 last[r] = v;
                 ewma[r] = Double.isNaN(ewma[r]) ? v : ewma[r] + m.ewmaAlpha() * (v - ewma[r]);
             }
@@ -321,7 +452,7 @@ public final class BlendForecaster implements Forecaster {
             int hh = Math.min(h, hmax - 1);
             RollingQuantile q = residuals[r][hh];
             if (q.size() >= Math.max(1, m.minResiduals())) {
-                double k = q.quantile(m.quantile());
+                double k = q.quantile(m.quantiles()[r]);
                 return m.scaleAlpha() == 0 ? k : k * scaleFloor(r, scale[r][hh]);
             }
             double level = Math.max(Double.isNaN(ewma[r]) ? 0 : ewma[r], LEVEL_FLOOR);
@@ -335,7 +466,7 @@ public final class BlendForecaster implements Forecaster {
                 for (int h = 0; h < horizon; h++) {
                     double p = h < hmax ? pending[r][h][(pos + h) % hmax] : point(r, pos + h);
                     point[r][h] = p;
-                    upper[r][h] = Double.isNaN(p) ? Double.NaN : Math.max(0, p + margin(r, h));
+                    upper[r][h] = Double.isNaN(p) ? Double.NaN : Math.max(Math.max(0, p + margin(r, h)), recentPeak(r));
                 }
             }
             return new Forecast(userOf(), timestampOf(), stepOf(), m.quantile(), point, upper, name);
