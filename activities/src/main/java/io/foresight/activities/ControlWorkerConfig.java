@@ -75,6 +75,11 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
                 driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
     }
 
+    public ControlWorkerConfig withPlanner(PlannerConfig p) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, p, prices, profiles, actuator, metrics,
+                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+    }
+
     public ControlWorkerConfig withForecasters(ForecasterProvider f) {
         return new ControlWorkerConfig(stateDir, usageSources, f, policy, planner, prices, profiles, actuator, metrics,
                 driftUnderShare, driftMaeRatio, driftCycles, retainCycles);

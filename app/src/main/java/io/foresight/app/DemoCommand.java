@@ -121,7 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
-            Models models = Models.forLoop(config, out);
+            Models models = Models.forLoop(config, warmup(replay, ControlWorkerConfig.DEFAULT_WARMUP_STEPS), mlflowUp, out);
             ControlWorkerConfig wc = Wiring.controlWorker(config, models);
             terminateRunningLoop(client, pool);
             cleanPoolState(wc.stateDir(), pool);
@@ -174,6 +174,13 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The history before the first replayed interval: the only data the base forecaster may be fitted on. */
+    static Trace warmup(Trace trace, int steps) {
+        java.util.Map<String, io.foresight.core.trace.UserSeries> m = new java.util.LinkedHashMap<>();
+        trace.users().forEach((u, s) -> m.put(u, s.slice(0, Math.min(steps, s.size()))));
+        return new Trace(trace.stepSeconds(), m, trace.report());
     }
 
     private static void step(PrintStream out, int n, String what) {

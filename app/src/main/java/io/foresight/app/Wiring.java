@@ -35,8 +35,10 @@ final class Wiring {
     }
 
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
+        // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
                 .withPolicy(new DroolsPolicyGate(policies(config), PriceBook.DEFAULT))
+                .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());
     }
 }

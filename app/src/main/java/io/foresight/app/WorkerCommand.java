@@ -43,7 +43,11 @@ public final class WorkerCommand implements Callable<Integer> {
         TemporalConnection temporal = TemporalConnection.open(config);
         List<WorkerFactory> factories = new ArrayList<>();
         if (queues.contains("control")) {
-            Models models = Models.forLoop(config, System.out);
+            String trainData = config.get("forecast.train.data", null);
+            io.foresight.core.trace.Trace train = trainData == null ? null
+                    : io.foresight.core.trace.TraceFormat.read(io.foresight.core.trace.BitbrainsReader.paths(trainData));
+            boolean mlflow = new io.foresight.app.stack.LocalStack(config, System.out).healthy("mlflow");
+            Models models = Models.forLoop(config, train, mlflow, System.out);
             factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models)));
             System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target);
         }
