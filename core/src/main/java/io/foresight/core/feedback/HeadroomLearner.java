@@ -18,8 +18,8 @@ import java.util.SplittableRandom;
  * cost and violations observed: a discounted Thompson-sampling bandit over a fixed set of headroom arms.
  *
  * <p>Reward of one user-interval: -(cost / costScale + lambda * (violated + shortfall)), where costScale is
- * the pattern's running mean cost, so users of any size weigh alike and lambda reads as "one violation
- * costs as much as lambda average intervals". Each arm keeps discounted sums (factor {@code discount}
+ * the user's own running mean cost (or the pattern's, when the caller names no user), so users of any size
+ * weigh alike and lambda reads as "one violation costs as much as lambda average intervals". Each arm keeps discounted sums (factor {@code discount}
  * per record of its pattern), so old evidence fades and the choice follows a changing workload. Thompson
  * sampling draws each arm's mean from Normal(mean, sd / sqrt(n)) and plays the best draw; an arm not yet
  * tried is played first. The learner only proposes: the policy gate still clamps the allocation, and
@@ -62,9 +62,9 @@ public final class HeadroomLearner {
             }
         }
 
-        /** Arms 0..50%, policy range [0, 0.5], a violation weighs 10 mean intervals, half-life ~7k records. */
+        /** Arms 0..50%, policy range [0, 0.5], a violation weighs 10 mean intervals, half-life ~70k records. */
         public static Config defaults() {
-            return new Config(new double[] {0.0, 0.05, 0.1, 0.2, 0.3, 0.5}, 0.0, 0.5, 10.0, 0.9999, 0.05, 42L);
+            return new Config(new double[] {0.0, 0.05, 0.1, 0.2, 0.3, 0.5}, 0.0, 0.5, 10.0, 0.99999, 0.05, 42L);
         }
     }
 
@@ -77,6 +77,7 @@ public final class HeadroomLearner {
     private final Config config;
     private final Map<Pattern, double[][]> stats = new EnumMap<>(Pattern.class); // [arm][n, sum, sumSq]
     private final Map<Pattern, double[]> costScale = new EnumMap<>(Pattern.class); // [mean, n]
+    private final Map<String, double[]> userCost = new java.util.HashMap<>(); // [mean, n]: O(1) per user
     private final SplittableRandom random;
 
     public HeadroomLearner(Config config) {
@@ -122,11 +123,21 @@ public final class HeadroomLearner {
      * @param shortfall relative depth of the shortfall (0 when none)
      */
     public void record(Pattern p, double headroomUsed, double cost, boolean violated, double shortfall) {
+        record(null, p, headroomUsed, cost, violated, shortfall);
+    }
+
+    /**
+     * As {@link #record(Pattern, double, double, boolean, double)}, with the cost scaled by the user's own
+     * running mean cost: a large user's dollars then do not drown a small user's violations. Preferred
+     * when the caller knows the user.
+     */
+    public void record(String user, Pattern p, double headroomUsed, double cost, boolean violated, double shortfall) {
         Objects.requireNonNull(p, "pattern");
         if (!(cost >= 0) || !(shortfall >= 0)) {
             throw new IllegalArgumentException("cost and shortfall must be >= 0, got " + cost + ", " + shortfall);
         }
-        double[] cs = costScale.computeIfAbsent(p, k -> new double[2]);
+        double[] cs = user == null ? costScale.computeIfAbsent(p, k -> new double[2])
+                : userCost.computeIfAbsent(user, k -> new double[2]);
         cs[1] = cs[1] * config.discount() + 1;
         cs[0] += (cost - cs[0]) / cs[1];
         double scale = cs[0] > 0 ? cs[0] : 1;
@@ -228,7 +239,10 @@ public final class HeadroomLearner {
         return l;
     }
 
-    /** Writes the learner's state as JSON (atomically: a crash never leaves half a file). */
+    /**
+     * Writes the learner's state as JSON (atomically: a crash never leaves half a file). Per-user cost scales
+     * are not saved: they are re-learned within a few intervals after a load.
+     */
     public void save(Path file) {
         try {
             Path dir = file.toAbsolutePath().getParent();
