@@ -2,6 +2,7 @@ package io.foresight.activities.monitoring;
 
 import io.foresight.core.feedback.Anomaly;
 import io.foresight.core.feedback.DriftDetector.RetrainRequest;
+import io.foresight.core.feedback.FeedbackCycle;
 import io.foresight.core.model.Pattern;
 import io.foresight.core.model.Resource;
 import io.foresight.core.monitor.IntervalReport;
@@ -128,6 +129,16 @@ public final class FleetMetrics {
                 topShortfall.remove(pool, Integer.toString(rank)); // fewer short users than k: no stale ranks
             }
         }
+    }
+
+    /** Exports everything one feedback step produced for a pool. */
+    public void record(FeedbackCycle.Result r) {
+        record(r.report());
+        String pool = r.report().pool();
+        recordAnomalies(pool, r.anomalies());
+        recordStaleness(pool, r.staleness());
+        recordRetrainRequests(pool, r.retrain());
+        recordHeadroom(pool, r.headroom());
     }
 
     public void recordAnomalies(String pool, Collection<Anomaly> found) {

@@ -125,4 +125,31 @@ class FleetMetricsTest {
         assertEquals(FleetMetrics.MAX_MODELS, models);
         assertTrue(values.contains(FleetMetrics.OTHER));
     }
+
+    @Test
+    void exportsAWholeFeedbackStep() {
+        PrometheusRegistry reg = new PrometheusRegistry();
+        FleetMetrics m = new FleetMetrics(reg);
+        IntervalReport rep = OutcomeMonitor.fiveMinute(PriceBook.DEFAULT).observe("pool-b", 0, pool(10));
+        io.foresight.core.monitor.StalenessGuard.Report stale = new io.foresight.core.monitor.StalenessGuard(300, 3)
+                .check(10_000, Map.of("user-1", Map.of("usage", 0L), "user-2", Map.of("usage", 9_900L)), Set.of("usage"));
+        m.record(new io.foresight.core.feedback.FeedbackCycle.Result(rep, List.of(), List.of(),
+                List.of(new io.foresight.core.feedback.DriftDetector.RetrainRequest("gbt-v3", List.of("user-1"), List.of("drift"), 0)),
+                stale, Map.of(Pattern.BATCH, 0.2)));
+        double staleUsers = Double.NaN;
+        double headroom = Double.NaN;
+        for (MetricSnapshot s : reg.scrape()) {
+            if (s instanceof GaugeSnapshot g) {
+                for (GaugeSnapshot.GaugeDataPointSnapshot d : g.getDataPoints()) {
+                    if (s.getMetadata().getPrometheusName().equals("foresight_stale_users")) {
+                        staleUsers = d.getValue();
+                    } else if (s.getMetadata().getPrometheusName().equals("foresight_headroom_ratio")) {
+                        headroom = d.getValue();
+                    }
+                }
+            }
+        }
+        assertEquals(1, staleUsers);
+        assertEquals(0.2, headroom);
+    }
 }

@@ -47,8 +47,8 @@ class FeedbackCycleTest {
         Map<String, Planner.State> states = new HashMap<>();
         Map<String, ResourceVector> current = new HashMap<>();
         List<AnomalyFlag> flags = new ArrayList<>();
-        int from = spikeAt - 24;
-        int to = spikeAt + 24;
+        int from = spikeAt - 6;
+        int to = spikeAt + 14;
         for (int i = from; i < to; i++) {
             List<FeedbackCycle.Observation> obs = new ArrayList<>();
             Map<String, Map<String, Long>> seen = new HashMap<>();
