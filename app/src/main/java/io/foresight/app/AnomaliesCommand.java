@@ -76,11 +76,13 @@ public final class AnomaliesCommand implements Callable<Integer> {
             AnomalyDetector d = new AnomalyDetector(AnomalyDetector.Config.fiveMinuteDefaults().withThreshold(threshold));
             found = new ArrayList<>();
             int users = 0;
+            long scored = 0;
             for (UserSeries s : t.users().values()) {
                 if (user != null && !user.equals(s.user())) {
                     continue;
                 }
                 users++;
+                scored += scoredIntervals(d, s, from);
                 for (Anomaly a : d.detect(s)) {
                     if (a.at() >= from) {
                         found.add(a);
@@ -94,7 +96,8 @@ public final class AnomaliesCommand implements Callable<Integer> {
                 anomalyLog.append(found);
             }
             print(out, found);
-            out.printf(Locale.ROOT, "%d anomalies in %d users of %s%s%n", found.size(), users, trace,
+            out.printf(Locale.ROOT, "%d anomalies in %d users of %s (%.3f%% of %d scored resource-intervals)%s%n",
+                    found.size(), users, trace, scored == 0 ? 0.0 : 100.0 * found.size() / scored, scored,
                     append ? " (appended to " + anomalyLog.file() + ")" : "");
         } else {
             if (!Files.exists(anomalyLog.file())) {
@@ -107,6 +110,20 @@ public final class AnomaliesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Resource-intervals at or after {@code from} that had data and a seasonal baseline to judge them by. */
+    private static long scoredIntervals(AnomalyDetector d, UserSeries s, long from) {
+        long n = 0;
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            double[] y = s.usageColumn(r);
+            for (int i = 0; i < s.size(); i++) {
+                if (s.timestamp(i) >= from && !Double.isNaN(y[i]) && !Double.isNaN(d.expected(y, i))) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private Path logPath() {
