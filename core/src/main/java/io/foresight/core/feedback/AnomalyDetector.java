@@ -24,7 +24,9 @@ import java.util.Optional;
  * residual must also lie beyond the {@code tailQuantile} of recent residuals on its side (a spike above the
  * upper tail, a drop below the lower one: routine bursts are not news),
  * and residuals already flagged are left out of the window (an hour-long incident does not hide its own
- * later intervals by inflating the scale).
+ * later intervals by inflating the scale). The residual is taken relative to the median residual of the
+ * last 3 hours, so a lasting level change (a regime shift: the drift detector's business) stops being
+ * flagged after about 1.5 hours instead of for days, until the week-long baseline catches up.
  */
 public final class AnomalyDetector {
     /** 1.4826 * MAD estimates the standard deviation of normal data. */
@@ -127,6 +129,9 @@ public final class AnomalyDetector {
     /** Two hours of 5-minute steps. */
     static final int ONLINE_LOOKBACK = 24;
 
+    /** Three hours of 5-minute steps: incidents up to ~1.5 h are judged against the level before them. */
+    static final int LEVEL_WINDOW = 36;
+
     /** The seasonal baseline of interval i (NaN when fewer than minSeasons past seasons have data). */
     public double expected(double[] y, int i) {
         double[] buf = new double[config.seasons()];
@@ -160,6 +165,7 @@ public final class AnomalyDetector {
             resid[i - base] = Double.isNaN(e) ? Double.NaN : y[i] - e;
         }
         boolean[] flagged = new boolean[to - base];
+        double[] levelBuf = new double[LEVEL_WINDOW];
         double[] win = new double[w];
         double mad = Double.NaN;
         double hi = Double.NaN;
@@ -183,11 +189,13 @@ public final class AnomalyDetector {
                     mad = mad(win, n);
                 }
             }
-            double res = resid[i - base];
-            if (Double.isNaN(res) || Double.isNaN(mad)) {
+            double raw = resid[i - base];
+            if (Double.isNaN(raw) || Double.isNaN(mad)) {
                 continue;
             }
-            double e = exp[i - base];
+            double level = level(resid, base, i, levelBuf);
+            double res = raw - level;
+            double e = exp[i - base] + level;
             double scale = Math.max(MAD_TO_SIGMA * mad,
                     Math.max(config.relativeFloor() * Math.abs(e), config.absoluteFloor()[r.ordinal()]));
             double z = res / scale;
@@ -196,7 +204,8 @@ public final class AnomalyDetector {
                 Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
                 out.add(new Anomaly(s.user(), r, s.timestamp(i), i, kind, y[i], e, scale, z,
                         explain(r, kind, y[i], e, z, scale, "median of the same time on the previous "
-                                + config.seasons() + " days")));
+                                + config.seasons() + " days" + (Math.abs(level) < scale ? "" : String.format(Locale.ROOT,
+                                " %+.3f %s recent level shift", level, r.unit())))));
             }
         }
     }
@@ -240,6 +249,22 @@ public final class AnomalyDetector {
                 r.name().toLowerCase(Locale.ROOT), kind.name().toLowerCase(Locale.ROOT).replace('_', ' '),
                 observed, unit, expected, unit, baseline, observed - expected, unit, Math.abs(z),
                 z > 0 ? "above" : "below", scale, unit);
+    }
+
+    /**
+     * The current level offset: median residual of the {@link #LEVEL_WINDOW} intervals before i (0 with too
+     * few). A sustained level change is absorbed after about half that window, so it stops being flagged
+     * (drift detection handles it), while an incident shorter than that stays fully visible.
+     */
+    private static double level(double[] resid, int base, int i, double[] buf) {
+        int n = 0;
+        for (int j = Math.max(base, i - LEVEL_WINDOW); j < i; j++) {
+            double v = resid[j - base];
+            if (!Double.isNaN(v)) {
+                buf[n++] = v;
+            }
+        }
+        return n < LEVEL_WINDOW / 3 ? 0 : median(buf, n);
     }
 
     /** Median of v[0, n); reorders v. */
