@@ -24,9 +24,11 @@ import java.util.Optional;
  * residual must also lie beyond the {@code tailQuantile} of recent residuals on its side (a spike above the
  * upper tail, a drop below the lower one: routine bursts are not news),
  * and residuals already flagged are left out of the window (an hour-long incident does not hide its own
- * later intervals by inflating the scale). The residual is taken relative to the median residual of the
- * last 3 hours, so a lasting level change (a regime shift: the drift detector's business) stops being
- * flagged after about 1.5 hours instead of for days, until the week-long baseline catches up.
+ * later intervals by inflating the scale). An interval must be anomalous both against the seasonal
+ * baseline and against the recent level (the median residual of the last 3 hours), on the same side: a
+ * lasting level change (a regime shift: the drift detector's business) stops being flagged after about
+ * 1.5 hours instead of for days until the week-long baseline catches up, and the return to normal after
+ * a busy spell is not called a drop.
  */
 public final class AnomalyDetector {
     /** 1.4826 * MAD estimates the standard deviation of normal data. */
@@ -129,7 +131,7 @@ public final class AnomalyDetector {
     /** Two hours of 5-minute steps. */
     static final int ONLINE_LOOKBACK = 24;
 
-    /** Three hours of 5-minute steps: incidents up to ~1.5 h are judged against the level before them. */
+    /** Three hours of 5-minute steps: incidents up to ~1.5 h stay visible against the level before them. */
     static final int LEVEL_WINDOW = 36;
 
     /** The seasonal baseline of interval i (NaN when fewer than minSeasons past seasons have data). */
@@ -194,18 +196,23 @@ public final class AnomalyDetector {
                 continue;
             }
             double level = level(resid, base, i, levelBuf);
-            double res = raw - level;
-            double e = exp[i - base] + level;
+            double seasonal = exp[i - base];
             double scale = Math.max(MAD_TO_SIGMA * mad,
-                    Math.max(config.relativeFloor() * Math.abs(e), config.absoluteFloor()[r.ordinal()]));
-            double z = res / scale;
-            if (Math.abs(z) > config.threshold() && (res > hi || res < lo)) {
+                    Math.max(config.relativeFloor() * Math.abs(seasonal), config.absoluteFloor()[r.ordinal()]));
+            double zSeasonal = raw / scale;
+            double zLevel = (raw - level) / scale;
+            // anomalous against both the seasonal baseline and the recent level, on the same side
+            if (Math.abs(zSeasonal) > config.threshold() && Math.abs(zLevel) > config.threshold()
+                    && Math.signum(zSeasonal) == Math.signum(zLevel) && (raw > hi || raw < lo)) {
                 flagged[i - base] = true;
+                boolean byLevel = Math.abs(zLevel) < Math.abs(zSeasonal); // report the more conservative one
+                double z = byLevel ? zLevel : zSeasonal;
+                double e = byLevel ? seasonal + level : seasonal;
                 Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
                 out.add(new Anomaly(s.user(), r, s.timestamp(i), i, kind, y[i], e, scale, z,
                         explain(r, kind, y[i], e, z, scale, "median of the same time on the previous "
-                                + config.seasons() + " days" + (Math.abs(level) < scale ? "" : String.format(Locale.ROOT,
-                                " %+.3f %s recent level shift", level, r.unit())))));
+                                + config.seasons() + " days" + (byLevel ? String.format(Locale.ROOT,
+                                ", %+.3f %s recent level", level, r.unit()) : ""))));
             }
         }
     }
