@@ -93,6 +93,11 @@ class AnomaliesCommandTest {
     }
 
     @Test
+    void registeredInTheCli() {
+        assertTrue(new CommandLine(new ForesightCli()).getSubcommands().containsKey("anomalies"));
+    }
+
+    @Test
     void parsesSince() {
         Instant now = Instant.parse("2026-01-02T00:00:00Z");
         assertEquals(Long.MIN_VALUE, AnomaliesCommand.parseSince(null, now));
