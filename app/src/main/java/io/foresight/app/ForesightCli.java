@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             RulesCommand.class,
             DecisionsCommand.class,
+            AnomaliesCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec
