@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
             "or detect them in a trace file with --trace."})
 public final class AnomaliesCommand implements Callable<Integer> {
     static final String LOG_ENV = "FORESIGHT_ANOMALY_LOG";
-    static final String DEFAULT_LOG = "state/anomalies.jsonl";
+    /** The control loop's anomaly log, relative to the configured state dir. */
+    static final String DEFAULT_LOG = "<state.dir>/loop/" + io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG;
 
     @Spec
     CommandSpec spec;
@@ -131,7 +132,8 @@ public final class AnomaliesCommand implements Callable<Integer> {
             return log;
         }
         String env = System.getenv(LOG_ENV);
-        return Path.of(env != null && !env.isBlank() ? env : DEFAULT_LOG);
+        return env != null && !env.isBlank() ? Path.of(env)
+                : Wiring.loopStateDir(io.foresight.app.stack.FsConfig.load()).resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG);
     }
 
     private static void print(PrintWriter out, List<Anomaly> found) {

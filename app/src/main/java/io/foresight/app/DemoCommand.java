@@ -158,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("Temporal UI:   " + config.temporalUiUrl() + "/namespaces/" + config.get("temporal.namespace", "default")
                         + "/workflows/" + ControlLoopWorkflow.workflowId(pool));
                 out.println("MLflow UI:     " + config.mlflowUrl());
-                out.println("Prometheus:    " + config.prometheusUrl() + "/graph?g0.expr=foresight_cost_dollars_total");
+                out.println("Prometheus:    " + config.prometheusUrl() + "/graph?g0.expr=foresight_pool_cost_per_hour");
             } else {
                 out.println("Ran on the in-process Temporal test server: install the stack ('./foresight stack up') for the UIs.");
             }

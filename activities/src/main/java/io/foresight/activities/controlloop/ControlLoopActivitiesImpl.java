@@ -44,9 +44,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final ControlWorkerConfig config;
     /** The audit trail of policy decisions, relative to the state dir. */
     public static final String DECISION_LOG = "decisions.jsonl";
+    /** Anomalies the monitor found in the users' usage, relative to the state dir. */
+    public static final String ANOMALY_LOG = "anomalies.jsonl";
+
+    /** Users whose usage spiked in a cycle: the next cycle's policy check may scale them up past the step limit. */
+    record AnomalyFile(List<String> spikingUsers) {}
 
     private final StateStore store;
     private final DecisionLog auditLog;
+    private final io.foresight.core.feedback.AnomalyLog anomalyLog;
+    private final io.foresight.core.feedback.AnomalyDetector anomalyDetector =
+            new io.foresight.core.feedback.AnomalyDetector(io.foresight.core.feedback.AnomalyDetector.Config.fiveMinuteDefaults());
     private final Planner planner;
     private final LoopMetrics metrics;
     private final DriftDetector drift;
@@ -56,6 +64,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
+        this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
         this.planner = new Planner(config.planner());
         this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
@@ -215,7 +224,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             changing.add(r);
         }
         List<PolicyDecision> decisions = changes.isEmpty() ? List.of()
-                : config.policy().check(new PolicyContext(t.pool(), plan.effectiveAt(), teamCost, false), changes);
+                : config.policy().check(new PolicyContext(t.pool(), plan.effectiveAt(), teamCost, false), changes,
+                        new io.foresight.core.policy.PolicyFacts(spikingUsers(t.pool(), t.cycle() - 1), Map.of()));
         if (decisions.size() != changes.size()) {
             throw new IllegalStateException("policy gate returned " + decisions.size() + " decisions for "
                     + changes.size() + " changes: it must return one per change, in order");
@@ -351,6 +361,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
         }
         String dir = StateStore.cycleDir(pool, cycle);
+        detectAnomalies(pool, dataSource, cycle, shards, dir);
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
         MonitorResult m = new MonitorResult(dir + "/outcomes.csv", users, under, shortfall[0], slack[0],
                 shortfall[1], slack[1], cost, errN == 0 ? -1 : absErr / errN);
@@ -391,6 +402,47 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         DriftDetector.Step step = drift.update(state, outcome);
         store.write(ref, new DriftMemory(cycle, state, step.next(), step.result()));
         return step.result();
+    }
+
+    /**
+     * Judges each user's usage of this interval against its own seasonal history (robust, so one spike does
+     * not teach the detector). Anomalies go to the anomaly log ({@code foresight anomalies}); users whose usage
+     * spiked are flagged for the next cycle's policy check (safety scale-up). Written once per cycle: a retry
+     * finds the cycle's file and does not log twice.
+     */
+    private void detectAnomalies(String pool, String dataSource, long cycle, int shards, String dir) {
+        String ref = dir + "/anomalies.json";
+        if (store.exists(ref)) {
+            return;
+        }
+        UsageSource src = source(dataSource);
+        List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
+        java.util.Set<String> spiking = new java.util.TreeSet<>();
+        for (int s = 0; s < shards; s++) {
+            CollectFile c = store.read(ref(ShardTask.of(pool, dataSource, cycle, s, 1), "collect"), CollectFile.class);
+            for (UsageRow u : c.rows()) {
+                beat();
+                UserSeries h = src.history(u.user(), c.interval() + 1);
+                if (h.size() <= c.interval()) {
+                    continue;
+                }
+                for (io.foresight.core.feedback.Anomaly a : anomalyDetector.detectAt(h, c.interval())) {
+                    found.add(a);
+                    if (a.kind() == io.foresight.core.feedback.Anomaly.Kind.SPIKE) {
+                        spiking.add(a.user());
+                    }
+                }
+            }
+        }
+        anomalyLog.append(found);
+        metrics.anomalies(pool, found.size());
+        store.write(ref, new AnomalyFile(List.copyOf(spiking)));
+    }
+
+    private java.util.Set<String> spikingUsers(String pool, long cycle) {
+        String ref = StateStore.cycleDir(pool, cycle) + "/anomalies.json";
+        return cycle >= 0 && store.exists(ref) ? java.util.Set.copyOf(store.read(ref, AnomalyFile.class).spikingUsers())
+                : java.util.Set.of();
     }
 
     // ---- helpers ----

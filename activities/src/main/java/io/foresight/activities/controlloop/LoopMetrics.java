@@ -24,6 +24,7 @@ final class LoopMetrics {
     private final Counter cycles;
     private final Counter underTotal;
     private final Counter applied;
+    private final Counter anomalies;
     private final Map<String, Long> lastCounted = new HashMap<>();
 
     private static final Map<PrometheusRegistry, LoopMetrics> BY_REGISTRY = new java.util.IdentityHashMap<>();
@@ -58,6 +59,9 @@ final class LoopMetrics {
                 .help("User-intervals with usage above allocation").labelNames("pool").register(registry);
         applied = Counter.builder().name("foresight_allocations_applied_total")
                 .help("User allocations set by the loop").labelNames("pool").register(registry);
+        anomalies = Counter.builder().name("foresight_usage_anomalies_total")
+                .help("Resource-intervals whose usage was anomalous against the user's seasonal history")
+                .labelNames("pool").register(registry);
     }
 
     synchronized void record(String pool, long c, MonitorResult r) {
@@ -80,6 +84,10 @@ final class LoopMetrics {
 
     void applied(String pool, int n) {
         applied.labelValues(pool).inc(n);
+    }
+
+    void anomalies(String pool, int n) {
+        anomalies.labelValues(pool).inc(n);
     }
 
     private static String res(Resource r) {
