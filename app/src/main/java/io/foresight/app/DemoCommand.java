@@ -58,6 +58,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pool", defaultValue = "demo", description = "Resource pool id (default ${DEFAULT-VALUE}).")
     String pool;
 
+    @Option(names = "--inject-anomaly", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Replay a copy of the trace with a 30-minute CPU spike injected into one user half-way (default: ${DEFAULT-VALUE}).")
+    boolean injectAnomaly;
+
     @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
     boolean inProcess;
 
@@ -73,9 +77,22 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cycles must be positive, got " + cycles);
         }
         Trace replay = BitbrainsReader.read(tracePath);
+        String injected = null;
+        if (injectAnomaly) {
+            String user = replay.userIds().get(0);
+            int at = Wiring.WARMUP_STEPS + cycles / 2;
+            Path copy = config.stateDir().resolve("demo").resolve("trace-with-anomaly.csv.gz");
+            AnomalyInjection.spike(tracePath, copy, user, replay.user(user).timestamp(Math.min(at, replay.user(user).size() - 1)), 6, 0.95);
+            injected = user + " at cycle " + (at - Wiring.WARMUP_STEPS);
+            tracePath = copy;
+            replay = BitbrainsReader.read(tracePath);
+        }
         out.printf("Foresight demo on %s: %d users, %d intervals of %d s (real Bitbrains data)%n",
                 config.home().relativize(tracePath.toAbsolutePath()), replay.users().size(), replay.intervals(), replay.stepSeconds());
 
+        if (injected != null) {
+            out.println("Injected anomaly: CPU of user " + injected + " held at 95% of its capacity for 30 minutes (" + config.home().relativize(tracePath.toAbsolutePath()) + ")");
+        }
         step(out, 1, "Local stack (Temporal + Web UI, MLflow, Prometheus)");
         boolean mlflowUp = false;
         TestWorkflowEnvironment testEnv = null;
@@ -121,13 +138,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
-            Models models = Models.forLoop(config, warmup(replay, ControlWorkerConfig.DEFAULT_WARMUP_STEPS), mlflowUp, out);
+            Models models = Models.forLoop(config, warmup(replay, Wiring.WARMUP_STEPS), mlflowUp, out);
             ControlWorkerConfig wc = Wiring.controlWorker(config, models);
             terminateRunningLoop(client, pool);
             cleanPoolState(wc.stateDir(), pool);
             factories.add(ControlWorker.start(client, wc));
             ControlLoopParams params = ControlLoopParams.of(pool, "trace:" + tracePath)
-                    .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(Duration.ofSeconds(30));
+                    .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(Duration.ofSeconds(30))
+                    .withRetraining(mlflowUp);
             ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                     .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(pool))
                     .setWorkflowIdReusePolicy(io.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
@@ -151,7 +169,8 @@ public final class DemoCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9, end.failedCycles(), end.lastRulesFired());
 
             step(out, 4, "Summary (same users and intervals)");
-            DemoSummary.of(replay, wc.stateDir(), pool, wc.prices()).print(out);
+            DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS).print(out);
+            reportAnomalies(out, wc.stateDir(), end);
 
             out.println();
             if (!inProcess) {
@@ -174,6 +193,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end) {
+        var log = new io.foresight.core.feedback.AnomalyLog(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG));
+        var all = log.read(null, Long.MIN_VALUE);
+        out.printf("  anomalies detected: %d (./foresight anomalies); retraining requests from drift: %d%n", all.size(), end.retrainingRequests());
+        all.stream().sorted(java.util.Comparator.comparingDouble(io.foresight.core.feedback.Anomaly::score).reversed()).limit(3)
+                .forEach(a -> out.println("    " + a.user() + " " + java.time.Instant.ofEpochSecond(a.at()) + ": " + a.explanation()));
     }
 
     /** The history before the first replayed interval: the only data the base forecaster may be fitted on. */

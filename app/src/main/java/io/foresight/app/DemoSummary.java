@@ -25,11 +25,10 @@ import java.util.stream.Stream;
 record DemoSummary(Row loop, Row statik, long userIntervals) {
     record Row(double cost, long underCpu, long underMemory, long underAny, double slackCpu, double slackMemory) {}
 
-    static DemoSummary of(Trace trace, Path stateDir, String pool, PriceBook prices) throws IOException {
+    static DemoSummary of(Trace trace, Path stateDir, String pool, PriceBook prices, int warmup) throws IOException {
         Path cycles = stateDir.resolve("pools").resolve(pool).resolve("cycles");
         Acc loop = new Acc();
         Acc statik = new Acc();
-        int warmup = io.foresight.activities.ControlWorkerConfig.DEFAULT_WARMUP_STEPS;
         double hours = trace.stepSeconds() / 3600.0;
         try (Stream<Path> dirs = Files.list(cycles)) {
             for (Path dir : dirs.sorted().toList()) {

@@ -16,6 +16,12 @@ import java.nio.file.Path;
 final class Wiring {
     private Wiring() {}
 
+    /**
+     * History before the first control cycle: three days, since the anomaly detector's seasonal baseline
+     * needs three past days and the forecaster's error band a day more than its daily season.
+     */
+    static final int WARMUP_STEPS = 3 * 288;
+
     static Path loopStateDir(FsConfig config) {
         return config.stateDir().resolve("loop");
     }
@@ -37,6 +43,7 @@ final class Wiring {
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
+                .withUsageSources(io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS))
                 .withPolicy(new DroolsPolicyGate(policies(config), PriceBook.DEFAULT))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());
