@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.foresight.core.eval.Backtest;
 import io.foresight.core.features.UserFeatures;
 import io.foresight.core.forecast.ConformalForecaster;
+import io.foresight.core.forecast.DecomposableForecaster;
+import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.SeasonalArForecaster;
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
@@ -66,20 +69,21 @@ public final class TrainingPipeline {
         Dataset<Row> usage = TraceDatasets.usage(spark, trace).where("ts < " + evalFrom);
         Dataset<Row> features = new FeatureJob(trace.stepSeconds(), List.of()).pointFeatures(usage);
         ForecastTrainingJob.Config d = ForecastTrainingJob.Config.defaults(req.seed());
-        ForecastTrainingJob.Result gbt = new ForecastTrainingJob(new ForecastTrainingJob.Config(d.maxIter(),
+        ForecastTrainingJob.Result gbt = new ForecastTrainingJob(new ForecastTrainingJob.Config(req.gbtIterations(),
                 d.maxDepth(), d.stepSize(), req.sampleFraction(), d.validationFraction(), req.seed())).run(features, dir);
         metrics.putAll(gbt.metrics());
         metrics.put("gbt_train_seconds", (System.nanoTime() - t0) / 1e9);
 
         TreeEnsemble trees = TreeEnsemble.load(gbt.treesJson());
-        Forecaster gbtCore = new ConformalForecaster(
-                new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, dir.getFileName().toString()),
-                req.quantile(), 16, 12);
-        Forecaster naive = new SeasonalNaiveForecaster(UserFeatures.STEPS_PER_DAY, UserFeatures.STEPS_PER_DAY, req.quantile());
-        List<Forecaster> forecasters = List.of(naive, gbtCore);
-        Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), forecasters,
+        Map<String, Forecaster> named = forecasters(trees, dir.getFileName().toString(), req.horizon(), req.quantile());
+        t0 = System.nanoTime();
+        Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
                 new Backtest.Config(req.horizon(), 36, evalFrom, UserFeatures.STEPS_PER_DAY + req.horizon()));
-        putScores(metrics, scores, Map.of(naive.name(), "seasonal_naive", gbtCore.name(), "gbt"));
+        metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
+        Map<String, String> keys = new LinkedHashMap<>();
+        named.forEach((k, f) -> keys.put(f.name(), k));
+        putScores(metrics, scores, keys);
+        Forecaster gbtCore = named.get("gbt");
 
         Path schema = dir.resolve(SCHEMA_FILE);
         Path png = dir.resolve(PLOT_FILE);
@@ -95,6 +99,26 @@ public final class TrainingPipeline {
         }
         plot(trace.users().values().iterator().next(), gbtCore, evalFrom, req.horizon(), png);
         return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES);
+    }
+
+    /**
+     * The forecasters every run evaluates, by metric key: seasonal naive, seasonal AR, the
+     * decomposable model, the exported GBT and the per-user selection among them; all but naive
+     * (which calibrates itself) get a conformal upper bound at {@code quantile}.
+     */
+    public static Map<String, Forecaster> forecasters(TreeEnsemble trees, String version, int horizon, double quantile) {
+        Forecaster naive = new SeasonalNaiveForecaster(UserFeatures.STEPS_PER_DAY, UserFeatures.STEPS_PER_DAY, quantile);
+        Forecaster ar = SeasonalArForecaster.daily();
+        Forecaster dec = DecomposableForecaster.defaults(UserFeatures.NO_HOLIDAYS);
+        Forecaster gbt = new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version);
+        Map<String, Forecaster> m = new LinkedHashMap<>();
+        m.put("seasonal_naive", naive);
+        m.put("seasonal_ar", new ConformalForecaster(ar, quantile, 16, 12));
+        m.put("decomposable", new ConformalForecaster(dec, quantile, 8, 24));
+        m.put("gbt", new ConformalForecaster(gbt, quantile, 16, 12));
+        m.put("selected", new ConformalForecaster(new ModelSelector(List.of(naive, ar, dec, gbt), horizon, 6, 36),
+                quantile, 8, 24));
+        return m;
     }
 
     static void putScores(Map<String, Double> metrics, Map<String, Backtest.Score> scores, Map<String, String> keys) {

@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param holdoutDays    the last days held back for evaluation (time split)
  * @param horizon        forecast steps evaluated (12 = next hour at 5-minute steps)
  * @param quantile       quantile of the upper bound (conformal)
+ * @param gbtIterations  boosting iterations of the GBT
  */
 public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
-                              double sampleFraction, int holdoutDays, int horizon, double quantile) {
+                              double sampleFraction, int holdoutDays, int horizon, double quantile,
+                              int gbtIterations) {
     public TrainingRequest {
         Objects.requireNonNull(dataPaths, "dataPaths");
         Objects.requireNonNull(outputDir, "outputDir");
@@ -25,8 +27,8 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
         if (dataPaths.isEmpty()) {
             throw new IllegalArgumentException("no data path: pass at least one Bitbrains CSV file");
         }
-        if (maxUsers < 0 || holdoutDays <= 0 || horizon <= 0) {
-            throw new IllegalArgumentException("maxUsers must be >= 0, holdoutDays and horizon positive");
+        if (maxUsers < 0 || holdoutDays <= 0 || horizon <= 0 || gbtIterations <= 0) {
+            throw new IllegalArgumentException("maxUsers must be >= 0; holdoutDays, horizon, gbtIterations positive");
         }
         if (sampleFraction <= 0 || sampleFraction > 1) {
             throw new IllegalArgumentException("sampleFraction must be in (0,1], got " + sampleFraction);
@@ -38,18 +40,26 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
 
     /** Defaults: all users, all rows, 2 days held back, next hour, 95% bound. */
     public static TrainingRequest of(List<Path> dataPaths, Path outputDir, long seed) {
-        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 0.95);
+        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 0.95, 30);
     }
 
     public TrainingRequest withMaxUsers(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, quantile);
+        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, quantile, gbtIterations);
     }
 
     public TrainingRequest withSampleFraction(double f) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, quantile);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, quantile, gbtIterations);
     }
 
     public TrainingRequest withHoldoutDays(int d) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, quantile);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, quantile, gbtIterations);
+    }
+
+    public TrainingRequest withGbtIterations(int n) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, quantile, n);
+    }
+
+    public TrainingRequest withHorizon(int h) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, quantile, gbtIterations);
     }
 }
