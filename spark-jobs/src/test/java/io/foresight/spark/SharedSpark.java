@@ -14,6 +14,8 @@ public final class SharedSpark implements BeforeAllCallback {
     public static synchronized SparkSession session() {
         if (spark == null) {
             System.setProperty("spark.master", System.getProperty("spark.master", "local[2]"));
+            // Test data is tiny: one shuffle partition avoids scheduling dozens of empty tasks.
+            System.setProperty("spark.sql.shuffle.partitions", System.getProperty("spark.sql.shuffle.partitions", "1"));
             spark = SparkSessions.getOrCreate("foresight-tests");
             spark.sparkContext().setLogLevel("WARN");
         }
