@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Predictive per-user resource allocation control plane.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BacktestCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

@@ -98,7 +98,8 @@ public final class TrainingPipeline {
             throw new UncheckedIOException("cannot write into " + dir, e);
         }
         plot(trace.users().values().iterator().next(), gbtCore, evalFrom, req.horizon(), png);
-        return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES);
+        return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
+                Backtest.format(scores));
     }
 
     /**
@@ -163,6 +164,7 @@ public final class TrainingPipeline {
                 .withSampleFraction(args.length > 3 ? Double.parseDouble(args[3]) : 1.0);
         TrainingResult r = run(req);
         r.metrics().forEach((k, v) -> System.out.printf("%-40s %.6f%n", k, v));
+        System.out.print(r.backtestReport());
         System.out.println("model: " + r.modelDir());
     }
 }
