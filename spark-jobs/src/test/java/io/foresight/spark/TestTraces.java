@@ -21,7 +21,7 @@ public final class TestTraces {
             // Holes: one unobserved interval per resource and a 2-hour outage, as in the real trace.
             for (Resource r : Resource.values()) {
                 s.usageColumn(r)[100 + 7 * r.ordinal()] = Double.NaN;
-                for (int k = 1500; k < 1524; k++) {
+                for (int k = 1500; k < Math.min(1524, s.size()); k++) {
                     s.usageColumn(r)[k] = Double.NaN;
                 }
             }
