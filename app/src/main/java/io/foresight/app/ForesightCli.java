@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             RulesCommand.class,
             DecisionsCommand.class,
             AnomaliesCommand.class,
+            BacktestCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,170 @@
+package io.foresight.spark.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.foresight.core.eval.Backtest;
+import io.foresight.core.features.UserFeatures;
+import io.foresight.core.forecast.ConformalForecaster;
+import io.foresight.core.forecast.DecomposableForecaster;
+import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.SeasonalArForecaster;
+import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.forecast.SeasonalNaiveForecaster;
+import io.foresight.core.forecast.TreeEnsemble;
+import io.foresight.core.forecast.TreeEnsembleForecaster;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
+import io.foresight.spark.SparkSessions;
+import io.foresight.spark.TraceDatasets;
+import io.foresight.spark.features.FeatureJob;
+import io.foresight.spark.forecast.ForecastTrainingJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The entry point the retraining workflow calls: read traces, build features, train the global
+ * GBT forecaster on everything before the hold-out, export it for the core scorer, backtest the
+ * core forecasters on the hold-out and write metrics, schema and a forecast-vs-actual plot into
+ * {@code outputDir}. Plain Java: no Spark type crosses this API.
+ */
+public final class TrainingPipeline {
+    public static final String METRICS_FILE = "metrics.json";
+    public static final String SCHEMA_FILE = "feature-schema.json";
+    public static final String PLOT_FILE = "forecast-vs-actual.png";
+
+    private TrainingPipeline() {}
+
+    public static TrainingResult run(TrainingRequest req) {
+        Objects.requireNonNull(req, "request");
+        Trace trace = BitbrainsReader.read(req.dataPaths(), req.maxUsers() == 0 ? Integer.MAX_VALUE : req.maxUsers());
+        SparkSession spark = SparkSessions.getOrCreate("foresight-training");
+        return run(spark, trace, req);
+    }
+
+    /** Same, on an already-read trace and a caller-owned session (tests, the benchmark). */
+    public static TrainingResult run(SparkSession spark, Trace trace, TrainingRequest req) {
+        if (trace.users().isEmpty()) {
+            throw new IllegalArgumentException("the trace has no users: check the data paths " + req.dataPaths());
+        }
+        long end = Long.MIN_VALUE;
+        for (UserSeries s : trace.users().values()) {
+            end = Math.max(end, s.timestamp(s.size() - 1) + s.stepSeconds());
+        }
+        long evalFrom = end - req.holdoutDays() * 86_400L;
+        Path dir = req.outputDir();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        Dataset<Row> usage = TraceDatasets.usage(spark, trace).where("ts < " + evalFrom);
+        Dataset<Row> features = new FeatureJob(trace.stepSeconds(), List.of()).pointFeatures(usage);
+        ForecastTrainingJob.Config d = ForecastTrainingJob.Config.defaults(req.seed());
+        ForecastTrainingJob.Result gbt = new ForecastTrainingJob(new ForecastTrainingJob.Config(req.gbtIterations(),
+                d.maxDepth(), d.stepSize(), req.sampleFraction(), d.validationFraction(), req.seed())).run(features, dir);
+        metrics.putAll(gbt.metrics());
+        metrics.put("gbt_train_seconds", (System.nanoTime() - t0) / 1e9);
+
+        TreeEnsemble trees = TreeEnsemble.load(gbt.treesJson());
+        Map<String, Forecaster> named = forecasters(trees, dir.getFileName().toString(), req.horizon(), req.quantile());
+        t0 = System.nanoTime();
+        Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
+                new Backtest.Config(req.horizon(), 36, evalFrom, UserFeatures.STEPS_PER_DAY + req.horizon()));
+        metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
+        Map<String, String> keys = new LinkedHashMap<>();
+        named.forEach((k, f) -> keys.put(f.name(), k));
+        putScores(metrics, scores, keys);
+        Forecaster gbtCore = named.get("gbt");
+
+        Path schema = dir.resolve(SCHEMA_FILE);
+        Path png = dir.resolve(PLOT_FILE);
+        try {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            Files.createDirectories(dir);
+            json.writeValue(schema.toFile(), Map.of("features", TreeEnsembleForecaster.FEATURES,
+                    "missing", TreeEnsembleForecaster.MISSING, "label", "y - base (mean1h, else mean24h, else 0)",
+                    "stepSeconds", trace.stepSeconds()));
+            json.writeValue(dir.resolve(METRICS_FILE).toFile(), metrics);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write into " + dir, e);
+        }
+        plot(trace.users().values().iterator().next(), gbtCore, evalFrom, req.horizon(), png);
+        return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
+                Backtest.format(scores));
+    }
+
+    /**
+     * The forecasters every run evaluates, by metric key: seasonal naive, seasonal AR, the
+     * decomposable model, the exported GBT and the per-user selection among them; all but naive
+     * (which calibrates itself) get a conformal upper bound at {@code quantile}.
+     */
+    public static Map<String, Forecaster> forecasters(TreeEnsemble trees, String version, int horizon, double quantile) {
+        Forecaster naive = new SeasonalNaiveForecaster(UserFeatures.STEPS_PER_DAY, UserFeatures.STEPS_PER_DAY, quantile);
+        Forecaster ar = SeasonalArForecaster.daily();
+        Forecaster dec = DecomposableForecaster.defaults(UserFeatures.NO_HOLIDAYS);
+        Forecaster gbt = new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version);
+        Map<String, Forecaster> m = new LinkedHashMap<>();
+        m.put("seasonal_naive", naive);
+        m.put("seasonal_ar", new ConformalForecaster(ar, quantile, 16, 12));
+        m.put("decomposable", new ConformalForecaster(dec, quantile, 8, 24));
+        m.put("gbt", new ConformalForecaster(gbt, quantile, 16, 12));
+        m.put("selected", new ConformalForecaster(new ModelSelector(List.of(naive, ar, dec, gbt), horizon, 6, 36),
+                quantile, 8, 24));
+        return m;
+    }
+
+    static void putScores(Map<String, Double> metrics, Map<String, Backtest.Score> scores, Map<String, String> keys) {
+        for (Backtest.Score s : scores.values()) {
+            String k = keys.getOrDefault(s.forecaster(), s.forecaster().replaceAll("[^A-Za-z0-9]+", "_"));
+            String p = k + "_" + s.resource() + "_";
+            if (!"all".equals(s.resource())) {
+                metrics.put(p + "mae", s.mae());
+                metrics.put(p + "rmse", s.rmse());
+            }
+            metrics.put(p + "mase", s.mase());
+            metrics.put(p + "coverage", s.coverage());
+        }
+    }
+
+    /** CPU of one user over the first two hold-out days: one-hour forecasts laid end to end. */
+    static void plot(UserSeries s, Forecaster f, long evalFrom, int horizon, Path png) {
+        int from = (int) Math.max(UserFeatures.STEPS_PER_DAY + horizon,
+                Math.min(s.size(), (evalFrom - s.timestamp(0)) / s.stepSeconds()));
+        int to = Math.min(s.size(), from + 2 * UserFeatures.STEPS_PER_DAY);
+        int n = Math.max(0, to - from);
+        double[] actual = new double[n], point = new double[n], upper = new double[n];
+        for (int o = from; o < to; o += horizon) {
+            Forecast fc = f.forecast(s, o, horizon);
+            for (int h = 0; h < horizon && o + h < to; h++) {
+                actual[o + h - from] = s.usage(Resource.CPU, o + h);
+                point[o + h - from] = fc.point(Resource.CPU, h);
+                upper[o + h - from] = fc.upper(Resource.CPU, h);
+            }
+        }
+        ForecastPlot.write(png, "CPU cores of " + s.user() + ": " + f.name(), actual, point, upper);
+    }
+
+    /** spark-submit entry: {@code TrainingPipeline <bitbrains.csv[,...]> <out-dir> [maxUsers] [sampleFraction]}. */
+    public static void main(String[] args) {
+        if (args.length < 2) {
+            System.err.println("usage: TrainingPipeline <bitbrains.csv[,more.csv]> <out-dir> [maxUsers] [sampleFraction]");
+            System.exit(2);
+        }
+        TrainingRequest req = TrainingRequest.of(BitbrainsReader.paths(args[0]), Path.of(args[1]), 42)
+                .withMaxUsers(args.length > 2 ? Integer.parseInt(args[2]) : 0)
+                .withSampleFraction(args.length > 3 ? Double.parseDouble(args[3]) : 1.0);
+        TrainingResult r = run(req);
+        r.metrics().forEach((k, v) -> System.out.printf("%-40s %.6f%n", k, v));
+        System.out.print(r.backtestReport());
+        System.out.println("model: " + r.modelDir());
+    }
+}

@@ -1,0 +1,65 @@
+package io.foresight.spark.pipeline;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the retraining workflow asks for.
+ *
+ * @param dataPaths      Bitbrains CSV files (gzip or plain), concatenated per user
+ * @param outputDir      where the model directory is written (created if missing)
+ * @param seed           seed of every random choice (sampling, GBT)
+ * @param maxUsers       read at most this many users (0 = all)
+ * @param sampleFraction share of training rows the GBT sees (1 = all; lower for speed on 2 cores)
+ * @param holdoutDays    the last days held back for evaluation (time split)
+ * @param horizon        forecast steps evaluated (12 = next hour at 5-minute steps)
+ * @param quantile       quantile of the upper bound (conformal)
+ * @param gbtIterations  boosting iterations of the GBT
+ */
+public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
+                              double sampleFraction, int holdoutDays, int horizon, double quantile,
+                              int gbtIterations) {
+    public TrainingRequest {
+        Objects.requireNonNull(dataPaths, "dataPaths");
+        Objects.requireNonNull(outputDir, "outputDir");
+        dataPaths = List.copyOf(dataPaths);
+        if (dataPaths.isEmpty()) {
+            throw new IllegalArgumentException("no data path: pass at least one Bitbrains CSV file");
+        }
+        if (maxUsers < 0 || holdoutDays <= 0 || horizon <= 0 || gbtIterations <= 0) {
+            throw new IllegalArgumentException("maxUsers must be >= 0; holdoutDays, horizon, gbtIterations positive");
+        }
+        if (sampleFraction <= 0 || sampleFraction > 1) {
+            throw new IllegalArgumentException("sampleFraction must be in (0,1], got " + sampleFraction);
+        }
+        if (quantile <= 0 || quantile >= 1) {
+            throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
+        }
+    }
+
+    /** Defaults: all users, all rows, 2 days held back, next hour, 95% bound. */
+    public static TrainingRequest of(List<Path> dataPaths, Path outputDir, long seed) {
+        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 0.95, 30);
+    }
+
+    public TrainingRequest withMaxUsers(int n) {
+        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, quantile, gbtIterations);
+    }
+
+    public TrainingRequest withSampleFraction(double f) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, quantile, gbtIterations);
+    }
+
+    public TrainingRequest withHoldoutDays(int d) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, quantile, gbtIterations);
+    }
+
+    public TrainingRequest withGbtIterations(int n) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, quantile, n);
+    }
+
+    public TrainingRequest withHorizon(int h) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, quantile, gbtIterations);
+    }
+}
