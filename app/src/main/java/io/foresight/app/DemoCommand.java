@@ -49,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Bitbrains CSV(.gz) to replay (default: data.slice in conf/foresight.properties).")
     Path trace;
 
-    @Option(names = "--cycles", defaultValue = "288", description = "Control cycles (5-minute intervals) to replay (default ${DEFAULT-VALUE} = one day).")
+    @Option(names = "--cycles", defaultValue = "144", description = "Control cycles (5-minute intervals) to replay (default ${DEFAULT-VALUE} = half a day).")
     int cycles;
 
     @Option(names = "--acceleration", defaultValue = "3000", description = "Data seconds per wall second (default ${DEFAULT-VALUE}).")

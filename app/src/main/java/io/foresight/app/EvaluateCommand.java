@@ -51,9 +51,30 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Days of a user's training data replayed, unscored, before its test (default: ${DEFAULT-VALUE}).")
     int warmupDays;
 
+    @Option(names = "--rules", paramLabel = "DIR|bundled|none", defaultValue = "bundled",
+            description = "Policy rules foresight's changes pass through, as in the loop: the bundled DRL files, a rules "
+                    + "directory, or none (approve everything). Default: ${DEFAULT-VALUE}.")
+    String rules;
+
+    /** The same Drools gate the control loop runs, so the evaluated allocations are the ones the loop would apply. */
+    PolicyGate gate() {
+        return switch (rules) {
+            case "none" -> PolicyGate.PERMISSIVE;
+            case "bundled" -> new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(), PriceBook.DEFAULT);
+            default -> {
+                Path dir = Path.of(rules);
+                if (!Files.isDirectory(dir)) {
+                    throw new IllegalArgumentException("--rules " + rules + " is not a directory: pass bundled, none or a folder of .drl files");
+                }
+                yield new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.fromDirectory(dir), PriceBook.DEFAULT);
+            }
+        };
+    }
+
     @Override
     public Integer call() {
         List<String> names = Policies.parse(policies);
+        PolicyGate gate = gate();
         if (users != null && users <= 0) {
             throw new IllegalArgumentException("--users must be positive, got " + users);
         }
@@ -87,7 +108,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Policies.checkTestLength(names, testTrace, settings);
         PriceBook prices = PriceBook.DEFAULT;
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
-        List<AllocationPolicy> built = Policies.create(names, trainTrace, settings, PolicyGate.PERMISSIVE, prices);
+        List<AllocationPolicy> built = Policies.create(names, trainTrace, settings, gate, prices);
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
         EvaluationResult res = new Evaluator(built, cfg).run(trainTrace, testTrace);
         Summary.writeJson(res, prices, out.resolve("summary.json"));
