@@ -127,11 +127,11 @@ public final class Backtest {
 
     /** A fixed-width table of scores for the console. */
     public static String format(Map<String, Score> scores) {
-        StringBuilder b = new StringBuilder(String.format("%-44s %-8s %10s %12s %12s %8s %9s%n",
+        StringBuilder b = new StringBuilder(String.format("%-70s %-8s %10s %12s %12s %8s %9s%n",
                 "forecaster", "resource", "points", "MAE", "RMSE", "MASE", "coverage"));
         List<Score> all = new ArrayList<>(scores.values());
         for (Score s : all) {
-            b.append(String.format("%-44s %-8s %10d %12.5f %12.5f %8.4f %9.4f%n", s.forecaster(), s.resource(),
+            b.append(String.format("%-70s %-8s %10d %12.5f %12.5f %8.4f %9.4f%n", s.forecaster(), s.resource(),
                     s.points(), s.mae(), s.rmse(), s.mase(), s.coverage()));
         }
         return b.toString();

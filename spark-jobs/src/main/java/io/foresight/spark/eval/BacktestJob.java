@@ -22,12 +22,15 @@ import org.apache.spark.sql.SparkSession;
 public final class BacktestJob {
     /** Forecaster table and classifier metrics. */
     public record Report(String forecasterTable, Map<String, Double> forecastMetrics,
-                         Map<String, Double> classifierMetrics, Path modelDir) {
+                         Map<String, Double> classifierMetrics, Map<String, Double> patternStability,
+                         Path modelDir) {
         public String format() {
             StringBuilder b = new StringBuilder("Forecasters (rolling-origin backtest on the hold-out):\n");
             b.append(forecasterTable);
             b.append("\nPattern classifiers (labelled synthetic users, 30% held out):\n");
             classifierMetrics.forEach((k, v) -> b.append(String.format("  %-28s %.4f%n", k, v)));
+            b.append("\nPattern stability on the trace (KMeans + rules on weekly profiles):\n");
+            patternStability.forEach((k, v) -> b.append(String.format("  %-28s %.4f%n", k, v)));
             return b.toString();
         }
     }
@@ -39,7 +42,9 @@ public final class BacktestJob {
         TrainingResult r = TrainingPipeline.run(spark, trace, req);
         Map<String, Double> cls = new PatternJob(PatternJob.Config.defaults(req.seed()))
                 .runSynthetic(spark, 20, 14, req.outputDir().resolve("patterns"));
-        return new Report(r.backtestReport(), r.metrics(), cls, r.modelDir());
+        Map<String, Double> stability = new PatternJob(new PatternJob.Config(5, 30, 50, req.seed()))
+                .weeklyStability(spark, trace.users().values());
+        return new Report(r.backtestReport(), r.metrics(), cls, stability, r.modelDir());
     }
 
     public static Report run(TrainingRequest req) {

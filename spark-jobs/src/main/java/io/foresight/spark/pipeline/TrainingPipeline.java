@@ -97,7 +97,7 @@ public final class TrainingPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write into " + dir, e);
         }
-        plot(trace.users().values().iterator().next(), gbtCore, evalFrom, req.horizon(), png);
+        plot(busiest(trace), gbtCore, evalFrom, req.horizon(), png);
         return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
                 Backtest.format(scores));
     }
@@ -133,6 +133,28 @@ public final class TrainingPipeline {
             metrics.put(p + "mase", s.mase());
             metrics.put(p + "coverage", s.coverage());
         }
+    }
+
+    /** The user with the highest mean CPU: the most informative plot (many users are near idle). */
+    static UserSeries busiest(Trace trace) {
+        UserSeries best = null;
+        double bestMean = -1;
+        for (UserSeries s : trace.users().values()) {
+            double sum = 0;
+            int n = 0;
+            for (double v : s.usageColumn(Resource.CPU)) {
+                if (!Double.isNaN(v)) {
+                    sum += v;
+                    n++;
+                }
+            }
+            double mean = n == 0 ? 0 : sum / n;
+            if (mean > bestMean) {
+                bestMean = mean;
+                best = s;
+            }
+        }
+        return best;
     }
 
     /** CPU of one user over the first two hold-out days: one-hour forecasts laid end to end. */

@@ -67,4 +67,15 @@ class PatternJobTest {
         assertEquals(2.0, m.get("week_pairs"), "two users, weeks 1 and 2");
         assertEquals(1.0, m.get("weekly_stability"), "synthetic users keep their behaviour");
     }
+
+    @Test
+    void weeklyStabilityFromCoreProfilesMatchesTheSparkPath() {
+        var trace = TestTraces.small(15, 2, 5);
+        Map<String, Double> m = new PatternJob(new PatternJob.Config(2, 10, 10, 3))
+                .weeklyStability(SharedSpark.session(), trace.users().values());
+        assertEquals(2.0, m.get("week_pairs"));
+        assertEquals(1.0, m.get("weekly_stability"));
+        assertEquals(1.0, m.values().stream().filter(v -> v <= 1).mapToDouble(Double::doubleValue).sum()
+                - m.get("weekly_stability"), 1e-9, "pattern shares sum to 1");
+    }
 }
