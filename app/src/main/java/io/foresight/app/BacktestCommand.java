@@ -18,10 +18,10 @@ import picocli.CommandLine.Option;
         description = "Rolling-origin backtest of every forecaster (and the pattern classifiers) on Bitbrains traces.")
 public final class BacktestCommand implements Callable<Integer> {
     static final Path SLICE = Path.of("data/bitbrains-slice");
-    static final Path SHARED = Path.of("/work/shared/data/bitbrains-rnd");
+    static final Path SHARED = Path.of(System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data"), "bitbrains-rnd");
 
     @Option(names = "--data", split = ",", paramLabel = "FILE",
-            description = "Bitbrains CSV files (default: data/bitbrains-slice if present, else " + "/work/shared/data/bitbrains-rnd)")
+            description = "Bitbrains CSV files (default: data/bitbrains-slice if present, else $FORESIGHT_DATA_FULL_DIR/bitbrains-rnd, default ../shared/data)")
     List<Path> data;
 
     @Option(names = "--users", defaultValue = "20", description = "Users to evaluate, first in file order (0 = all; default ${DEFAULT-VALUE})")

@@ -187,10 +187,10 @@ public final class DataCommand implements Runnable {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Measure ingestion throughput on the real traces: trace read, store load, SWF read, HTTP API.")
     static final class Bench implements java.util.concurrent.Callable<Integer> {
-        @Option(names = "--bitbrains", defaultValue = "/work/shared/data/bitbrains-rnd/2013-07.csv.gz,/work/shared/data/bitbrains-rnd/2013-08.csv.gz",
+        @Option(names = "--bitbrains", defaultValue = "${env:FORESIGHT_DATA_FULL_DIR:-../shared/data}/bitbrains-rnd/2013-07.csv.gz,${env:FORESIGHT_DATA_FULL_DIR:-../shared/data}/bitbrains-rnd/2013-08.csv.gz",
                 description = "Bitbrains files, comma-separated; default ${DEFAULT-VALUE}")
         String bitbrains;
-        @Option(names = "--swf", defaultValue = "/work/shared/data/pwa/LCG.swf.gz", description = "SWF job log; default ${DEFAULT-VALUE}")
+        @Option(names = "--swf", defaultValue = "${env:FORESIGHT_DATA_FULL_DIR:-../shared/data}/pwa/LCG.swf.gz", description = "SWF job log; default ${DEFAULT-VALUE}")
         Path swf;
         @Option(names = "--api-records", defaultValue = "100000", description = "records sent to the HTTP API; default ${DEFAULT-VALUE}")
         int apiRecords;

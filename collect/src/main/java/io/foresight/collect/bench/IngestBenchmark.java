@@ -42,8 +42,8 @@ public final class IngestBenchmark {
     private IngestBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        String bitbrains = "/work/shared/data/bitbrains-rnd/2013-07.csv.gz,/work/shared/data/bitbrains-rnd/2013-08.csv.gz";
-        String swf = "/work/shared/data/pwa/LCG.swf.gz";
+        String bitbrains = System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/bitbrains-rnd/2013-07.csv.gz," + System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/bitbrains-rnd/2013-08.csv.gz";
+        String swf = System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/pwa/LCG.swf.gz";
         int apiRecords = 100_000;
         int apiBatch = 500;
         int apiClients = 2;

@@ -28,7 +28,7 @@ import java.util.Map;
  * and the share of user-intervals under-provisioned on CPU or memory, and the headroom learned per pattern.
  *
  * <p>Usage: {@code java -cp core.jar io.foresight.core.feedback.HeadroomExperiment [data=DIR] [users=N]
- * [lambda=L]}; data defaults to $FORESIGHT_DATA/bitbrains-rnd or /work/shared/data/bitbrains-rnd.
+ * [lambda=L]}; data defaults to $FORESIGHT_DATA_FULL_DIR/bitbrains-rnd (default ../shared/data/bitbrains-rnd).
  */
 public final class HeadroomExperiment {
     /** 2013-08-01T00:00:00Z: the first August interval. */
@@ -59,8 +59,8 @@ public final class HeadroomExperiment {
     }
 
     public static void main(String[] args) {
-        String env = System.getenv("FORESIGHT_DATA");
-        Path data = Path.of(env != null ? env : "/work/shared/data", "bitbrains-rnd");
+        String env = System.getenv("FORESIGHT_DATA_FULL_DIR");
+        Path data = Path.of(env != null ? env : "../shared/data", "bitbrains-rnd");
         int users = 100;
         double lambda = HeadroomLearner.Config.defaults().lambda();
         for (String a : args) {

@@ -46,7 +46,7 @@ import java.util.Map;
  * VM i mod V); patterns, tiers and teams are assigned round-robin.
  *
  * <p>Usage: {@code PolicyBenchmark [TRACE.csv.gz] [users,users,...] [repeats]}; defaults:
- * /work/shared/data/bitbrains-rnd/2013-07.csv.gz (or $FORESIGHT_BITBRAINS), 1000,10000,100000, 3.
+ * $FORESIGHT_DATA_FULL_DIR/bitbrains-rnd/2013-07.csv.gz (default ../shared/data; or $FORESIGHT_BITBRAINS), 1000,10000,100000, 3.
  */
 public final class PolicyBenchmark {
     private PolicyBenchmark() {
@@ -54,7 +54,7 @@ public final class PolicyBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path trace = Path.of(args.length > 0 ? args[0]
-                : System.getenv().getOrDefault("FORESIGHT_BITBRAINS", "/work/shared/data/bitbrains-rnd/2013-07.csv.gz"));
+                : System.getenv().getOrDefault("FORESIGHT_BITBRAINS", System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/bitbrains-rnd/2013-07.csv.gz"));
         int[] sizes = args.length > 1 ? java.util.Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1_000, 10_000, 100_000};
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;

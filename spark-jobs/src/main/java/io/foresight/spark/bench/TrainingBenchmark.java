@@ -44,7 +44,7 @@ public final class TrainingBenchmark {
 
     public static void main(String[] args) throws Exception {
         String data = args.length > 0 ? args[0]
-                : "/work/shared/data/bitbrains-rnd/2013-07.csv.gz,/work/shared/data/bitbrains-rnd/2013-08.csv.gz";
+                : System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/bitbrains-rnd/2013-07.csv.gz," + System.getenv().getOrDefault("FORESIGHT_DATA_FULL_DIR", "../shared/data") + "/bitbrains-rnd/2013-08.csv.gz";
         int gbtUsers = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         double gbtSample = args.length > 2 ? Double.parseDouble(args[2]) : 0.25;
         int gbtIter = args.length > 3 ? Integer.parseInt(args[3]) : 20;
