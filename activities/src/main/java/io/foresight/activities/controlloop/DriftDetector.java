@@ -7,10 +7,14 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
  * Counts consecutive cycles whose outcome looks like model drift: the share of under-provisioned users
  * above {@code maxUnderShare}, or the CPU forecast error above {@code maeRatio} times its running
  * baseline (an exponential average over healthy cycles). After {@code cycles} such cycles in a row it asks
- * for retraining and starts counting again. Pure; the activity persists {@link State} per pool.
+ * for retraining and starts counting again; after a request it waits {@link #COOLDOWN_CYCLES} before asking
+ * again, since a retraining takes minutes and a model needs time to show its effect. Pure; the activity
+ * persists {@link State} per pool.
  */
 record DriftDetector(double maxUnderShare, double maeRatio, int cycles) {
     static final double BASELINE_WEIGHT = 0.05;
+    /** One day of 5-minute cycles between retraining requests of a pool. */
+    static final int COOLDOWN_CYCLES = 288;
 
     DriftDetector {
         if (!(maxUnderShare > 0 && maxUnderShare <= 1) || !(maeRatio > 1) || cycles < 1) {
@@ -23,8 +27,8 @@ record DriftDetector(double maxUnderShare, double maeRatio, int cycles) {
     }
 
     /** Per-pool memory: the consecutive drifting cycles and the error baseline (-1: none yet). */
-    record State(int count, double baselineMae) {
-        static final State INITIAL = new State(0, -1);
+    record State(int count, double baselineMae, int cooldown) {
+        static final State INITIAL = new State(0, -1, 0);
     }
 
     record Step(State next, FeedbackResult result) {}
@@ -45,9 +49,10 @@ record DriftDetector(double maxUnderShare, double maeRatio, int cycles) {
                         : String.format(java.util.Locale.ROOT, "CPU forecast error %.3f > %.1f x baseline %.3f",
                                 m.cpuForecastMae(), maeRatio, s.baselineMae()))
                         + " for " + count + " cycle(s)";
-        if (count >= cycles) {
-            return new Step(new State(0, baseline), new FeedbackResult(count, true, why));
+        int cooldown = Math.max(0, s.cooldown() - 1);
+        if (count >= cycles && cooldown == 0) {
+            return new Step(new State(0, baseline, COOLDOWN_CYCLES), new FeedbackResult(count, true, why));
         }
-        return new Step(new State(count, baseline), new FeedbackResult(count, false, why));
+        return new Step(new State(Math.min(count, cycles), baseline, cooldown), new FeedbackResult(count, false, why));
     }
 }
