@@ -75,7 +75,9 @@ class AllocationServiceTest {
         var approved = s.applyApproved("pool", 7, r.waitingApproval());
         assertTrue(approved.records().get(0).applied());
         assertEquals(50, c.current("big").orElseThrow().allocation().cpu(), 1e-9);
-        assertEquals(3, log.readAll().size());
+        // the approval's record supersedes the waiting one: the log keeps the last per (pool, cycle, user)
+        assertEquals(2, log.readAll().size());
+        assertTrue(log.read("big", 0).get(0).applied());
         // cost delta came from the price book
         assertEquals(PriceBook.DEFAULT.costPerHour(ResourceVector.of(2, 2, 2, 2), true), a.costDeltaPerHour(), 1e-12);
     }
