@@ -78,8 +78,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Trace replay = BitbrainsReader.read(tracePath);
         String injected = null;
+        String injectedUser = null;
         if (injectAnomaly) {
-            String user = replay.userIds().get(0);
+            String user = steadiestUser(replay, Wiring.WARMUP_STEPS);
+            injectedUser = user;
             int at = Wiring.WARMUP_STEPS + cycles / 2;
             Path copy = config.stateDir().resolve("demo").resolve("trace-with-anomaly.csv.gz");
             AnomalyInjection.spike(tracePath, copy, user, replay.user(user).timestamp(Math.min(at, replay.user(user).size() - 1)), 6, 0.95);
@@ -170,7 +172,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             step(out, 4, "Summary (same users and intervals)");
             DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS).print(out);
-            reportAnomalies(out, wc.stateDir(), end);
+            reportAnomalies(out, wc.stateDir(), end, injectedUser);
 
             out.println();
             if (!inProcess) {
@@ -195,12 +197,44 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end) {
+    private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser) {
         var log = new io.foresight.core.feedback.AnomalyLog(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG));
         var all = log.read(null, Long.MIN_VALUE);
         out.printf("  anomalies detected: %d (./foresight anomalies); retraining requests from drift: %d%n", all.size(), end.retrainingRequests());
-        all.stream().sorted(java.util.Comparator.comparingDouble(io.foresight.core.feedback.Anomaly::score).reversed()).limit(3)
+        if (injectedUser != null) {
+            var mine = all.stream().filter(a -> a.user().equals(injectedUser)).toList();
+            out.printf("  injected incident (user %s): %s%n", injectedUser, mine.isEmpty() ? "NOT detected"
+                    : "detected in " + mine.size() + " interval(s), first: " + mine.get(0).explanation());
+        }
+        all.stream().filter(a -> !a.user().equals(injectedUser))
+                .sorted(java.util.Comparator.comparingDouble(io.foresight.core.feedback.Anomaly::score).reversed()).limit(3)
                 .forEach(a -> out.println("    " + a.user() + " " + java.time.Instant.ofEpochSecond(a.at()) + ": " + a.explanation()));
+    }
+
+    /** The user whose CPU varied least in the warm-up: an incident there is unambiguous. */
+    static String steadiestUser(Trace trace, int steps) {
+        String best = trace.userIds().get(0);
+        double bestCv = Double.MAX_VALUE;
+        for (var e : trace.users().entrySet()) {
+            double[] y = e.getValue().usageColumn(io.foresight.core.model.Resource.CPU);
+            double sum = 0;
+            double sq = 0;
+            int n = 0;
+            for (int i = 0; i < Math.min(steps, y.length); i++) {
+                if (!Double.isNaN(y[i])) {
+                    sum += y[i];
+                    sq += y[i] * y[i];
+                    n++;
+                }
+            }
+            double mean = n == 0 ? 0 : sum / n;
+            double cv = mean <= 0 ? Double.MAX_VALUE : Math.sqrt(Math.max(0, sq / n - mean * mean)) / mean;
+            if (cv < bestCv) {
+                bestCv = cv;
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     /** The history before the first replayed interval: the only data the base forecaster may be fitted on. */

@@ -17,10 +17,10 @@ final class Wiring {
     private Wiring() {}
 
     /**
-     * History before the first control cycle: three days, since the anomaly detector's seasonal baseline
-     * needs three past days and the forecaster's error band a day more than its daily season.
+     * History before the first control cycle: four days, since the anomaly detector's seasonal baseline
+     * needs three past days and its robust scale most of a fourth.
      */
-    static final int WARMUP_STEPS = 3 * 288;
+    static final int WARMUP_STEPS = 4 * 288;
 
     static Path loopStateDir(FsConfig config) {
         return config.stateDir().resolve("loop");
