@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             EnvCommand.class,
             WorkerCommand.class,
             DemoCommand.class,
+            ApproveCommand.class,
+            ProfileCommand.class,
             EvaluateCommand.class,
             DataCommand.class,
             TrainCommand.class,
