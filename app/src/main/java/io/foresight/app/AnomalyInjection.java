@@ -15,7 +15,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes a copy of a Bitbrains trace in which one VM's CPU is held at a share of its capacity for a few
+ * Writes a copy of a Bitbrains trace in which one VM's memory is held at a share of its capacity for a few
  * intervals: a known incident for the demo to detect. Everything else is copied byte for byte.
  */
 final class AnomalyInjection {
@@ -39,7 +39,7 @@ final class AnomalyInjection {
                     long ts = Long.parseLong(f[1]);
                     // timestamps jitter by a second or so around the 5-minute grid
                     if (ts >= fromTimestamp - 150 && ts < until - 150) {
-                        f[4] = String.format(Locale.ROOT, "%.1f", Double.parseDouble(f[3]) * shareOfCapacity);
+                        f[6] = String.format(Locale.ROOT, "%.1f", Double.parseDouble(f[5]) * shareOfCapacity);
                         line = String.join(",", f);
                     }
                 }

@@ -7,6 +7,7 @@ import io.foresight.app.stack.LocalStack;
 import io.foresight.app.stack.StackException;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
 import io.foresight.mlflow.MlflowConnection;
 import io.foresight.spark.activity.TrainingWorker;
 import io.foresight.workflows.TaskQueues;
@@ -59,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
     String pool;
 
     @Option(names = "--inject-anomaly", defaultValue = "true", negatable = true, fallbackValue = "true",
-            description = "Replay a copy of the trace with a 30-minute CPU spike injected into one user half-way (default: ${DEFAULT-VALUE}).")
+            description = "Replay a copy of the trace with a 30-minute memory incident injected into one user half-way (default: ${DEFAULT-VALUE}).")
     boolean injectAnomaly;
 
     @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
@@ -80,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
         String injected = null;
         String injectedUser = null;
         if (injectAnomaly) {
-            String user = steadiestUser(replay, Wiring.WARMUP_STEPS);
+            String user = quietestUser(replay, Wiring.WARMUP_STEPS);
             injectedUser = user;
             int at = Wiring.WARMUP_STEPS + cycles / 2;
             Path copy = config.stateDir().resolve("demo").resolve("trace-with-anomaly.csv.gz");
@@ -93,7 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
                 config.home().relativize(tracePath.toAbsolutePath()), replay.users().size(), replay.intervals(), replay.stepSeconds());
 
         if (injected != null) {
-            out.println("Injected anomaly: CPU of user " + injected + " held at 95% of its capacity for 30 minutes (" + config.home().relativize(tracePath.toAbsolutePath()) + ")");
+            out.println("Injected anomaly: memory of user " + injected + " held at 95% of its capacity for 30 minutes, like a leak (" + config.home().relativize(tracePath.toAbsolutePath()) + ")");
         }
         step(out, 1, "Local stack (Temporal + Web UI, MLflow, Prometheus)");
         boolean mlflowUp = false;
@@ -211,26 +212,27 @@ public final class DemoCommand implements Callable<Integer> {
                 .forEach(a -> out.println("    " + a.user() + " " + java.time.Instant.ofEpochSecond(a.at()) + ": " + a.explanation()));
     }
 
-    /** The user whose CPU varied least in the warm-up: an incident there is unambiguous. */
-    static String steadiestUser(Trace trace, int steps) {
+    /**
+     * The user whose memory peak in the warm-up was the smallest share of its capacity: filling its memory is
+     * then an incident its own history has never shown, so there is no doubt what should be found.
+     */
+    static String quietestUser(Trace trace, int steps) {
         String best = trace.userIds().get(0);
-        double bestCv = Double.MAX_VALUE;
+        double bestShare = Double.MAX_VALUE;
         for (var e : trace.users().entrySet()) {
-            double[] y = e.getValue().usageColumn(io.foresight.core.model.Resource.CPU);
-            double sum = 0;
-            double sq = 0;
-            int n = 0;
-            for (int i = 0; i < Math.min(steps, y.length); i++) {
-                if (!Double.isNaN(y[i])) {
-                    sum += y[i];
-                    sq += y[i] * y[i];
-                    n++;
+            UserSeries s = e.getValue();
+            double peak = 0;
+            double cap = Double.NaN;
+            for (int i = 0; i < Math.min(steps, s.size()); i++) {
+                double y = s.usage(io.foresight.core.model.Resource.MEMORY, i);
+                if (!Double.isNaN(y)) {
+                    peak = Math.max(peak, y);
+                    cap = s.capacity(io.foresight.core.model.Resource.MEMORY, i);
                 }
             }
-            double mean = n == 0 ? 0 : sum / n;
-            double cv = mean <= 0 ? Double.MAX_VALUE : Math.sqrt(Math.max(0, sq / n - mean * mean)) / mean;
-            if (cv < bestCv) {
-                bestCv = cv;
+            double share = Double.isNaN(cap) || cap <= 0 ? Double.MAX_VALUE : peak / cap;
+            if (share < bestShare) {
+                bestShare = share;
                 best = e.getKey();
             }
         }
@@ -261,8 +263,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A demo run starts the pool afresh: its previous cycles and cluster journal are removed. */
+    /** A demo run starts afresh: the pool's previous cycles, cluster journal, audit trail and anomaly log go. */
     private static void cleanPoolState(Path stateDir, String pool) throws IOException {
+        Files.deleteIfExists(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG));
+        Files.deleteIfExists(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG));
         for (Path p : List.of(stateDir.resolve("pools").resolve(pool), stateDir.resolve("cluster").resolve(pool))) {
             if (Files.exists(p)) {
                 try (var walk = Files.walk(p)) {
