@@ -63,6 +63,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Replay a copy of the trace with a 30-minute memory incident injected into one user half-way (default: ${DEFAULT-VALUE}).")
     boolean injectAnomaly;
 
+    @Option(names = "--policy-scenario", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Run with a demo copy of the rules (low approval threshold, tight team budget) that a scripted "
+                    + "policy author edits mid-run; pending approvals are approved by a demo operator (default: ${DEFAULT-VALUE}).")
+    boolean policyScenario;
+
     @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
     boolean inProcess;
 
@@ -142,7 +147,15 @@ public final class DemoCommand implements Callable<Integer> {
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
             Models models = Models.forLoop(config, warmup(replay, Wiring.WARMUP_STEPS), mlflowUp, out);
-            ControlWorkerConfig wc = Wiring.controlWorker(config, models);
+            PolicyScenario scenario = policyScenario ? PolicyScenario.prepare(config.stateDir().resolve("demo").resolve("rules"), cycles) : null;
+            io.foresight.rules.PolicyRepository policies = scenario != null
+                    ? io.foresight.rules.PolicyRepository.fromDirectory(scenario.dir()) : Wiring.policies(config);
+            if (scenario != null) {
+                out.printf(Locale.ROOT, "  policies: %s (bundled rules; approval above $%.2f/h of change, team budget $%.2f/h)%n",
+                        config.home().relativize(scenario.dir().toAbsolutePath()), PolicyScenario.APPROVAL_COST_DELTA_PER_HOUR,
+                        PolicyScenario.TEAM_MAX_COST_PER_HOUR);
+            }
+            ControlWorkerConfig wc = Wiring.controlWorker(config, models, policies);
             terminateRunningLoop(client, pool);
             cleanPoolState(wc.stateDir(), pool);
             factories.add(ControlWorker.start(client, wc));
@@ -157,14 +170,33 @@ public final class DemoCommand implements Callable<Integer> {
             WorkflowStub untyped = client.newUntypedWorkflowStub(ControlLoopWorkflow.workflowId(pool));
             CompletableFuture<LoopState> done = untyped.getResultAsync(LoopState.class);
             long started = System.nanoTime();
+            long lastPrint = 0;
+            long lastApprovalCycle = -1;
+            int approvals = 0;
+            ControlLoopWorkflow control = client.newWorkflowStub(ControlLoopWorkflow.class, ControlLoopWorkflow.workflowId(pool));
             while (!done.isDone()) {
                 try {
-                    done.get(3, TimeUnit.SECONDS);
+                    done.get(1, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
-                    LoopState s = client.newWorkflowStub(ControlLoopWorkflow.class, ControlLoopWorkflow.workflowId(pool)).state();
+                    LoopState s = control.state();
+                    if (scenario != null) {
+                        scenario.atCycle(s.cycle(), policies, out);
+                        if (!s.pendingApprovals().isEmpty() && s.cycle() != lastApprovalCycle) {
+                            lastApprovalCycle = s.cycle();
+                            out.printf("  [operator] cycle %d: %d change(s) wait for approval; approving as demo-operator "
+                                    + "(in production: signal 'approve' in the Temporal UI, or ./foresight approve)%n", s.cycle(), s.pendingApprovals().size());
+                            for (String id : s.pendingApprovals()) {
+                                control.approve(id, true, "demo-operator");
+                                approvals++;
+                            }
+                        }
+                    }
                     double secs = (System.nanoTime() - started) / 1e9;
-                    out.printf(Locale.ROOT, "  cycle %d/%d  %.0fs  model %s  %s%n", s.cycle(), cycles, secs, s.modelVersion(),
-                            s.lastDecisionsSummary() == null ? "" : s.lastDecisionsSummary());
+                    if (secs - lastPrint >= 5) {
+                        lastPrint = (long) secs;
+                        out.printf(Locale.ROOT, "  cycle %d/%d  %.0fs  model %s  %s%n", s.cycle(), cycles, secs, s.modelVersion(),
+                                s.lastDecisionsSummary() == null ? "" : s.lastDecisionsSummary());
+                    }
                 }
             }
             LoopState end = done.get();
@@ -174,6 +206,12 @@ public final class DemoCommand implements Callable<Integer> {
             step(out, 4, "Summary (same users and intervals)");
             DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS).print(out);
             reportAnomalies(out, wc.stateDir(), end, injectedUser);
+            Map<String, Integer> fired = PolicyScenario.ruleCounts(wc.stateDir().resolve(
+                    io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG));
+            out.println("  rules fired over the run (./foresight decisions): " + fired);
+            if (scenario != null) {
+                out.println("  changes approved by the demo operator: " + approvals);
+            }
 
             out.println();
             if (!inProcess) {

@@ -41,10 +41,14 @@ final class Wiring {
     }
 
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
+        return controlWorker(config, models, policies(config));
+    }
+
+    static ControlWorkerConfig controlWorker(FsConfig config, Models models, PolicyRepository policies) {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
                 .withUsageSources(io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS))
-                .withPolicy(new DroolsPolicyGate(policies(config), PriceBook.DEFAULT))
+                .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());
     }

@@ -1,0 +1,129 @@
+package io.foresight.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.foresight.core.audit.DecisionLog;
+import io.foresight.core.audit.DecisionRecord;
+import io.foresight.rules.PolicyRepository;
+import io.foresight.rules.RuleProblem;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The demo's policy author: a rules directory exported from the bundled DRL files with demo thresholds (a low
+ * approval threshold and a tight hourly team budget, so both act on a 20-user pool), edited while the loop
+ * runs the way a policy author would: a third of the way in the CPU maximum of the STANDARD tier is lowered
+ * (hot-reloaded at the next cycle), two thirds in a broken DRL file appears (rejected with file and line while
+ * the last good rules stay active) and is removed a cycle later.
+ */
+final class PolicyScenario {
+    static final double APPROVAL_COST_DELTA_PER_HOUR = 0.15;
+    static final double TEAM_MAX_COST_PER_HOUR = 3.5;
+    static final double TIGHTENED_STANDARD_CPU_MAX = 6;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path dir;
+    private final Path thresholds;
+    private final long tightenAt;
+    private final long breakAt;
+    private boolean tightened;
+    private boolean broken;
+    private boolean repaired;
+    private final List<String> events = new ArrayList<>();
+
+    private PolicyScenario(Path dir, long cycles) {
+        this.dir = dir;
+        this.thresholds = dir.resolve("io/foresight/rules/policy/thresholds.json");
+        this.tightenAt = cycles / 3;
+        this.breakAt = 2 * cycles / 3;
+    }
+
+    static PolicyScenario prepare(Path dir, long cycles) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        PolicyRepository.exportBundled(dir);
+        PolicyScenario s = new PolicyScenario(dir, cycles);
+        s.editThresholds(t -> {
+            t.put("approvalCostDeltaPerHour", APPROVAL_COST_DELTA_PER_HOUR);
+            ((ObjectNode) t.get("defaultTeam")).put("maxCostPerHour", TEAM_MAX_COST_PER_HOUR);
+        });
+        return s;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Called as the loop advances; edits the rules at the scenario's cycles. */
+    void atCycle(long cycle, PolicyRepository repository, PrintStream out) {
+        if (!tightened && cycle >= tightenAt) {
+            tightened = true;
+            editThresholds(t -> ((ObjectNode) t.get("tiers").get("STANDARD").get("max")).put("cpu", TIGHTENED_STANDARD_CPU_MAX));
+            say(out, "cycle " + cycle + ": policy author lowers the STANDARD tier's CPU maximum to " + TIGHTENED_STANDARD_CPU_MAX
+                    + " cores in " + dir.relativize(thresholds) + " (hot-reloaded at the next cycle)");
+        } else if (!broken && cycle >= breakAt) {
+            broken = true;
+            write(brokenFile(), "package io.foresight.rules.policy;\n\nrule \"Half-written rule\"\nwhen\n    PolicyChange( \nthen\nend\n");
+            say(out, "cycle " + cycle + ": policy author saves a half-written " + dir.relativize(brokenFile()));
+        } else if (broken && !repaired && cycle >= breakAt + 2) {
+            repaired = true;
+            List<RuleProblem> problems = repository.lastRejected();
+            say(out, "  rejected while the last good rules stayed active: "
+                    + (problems.isEmpty() ? "(not checked yet)" : problems.get(0).toString()));
+            try {
+                Files.deleteIfExists(brokenFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            say(out, "cycle " + cycle + ": policy author removes the broken file");
+        }
+    }
+
+    private Path brokenFile() {
+        return dir.resolve("io/foresight/rules/policy/half-written.drl");
+    }
+
+    private void say(PrintStream out, String line) {
+        events.add(line);
+        out.println("  [policy] " + line);
+    }
+
+    private void editThresholds(java.util.function.Consumer<ObjectNode> edit) {
+        try {
+            ObjectNode t = (ObjectNode) JSON.readTree(thresholds.toFile());
+            edit.accept(t);
+            write(thresholds, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(t));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot edit " + thresholds + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path p, String text) {
+        try {
+            Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How often each rule fired over the run, from the audit trail. */
+    static Map<String, Integer> ruleCounts(Path decisionLog) {
+        Map<String, Integer> m = new TreeMap<>();
+        for (DecisionRecord r : new DecisionLog(decisionLog).readAll()) {
+            r.firedRules().forEach(rule -> m.merge(rule, 1, Integer::sum));
+        }
+        return m;
+    }
+}
