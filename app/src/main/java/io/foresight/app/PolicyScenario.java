@@ -17,16 +17,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The demo's policy author: a rules directory exported from the bundled DRL files with demo thresholds (a low
- * approval threshold and a tight hourly team budget, so both act on a 20-user pool), edited while the loop
- * runs the way a policy author would: a third of the way in the CPU maximum of the STANDARD tier is lowered
- * (hot-reloaded at the next cycle), two thirds in a broken DRL file appears (rejected with file and line while
- * the last good rules stay active) and is removed a cycle later.
+ * The demo's policy author: a rules directory exported from the bundled DRL files with demo thresholds (an
+ * approval threshold and an hourly team budget low enough to act on a 20-user pool), edited while the loop
+ * runs the way a policy author would: a third of the way in the approval threshold is lowered, so more changes
+ * wait for a person (hot-reloaded at the next cycle); two thirds in a broken DRL file appears (rejected with
+ * file and line while the last good rules stay active) and is removed a cycle later.
  */
 final class PolicyScenario {
-    static final double APPROVAL_COST_DELTA_PER_HOUR = 0.15;
-    static final double TEAM_MAX_COST_PER_HOUR = 3.5;
-    static final double TIGHTENED_STANDARD_CPU_MAX = 6;
+    static final double APPROVAL_COST_DELTA_PER_HOUR = 0.10;
+    static final double TEAM_MAX_COST_PER_HOUR = 3.0;
+    static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.03;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
@@ -68,9 +68,9 @@ final class PolicyScenario {
     void atCycle(long cycle, PolicyRepository repository, PrintStream out) {
         if (!tightened && cycle >= tightenAt) {
             tightened = true;
-            editThresholds(t -> ((ObjectNode) t.get("tiers").get("STANDARD").get("max")).put("cpu", TIGHTENED_STANDARD_CPU_MAX));
-            say(out, "cycle " + cycle + ": policy author lowers the STANDARD tier's CPU maximum to " + TIGHTENED_STANDARD_CPU_MAX
-                    + " cores in " + dir.relativize(thresholds) + " (hot-reloaded at the next cycle)");
+            editThresholds(t -> t.put("approvalCostDeltaPerHour", LOWERED_APPROVAL_COST_DELTA_PER_HOUR));
+            say(out, String.format(java.util.Locale.ROOT, "cycle %d: policy author lowers the approval threshold to $%.2f/h of change in %s"
+                    + " (hot-reloaded at the next cycle)", cycle, LOWERED_APPROVAL_COST_DELTA_PER_HOUR, dir.relativize(thresholds)));
         } else if (!broken && cycle >= breakAt) {
             broken = true;
             write(brokenFile(), "package io.foresight.rules.policy;\n\nrule \"Half-written rule\"\nwhen\n    PolicyChange( \nthen\nend\n");

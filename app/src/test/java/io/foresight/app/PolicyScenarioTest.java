@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.foresight.core.model.Tier;
 import io.foresight.rules.PolicyRepository;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,11 +21,11 @@ class PolicyScenarioTest {
         PolicyScenario s = PolicyScenario.prepare(dir.resolve("rules"), 30);
         PolicyRepository repo = PolicyRepository.fromDirectory(s.dir());
         assertEquals(PolicyScenario.APPROVAL_COST_DELTA_PER_HOUR, repo.current().thresholds().approvalCostDeltaPerHour(), 1e-12);
-        assertEquals(16, repo.current().thresholds().tierMax(Tier.STANDARD).cpu(), 1e-12);
+        assertEquals(PolicyScenario.TEAM_MAX_COST_PER_HOUR, repo.current().thresholds().teamMaxCostPerHour("default"), 1e-12);
 
-        s.atCycle(10, repo, out); // a third in: tighten
+        s.atCycle(10, repo, out); // a third in: lower the approval threshold
         assertTrue(repo.refresh(), "the edited thresholds are picked up");
-        assertEquals(PolicyScenario.TIGHTENED_STANDARD_CPU_MAX, repo.current().thresholds().tierMax(Tier.STANDARD).cpu(), 1e-12);
+        assertEquals(PolicyScenario.LOWERED_APPROVAL_COST_DELTA_PER_HOUR, repo.current().thresholds().approvalCostDeltaPerHour(), 1e-12);
         String good = repo.current().fingerprint();
 
         s.atCycle(20, repo, out); // two thirds in: a broken file appears
