@@ -25,7 +25,7 @@ import java.util.TreeMap;
  */
 final class PolicyScenario {
     static final double APPROVAL_COST_DELTA_PER_HOUR = 0.10;
-    static final double TEAM_MAX_COST_PER_HOUR = 3.0;
+    static final double TEAM_MAX_COST_PER_HOUR = 4.5;
     static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.03;
 
     private static final ObjectMapper JSON = new ObjectMapper();

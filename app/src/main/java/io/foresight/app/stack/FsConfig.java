@@ -29,7 +29,8 @@ public final class FsConfig {
         return load(System.getenv());
     }
 
-    static FsConfig load(Map<String, String> env) {
+    /** The configuration as seen with environment {@code env} (tests pass their own). */
+    public static FsConfig load(Map<String, String> env) {
         String h = env.get("FORESIGHT_HOME");
         Path home = (h == null || h.isBlank() ? Path.of("") : Path.of(h)).toAbsolutePath().normalize();
         Properties p = new Properties();
