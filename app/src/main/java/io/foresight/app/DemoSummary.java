@@ -29,7 +29,7 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
         Path cycles = stateDir.resolve("pools").resolve(pool).resolve("cycles");
         Acc loop = new Acc();
         Acc statik = new Acc();
-        double hours = trace.stepSeconds() / 3600.0;
+        int step = trace.stepSeconds();
         try (Stream<Path> dirs = Files.list(cycles)) {
             for (Path dir : dirs.sorted().toList()) {
                 Path csv = dir.resolve("outcomes.csv");
@@ -51,8 +51,8 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
                         double c = s.capacity(r, interval);
                         cap[r.ordinal()] = Double.isNaN(c) ? alloc[r.ordinal()] : c;
                     }
-                    loop.add(use, alloc, prices.cost(ResourceVector.of(alloc), hours * 3600, false));
-                    statik.add(use, cap, prices.cost(ResourceVector.of(cap), hours * 3600, false));
+                    loop.add(use, alloc, prices.cost(ResourceVector.of(alloc), step, false));
+                    statik.add(use, cap, prices.cost(ResourceVector.of(cap), step, false));
                 }
             }
         } catch (java.nio.file.NoSuchFileException e) {

@@ -320,10 +320,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         double absErr = 0;
         int errN = 0;
         StringBuilder csv = new StringBuilder("user,resource,usage,allocation,shortfall,slack,forecast\n");
+        List<CollectFile> collected = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             beat();
             ShardTask t = ShardTask.of(pool, dataSource, cycle, s, 1);
             CollectFile c = store.read(ref(t, "collect"), CollectFile.class);
+            collected.add(c);
             Map<String, Forecast> prev = previousForecasts(pool, dataSource, cycle, s);
             for (UsageRow u : c.rows()) {
                 if (Double.isNaN(u.usage()[Resource.CPU.ordinal()])) {
@@ -361,7 +363,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
         }
         String dir = StateStore.cycleDir(pool, cycle);
-        detectAnomalies(pool, dataSource, cycle, shards, dir);
+        detectAnomalies(pool, dataSource, collected, dir);
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
         MonitorResult m = new MonitorResult(dir + "/outcomes.csv", users, under, shortfall[0], slack[0],
                 shortfall[1], slack[1], cost, errN == 0 ? -1 : absErr / errN);
@@ -410,7 +412,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * spiked are flagged for the next cycle's policy check (safety scale-up). Written once per cycle: a retry
      * finds the cycle's file and does not log twice.
      */
-    private void detectAnomalies(String pool, String dataSource, long cycle, int shards, String dir) {
+    private void detectAnomalies(String pool, String dataSource, List<CollectFile> collected, String dir) {
         String ref = dir + "/anomalies.json";
         if (store.exists(ref)) {
             return;
@@ -418,8 +420,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         UsageSource src = source(dataSource);
         List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
         java.util.Set<String> spiking = new java.util.TreeSet<>();
-        for (int s = 0; s < shards; s++) {
-            CollectFile c = store.read(ref(ShardTask.of(pool, dataSource, cycle, s, 1), "collect"), CollectFile.class);
+        for (CollectFile c : collected) {
             for (UsageRow u : c.rows()) {
                 beat();
                 UserSeries h = src.history(u.user(), c.interval() + 1);
