@@ -62,7 +62,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final CycleEngine engine;
     private final HistoryCache histories = new HistoryCache();
     private final LoopMetrics metrics;
-    private final DriftDetector drift;
+    /** Cycles between two retraining requests of a pool: a retraining takes minutes and a model time to show its effect. */
+    static final int RETRAIN_COOLDOWN_CYCLES = 288;
 
     public ControlLoopActivitiesImpl(ControlWorkerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -71,7 +72,6 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
         this.engine = new CycleEngine(new Planner(config.planner()), config.policy(), config.prices());
         this.metrics = LoopMetrics.of(config.metrics());
-        this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
     }
 
     /** The decision code this worker runs: the same engine {@code evaluate} drives. */
@@ -114,7 +114,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /** Today's team spend of a pool, before and after the cycle that last wrote it (retries start from before). */
     record LedgerMemory(long cycle, TeamLedger before, TeamLedger after) {}
 
-    record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
+    /**
+     * The per-user drift statistic of a pool before and after the cycle that last wrote it (a retried monitor
+     * starts from before), and the alarms that cycle raised.
+     */
+    record DriftMemory(long cycle, Map<String, io.foresight.core.feedback.DriftDetector.KeyState> before,
+                       Map<String, io.foresight.core.feedback.DriftDetector.KeyState> after,
+                       List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms) {}
+
+    /** The feedback stage's memory: cycles left before another retraining request, and the cycle's answer. */
+    record FeedbackMemory(long cycle, int cooldownBefore, int cooldownAfter, FeedbackResult result) {}
 
     static String ref(ShardTask t, String step) {
         return StateStore.cycleDir(t.pool(), t.cycle()) + "/" + step + "-s" + t.shard() + ".json";
@@ -400,6 +409,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         int errN = 0;
         StringBuilder csv = new StringBuilder("user,resource,usage,allocation,shortfall,slack,forecast\n");
         List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
+        List<UserError> errors = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
             beat();
             ShardTask t = ShardTask.of(pool, dataSource, cycle, s, 1);
@@ -433,10 +443,15 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     absErr += Math.abs(f.point(Resource.CPU, 0) - u.usage()[Resource.CPU.ordinal()]);
                     errN++;
                 }
+                if (f != null) {
+                    errors.add(new UserError(u.user(), u.at(), Math.abs(f.point(Resource.CPU, 0) - u.usage()[0]),
+                            Math.abs(f.point(Resource.MEMORY, 0) - u.usage()[1])));
+                }
             }
         }
         String dir = StateStore.cycleDir(pool, cycle);
         logAnomalies(pool, found, dir);
+        trackDrift(pool, cycle, errors);
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
         MonitorResult m = new MonitorResult(dir + "/outcomes.csv", (int) outcome.userIntervals(),
                 (int) outcome.underUserIntervals(), outcome.shortfallUnits(Resource.CPU), outcome.slackUnits(Resource.CPU),
@@ -465,20 +480,50 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return out;
     }
 
+    record UserError(String user, long at, double cpu, double memory) {}
+
+    /**
+     * Feeds each user's one-step forecast errors of the interval to the per-user CUSUM drift detector, whose
+     * state is kept per pool with the cycle that wrote it (a retried monitor starts again from the state before).
+     */
+    private void trackDrift(String pool, long cycle, List<UserError> errors) {
+        String ref = "pools/" + pool + "/drift-users.json";
+        DriftMemory mem = store.exists(ref) ? store.read(ref, DriftMemory.class) : null;
+        Map<String, io.foresight.core.feedback.DriftDetector.KeyState> from = mem == null ? Map.of()
+                : mem.cycle() == cycle ? mem.before() : mem.after();
+        io.foresight.core.feedback.DriftDetector d = io.foresight.core.feedback.DriftDetector.restore(config.drift(), from);
+        List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms = new ArrayList<>();
+        for (UserError e : errors) {
+            d.observe(e.user(), "forecast", Resource.CPU, e.at(), e.cpu()).ifPresent(alarms::add);
+            d.observe(e.user(), "forecast", Resource.MEMORY, e.at(), e.memory()).ifPresent(alarms::add);
+        }
+        store.write(ref, new DriftMemory(cycle, from, d.snapshot(), alarms));
+    }
+
     @Override
     public FeedbackResult feedback(String pool, long cycle, MonitorResult outcome, String key) {
-        String ref = "pools/" + pool + "/drift.json";
-        DriftDetector.State state = DriftDetector.State.INITIAL;
+        String ref = "pools/" + pool + "/feedback.json";
+        int cooldown = 0;
         if (store.exists(ref)) {
-            DriftMemory m = store.read(ref, DriftMemory.class);
+            FeedbackMemory m = store.read(ref, FeedbackMemory.class);
             if (m.cycle() == cycle) {
-                return m.result(); // retry of the same cycle: same answer, counter not advanced twice
+                return m.result(); // retry of the same cycle: same answer
             }
-            state = m.after();
+            cooldown = m.cooldownAfter();
         }
-        DriftDetector.Step step = drift.update(state, outcome);
-        store.write(ref, new DriftMemory(cycle, state, step.next(), step.result()));
-        return step.result();
+        String driftRef = "pools/" + pool + "/drift-users.json";
+        DriftMemory drift = store.exists(driftRef) ? store.read(driftRef, DriftMemory.class) : null;
+        List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms =
+                drift != null && drift.cycle() == cycle ? drift.alarms() : List.of();
+        long users = alarms.stream().map(io.foresight.core.feedback.DriftDetector.DriftAlarm::user).distinct().count();
+        boolean ask = !alarms.isEmpty() && cooldown == 0;
+        String why = alarms.isEmpty() ? "ok"
+                : alarms.get(0).reason() + (users > 1 ? " (and " + (users - 1) + " more user(s))" : "")
+                        + (ask ? "" : "; retraining was requested less than " + RETRAIN_COOLDOWN_CYCLES + " cycles ago");
+        int next = ask ? RETRAIN_COOLDOWN_CYCLES : Math.max(0, cooldown - 1);
+        FeedbackResult r = new FeedbackResult((int) users, ask, why);
+        store.write(ref, new FeedbackMemory(cycle, cooldown, next, r));
+        return r;
     }
 
     /**
