@@ -89,6 +89,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     // Monitoring and feedback are bookkeeping: a few quick tries, never block the loop for long.
     private static final ActivityOptions OBSERVE = ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofSeconds(60))
+            .setHeartbeatTimeout(Duration.ofSeconds(10)) // a dead worker is noticed in seconds, not after a minute
             .setRetryOptions(RetryOptions.newBuilder()
                     .setInitialInterval(Duration.ofSeconds(1))
                     .setMaximumAttempts(3)
@@ -117,6 +118,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private int retrainingRequests;
     private boolean finished;
     private boolean frozen;
+    private String lastFailure = "";
 
     @Override
     public LoopState run(ControlLoopParams params) {
@@ -129,21 +131,28 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             lastSummaryRef = params.carry().lastSummaryRef();
             frozen = params.carry().frozen();
         }
-        PoolInfo info = compute.describePool(pool, params.dataSource());
-        int shards = info.shards(params.shardSize());
+        int shards = describe(params, params.carry() == null ? 0 : params.carry().shards());
         for (int i = 0; i < params.cyclesPerRun(); i++) {
             Workflow.await(() -> !paused);
             if (params.maxCycles() > 0 && cycle >= params.maxCycles()) {
                 return finish();
             }
+            if (shards <= 0) {
+                shards = describe(params, 0); // the source was unreadable: try again every interval, never fail
+            }
             boolean more;
             try {
+                if (shards <= 0) {
+                    throw new IllegalStateException(lastFailure);
+                }
                 more = runCycle(params, shards);
-            } catch (ActivityFailure e) {
+                lastFailure = "";
+            } catch (ActivityFailure | IllegalStateException e) {
                 failedCycles++;
                 more = true;
+                lastFailure = "cycle " + cycle + ": " + rootMessage(e);
                 log.warn("pool {} cycle {} failed and was skipped; allocations stay as they are: {}", pool, cycle,
-                        e.getMessage());
+                        lastFailure);
             }
             if (!more) {
                 return finish();
@@ -154,8 +163,31 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 break;
             }
         }
-        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen)));
+        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen, Math.max(0, shards))));
         return state(); // not reached: continueAsNew does not return
+    }
+
+    /**
+     * The pool's shard count from its source; on failure (a source that cannot be read, e.g. when a run continues
+     * as new) the count carried from the previous run, else 0 so the loop holds and tries again next interval.
+     */
+    private int describe(ControlLoopParams params, int carried) {
+        try {
+            return compute.describePool(pool, params.dataSource()).shards(params.shardSize());
+        } catch (ActivityFailure e) {
+            lastFailure = "cannot describe pool " + pool + ": " + rootMessage(e);
+            log.warn("pool {}: {}; {}", pool, lastFailure, carried > 0 ? "keeping the " + carried + " shard(s) it had"
+                    : "holding every allocation until the source answers");
+            return carried;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** Returns false when the data source has no interval for this cycle. */
@@ -367,6 +399,6 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished, frozen);
+                retrainingRequests, finished, frozen, lastFailure);
     }
 }

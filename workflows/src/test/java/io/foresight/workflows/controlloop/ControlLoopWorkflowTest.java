@@ -163,6 +163,21 @@ class ControlLoopWorkflowTest {
     }
 
     @Test
+    void anUnreadableSourceAtStartOrAtContinueAsNewHoldsInsteadOfFailingTheLoop() {
+        FakeActivities fake = new FakeActivities(2);
+        fake.describeFailsAt.add(1); // the first run's start: no shard count known yet ...
+        fake.describeFailsAt.add(2); // ... nor at cycle 0's retry: cycle 0 holds
+        fake.describeFailsAt.add(4); // the second run's start (continue-as-new): the carried count is used
+        start(fake);
+        LoopState end = newLoop().run(params(2, 3, 7));
+        assertTrue(end.finished(), "the loop ran to its end: " + end);
+        assertEquals(7, end.cycle());
+        assertEquals(Set.of(1L, 2L, 3L, 4L, 5L, 6L), new HashSet<>(acts.calls("collect").stream().map(Call::cycle).toList()),
+                "cycle 0 held (no shard count), every later cycle ran");
+        assertEquals("", end.lastFailure());
+    }
+
+    @Test
     void pauseStopsCyclesUntilResume() throws Exception {
         start(new FakeActivities(2));
         ControlLoopWorkflow loop = newLoop();

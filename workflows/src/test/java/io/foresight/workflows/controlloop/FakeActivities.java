@@ -38,9 +38,15 @@ class FakeActivities implements ControlLoopActivities {
         }
     }
 
+    /** Calls of describePool (counted from 1) that fail for good, as an unreadable source does. */
+    final Set<Integer> describeFailsAt = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public PoolInfo describePool(String pool, String dataSource) {
         calls.add(new Call("describePool", -1, -1, pool, dataSource));
+        if (describeFailsAt.contains(calls("describePool").size())) {
+            throw new IllegalArgumentException("data source '" + dataSource + "': no trace file");
+        }
         return new PoolInfo(users, 300);
     }
 
