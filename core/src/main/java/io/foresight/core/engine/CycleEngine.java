@@ -186,7 +186,7 @@ public final class CycleEngine {
 
     /** Anomalies in the interval just appended to {@code h}, judged against the user's own seasonal history. */
     public List<Anomaly> anomalies(UserHistory h) {
-        return h.size() == 0 ? List.of() : detector.detectAt(h.series(), h.size() - 1);
+        return h.size() == 0 ? List.of() : detector.observe(h.anomalies, h.series(), h.size() - 1);
     }
 
     /** Cost per hour of an allocation; resources not known (NaN) cost nothing. */

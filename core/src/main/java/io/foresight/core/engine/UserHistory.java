@@ -26,6 +26,9 @@ public final class UserHistory {
     private UserSeries series;
     private int size;
     private long firstAt;
+    /** The anomaly detector's incremental state for this user (see {@link CycleEngine#anomalies}). */
+    final io.foresight.core.feedback.AnomalyDetector.OnlineState anomalies =
+            new io.foresight.core.feedback.AnomalyDetector.OnlineState();
 
     private UserHistory(String user, int stepSeconds, int window, long firstAt) {
         this.user = Objects.requireNonNull(user, "user");

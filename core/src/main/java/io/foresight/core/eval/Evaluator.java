@@ -244,7 +244,35 @@ public final class Evaluator {
                 sampled[u][1][i - offsets[u]] = alloc[1];
             }
         };
-        foresight.replay().run(replays, listener, pool, config.threads());
+        long total = 0;
+        for (UserSeries s : series) {
+            total = Math.max(total, s.size());
+        }
+        long steps = total;
+        long t0 = System.nanoTime();
+        long[] next = {t0 + config.progressEveryMillis() * 1_000_000L};
+        int[] done = {0};
+        PoolReplay.Listener withProgress = new PoolReplay.Listener() {
+            @Override
+            public void interval(int user, int index, io.foresight.core.model.ResourceVector inForce,
+                                 io.foresight.core.forecast.Forecast forecast) {
+                listener.interval(user, index, inForce, forecast);
+            }
+
+            @Override
+            public void decided(long at, List<io.foresight.core.engine.CycleEngine.UserDecision> decisions,
+                                java.util.Set<String> approved) {
+                done[0]++;
+                long now = System.nanoTime();
+                if (config.progress() != null && config.progressEveryMillis() > 0 && now >= next[0]) {
+                    next[0] = now + config.progressEveryMillis() * 1_000_000L;
+                    double el = (now - t0) / 1e9;
+                    config.progress().printf("evaluate: foresight (the loop's engine) %d/%d intervals of the pool, %s elapsed, ETA %s%n",
+                            done[0], steps, fmt(el), fmt(el / done[0] * Math.max(0, steps - done[0])));
+                }
+            }
+        };
+        foresight.replay().run(replays, withProgress, pool, config.threads());
         for (int u = 0; u < n; u++) {
             into.merge(metrics[u]);
         }

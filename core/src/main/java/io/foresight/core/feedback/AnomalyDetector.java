@@ -288,4 +288,117 @@ public final class AnomalyDetector {
         }
         return median(v, n);
     }
+
+    /**
+     * One user's state for {@link #observe}: the residuals (usage minus the seasonal baseline) and flags of the
+     * last {@code scaleWindow} intervals per resource, in rings indexed by the interval's absolute number, and
+     * the scale last computed from them. Lets the loop judge each new interval in O(seasons + level window)
+     * plus a scale refresh every {@value #SCALE_REFRESH} intervals, instead of recomputing three days of
+     * residuals for every user in every cycle.
+     */
+    public static final class OnlineState {
+        private double[][] resid;
+        private boolean[][] flagged;
+        private final double[] mad = new double[Resource.COUNT];
+        private final double[] hi = new double[Resource.COUNT];
+        private final double[] lo = new double[Resource.COUNT];
+        private long next = Long.MIN_VALUE;
+        private int sinceRefresh;
+    }
+
+    /**
+     * Judges interval {@code i} of {@code s} (the newest observed) online, as {@link #detectAt} does, using only
+     * intervals up to i. The first call (or a call after a gap in the intervals) fills the state from the
+     * series' last {@code scaleWindow} intervals.
+     */
+    public List<Anomaly> observe(OnlineState st, UserSeries s, int i) {
+        if (i < 0 || i >= s.size()) {
+            throw new IndexOutOfBoundsException("interval " + i + " outside series of " + s.size());
+        }
+        int w = config.scaleWindow();
+        long abs = Math.floorDiv(s.timestamp(i), s.stepSeconds());
+        double[] buf = new double[config.seasons()];
+        if (st.resid == null || st.next != abs) {
+            st.resid = new double[Resource.COUNT][w + LEVEL_WINDOW];
+            st.flagged = new boolean[Resource.COUNT][w + LEVEL_WINDOW];
+            for (double[] row : st.resid) {
+                Arrays.fill(row, Double.NaN);
+            }
+            for (int j = Math.max(0, i - w); j < i; j++) {
+                long a = Math.floorDiv(s.timestamp(j), s.stepSeconds());
+                for (Resource r : Resource.values()) {
+                    double[] y = s.usageColumn(r);
+                    double e = Double.isNaN(y[j]) ? Double.NaN : expected(y, j, buf);
+                    put(st, r, a, Double.isNaN(e) ? Double.NaN : y[j] - e, false);
+                }
+            }
+            st.sinceRefresh = 0;
+        }
+        st.next = abs + 1;
+        boolean refresh = st.sinceRefresh++ % SCALE_REFRESH == 0;
+        List<Anomaly> out = new ArrayList<>(0);
+        double[] win = refresh ? new double[w] : null;
+        double[] levelBuf = new double[LEVEL_WINDOW];
+        int cap = st.resid[0].length;
+        for (Resource r : Resource.values()) {
+            int k = r.ordinal();
+            double[] y = s.usageColumn(r);
+            if (refresh) {
+                int n = 0;
+                for (long a = abs - w; a < abs; a++) {
+                    int slot = (int) Math.floorMod(a, (long) cap);
+                    double v = st.resid[k][slot];
+                    if (!Double.isNaN(v) && !st.flagged[k][slot]) {
+                        win[n++] = v;
+                    }
+                }
+                if (n < w / 4) {
+                    st.mad[k] = st.hi[k] = st.lo[k] = Double.NaN;
+                } else {
+                    Arrays.sort(win, 0, n);
+                    int q = Math.min(n - 1, (int) Math.ceil(config.tailQuantile() * n) - 1);
+                    st.hi[k] = win[q];
+                    st.lo[k] = win[n - 1 - q];
+                    st.mad[k] = mad(win, n);
+                }
+            }
+            double seasonal = Double.isNaN(y[i]) ? Double.NaN : expected(y, i, buf);
+            double raw = Double.isNaN(seasonal) ? Double.NaN : y[i] - seasonal;
+            boolean flag = false;
+            if (!Double.isNaN(raw) && !Double.isNaN(st.mad[k])) {
+                int n = 0;
+                for (long a = abs - LEVEL_WINDOW; a < abs; a++) {
+                    double v = st.resid[k][(int) Math.floorMod(a, (long) cap)];
+                    if (!Double.isNaN(v)) {
+                        levelBuf[n++] = v;
+                    }
+                }
+                double level = n < LEVEL_WINDOW / 3 ? 0 : median(levelBuf, n);
+                double scale = Math.max(MAD_TO_SIGMA * st.mad[k],
+                        Math.max(config.relativeFloor() * Math.abs(seasonal), config.absoluteFloor()[k]));
+                double zSeasonal = raw / scale;
+                double zLevel = (raw - level) / scale;
+                if (Math.abs(zSeasonal) > config.threshold() && Math.abs(zLevel) > config.threshold()
+                        && Math.signum(zSeasonal) == Math.signum(zLevel) && (raw > st.hi[k] || raw < st.lo[k])) {
+                    flag = true;
+                    boolean byLevel = Math.abs(zLevel) < Math.abs(zSeasonal);
+                    double z = byLevel ? zLevel : zSeasonal;
+                    double e = byLevel ? seasonal + level : seasonal;
+                    Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
+                    out.add(new Anomaly(s.user(), r, s.timestamp(i), i, kind, y[i], e, scale, z,
+                            explain(r, kind, y[i], e, z, scale, "median of the same time on the previous "
+                                    + config.seasons() + " days" + (byLevel ? String.format(Locale.ROOT,
+                                    ", %+.3f %s recent level", level, r.unit()) : ""))));
+                }
+            }
+            put(st, r, abs, raw, flag);
+        }
+        return out;
+    }
+
+    private static void put(OnlineState st, Resource r, long abs, double resid, boolean flagged) {
+        int slot = (int) Math.floorMod(abs, (long) st.resid[0].length);
+        st.resid[r.ordinal()][slot] = resid;
+        st.flagged[r.ordinal()][slot] = flagged;
+    }
 }

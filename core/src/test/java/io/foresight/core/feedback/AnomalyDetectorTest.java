@@ -64,6 +64,36 @@ class AnomalyDetectorTest {
     }
 
     @Test
+    void theIncrementalOnlineDetectorFindsTheInjectedSpikeAndStaysQuietOnRealDays() {
+        UserSeries real = RealSlice.trace().user("22");
+        int from = 8 * 288 + 14 * 12;
+        UserSeries s = RealSlice.injected(real, Resource.CPU, from, from + 12, y -> y + 2.0);
+        AnomalyDetector.OnlineState injected = new AnomalyDetector.OnlineState();
+        AnomalyDetector.OnlineState plain = new AnomalyDetector.OnlineState();
+        int flaggedInSpike = 0;
+        int flaggedCpuOutside = 0;
+        int plainCpu = 0;
+        for (int i = 4 * 288; i < s.size(); i++) {
+            List<Anomaly> a = detector.observe(injected, s, i);
+            List<Anomaly> b = detector.observe(plain, real, i);
+            boolean cpu = a.stream().anyMatch(x -> x.resource() == Resource.CPU && x.kind() == Anomaly.Kind.SPIKE);
+            if (i >= from && i < from + 12) {
+                flaggedInSpike += cpu ? 1 : 0;
+            } else if (cpu && b.stream().noneMatch(x -> x.resource() == Resource.CPU)) {
+                flaggedCpuOutside++;
+            }
+            plainCpu += b.stream().anyMatch(x -> x.resource() == Resource.CPU) ? 1 : 0;
+            if (i == from + 6) {
+                // the one-interval-at-a-time state agrees with the batch online check at the spike
+                assertEquals(!detector.detectAt(s, i).isEmpty(), !a.isEmpty(), "interval " + i);
+            }
+        }
+        assertTrue(flaggedInSpike >= 10, "flagged " + flaggedInSpike + " of the 12 injected intervals");
+        assertTrue(flaggedCpuOutside <= 2, "the injection changes flags outside it only briefly: " + flaggedCpuOutside);
+        assertTrue(plainCpu < 0.01 * (s.size() - 4 * 288), "real CPU flags " + plainCpu);
+    }
+
+    @Test
     void trainingFilterMasksOnlyAnomalousIntervals() {
         UserSeries real = RealSlice.trace().user("22");
         int from = 8 * 288 + 14 * 12;
