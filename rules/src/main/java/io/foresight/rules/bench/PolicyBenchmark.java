@@ -2,8 +2,6 @@ package io.foresight.rules.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.foresight.core.alloc.AllocationMode;
-import io.foresight.core.alloc.PlanReference;
-import io.foresight.core.alloc.PlanStore;
 import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
 import io.foresight.core.cost.PriceBook;

@@ -1,4 +1,6 @@
-package io.foresight.core.alloc;
+package io.foresight.rules.bench;
+
+import io.foresight.core.alloc.AllocationMode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.foresight.core.alloc;
+package io.foresight.rules.bench;
 
 import java.util.Objects;
 

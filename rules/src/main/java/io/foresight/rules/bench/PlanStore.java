@@ -1,4 +1,4 @@
-package io.foresight.core.alloc;
+package io.foresight.rules.bench;
 
 import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
