@@ -169,7 +169,8 @@ public final class DataCommand implements Runnable {
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Run the ingestion API (docs/ingest-api.md) on the store until interrupted."
-                    + " Needs FORESIGHT_INGEST_TOKEN; FORESIGHT_INGEST_HOST/PORT/MAX_BODY/MAX_RECORDS are optional.")
+                    + " Needs FORESIGHT_INGEST_TOKEN; FORESIGHT_INGEST_HOST/PORT/MAX_BODY/MAX_RECORDS/THREADS/QUEUE,"
+                    + " _TLS_KEYSTORE/_TLS_PASSWORD and the plausible maxima (_MAX_CPU, ...) are optional.")
     static final class Serve implements Runnable {
         @Spec
         CommandSpec spec;
@@ -181,8 +182,8 @@ public final class DataCommand implements Runnable {
             io.foresight.collect.api.IngestServer.Config cfg = io.foresight.collect.api.IngestServer.Config.fromEnv(System.getenv());
             DuckDbStore s = DuckDbStore.open(storeFile(store));
             io.foresight.collect.api.IngestServer server = io.foresight.collect.api.IngestServer.start(cfg, s);
-            spec.commandLine().getOut().printf(Locale.ROOT, "ingest API on http://%s:%d (store %s); Ctrl-C stops it%n",
-                    cfg.bind().getHostString(), server.port(), storeFile(store));
+            spec.commandLine().getOut().printf(Locale.ROOT, "ingest API on %s://%s:%d (store %s); Ctrl-C stops it%n",
+                    server.tls() ? "https" : "http", cfg.bind().getHostString(), server.port(), storeFile(store));
             spec.commandLine().getOut().flush();
             java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -30,8 +30,10 @@ final class TemporalConnection implements AutoCloseable {
     static TemporalConnection open(FsConfig config) {
         String target = target(config);
         String namespace = config.get("temporal.namespace", "default");
-        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(target).setRpcTimeout(Duration.ofSeconds(10)).build());
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(target).setRpcTimeout(Duration.ofSeconds(10));
+        TemporalSecurity.configure(config, options);
+        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options.build());
         try {
             stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS)
                     .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());

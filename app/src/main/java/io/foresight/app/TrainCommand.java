@@ -78,7 +78,10 @@ public final class TrainCommand implements Runnable {
         WorkflowServiceStubs stubs = null;
         WorkflowClient c = client;
         if (c == null) {
-            stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target()).build());
+            io.foresight.app.stack.FsConfig cfg = config != null ? config : io.foresight.app.stack.FsConfig.load();
+            WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(target());
+            TemporalSecurity.configure(cfg, options);
+            stubs = WorkflowServiceStubs.newServiceStubs(options.build());
             c = WorkflowClient.newInstance(stubs);
         }
         try {
