@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
  * type or range, and plain garbage. Parsing either succeeds or fails with {@link
  * PolicyThresholds.InvalidThresholdsException} carrying a non-empty reason; nothing else escapes.
  */
-class PolicyThresholdsProperties {
+class PolicyThresholdsPropertiesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String BUNDLED = bundled();
 

@@ -34,7 +34,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * or range. The parser returns a record or a {@link RecordParser.Invalid} naming a field of the record and
  * saying why; the server answers every body with 200, 400 or 413 and a JSON body, and counts exactly.
  */
-class RecordParserProperties {
+class RecordParserPropertiesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final long NOW = 1_764_000_000L;
     static final String VALID_EXECUTION = "{\"job_id\":\"j-1\",\"program\":\"spark\",\"user\":\"alice\",\"group\":\"g\",\"queue\":\"q\","

@@ -23,7 +23,7 @@ import net.jqwik.api.Combinators;
  * repaired or quarantined with a reason, or refused as a whole with {@link TraceFormatException};
  * no other exception escapes.
  */
-class TraceReaderProperties {
+class TraceReaderPropertiesTest {
 
     /** A number as it may appear in a trace: usually ordinary, sometimes extreme or not a number. */
     private static Arbitrary<String> plain() {
