@@ -290,6 +290,11 @@ public final class IngestServer implements AutoCloseable {
         return config.tls().isPresent();
     }
 
+    /** Requests admitted and not yet answered. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
     @Override
     public void close() {
         try {
@@ -363,29 +368,45 @@ public final class IngestServer implements AutoCloseable {
             return;
         }
         boolean allOrNothing = "all_or_nothing=true".equals(request.getHttpURI().getQuery());
-        Callback release = Callback.from(callback, inFlight::decrementAndGet);
+        // The slot is given back before the answer is written (a client that reads its answer and sends the next
+        // request at once must find it free), and at the latest when the exchange ends, whatever the path.
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.compareAndSet(true, false)) {
+                inFlight.decrementAndGet();
+            }
+        };
+        Request.addCompletionListener(request, failure -> release.run());
         // The body is read without holding a thread; it must arrive whole within the read timeout.
         Content.Source.asByteArrayAsync(request, config.maxBodyBytes() + 1)
                 .orTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((body, failure) -> {
                     if (failure != null) {
-                        answer(response, release, bodyFailure(request, failure));
+                        release.run();
+                        answer(response, callback, bodyFailure(request, failure));
                         return;
                     }
                     if (body.length > config.maxBodyBytes()) {
-                        answer(response, release, tooLarge(body.length));
+                        release.run();
+                        answer(response, callback, tooLarge(body.length));
                         return;
                     }
                     try {
                         workers.execute(() -> {
+                            Answer a;
                             try {
-                                answer(response, release, ingest(body, executions, allOrNothing));
+                                a = ingest(body, executions, allOrNothing);
                             } catch (Throwable t) {
-                                internalError(response, release, t);
+                                release.run();
+                                internalError(response, callback, t);
+                                return;
                             }
+                            release.run();
+                            answer(response, callback, a);
                         });
                     } catch (RejectedExecutionException e) {
-                        answer(response, release, busy());
+                        release.run();
+                        answer(response, callback, busy());
                     }
                 });
     }

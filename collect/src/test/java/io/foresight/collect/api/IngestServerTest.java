@@ -292,7 +292,12 @@ class IngestServerTest {
         server = IngestServer.start(new IngestServer.Config(new java.net.InetSocketAddress("127.0.0.1", 0), TOKEN,
                 64 * 1024, 100, 1).withQueue(0, Duration.ofMillis(1500), Duration.ofSeconds(30)), store);
         try (java.net.Socket hog = rawClient(server.port(), postHead(5_000) + "{\"records\":[")) {
-            Thread.sleep(300); // the hog is admitted and holds the only slot while its body trickles in
+            // the hog is admitted and holds the only slot while its body does not arrive
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.inFlight() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, server.inFlight());
             Reply busy = post("/v1/executions", "{\"records\":[" + GOOD + "]}");
             assertEquals(503, busy.status(), busy.raw().body());
             assertTrue(busy.raw().headers().firstValue("Retry-After").isPresent());
