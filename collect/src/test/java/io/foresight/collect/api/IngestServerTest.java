@@ -275,7 +275,7 @@ class IngestServerTest {
                 Reply r = post("/v1/executions", "{\"records\":[" + GOOD.replace("\"a\"", "\"n" + round + "\"") + "]}");
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertEquals(200, r.status(), r.raw().body());
-                assertTrue(ms < 3_000, "answered in " + ms + " ms with " + slow.size() + " slow clients");
+                assertTrue(ms < 5_000, "answered in " + ms + " ms with " + slow.size() + " slow clients");
             }
             assertEquals(3L, store.counts().get("executions"));
         } finally {
