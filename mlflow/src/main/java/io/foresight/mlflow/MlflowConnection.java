@@ -53,6 +53,11 @@ public final class MlflowConnection {
     }
 
     public static MlflowConnection of(URI trackingUri, Duration timeout) {
+        return of(trackingUri, timeout, System.getenv(ENV_USERNAME), System.getenv(ENV_PASSWORD));
+    }
+
+    /** With basic-auth credentials (null username: none). */
+    static MlflowConnection of(URI trackingUri, Duration timeout, String username, String password) {
         Objects.requireNonNull(trackingUri, "trackingUri");
         Objects.requireNonNull(timeout, "timeout");
         String scheme = trackingUri.getScheme();
@@ -62,7 +67,7 @@ public final class MlflowConnection {
         }
         String s = trackingUri.toString();
         return new MlflowConnection(URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s), timeout,
-                System.getenv(ENV_USERNAME), System.getenv(ENV_PASSWORD));
+                username, password);
     }
 
     /** The server named by {@value #ENV_TRACKING_URI}. */
