@@ -45,7 +45,7 @@ public final class DataCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Read and validate trace files; print accepted/repaired/quarantined per source and user.")
-    static final class Check implements Runnable {
+    static final class Check implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Parameters(paramLabel = "PATH[,PATH...]", description = "Bitbrains CSV or SWF files (gzip or plain), comma-separated")
@@ -57,14 +57,28 @@ public final class DataCommand implements Runnable {
         @Option(names = "--examples", defaultValue = "3", description = "quarantined lines shown per source; default ${DEFAULT-VALUE}")
         int examples;
 
+        /** 0 when every source has usable rows; 1 when a source has none (each such source gets one line on stderr). */
         @Override
-        public void run() {
+        public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            List<String> unusable = new ArrayList<>();
             for (var e : byFormat(paths).entrySet()) {
                 Trace t = e.getKey().readTrace(e.getValue());
                 printReport(out, e.getKey(), e.getValue(), t, all ? Integer.MAX_VALUE : top, examples);
+                ValidationReport r = t.report();
+                if (r.acceptedTotal() + r.repairedTotal() == 0) {
+                    String reason = r.reasonTotals().entrySet().stream().max(Map.Entry.comparingByValue())
+                            .map(Map.Entry::getKey).orElse("the files have no data rows");
+                    unusable.add(String.format(Locale.ROOT, "no usable row in source %s %s: %d quarantined, most often: %s."
+                            + " Fix: check that the files are %s traces (see the examples above)",
+                            r.source(), e.getValue(), r.quarantinedTotal(), reason, e.getKey()));
+                }
             }
             out.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            unusable.forEach(u -> err.println("foresight: " + u));
+            err.flush();
+            return unusable.isEmpty() ? 0 : 1;
         }
     }
 
@@ -155,7 +169,8 @@ public final class DataCommand implements Runnable {
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Run the ingestion API (docs/ingest-api.md) on the store until interrupted."
-                    + " Needs FORESIGHT_INGEST_TOKEN; FORESIGHT_INGEST_HOST/PORT/MAX_BODY/MAX_RECORDS are optional.")
+                    + " Needs FORESIGHT_INGEST_TOKEN; FORESIGHT_INGEST_HOST/PORT/MAX_BODY/MAX_RECORDS/THREADS/QUEUE,"
+                    + " _TLS_KEYSTORE/_TLS_PASSWORD and the plausible maxima (_MAX_CPU, ...) are optional.")
     static final class Serve implements Runnable {
         @Spec
         CommandSpec spec;
@@ -167,8 +182,8 @@ public final class DataCommand implements Runnable {
             io.foresight.collect.api.IngestServer.Config cfg = io.foresight.collect.api.IngestServer.Config.fromEnv(System.getenv());
             DuckDbStore s = DuckDbStore.open(storeFile(store));
             io.foresight.collect.api.IngestServer server = io.foresight.collect.api.IngestServer.start(cfg, s);
-            spec.commandLine().getOut().printf(Locale.ROOT, "ingest API on http://%s:%d (store %s); Ctrl-C stops it%n",
-                    cfg.bind().getHostString(), server.port(), storeFile(store));
+            spec.commandLine().getOut().printf(Locale.ROOT, "ingest API on %s://%s:%d (store %s); Ctrl-C stops it%n",
+                    server.tls() ? "https" : "http", cfg.bind().getHostString(), server.port(), storeFile(store));
             spec.commandLine().getOut().flush();
             java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

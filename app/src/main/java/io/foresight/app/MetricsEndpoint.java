@@ -6,7 +6,7 @@ import io.foresight.app.stack.StackException;
 import java.io.IOException;
 import java.net.BindException;
 
-/** Serves Foresight's Prometheus metrics (default registry, plus JVM metrics) on 127.0.0.1:PORT/metrics. */
+/** Serves Foresight's Prometheus metrics (default registry, plus JVM metrics) on metrics.ip:PORT/metrics (127.0.0.1 by default). */
 final class MetricsEndpoint implements AutoCloseable {
     private static volatile boolean jvmRegistered;
     private final HTTPServer server;
@@ -16,6 +16,14 @@ final class MetricsEndpoint implements AutoCloseable {
     }
 
     static MetricsEndpoint start(int port) {
+        return start("127.0.0.1", port);
+    }
+
+    /**
+     * On {@code ip}:{@code port}: loopback on a laptop; 0.0.0.0 inside a container, where Prometheus scrapes
+     * over the container network (the port is not published on the host).
+     */
+    static MetricsEndpoint start(String ip, int port) {
         synchronized (MetricsEndpoint.class) {
             if (!jvmRegistered) {
                 JvmMetrics.builder().register();
@@ -23,11 +31,11 @@ final class MetricsEndpoint implements AutoCloseable {
             }
         }
         try {
-            return new MetricsEndpoint(HTTPServer.builder().hostname("127.0.0.1").port(port).buildAndStart());
+            return new MetricsEndpoint(HTTPServer.builder().hostname(ip).port(port).buildAndStart());
         } catch (BindException e) {
-            throw new StackException("port " + port + " for the metrics endpoint is in use (another worker or demo?). Fix: stop it or set FORESIGHT_METRICS_PORT");
+            throw new StackException("port " + port + " on " + ip + " for the metrics endpoint is in use (another worker or demo?). Fix: stop it or set FORESIGHT_METRICS_PORT");
         } catch (IOException e) {
-            throw new StackException("cannot serve metrics on port " + port + ": " + e.getMessage());
+            throw new StackException("cannot serve metrics on " + ip + ":" + port + ": " + e.getMessage());
         }
     }
 

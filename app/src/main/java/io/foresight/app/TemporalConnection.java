@@ -22,11 +22,18 @@ final class TemporalConnection implements AutoCloseable {
         this.target = target;
     }
 
+    /** FORESIGHT_TEMPORAL_ADDRESS if set, else temporal.ip:temporal.port (FORESIGHT_TEMPORAL_IP / _PORT). */
+    static String target(FsConfig config) {
+        return config.get("temporal.address", config.temporalTarget());
+    }
+
     static TemporalConnection open(FsConfig config) {
-        String target = config.get("temporal.address", config.temporalTarget());
+        String target = target(config);
         String namespace = config.get("temporal.namespace", "default");
-        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(target).setRpcTimeout(Duration.ofSeconds(10)).build());
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(target).setRpcTimeout(Duration.ofSeconds(10));
+        TemporalSecurity.configure(config, options);
+        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options.build());
         try {
             stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS)
                     .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());

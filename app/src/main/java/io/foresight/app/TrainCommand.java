@@ -51,12 +51,25 @@ public final class TrainCommand implements Runnable {
     boolean await;
     @Option(names = "--every", description = "instead of training now, create/update the Temporal Schedule: e.g. 24h, 30m, PT6H")
     String every;
-    @Option(names = "--temporal", defaultValue = "${env:FORESIGHT_TEMPORAL_ADDRESS:-127.0.0.1:7233}",
-            description = "Temporal frontend host:port; default $FORESIGHT_TEMPORAL_ADDRESS or 127.0.0.1:7233")
+    // No picocli default here: it read only FORESIGHT_TEMPORAL_ADDRESS and so ignored FORESIGHT_TEMPORAL_PORT,
+    // which every other command honours through the configuration.
+    @Option(names = "--temporal",
+            description = "Temporal frontend host:port; default $FORESIGHT_TEMPORAL_ADDRESS, else temporal.ip:temporal.port"
+                    + " of the configuration (FORESIGHT_TEMPORAL_PORT)")
     String temporal;
 
     /** Test seam: the client to use instead of connecting to --temporal. */
     WorkflowClient client;
+    /** Test seam: the configuration (default: conf/foresight.properties and the environment). */
+    io.foresight.app.stack.FsConfig config;
+
+    /** The Temporal address this command connects to. */
+    String target() {
+        if (temporal != null && !temporal.isBlank()) {
+            return temporal.trim();
+        }
+        return TemporalConnection.target(config != null ? config : io.foresight.app.stack.FsConfig.load());
+    }
 
     @Override
     public void run() {
@@ -65,7 +78,10 @@ public final class TrainCommand implements Runnable {
         WorkflowServiceStubs stubs = null;
         WorkflowClient c = client;
         if (c == null) {
-            stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(temporal).build());
+            io.foresight.app.stack.FsConfig cfg = config != null ? config : io.foresight.app.stack.FsConfig.load();
+            WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(target());
+            TemporalSecurity.configure(cfg, options);
+            stubs = WorkflowServiceStubs.newServiceStubs(options.build());
             c = WorkflowClient.newInstance(stubs);
         }
         try {
@@ -94,8 +110,8 @@ public final class TrainCommand implements Runnable {
                         r.version().version(), r.gate().outcome(), r.gate().reason(), r.gate().champion());
             }
         } catch (StatusRuntimeException e) {
-            throw new IllegalStateException("cannot reach Temporal at " + temporal + " (" + e.getStatus().getCode()
-                    + "): start it (`temporal server start-dev`) or set FORESIGHT_TEMPORAL_ADDRESS", e);
+            throw new IllegalStateException("cannot reach Temporal at " + target() + " (" + e.getStatus().getCode()
+                    + "): start it (`./foresight stack up`) or set FORESIGHT_TEMPORAL_PORT / FORESIGHT_TEMPORAL_ADDRESS", e);
         } finally {
             if (stubs != null) {
                 stubs.shutdown();

@@ -39,7 +39,7 @@ public final class WorkerCommand implements Callable<Integer> {
             }
         }
         FsConfig config = FsConfig.load();
-        MetricsEndpoint metrics = noMetrics ? null : MetricsEndpoint.start(config.getInt("metrics.port", 9464));
+        MetricsEndpoint metrics = noMetrics ? null : MetricsEndpoint.start(config.get("metrics.ip", "127.0.0.1"), config.getInt("metrics.port", 9464));
         TemporalConnection temporal = TemporalConnection.open(config);
         List<WorkerFactory> factories = new ArrayList<>();
         if (queues.contains("control")) {
@@ -57,7 +57,7 @@ public final class WorkerCommand implements Callable<Integer> {
             System.out.println("training worker polling " + TaskQueues.TRAINING + " on " + temporal.target);
         }
         if (metrics != null) {
-            System.out.println("metrics on http://127.0.0.1:" + metrics.port() + "/metrics");
+            System.out.println("metrics on http://" + config.get("metrics.ip", "127.0.0.1") + ":" + metrics.port() + "/metrics");
         }
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -89,4 +89,17 @@ class DataCommandTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(Files.exists(export.resolve("usage.parquet")));
     }
+
+    @Test
+    void checkFailsWhenEveryRowIsMalformed(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("bad.csv"), Files.readAllLines(Path.of(res("malformed-bitbrains.csv"))).get(0)
+                + "\n1,1000000500,2,4000,-5,1048576,524288,1024,0,0,2048\n2,1000000200,2,4000\n");
+        Run r = run("data", "check", f.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("TOTAL accepted 0, repaired 0, quarantined 2"), r.out());
+        assertTrue(r.err().contains("no usable row in source") && r.err().contains("Fix:"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        // one usable row is enough for success
+        assertEquals(0, run("data", "check", res("malformed-bitbrains.csv")).code());
+    }
 }

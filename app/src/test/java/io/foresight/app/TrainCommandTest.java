@@ -93,4 +93,16 @@ class TrainCommandTest {
         assertEquals(Duration.ofHours(6), TrainCommand.parseDuration("PT6H"));
         assertThrows(IllegalArgumentException.class, () -> TrainCommand.parseDuration("soon"));
     }
+
+    @Test
+    void theTemporalAddressFollowsTheConfiguredPort() {
+        TrainCommand c = new TrainCommand();
+        c.config = io.foresight.app.stack.FsConfig.load(java.util.Map.of("FORESIGHT_TEMPORAL_PORT", "17333"));
+        assertEquals("127.0.0.1:17333", c.target());
+        c.config = io.foresight.app.stack.FsConfig.load(java.util.Map.of("FORESIGHT_TEMPORAL_PORT", "17333",
+                "FORESIGHT_TEMPORAL_ADDRESS", "temporal.example:7233"));
+        assertEquals("temporal.example:7233", c.target(), "an explicit address wins over the port");
+        new CommandLine(c).parseArgs("--temporal", "10.0.0.5:7233");
+        assertEquals("10.0.0.5:7233", c.target(), "the flag wins over both");
+    }
 }

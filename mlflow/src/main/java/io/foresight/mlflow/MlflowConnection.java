@@ -16,6 +16,9 @@ import org.mlflow.tracking.MlflowClient;
 public final class MlflowConnection {
     /** Environment variable naming the tracking server, as MLflow itself uses it. */
     public static final String ENV_TRACKING_URI = "MLFLOW_TRACKING_URI";
+    /** Basic-auth credentials for a server run with {@code --app-name basic-auth}, as MLflow's own clients read them. */
+    public static final String ENV_USERNAME = "MLFLOW_TRACKING_USERNAME";
+    public static final String ENV_PASSWORD = "MLFLOW_TRACKING_PASSWORD";
 
     private final URI baseUri;
     private final MlflowClient client;
@@ -23,11 +26,25 @@ public final class MlflowConnection {
     private final Duration timeout;
     final ObjectMapper json = new ObjectMapper();
 
-    private MlflowConnection(URI baseUri, Duration timeout) {
+    private MlflowConnection(URI baseUri, Duration timeout, String username, String password) {
         this.baseUri = baseUri;
         this.timeout = timeout;
-        this.client = new MlflowClient(baseUri.toString());
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        if (username == null || username.isBlank()) {
+            this.client = new MlflowClient(baseUri.toString());
+            this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        } else {
+            this.client = new MlflowClient(new org.mlflow.tracking.creds.BasicMlflowHostCreds(baseUri.toString(), username,
+                    password == null ? "" : password));
+            // the artifact proxy answers 401 with a Basic challenge; the authenticator answers it
+            java.net.PasswordAuthentication auth = new java.net.PasswordAuthentication(username,
+                    (password == null ? "" : password).toCharArray());
+            this.http = HttpClient.newBuilder().connectTimeout(timeout).authenticator(new java.net.Authenticator() {
+                @Override
+                protected java.net.PasswordAuthentication getPasswordAuthentication() {
+                    return auth;
+                }
+            }).build();
+        }
     }
 
     /** @param trackingUri http(s) URI of the tracking server, e.g. http://127.0.0.1:5000 */
@@ -36,6 +53,11 @@ public final class MlflowConnection {
     }
 
     public static MlflowConnection of(URI trackingUri, Duration timeout) {
+        return of(trackingUri, timeout, System.getenv(ENV_USERNAME), System.getenv(ENV_PASSWORD));
+    }
+
+    /** With basic-auth credentials (null username: none). */
+    static MlflowConnection of(URI trackingUri, Duration timeout, String username, String password) {
         Objects.requireNonNull(trackingUri, "trackingUri");
         Objects.requireNonNull(timeout, "timeout");
         String scheme = trackingUri.getScheme();
@@ -44,7 +66,8 @@ public final class MlflowConnection {
                     + "': start `mlflow server --serve-artifacts ...` and point " + ENV_TRACKING_URI + " at it");
         }
         String s = trackingUri.toString();
-        return new MlflowConnection(URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s), timeout);
+        return new MlflowConnection(URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s), timeout,
+                username, password);
     }
 
     /** The server named by {@value #ENV_TRACKING_URI}. */

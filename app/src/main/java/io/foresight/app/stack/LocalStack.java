@@ -93,11 +93,14 @@ public final class LocalStack {
                 "--ip", tIp, "--port", String.valueOf(tPort), "--ui-port", String.valueOf(uiPort),
                 "--db-filename", state.resolve("temporal/temporal.db").toString(),
                 "--namespace", config.get("temporal.namespace", "default"), "--log-level", "warn"),
-                tIp, tPort, config.temporalUiUrl() + "/", config.temporalUiUrl(), state.resolve("temporal"), "temporal.port"));
+                tIp, tPort, config.temporalUiUrl() + "/", config.temporalUiUrl(), state.resolve("temporal"), "temporal.port",
+                List.of(new ServiceSpec.Port(uiPort, "temporal.ui.port", "the Temporal Web UI"))));
         s.add(new ServiceSpec("mlflow", List.of(venvBin("mlflow").toString(), "server",
                 "--backend-store-uri", "sqlite:///" + state.resolve("mlflow/mlflow.db"),
                 "--serve-artifacts", "--artifacts-destination", state.resolve("mlflow/artifacts").toUri().toString(),
-                "--host", mIp, "--port", String.valueOf(mPort), "--workers", config.get("mlflow.workers", "1")),
+                "--host", mIp, "--port", String.valueOf(mPort), "--workers", config.get("mlflow.workers", "1"),
+                // DNS rebinding: a web page must not reach the tracking server under a name of its own
+                "--allowed-hosts", mlflowAllowedHosts(mIp, mPort)),
                 mIp, mPort, config.mlflowUrl() + "/health", config.mlflowUrl(), state.resolve("mlflow"), "mlflow.port"));
         Path prom = Path.of(config.get("prometheus.binary", "/usr/bin/prometheus"));
         if (Files.isExecutable(prom)) {
@@ -109,6 +112,28 @@ public final class LocalStack {
                     pIp, pPort, config.prometheusUrl() + "/-/ready", config.prometheusUrl(), state.resolve("prometheus"), "prometheus.port"));
         }
         return s;
+    }
+
+    /** Host headers the local MLflow answers: its loopback names, with and without the port. */
+    static String mlflowAllowedHosts(String ip, int port) {
+        java.util.LinkedHashSet<String> hosts = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost", ip));
+        List<String> all = new ArrayList<>();
+        for (String h : hosts) {
+            all.add(h);
+            all.add(h + ":" + port);
+        }
+        return String.join(",", all);
+    }
+
+    /** The first port of {@code s} that another program holds, as a one-line error naming the variable that moves it. */
+    static Optional<String> portClash(ServiceSpec s) {
+        for (ServiceSpec.Port p : s.ports()) {
+            if (!portFree(s.ip(), p.port())) {
+                return Optional.of("port " + p.port() + " on " + s.ip() + " (" + p.purpose() + ") is in use by another program."
+                        + " Fix: stop that program or set " + FsConfig.envKey(p.configKey()) + " to a free port");
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -132,9 +157,9 @@ public final class LocalStack {
                     continue;
                 }
                 stopService(s); // a stale pid from a crashed run
-                if (!portFree(s.ip(), s.port())) {
-                    throw new StackException("port " + s.port() + " on " + s.ip() + " (for " + s.name() + ") is in use by another program. Fix: stop that program or set "
-                            + FsConfig.envKey(s.portConfigKey()) + " to a free port");
+                Optional<String> clash = portClash(s);
+                if (clash.isPresent()) {
+                    throw new StackException(clash.get());
                 }
                 start(s);
                 started.add(s);
@@ -218,7 +243,6 @@ public final class LocalStack {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(s.workDir().toFile())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.environment().put("MLFLOW_SERVER_ALLOWED_HOSTS", "*"); // loopback only: bound to 127.0.0.1
             Process p = pb.start();
             Files.writeString(pidFile(s), Long.toString(p.pid()));
         } catch (IOException e) {
@@ -240,8 +264,12 @@ public final class LocalStack {
             sleep(500);
         }
         Path log = logsDir().resolve(s.name() + ".log");
-        throw new StackException(s.name() + " did not become healthy at " + s.healthUrl() + " (last log lines in " + log + ": "
-                + tail(log) + "). Fix: read that log; a port clash can be solved with " + FsConfig.envKey(s.portConfigKey()));
+        Optional<String> clash = portClash(s);
+        if (clash.isPresent() && pid(s).isEmpty()) {
+            throw new StackException(s.name() + " stopped: " + clash.get());
+        }
+        throw new StackException(s.name() + " did not become healthy at " + s.healthUrl() + " (last log line: " + tail(log)
+                + "). Fix: read " + log);
     }
 
     private Path pidFile(ServiceSpec s) {
@@ -352,20 +380,51 @@ public final class LocalStack {
         }
     }
 
+    /** The last non-blank log line, cut to 160 characters: a hint, the log file has the rest. */
     private static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+            String last = "";
+            for (int i = lines.size() - 1; i >= 0 && last.isBlank(); i--) {
+                last = lines.get(i).strip();
+            }
+            return last.isEmpty() ? "empty" : last.length() > 160 ? last.substring(0, 157) + "..." : last;
         } catch (IOException | RuntimeException e) {
             return "no log";
         }
     }
 
-    private static void mkdirs(Path p) {
+    /** Creates {@code p}; the state folder above it is made first and kept private (0700): it holds tokens, models and logs. */
+    private void mkdirs(Path p) {
+        ensurePrivateDir(config.stateDir());
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
             throw new StackException("cannot create " + p + ": " + e.getMessage() + ". Fix: check permissions or set FORESIGHT_STATE_DIR");
+        }
+    }
+
+    /** Creates {@code dir} with mode 0700, or tightens an existing one to it. */
+    static void ensurePrivateDir(Path dir) {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> owner =
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir.toAbsolutePath().getParent());
+                Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(owner));
+            }
+            if (Files.getFileStore(dir).supportsFileAttributeView("posix")
+                    && !Files.getPosixFilePermissions(dir).equals(owner)) {
+                Files.setPosixFilePermissions(dir, owner); // umask may have widened it, or an older version made it 0755
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw new StackException("the state folder " + dir + " is a file. Fix: move it away or set FORESIGHT_STATE_DIR");
+            }
+            ensurePrivateDir(dir); // created concurrently: just tighten it
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new StackException("cannot create the private state folder " + dir + ": " + e.getMessage()
+                    + ". Fix: check permissions or set FORESIGHT_STATE_DIR");
         }
     }
 

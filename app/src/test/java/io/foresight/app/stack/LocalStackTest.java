@@ -45,4 +45,61 @@ class LocalStackTest {
         assertTrue(services.get(1).command().contains("15000"));
         services.forEach(s -> assertEquals("127.0.0.1", s.ip()));
     }
+
+    /** A virtualenv whose tools exist (and would fail): enough for up() to get to its port checks. */
+    private void fakeVenv() throws Exception {
+        Path bin = Files.createDirectories(home.resolve(".venv/bin"));
+        for (String tool : new String[] {"temporal", "mlflow"}) {
+            Path t = bin.resolve(tool);
+            Files.writeString(t, "#!/bin/sh\nexit 1\n");
+            t.toFile().setExecutable(true);
+        }
+    }
+
+    @Test
+    void aTakenUiPortIsOneLineNamingThePortAndItsVariable() throws Exception {
+        fakeVenv();
+        int grpc;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            grpc = free.getLocalPort();
+        }
+        try (ServerSocket ui = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            FsConfig c = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_TEMPORAL_PORT", String.valueOf(grpc),
+                    "FORESIGHT_TEMPORAL_UI_PORT", String.valueOf(ui.getLocalPort()), "FORESIGHT_PROMETHEUS_BINARY", "/nonexistent"));
+            StackException e = assertThrows(StackException.class, new LocalStack(c, new PrintStream(new ByteArrayOutputStream()))::up);
+            String m = e.getMessage();
+            assertTrue(m.contains("port " + ui.getLocalPort()) && m.contains("Temporal Web UI"), m);
+            assertTrue(m.contains("FORESIGHT_TEMPORAL_UI_PORT") && m.contains("Fix:"), m);
+            assertFalse(m.contains("\n") || m.contains("FORESIGHT_TEMPORAL_PORT "), m);
+            assertTrue(m.length() < 200, m.length() + " characters: " + m);
+            assertFalse(Files.exists(home.resolve(".foresight/run/temporal.pid")), "nothing was started");
+        }
+    }
+
+    @Test
+    void theStateFolderIsPrivate() throws Exception {
+        fakeVenv();
+        try (ServerSocket ui = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            FsConfig c = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_TEMPORAL_UI_PORT",
+                    String.valueOf(ui.getLocalPort()), "FORESIGHT_PROMETHEUS_BINARY", "/nonexistent"));
+            assertThrows(StackException.class, new LocalStack(c, new PrintStream(new ByteArrayOutputStream()))::up);
+        }
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(home.resolve(".foresight"))));
+        // an existing world-readable folder (from an older version) is tightened
+        Path old = Files.createDirectories(home.resolve("old-state"));
+        Files.setPosixFilePermissions(old, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        LocalStack.ensurePrivateDir(old);
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(old)));
+    }
+
+    @Test
+    void mlflowAnswersOnlyLoopbackHostNames() {
+        FsConfig c = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_MLFLOW_PORT", "15000"));
+        ServiceSpec mlflow = new LocalStack(c, new PrintStream(new ByteArrayOutputStream())).services().get(1);
+        int flag = mlflow.command().indexOf("--allowed-hosts");
+        assertTrue(flag > 0, mlflow.command().toString());
+        assertEquals("127.0.0.1,127.0.0.1:15000,localhost,localhost:15000", mlflow.command().get(flag + 1));
+        assertFalse(String.join(" ", mlflow.command()).contains("*"));
+    }
 }

@@ -1,66 +1,138 @@
 package io.foresight.collect.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.foresight.collect.store.StoreWriteException;
 import io.foresight.collect.store.TimeSeriesStore;
 import io.foresight.collect.store.WriteBatch;
 import io.foresight.core.model.ExecutionRecord;
 import io.foresight.core.model.InteractionEvent;
 import io.foresight.core.trace.ValidationReport.QuarantinedRecord;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * HTTP + JSON ingestion of program-execution records and user interaction events (see
- * docs/ingest-api.md). Every request needs {@code Authorization: Bearer <token>}. A batch is
- * acknowledged only after the store committed it; records with invalid fields are quarantined
- * (kept with the reason) and counted, or, with {@code ?all_or_nothing=true}, make the whole
- * request fail with 400.
+ * docs/ingest-api.md), served by Jetty. Every request needs {@code Authorization: Bearer <token>}.
+ * A batch is acknowledged only after the store committed it; records with invalid or implausible
+ * fields are quarantined (kept with the reason) and counted, or, with {@code ?all_or_nothing=true},
+ * make the whole request fail with 400.
+ *
+ * <p>Why it survives slow and hostile clients: Jetty's selector threads wait for bytes, so an idle or
+ * trickling connection holds no request thread; a body must arrive whole within the read timeout
+ * (else 408); at most {@code threads + queue} requests are admitted at once and the rest get 503 at
+ * once instead of waiting; an unexpected failure answers 500 with a JSON body.
  */
 public final class IngestServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
     static final String EXECUTIONS = "/v1/executions";
     static final String EVENTS = "/v1/events";
     static final String HEALTH = "/v1/health";
+    /** A valid batch is 4 levels deep (body, records, record, resources); 32 leaves room and stops stack bombs. */
+    static final int MAX_NESTING_DEPTH = 32;
+
+    /** TLS from a Java keystore (PKCS12 or JKS). */
+    public record Tls(Path keystore, String password) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(password, "password");
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", password=***]";
+        }
+    }
 
     /**
      * @param bind          address to listen on (port 0 = ephemeral)
      * @param token         the bearer token clients must send
      * @param maxBodyBytes  larger bodies get 413
      * @param maxRecords    larger batches get 413
-     * @param threads       request threads
+     * @param threads       requests processed at once (parse + commit)
+     * @param queue         admitted requests that may wait for a thread (or still be arriving); beyond, 503
+     * @param readTimeout   the whole body must arrive within this time, else 408
+     * @param idleTimeout   a connection with no bytes for this long is closed
+     * @param tls           serve HTTPS with this keystore, or plain HTTP when empty
+     * @param limits        plausible-value bounds; records above are quarantined
      */
-    public record Config(InetSocketAddress bind, String token, int maxBodyBytes, int maxRecords, int threads) {
+    public record Config(InetSocketAddress bind, String token, int maxBodyBytes, int maxRecords, int threads, int queue,
+                         Duration readTimeout, Duration idleTimeout, Optional<Tls> tls, PlausibleLimits limits) {
         public Config {
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(readTimeout, "readTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(tls, "tls");
+            Objects.requireNonNull(limits, "limits");
             if (token.length() < 16) {
                 throw new IllegalArgumentException("the ingest token must have at least 16 characters (set FORESIGHT_INGEST_TOKEN)");
             }
-            if (maxBodyBytes < 1024 || maxRecords < 1 || threads < 1) {
-                throw new IllegalArgumentException("maxBodyBytes >= 1024, maxRecords >= 1 and threads >= 1 required");
+            if (maxBodyBytes < 1024 || maxRecords < 1 || threads < 1 || queue < 0) {
+                throw new IllegalArgumentException("maxBodyBytes >= 1024, maxRecords >= 1, threads >= 1 and queue >= 0 required");
             }
+            if (readTimeout.isNegative() || readTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("read and idle timeouts must be positive");
+            }
+            tls.ifPresent(t -> {
+                if (!Files.isReadable(t.keystore())) {
+                    throw new IllegalArgumentException("TLS keystore " + t.keystore() + " is not readable. Fix: point "
+                            + "FORESIGHT_INGEST_TLS_KEYSTORE at a PKCS12 file (see docs/ingest-api.md) or unset it for plain HTTP");
+                }
+            });
+        }
+
+        /** Plain HTTP, default queue (64), read timeout (10 s), idle timeout (30 s) and plausible limits. */
+        public Config(InetSocketAddress bind, String token, int maxBodyBytes, int maxRecords, int threads) {
+            this(bind, token, maxBodyBytes, maxRecords, threads, 64, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                    Optional.empty(), PlausibleLimits.defaults());
         }
 
         /** 127.0.0.1:port, 1 MiB bodies, 5,000 records per batch, 4 threads. */
@@ -68,9 +140,23 @@ public final class IngestServer implements AutoCloseable {
             return new Config(new InetSocketAddress("127.0.0.1", port), token, 1 << 20, 5_000, 4);
         }
 
+        public Config withQueue(int queue, Duration readTimeout, Duration idleTimeout) {
+            return new Config(bind, token, maxBodyBytes, maxRecords, threads, queue, readTimeout, idleTimeout, tls, limits);
+        }
+
+        public Config withTls(Tls tls) {
+            return new Config(bind, token, maxBodyBytes, maxRecords, threads, queue, readTimeout, idleTimeout,
+                    Optional.of(tls), limits);
+        }
+
+        public Config withLimits(PlausibleLimits limits) {
+            return new Config(bind, token, maxBodyBytes, maxRecords, threads, queue, readTimeout, idleTimeout, tls, limits);
+        }
+
         /**
-         * From the environment: FORESIGHT_INGEST_TOKEN (required), FORESIGHT_INGEST_HOST (127.0.0.1),
-         * FORESIGHT_INGEST_PORT (8088), FORESIGHT_INGEST_MAX_BODY (1048576), FORESIGHT_INGEST_MAX_RECORDS (5000).
+         * From the environment: FORESIGHT_INGEST_TOKEN (required), _HOST (127.0.0.1), _PORT (8088), _MAX_BODY
+         * (1048576), _MAX_RECORDS (5000), _THREADS (4), _QUEUE (64), _READ_TIMEOUT_MS (10000), _IDLE_TIMEOUT_MS
+         * (30000), _TLS_KEYSTORE + _TLS_PASSWORD (HTTPS when set), and the plausible maxima of {@link PlausibleLimits}.
          */
         public static Config fromEnv(Map<String, String> env) {
             String token = env.get("FORESIGHT_INGEST_TOKEN");
@@ -78,9 +164,23 @@ public final class IngestServer implements AutoCloseable {
                 throw new IllegalArgumentException("FORESIGHT_INGEST_TOKEN is not set. Fix: export a random token of"
                         + " at least 16 characters, e.g. FORESIGHT_INGEST_TOKEN=$(openssl rand -hex 24)");
             }
+            Optional<Tls> tls = Optional.empty();
+            String ks = env.get("FORESIGHT_INGEST_TLS_KEYSTORE");
+            if (ks != null && !ks.isBlank()) {
+                String pw = env.get("FORESIGHT_INGEST_TLS_PASSWORD");
+                if (pw == null) {
+                    throw new IllegalArgumentException("FORESIGHT_INGEST_TLS_KEYSTORE is set but FORESIGHT_INGEST_TLS_PASSWORD"
+                            + " is not. Fix: set the keystore password (from a secret, not the command line)");
+                }
+                tls = Optional.of(new Tls(Path.of(ks.trim()), pw));
+            }
             return new Config(new InetSocketAddress(env.getOrDefault("FORESIGHT_INGEST_HOST", "127.0.0.1"),
                     intEnv(env, "FORESIGHT_INGEST_PORT", 8088)), token,
-                    intEnv(env, "FORESIGHT_INGEST_MAX_BODY", 1 << 20), intEnv(env, "FORESIGHT_INGEST_MAX_RECORDS", 5_000), 4);
+                    intEnv(env, "FORESIGHT_INGEST_MAX_BODY", 1 << 20), intEnv(env, "FORESIGHT_INGEST_MAX_RECORDS", 5_000),
+                    intEnv(env, "FORESIGHT_INGEST_THREADS", 4), intEnv(env, "FORESIGHT_INGEST_QUEUE", 64),
+                    Duration.ofMillis(intEnv(env, "FORESIGHT_INGEST_READ_TIMEOUT_MS", 10_000)),
+                    Duration.ofMillis(intEnv(env, "FORESIGHT_INGEST_IDLE_TIMEOUT_MS", 30_000)), tls,
+                    PlausibleLimits.fromEnv(env));
         }
 
         private static int intEnv(Map<String, String> env, String key, int def) {
@@ -98,25 +198,66 @@ public final class IngestServer implements AutoCloseable {
 
     private final Config config;
     private final TimeSeriesStore store;
-    private final HttpServer server;
-    private final ExecutorService pool;
-    private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final Server server;
+    private final ServerConnector connector;
+    private final ThreadPoolExecutor workers;
+    /** Requests admitted and not yet answered: arriving bodies, queued and running ones. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ObjectMapper json;
     private final byte[] tokenBytes;
     private final Clock clock;
 
-    private IngestServer(Config config, TimeSeriesStore store, Clock clock) throws IOException {
+    private IngestServer(Config config, TimeSeriesStore store, Clock clock) {
         this.config = config;
         this.store = store;
         this.clock = clock;
         this.tokenBytes = ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8);
-        this.server = HttpServer.create(config.bind(), 64);
-        this.pool = Executors.newFixedThreadPool(config.threads(), r -> {
-            Thread t = new Thread(r, "ingest-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(pool);
-        server.createContext("/", this::handle);
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                .build();
+        this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(config.threads(), config.threads(), 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, config.queue())), r -> {
+                    Thread t = new Thread(r, "ingest-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        // Jetty's own threads only accept, select and hand over: request work runs on `workers`.
+        QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 4);
+        jettyThreads.setName("ingest-jetty");
+        jettyThreads.setDaemon(true);
+        this.server = new Server(jettyThreads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(16 * 1024);
+        HttpConnectionFactory httpFactory = new HttpConnectionFactory(http);
+        if (config.tls().isPresent()) {
+            Tls tls = config.tls().get();
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+            ssl.setKeyStorePassword(tls.password());
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            // clients address the service by IP or any DNS name the operator chose; the certificate is theirs to match
+            secure.setSniHostCheck(false);
+            http.addCustomizer(secure);
+            this.connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, "http/1.1"), httpFactory);
+        } else {
+            this.connector = new ServerConnector(server, 1, 1, httpFactory);
+        }
+        connector.setHost(config.bind().getHostString());
+        connector.setPort(config.bind().getPort());
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(128);
+        server.addConnector(connector);
+        // Open connections cost no thread, but each costs a socket and buffers: cap them.
+        server.addBean(new NetworkConnectionLimit(1024, connector));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setHandler(new IngestHandler());
+        server.setStopTimeout(2_000);
     }
 
     /** Starts serving; the store must stay open while the server runs. */
@@ -127,96 +268,231 @@ public final class IngestServer implements AutoCloseable {
     static IngestServer start(Config config, TimeSeriesStore store, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(store, "store");
+        IngestServer s = new IngestServer(config, store, clock);
         try {
-            IngestServer s = new IngestServer(config, store, clock);
             s.server.start();
-            log.info("ingest API listening on {}", s.server.getAddress());
-            return s;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on " + config.bind() + ": " + e.getMessage()
-                    + ". Fix: choose a free port (FORESIGHT_INGEST_PORT)", e);
+        } catch (Exception e) {
+            s.close();
+            throw new IllegalStateException("cannot serve on " + config.bind() + ": " + e.getMessage()
+                    + ". Fix: choose a free port (FORESIGHT_INGEST_PORT)"
+                    + (config.tls().isPresent() ? " and check FORESIGHT_INGEST_TLS_KEYSTORE / _PASSWORD" : ""), e);
         }
+        log.info("ingest API listening on {}://{}:{}", config.tls().isPresent() ? "https" : "http",
+                config.bind().getHostString(), s.port());
+        return s;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
+    }
+
+    public boolean tls() {
+        return config.tls().isPresent();
+    }
+
+    /** Requests admitted and not yet answered. */
+    int inFlight() {
+        return inFlight.get();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        pool.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.warn("ingest server did not stop cleanly: {}", e.toString());
+        }
+        workers.shutdownNow();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            if (path.equals(HEALTH)) {
-                if (!method.equals("GET")) {
-                    methodNotAllowed(ex, "GET");
-                    return;
-                }
-                send(ex, 200, json.createObjectNode().put("status", "ok"));
-                return;
-            }
-            boolean executions = path.equals(EXECUTIONS);
-            if (!executions && !path.equals(EVENTS)) {
-                send(ex, 404, error(null, "no such endpoint " + path + ": use POST " + EXECUTIONS + " or POST " + EVENTS));
-                return;
-            }
-            if (!authorized(ex)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"foresight-ingest\"");
-                send(ex, 401, error("Authorization", "missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
-                return;
-            }
-            if (!method.equals("POST")) {
-                methodNotAllowed(ex, "POST");
-                return;
-            }
-            try {
-                ObjectNode response = ingest(ex, executions);
-                send(ex, 200, response);
-            } catch (RequestException e) {
-                if (e.status == 503) {
-                    ex.getResponseHeaders().set("Retry-After", "5");
-                }
-                send(ex, e.status, error(e.field, e.getMessage()));
-            }
-        } catch (RuntimeException e) {
-            log.error("ingest request failed", e);
-            try {
-                send(ex, 500, error(null, "internal error: " + e.getMessage()));
-            } catch (IOException | RuntimeException ignored) {
-                // the client went away; nothing was acknowledged
-            }
+    /** An answer that ends the request: status, JSON body and extra headers. */
+    private record Answer(int status, JsonNode body, Map<String, String> headers) {
+        Answer(int status, JsonNode body) {
+            this(status, body, Map.of());
         }
     }
 
-    private boolean authorized(HttpExchange ex) {
-        String h = ex.getRequestHeaders().getFirst("Authorization");
+    private final class IngestHandler extends Handler.Abstract.NonBlocking {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            try {
+                route(request, response, callback);
+            } catch (Throwable t) {
+                internalError(response, callback, t);
+            }
+            return true;
+        }
+    }
+
+    private void route(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        if (path.equals(HEALTH)) {
+            if (!method.equals("GET")) {
+                answer(response, callback, methodNotAllowed(method, "GET"));
+            } else {
+                answer(response, callback, new Answer(200, json.createObjectNode().put("status", "ok")));
+            }
+            return;
+        }
+        boolean executions = path.equals(EXECUTIONS);
+        if (!executions && !path.equals(EVENTS)) {
+            answer(response, callback, new Answer(404, error(null, "no such endpoint " + path + ": use POST "
+                    + EXECUTIONS + " or POST " + EVENTS)));
+            return;
+        }
+        if (!authorized(request)) {
+            answer(response, callback, new Answer(401, error("Authorization",
+                    "missing or wrong bearer token: send 'Authorization: Bearer <token>'"),
+                    Map.of("WWW-Authenticate", "Bearer realm=\"foresight-ingest\"")));
+            return;
+        }
+        if (!method.equals("POST")) {
+            answer(response, callback, methodNotAllowed(method, "POST"));
+            return;
+        }
+        String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (ct == null || !ct.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            answer(response, callback, new Answer(415, error("Content-Type", "must be application/json (got " + ct + ")")));
+            return;
+        }
+        long declared = request.getLength();
+        if (declared > config.maxBodyBytes()) {
+            answer(response, callback, tooLarge(declared));
+            return;
+        }
+        // Admission: beyond threads + queue the answer is 503 now, not a wait of unknown length.
+        if (inFlight.incrementAndGet() > config.threads() + config.queue()) {
+            inFlight.decrementAndGet();
+            answer(response, callback, busy());
+            return;
+        }
+        boolean allOrNothing = "all_or_nothing=true".equals(request.getHttpURI().getQuery());
+        // The slot is given back before the answer is written (a client that reads its answer and sends the next
+        // request at once must find it free), and at the latest when the exchange ends, whatever the path.
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.compareAndSet(true, false)) {
+                inFlight.decrementAndGet();
+            }
+        };
+        Request.addCompletionListener(request, failure -> release.run());
+        // The body is read without holding a thread; it must arrive whole within the read timeout.
+        Content.Source.asByteArrayAsync(request, config.maxBodyBytes() + 1)
+                .orTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((body, failure) -> {
+                    if (failure != null) {
+                        release.run();
+                        answer(response, callback, bodyFailure(request, failure));
+                        return;
+                    }
+                    if (body.length > config.maxBodyBytes()) {
+                        release.run();
+                        answer(response, callback, tooLarge(body.length));
+                        return;
+                    }
+                    try {
+                        workers.execute(() -> {
+                            Answer a;
+                            try {
+                                a = ingest(body, executions, allOrNothing);
+                            } catch (Throwable t) {
+                                release.run();
+                                internalError(response, callback, t);
+                                return;
+                            }
+                            release.run();
+                            answer(response, callback, a);
+                        });
+                    } catch (RejectedExecutionException e) {
+                        release.run();
+                        answer(response, callback, busy());
+                    }
+                });
+    }
+
+    private Answer bodyFailure(Request request, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof TimeoutException) {
+            return new Answer(408, error(null, "the body did not arrive within " + config.readTimeout().toMillis()
+                    + " ms (" + Request.getContentBytesRead(request) + " bytes read): send it at once"
+                    + " (FORESIGHT_INGEST_READ_TIMEOUT_MS sets the limit)"), Map.of("Connection", "close"));
+        }
+        if (Request.getContentBytesRead(request) > config.maxBodyBytes()) {
+            return tooLarge(Request.getContentBytesRead(request));
+        }
+        return new Answer(400, error(null, "the body could not be read: " + cause.getMessage()), Map.of("Connection", "close"));
+    }
+
+    private Answer tooLarge(long n) {
+        return new Answer(413, error(null, "body of " + n + " bytes exceeds the limit of " + config.maxBodyBytes()
+                + " bytes: split the batch"), Map.of("Connection", "close"));
+    }
+
+    private Answer busy() {
+        return new Answer(503, error(null, "the server is busy (" + config.threads() + " requests running, "
+                + config.queue() + " waiting): nothing was stored, retry after a few seconds"), Map.of("Retry-After", "2"));
+    }
+
+    private Answer methodNotAllowed(String method, String allow) {
+        return new Answer(405, error(null, "method " + method + " not allowed: use " + allow), Map.of("Allow", allow));
+    }
+
+    private boolean authorized(Request request) {
+        String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         // constant-time comparison: no token prefix leaks through timing
         return h != null && MessageDigest.isEqual(h.trim().getBytes(StandardCharsets.UTF_8), tokenBytes);
     }
 
-    private void methodNotAllowed(HttpExchange ex, String allow) throws IOException {
-        ex.getResponseHeaders().set("Allow", allow);
-        send(ex, 405, error(null, "method " + ex.getRequestMethod() + " not allowed: use " + allow));
+    private void internalError(Response response, Callback callback, Throwable t) {
+        log.error("ingest request failed", t);
+        if (response.isCommitted()) {
+            callback.failed(t);
+            return;
+        }
+        answer(response, callback, new Answer(500, error(null, "internal error (" + t.getClass().getSimpleName()
+                + "): nothing was acknowledged; retry, and report it if it repeats")));
     }
 
-    private ObjectNode ingest(HttpExchange ex, boolean executions) throws IOException, RequestException {
-        String ct = ex.getRequestHeaders().getFirst("Content-Type");
-        if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            throw new RequestException(415, "Content-Type", "must be application/json (got " + ct + ")");
-        }
-        byte[] body = readBody(ex);
-        JsonNode root;
+    private void answer(Response response, Callback callback, Answer a) {
+        byte[] bytes;
         try {
-            root = json.readTree(body);
+            bytes = json.writeValueAsBytes(a.body());
         } catch (JsonProcessingException e) {
-            throw new RequestException(400, "$", "malformed JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+            bytes = "{\"error\":\"internal error\",\"field\":null}".getBytes(StandardCharsets.UTF_8);
         }
+        response.setStatus(a.status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        a.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    private Answer ingest(byte[] body, boolean executions, boolean allOrNothing) {
+        try {
+            return new Answer(200, accept(body, executions, allOrNothing));
+        } catch (RequestException e) {
+            return new Answer(e.status, error(e.field, e.getMessage()),
+                    e.status == 503 ? Map.of("Retry-After", "5") : Map.of());
+        }
+    }
+
+    private JsonNode readBody(byte[] body) throws RequestException {
+        try {
+            return json.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new RequestException(400, "$", "JSON nested deeper than " + MAX_NESTING_DEPTH
+                    + " levels: a batch is 4 levels deep, send records as documented");
+        } catch (JsonProcessingException e) {
+            JsonLocation l = e.getLocation();
+            throw new RequestException(400, "$", "malformed JSON: " + e.getOriginalMessage()
+                    + (l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr()));
+        } catch (IOException e) {
+            throw new RequestException(400, "$", "the body could not be read as JSON: " + e.getMessage());
+        }
+    }
+
+    private ObjectNode accept(byte[] body, boolean executions, boolean allOrNothing) throws RequestException {
+        JsonNode root = readBody(body);
         String arrayField = executions ? "records" : "events";
         if (root == null || !root.isObject()) {
             throw new RequestException(400, "$", "the body must be a JSON object like {\"" + arrayField + "\": [...]}");
@@ -247,18 +523,33 @@ public final class IngestServer implements AutoCloseable {
             }
             source = "api:" + s.asText();
         }
-        boolean allOrNothing = "all_or_nothing=true".equals(ex.getRequestURI().getQuery());
-        RecordParser parser = new RecordParser(clock.instant().getEpochSecond());
+        RecordParser parser = new RecordParser(clock.instant().getEpochSecond(), config.limits());
         List<ExecutionRecord> recs = new ArrayList<>();
         List<InteractionEvent> events = new ArrayList<>();
         List<FieldError> errors = new ArrayList<>();
         List<QuarantinedRecord> quarantine = new ArrayList<>();
+        // job id -> (index of its first occurrence, that record): a repeat in one batch is stored once
+        Map<String, Integer> firstIndex = new HashMap<>();
+        Map<String, ExecutionRecord> firstRecord = new HashMap<>();
+        List<int[]> duplicates = new ArrayList<>();
+        String quarantineSource = source + (executions ? "/executions" : "/events");
         for (int i = 0; i < arr.size(); i++) {
             JsonNode n = arr.get(i);
             String p = arrayField + "[" + i + "]";
             try {
                 if (executions) {
-                    recs.add(parser.execution(n, p));
+                    ExecutionRecord r = parser.execution(n, p);
+                    Integer first = firstIndex.putIfAbsent(r.jobId(), i);
+                    if (first == null) {
+                        firstRecord.put(r.jobId(), r);
+                        recs.add(r);
+                    } else if (firstRecord.get(r.jobId()).equals(r)) {
+                        duplicates.add(new int[] {i, first});
+                    } else {
+                        // same id, other values: which one is true is unknown, so the later one is kept aside, not lost
+                        throw new RecordParser.Invalid(p + ".job_id", "job '" + r.jobId() + "' already appears at "
+                                + arrayField + "[" + first + "] of this batch with other values: send one record per job");
+                    }
                 } else {
                     events.add(parser.event(n, p));
                 }
@@ -266,7 +557,7 @@ public final class IngestServer implements AutoCloseable {
                 FieldError fe = new FieldError(i, e.field, e.getMessage());
                 errors.add(fe);
                 JsonNode u = n.get("user");
-                quarantine.add(new QuarantinedRecord(source + (executions ? "/executions" : "/events"), i,
+                quarantine.add(new QuarantinedRecord(quarantineSource, i,
                         u != null && u.isTextual() ? u.asText() : null, fe.message(), n.toString()));
             }
         }
@@ -285,41 +576,18 @@ public final class IngestServer implements AutoCloseable {
         ObjectNode out = json.createObjectNode();
         out.put("accepted", executions ? recs.size() : events.size());
         out.put("quarantined", quarantine.size());
+        out.put("duplicates", duplicates.size());
         ArrayNode errs = out.putArray("errors");
         for (FieldError fe : errors) {
             errs.addObject().put("index", fe.index()).put("field", fe.field()).put("reason", fe.reason());
         }
+        if (!duplicates.isEmpty()) {
+            ArrayNode dups = out.putArray("duplicate_of");
+            for (int[] d : duplicates) {
+                dups.addObject().put("index", d[0]).put("first", d[1]);
+            }
+        }
         return out;
-    }
-
-    private byte[] readBody(HttpExchange ex) throws IOException, RequestException {
-        String len = ex.getRequestHeaders().getFirst("Content-Length");
-        if (len != null) {
-            long n;
-            try {
-                n = Long.parseLong(len.trim());
-            } catch (NumberFormatException e) {
-                throw new RequestException(400, "Content-Length", "is not a number");
-            }
-            if (n > config.maxBodyBytes()) {
-                throw new RequestException(413, null, "body of " + n + " bytes exceeds the limit of "
-                        + config.maxBodyBytes() + " bytes: split the batch");
-            }
-        }
-        // also enforce the limit while reading (chunked bodies have no Content-Length)
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        byte[] b = new byte[8192];
-        try (InputStream in = ex.getRequestBody()) {
-            int r;
-            while ((r = in.read(b)) > 0) {
-                buf.write(b, 0, r);
-                if (buf.size() > config.maxBodyBytes()) {
-                    throw new RequestException(413, null, "body exceeds the limit of " + config.maxBodyBytes()
-                            + " bytes: split the batch");
-                }
-            }
-        }
-        return buf.toByteArray();
     }
 
     private ObjectNode error(String field, String message) {
@@ -333,12 +601,15 @@ public final class IngestServer implements AutoCloseable {
         return n;
     }
 
-    private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(bytes);
+    /** Errors Jetty answers itself (bad request line, headers too large, ...) keep the API's JSON shape. */
+    private final class JsonErrorHandler extends ErrorHandler {
+        @Override
+        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                         Callback callback) {
+            String text = message != null && !message.isBlank() ? message
+                    : org.eclipse.jetty.http.HttpStatus.getMessage(code);
+            answer(response, callback, new Answer(code, error(null, code >= 500
+                    ? "internal error: nothing was acknowledged; retry" : "bad request: " + text)));
         }
     }
 }

@@ -43,9 +43,15 @@ final class RecordParser {
     }
 
     private final long nowSeconds;
+    private final PlausibleLimits limits;
 
     RecordParser(long nowSeconds) {
+        this(nowSeconds, PlausibleLimits.defaults());
+    }
+
+    RecordParser(long nowSeconds, PlausibleLimits limits) {
         this.nowSeconds = nowSeconds;
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
     }
 
     ExecutionRecord execution(JsonNode n, String path) throws Invalid {
@@ -66,6 +72,16 @@ final class RecordParser {
         }
         if (submit > start) {
             throw new Invalid(path + ".submit", "is after start (" + submit + " > " + start + ")");
+        }
+        if (end - start > limits.maxRuntimeSeconds()) {
+            throw new Invalid(path + ".end", "the job ran " + days(end - start) + " days, more than the plausible maximum of "
+                    + days(limits.maxRuntimeSeconds()) + " days (" + PlausibleLimits.ENV_RUNTIME
+                    + "): check the start and end times");
+        }
+        if (start - submit > limits.maxRuntimeSeconds()) {
+            throw new Invalid(path + ".submit", "the job waited " + days(start - submit) + " days before it started, more than"
+                    + " the plausible maximum of " + days(limits.maxRuntimeSeconds()) + " days ("
+                    + PlausibleLimits.ENV_RUNTIME + "): check the submit time");
         }
         ResourceVector res = resources(n.get("resources"), path + ".resources");
         ExecutionRecord.Status status = ExecutionRecord.Status.COMPLETED;
@@ -212,7 +228,11 @@ final class RecordParser {
         return millis;
     }
 
-    private static ResourceVector resources(JsonNode n, String path) throws Invalid {
+    private static String days(long seconds) {
+        return String.format(Locale.ROOT, "%.1f", seconds / 86_400.0);
+    }
+
+    private ResourceVector resources(JsonNode n, String path) throws Invalid {
         if (n == null || n.isNull()) {
             throw new Invalid(path, "is required (at least {\"cpu\": cores})");
         }
@@ -237,6 +257,10 @@ final class RecordParser {
             }
             if (x.asDouble() < 0) {
                 throw new Invalid(f, "must not be negative (" + x.asDouble() + ")");
+            }
+            if (x.asDouble() > limits.max(r)) {
+                throw new Invalid(f, x.asDouble() + " " + r.unit() + " is above the plausible maximum of " + limits.max(r)
+                        + " " + r.unit() + " (" + PlausibleLimits.envName(r) + "): check the unit, or raise the limit if the value is real");
             }
             v[r.ordinal()] = x.asDouble();
         }

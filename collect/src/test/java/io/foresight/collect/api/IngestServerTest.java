@@ -233,4 +233,197 @@ class IngestServerTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> IngestServer.Config.fromEnv(Map.of("FORESIGHT_INGEST_TOKEN", "short")));
     }
+
+    // --- hardening: slow clients, bounded admission, depth bombs, implausible values, duplicates, TLS ---
+
+    /** Opens a raw socket; {@code head} is sent at once (may be empty), nothing else unless the test trickles. */
+    static java.net.Socket rawClient(int port, String head) throws Exception {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        if (!head.isEmpty()) {
+            s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+        }
+        return s;
+    }
+
+    static String postHead(int contentLength) {
+        return "POST /v1/executions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
+    }
+
+    @Test
+    void aNormalClientIsAnsweredWhileSlowClientsHangOn() throws Exception {
+        List<java.net.Socket> slow = new java.util.ArrayList<>();
+        java.util.concurrent.ScheduledExecutorService trickle = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            for (int i = 0; i < 4; i++) {
+                slow.add(rawClient(server.port(), ""));                              // connects, sends nothing
+                slow.add(rawClient(server.port(), "POST /v1/executions HTTP/1.1\r\nHost: x\r\n")); // half the headers
+                slow.add(rawClient(server.port(), postHead(10_000) + "{\"records\":["));   // a body that never ends
+            }
+            List<java.net.Socket> tricklers = slow.subList(slow.size() - 3, slow.size());
+            trickle.scheduleAtFixedRate(() -> tricklers.forEach(s -> {
+                try {
+                    s.getOutputStream().write(' ');
+                    s.getOutputStream().flush();
+                } catch (java.io.IOException ignored) {
+                    // the server closed it: that is allowed
+                }
+            }), 100, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                Reply r = post("/v1/executions", "{\"records\":[" + GOOD.replace("\"a\"", "\"n" + round + "\"") + "]}");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(200, r.status(), r.raw().body());
+                assertTrue(ms < 5_000, "answered in " + ms + " ms with " + slow.size() + " slow clients");
+            }
+            assertEquals(3L, store.counts().get("executions"));
+        } finally {
+            trickle.shutdownNow();
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aBodyThatDoesNotArriveInTimeIs408AndAFullServerIs503() throws Exception {
+        server.close();
+        server = IngestServer.start(new IngestServer.Config(new java.net.InetSocketAddress("127.0.0.1", 0), TOKEN,
+                64 * 1024, 100, 1).withQueue(0, Duration.ofMillis(1500), Duration.ofSeconds(30)), store);
+        try (java.net.Socket hog = rawClient(server.port(), postHead(5_000) + "{\"records\":[")) {
+            // the hog is admitted and holds the only slot while its body does not arrive
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.inFlight() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, server.inFlight());
+            Reply busy = post("/v1/executions", "{\"records\":[" + GOOD + "]}");
+            assertEquals(503, busy.status(), busy.raw().body());
+            assertTrue(busy.raw().headers().firstValue("Retry-After").isPresent());
+            assertTrue(busy.body().get("error").asText().contains("nothing was stored"));
+            hog.setSoTimeout(5_000);
+            String answer = new String(hog.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 408", answer);
+        }
+        // the slot is free again
+        assertEquals(200, post("/v1/executions", "{\"records\":[" + GOOD + "]}").status());
+        assertEquals(1L, store.counts().get("executions"));
+    }
+
+    @Test
+    void deeplyNestedJsonIs400WithAJsonBodyNotADroppedConnection() throws Exception {
+        String bomb = "{\"records\":[" + "[".repeat(10_000) + "]".repeat(10_000) + "]}";
+        Reply r = post("/v1/executions", bomb);
+        assertEquals(400, r.status(), r.raw().body());
+        assertTrue(r.body().get("error").asText().contains("nested deeper than"), r.body().toString());
+        String objects = "{\"records\":[" + "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000) + "]}";
+        assertEquals(400, post("/v1/executions", objects).status());
+        // the server is still fine
+        assertEquals(200, post("/v1/executions", "{\"records\":[" + GOOD + "]}").status());
+    }
+
+    @Test
+    void jettyLevelErrorsKeepTheJsonShape() throws Exception {
+        try (java.net.Socket s = rawClient(server.port(), "POST /v1/executions HTTP/1.1\r\nHost: x\r\nX-Big: "
+                + "a".repeat(40_000) + "\r\n\r\n")) {
+            s.setSoTimeout(5_000);
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(all.startsWith("HTTP/1.1 431"), all);
+            assertTrue(all.contains("application/json") && all.contains("\"error\""), all);
+        }
+    }
+
+    @Test
+    void implausibleValuesAreQuarantinedWithTheReason() throws Exception {
+        String cores = GOOD.replace("\"a\"", "\"huge\"").replace("{\"cpu\":1}", "{\"cpu\":1e308}");
+        long now = java.time.Instant.now().getEpochSecond();
+        String old = "{\"job_id\":\"long\",\"program\":\"p\",\"user\":\"bob\",\"start\":" + (now - 25L * 365 * 86_400)
+                + ",\"end\":" + (now - 3600) + ",\"resources\":{\"cpu\":1}}";
+        String memory = GOOD.replace("\"a\"", "\"mem\"").replace("{\"cpu\":1}", "{\"cpu\":1,\"memory\":1e9}");
+        Reply r = post("/v1/executions", "{\"records\":[" + GOOD + "," + cores + "," + old + "," + memory + "]}");
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(1, r.body().get("accepted").asInt());
+        assertEquals(3, r.body().get("quarantined").asInt());
+        JsonNode errs = r.body().get("errors");
+        assertEquals("records[1].resources.cpu", errs.get(0).get("field").asText());
+        assertTrue(errs.get(0).get("reason").asText().contains("plausible maximum of 4096.0 cores"), errs.toString());
+        assertTrue(errs.get(0).get("reason").asText().contains("FORESIGHT_INGEST_MAX_CPU"), errs.toString());
+        assertEquals("records[2].end", errs.get(1).get("field").asText());
+        assertTrue(errs.get(1).get("reason").asText().startsWith("the job ran 9125.0 days"), errs.toString());
+        assertEquals("records[3].resources.memory", errs.get(2).get("field").asText());
+        var q = store.quarantined("api/executions", 10);
+        assertEquals(3, q.size());
+        assertTrue(q.get(0).raw().contains("1e308") || q.get(0).raw().contains("1.0E308"), q.get(0).raw());
+    }
+
+    @Test
+    void limitsComeFromConfiguration() throws Exception {
+        server.close();
+        server = IngestServer.start(new IngestServer.Config(new java.net.InetSocketAddress("127.0.0.1", 0), TOKEN,
+                64 * 1024, 100, 2).withLimits(PlausibleLimits.fromEnv(Map.of("FORESIGHT_INGEST_MAX_CPU", "8",
+                "FORESIGHT_INGEST_MAX_RUNTIME_DAYS", "0.5"))), store);
+        String nine = GOOD.replace("{\"cpu\":1}", "{\"cpu\":9}");
+        String day = GOOD.replace("\"a\"", "\"b\"").replace("1700000600", String.valueOf(1_700_000_000 + 86_400));
+        Reply r = post("/v1/executions", "{\"records\":[" + nine + "," + day + "]}");
+        assertEquals(0, r.body().get("accepted").asInt(), r.body().toString());
+        assertEquals(2, r.body().get("quarantined").asInt());
+        assertEquals(IllegalArgumentException.class, org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PlausibleLimits.fromEnv(Map.of("FORESIGHT_INGEST_MAX_CPU", "lots"))).getClass());
+    }
+
+    @Test
+    void aDuplicateJobInOneBatchIsCountedOnceAsDuplicate() throws Exception {
+        String other = GOOD.replace("\"a\"", "\"b\"");
+        String conflicting = GOOD.replace("{\"cpu\":1}", "{\"cpu\":2}");
+        Reply r = post("/v1/executions", "{\"records\":[" + GOOD + "," + other + "," + GOOD + "," + conflicting + "]}");
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(2, r.body().get("accepted").asInt(), r.body().toString());
+        assertEquals(1, r.body().get("duplicates").asInt());
+        assertEquals(1, r.body().get("quarantined").asInt());
+        assertEquals(2, r.body().get("duplicate_of").get(0).get("index").asInt());
+        assertEquals(0, r.body().get("duplicate_of").get(0).get("first").asInt());
+        assertEquals("records[3].job_id", r.body().get("errors").get(0).get("field").asText());
+        assertEquals(2L, store.counts().get("executions"));
+        assertEquals(1L, store.counts().get("quarantine"));
+        assertEquals(1.0, store.executions("alice", 0, Long.MAX_VALUE).get(0).resources().cpu());
+    }
+
+    @Test
+    void servesHttpsFromAKeystore() throws Exception {
+        Path ks = dir.resolve("ingest.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "ingest", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", "changeit-test", "-keypass", "changeit-test")
+                .redirectErrorStream(true).start();
+        assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+        server.close();
+        server = IngestServer.start(new IngestServer.Config(new java.net.InetSocketAddress("127.0.0.1", 0), TOKEN,
+                64 * 1024, 100, 2).withTls(new IngestServer.Tls(ks, "changeit-test")), store);
+        assertTrue(server.tls());
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(ks)) {
+            trust.load(in, "changeit-test".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        HttpClient https = HttpClient.newBuilder().sslContext(ctx).build();
+        HttpResponse<String> r = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.port()
+                        + "/v1/executions")).header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("{\"records\":[" + GOOD + "]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        // plain HTTP on the TLS port gets no answer
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> HTTP.send(HttpRequest.newBuilder(
+                uri("/v1/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IngestServer.Config.fromEnv(Map.of("FORESIGHT_INGEST_TOKEN", TOKEN,
+                        "FORESIGHT_INGEST_TLS_KEYSTORE", ks.toString())));
+        assertTrue(e.getMessage().contains("FORESIGHT_INGEST_TLS_PASSWORD"));
+        assertTrue(IngestServer.Config.fromEnv(Map.of("FORESIGHT_INGEST_TOKEN", TOKEN, "FORESIGHT_INGEST_TLS_KEYSTORE",
+                ks.toString(), "FORESIGHT_INGEST_TLS_PASSWORD", "changeit-test")).tls().isPresent());
+    }
 }

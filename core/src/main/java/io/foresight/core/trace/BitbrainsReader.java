@@ -35,6 +35,10 @@ public final class BitbrainsReader {
     /** Usage may exceed provisioned capacity by this fraction (hypervisor accounting jitter). */
     public static final double CAPACITY_TOLERANCE = 0.10;
     public static final int MAX_FILLED_GAP = 3;
+    /** Longest time one VM's samples may span (two years); a sample farther from the others is a bad timestamp. */
+    public static final long MAX_SPAN_SECONDS = 2L * 366 * 86_400;
+    /** 2100-01-01: a later timestamp is not Unix seconds (milliseconds, or garbage). */
+    static final long MAX_TIMESTAMP = 4_102_444_800L;
     private static final int COLUMNS = 11;
     private static final double KB_PER_GIB = 1024.0 * 1024.0;
 
@@ -145,6 +149,9 @@ public final class BitbrainsReader {
                         bad = "negative " + HEADER.split(",")[i];
                     }
                 }
+                if (bad == null && v[0] >= MAX_TIMESTAMP) {
+                    bad = "timestamp after 2100-01-01 (" + f[1].trim() + "): not Unix seconds";
+                }
                 if (bad == null) {
                     double cores = v[1], capMhz = v[2], useMhz = v[3], memCap = v[4], memUse = v[5];
                     if (cores <= 0 || capMhz <= 0) {
@@ -159,7 +166,7 @@ public final class BitbrainsReader {
                     report.quarantine(lineNo, vm, bad, src + ": " + line);
                     continue;
                 }
-                raw.add((long) v[0], v);
+                raw.add((long) v[0], v, lineNo);
             }
         } catch (NoSuchFileException e) {
             throw new TraceFormatException("trace file not found: " + file
@@ -196,16 +203,45 @@ public final class BitbrainsReader {
     private static final class Raw {
         long[] ts = new long[1024];
         double[][] rows = new double[1024][];
+        long[] lines = new long[1024];
         int n;
 
-        void add(long t, double[] v) {
+        void add(long t, double[] v, long line) {
             if (n == ts.length) {
                 ts = Arrays.copyOf(ts, n * 2);
                 rows = Arrays.copyOf(rows, n * 2);
+                lines = Arrays.copyOf(lines, n * 2);
             }
             ts[n] = t;
             rows[n] = v;
+            lines[n] = line;
             n++;
+        }
+
+        /**
+         * Quarantines samples more than half of {@link #MAX_SPAN_SECONDS} away from the VM's median time (needs
+         * sorted samples): one wrong timestamp would otherwise stretch the VM's grid over decades.
+         */
+        void dropOutliers(String user, ValidationReport report) {
+            long median = ts[n / 2];
+            long half = MAX_SPAN_SECONDS / 2;
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                if (Math.abs(ts[i] - median) <= half) {
+                    ts[kept] = ts[i];
+                    rows[kept] = rows[i];
+                    lines[kept] = lines[i];
+                    kept++;
+                } else {
+                    StringBuilder rawText = new StringBuilder(user);
+                    for (double x : rows[i]) {
+                        rawText.append(',').append(x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x));
+                    }
+                    report.quarantine(lines[i], user, "timestamp more than " + half / 86_400 + " days away from the VM's"
+                            + " other samples (median " + median + "): a wrong clock or unit", rawText.toString());
+                }
+            }
+            n = kept;
         }
 
         UserSeries toSeries(String user, ValidationReport report) {
@@ -234,10 +270,16 @@ public final class BitbrainsReader {
                         moved++;
                     }
                 }
+                long[] lines2 = new long[n];
+                for (int i = 0; i < n; i++) {
+                    lines2[i] = lines[order[i]];
+                }
                 ts = ts2;
                 rows = rows2;
+                lines = lines2;
                 report.repaired(user, "sorted out-of-order sample", moved);
             }
+            dropOutliers(user, report);
             long t0 = Math.floorDiv(ts[0], STEP_SECONDS) * STEP_SECONDS;
             int slots = (int) ((ts[n - 1] - t0) / STEP_SECONDS) + 1;
             long[] grid = new long[slots];

@@ -37,6 +37,12 @@ public final class SwfReader {
     public static final int STEP_SECONDS = 300;
     public static final int FIELDS = 18;
     private static final double KB_PER_GIB = 1024.0 * 1024.0;
+    /** Longest plausible run time and wait of one job; longer is a unit mistake or garbage. */
+    public static final long MAX_JOB_SECONDS = 366L * 86_400;
+    /** Latest plausible submit time relative to the log's start: the longest real logs span a few years. */
+    public static final long MAX_LOG_SPAN_SECONDS = 10L * 366 * 86_400;
+    /** 2100-01-01: later absolute times are not Unix seconds. */
+    static final long MAX_TIMESTAMP = 4_102_444_800L;
     static final String[] FIELD_NAMES = {
         "job number", "submit time", "wait time", "run time", "allocated processors", "average cpu time",
         "used memory", "requested processors", "requested time", "requested memory", "status", "user id",
@@ -121,6 +127,10 @@ public final class SwfReader {
                     if (!sawData) {
                         Long start = headerLong(t, "UnixStartTime");
                         if (start != null) {
+                            if (start < 0 || start >= MAX_TIMESTAMP) {
+                                throw new TraceFormatException(file + ": SWF header UnixStartTime " + start + " is not Unix"
+                                        + " seconds between 1970 and 2100. Fix: correct the header (e.g. '; UnixStartTime: 1136070024')");
+                            }
                             unixStart = start;
                         }
                     }
@@ -178,6 +188,13 @@ public final class SwfReader {
                         bad = "negative wait time (" + f[2] + ")";
                     } else if (v[4] <= 0 && v[7] <= 0) {
                         bad = "no processor count (allocated and requested are both unknown)";
+                    } else if (run > MAX_JOB_SECONDS || wait > MAX_JOB_SECONDS) {
+                        bad = "implausible " + (run > MAX_JOB_SECONDS ? "run time (" + f[3] : "wait time (" + f[2])
+                                + " s, more than " + MAX_JOB_SECONDS / 86_400 + " days): not seconds";
+                    } else if (submit > MAX_LOG_SPAN_SECONDS
+                            || unixStart + submit + Math.max(wait, 0) + run >= MAX_TIMESTAMP) {
+                        bad = "implausible submit time (" + f[1] + " s after the log's UnixStartTime " + unixStart
+                                + "): the job would end after 2100 or more than 10 years into the log";
                     }
                 }
                 if (bad == null) {
@@ -308,7 +325,12 @@ public final class SwfReader {
         Map<String, List<ExecutionRecord>> byUser = new TreeMap<>(SwfReader::compareIds);
         byUser.putAll(grouped);
         long t0 = Math.floorDiv(first, STEP_SECONDS) * STEP_SECONDS;
-        int slots = (int) ((last - t0) / STEP_SECONDS) + 1;
+        long span = (last - t0) / STEP_SECONDS + 1;
+        if (span > (MAX_LOG_SPAN_SECONDS + 2 * MAX_JOB_SECONDS) / STEP_SECONDS + 1) {
+            throw new TraceFormatException("the jobs span " + (last - first) / 86_400 + " days (from " + first + " to "
+                    + last + "): too long for one demand grid. Fix: read the log's years in separate runs");
+        }
+        int slots = (int) span;
         long[] grid = new long[slots];
         for (int s = 0; s < slots; s++) {
             grid[s] = t0 + (long) s * STEP_SECONDS;
