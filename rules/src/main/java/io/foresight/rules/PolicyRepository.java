@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * the new files are validated and swapped in; if they have errors, the last good rules stay active
  * and the problems (file, line, message) are kept in {@link #lastRejected()}.
  *
- * <p>Directory layout: {@code *.drl} anywhere below DIR (except DIR/tests), and optionally
+ * <p>Directory layout: {@code *.drl} anywhere below DIR (except DIR/tests, build output such as
+ * target/ and hidden folders such as .git/), and optionally
  * {@code thresholds.json} (the first one found, preferring DIR/thresholds.json); without one, the
  * bundled thresholds apply.
  */
@@ -158,12 +158,8 @@ public final class PolicyRepository {
         }
         Map<String, String> drls = new TreeMap<>();
         Path thresholds = null;
-        Path tests = dir.resolve("tests");
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted()::iterator) {
-                if (!Files.isRegularFile(p) || p.startsWith(tests)) {
-                    continue;
-                }
+        try {
+            for (Path p : policyFiles(dir)) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(".drl")) {
                     drls.put(dir.relativize(p).toString(), Files.readString(p, StandardCharsets.UTF_8));
@@ -181,6 +177,36 @@ public final class PolicyRepository {
         }
         Sources b = bundledSources();
         return new Sources(drls, "bundled " + PolicyRuleSet.THRESHOLDS, b.thresholds);
+    }
+
+    /**
+     * Folders never read as policy: build output (a Maven build copies every DRL into target/, which
+     * would make each rule a duplicate), version control and IDE metadata. DIR/tests holds test cases.
+     */
+    static final java.util.Set<String> SKIPPED_FOLDERS = java.util.Set.of("target", "build", "out", "node_modules");
+
+    /** The regular files below dir that may be policy files, in path order, skipping {@link #SKIPPED_FOLDERS}. */
+    static List<Path> policyFiles(Path dir) throws IOException {
+        List<Path> out = new java.util.ArrayList<>();
+        Path tests = dir.resolve("tests");
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
+                String n = d.getFileName() == null ? "" : d.getFileName().toString();
+                boolean skip = !d.equals(dir) && (d.equals(tests) || SKIPPED_FOLDERS.contains(n) || n.startsWith("."));
+                return skip ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (a.isRegularFile()) {
+                    out.add(f);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        out.sort(null);
+        return out;
     }
 
     /** Writes the bundled rules and thresholds into {@code dir} (a starting point for policy authors). */
