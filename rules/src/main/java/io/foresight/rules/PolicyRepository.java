@@ -150,6 +150,11 @@ public final class PolicyRepository {
         return vm;
     }
 
+    /** Which thresholds a repository of {@code kind} built from dir would use: a file in dir, or "bundled ...". */
+    public static String readThresholdsName(Path dir, PoolKind kind) {
+        return readDirectory(dir, kind).thresholdsName();
+    }
+
     /** Validates a directory for one pool kind (rules and that kind's thresholds). */
     public static PolicyRuleSet validate(Path dir, PoolKind kind) {
         return load(dir, kind);
@@ -265,7 +270,18 @@ public final class PolicyRepository {
     static final java.util.Set<String> SKIPPED_FOLDERS = java.util.Set.of("target", "build", "out", "node_modules");
 
     /** The regular files below dir that may be policy files, in path order, skipping {@link #SKIPPED_FOLDERS}. */
-    static List<Path> policyFiles(Path dir) throws IOException {
+    public static List<Path> policyFiles(Path dir) throws IOException {
+        return walk(dir, null);
+    }
+
+    /** The folders below dir that are not read as policy (build output, hidden folders), relative to dir. */
+    public static List<String> skippedFolders(Path dir) throws IOException {
+        List<String> skipped = new java.util.ArrayList<>();
+        walk(dir, skipped);
+        return skipped;
+    }
+
+    private static List<Path> walk(Path dir, List<String> skipped) throws IOException {
         List<Path> out = new java.util.ArrayList<>();
         Path tests = dir.resolve("tests");
         Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
@@ -273,6 +289,9 @@ public final class PolicyRepository {
             public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a) {
                 String n = d.getFileName() == null ? "" : d.getFileName().toString();
                 boolean skip = !d.equals(dir) && (d.equals(tests) || SKIPPED_FOLDERS.contains(n) || n.startsWith("."));
+                if (skip && skipped != null && !d.equals(tests)) {
+                    skipped.add(dir.relativize(d) + "/");
+                }
                 return skip ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
             }
 
