@@ -172,6 +172,14 @@ public final class PolicyLinter {
 
     /** Checks one DRL file. */
     public static List<RuleProblem> lintFile(String file, String drl) {
+        // The Java compiler decodes \\uXXXX escapes before it reads anything, even inside comments and strings
+        // ("// \\u000a code" is code to it), while the DRL parser and JavaParser do not: refuse them all.
+        Matcher esc = UNICODE_ESCAPE.matcher(drl);
+        if (esc.find()) {
+            FileLint f = new FileLint(file, drl);
+            return List.of(new RuleProblem(file, f.lineAt(esc.start()), "unicode escapes (" + esc.group()
+                    + ") are not allowed in policy files: write the character itself"));
+        }
         DrlParser parser = new DrlParser();
         PackageDescr pkg;
         try {
@@ -227,6 +235,9 @@ public final class PolicyLinter {
                     + " is not allowed: a policy file is data, not code"));
             pkg.getClassAndEnumDeclarationDescrs().forEach(d -> problem(d.getLine(), "declare " + d.getTypeName()
                     + " is not allowed: rules use the fact types of io.foresight.rules.policy"));
+            if (pkg.getUnit() != null) {
+                problem(pkg.getUnit().getLine(), "unit " + pkg.getUnit().getTarget() + " is not allowed: rules see only the facts the gate inserts");
+            }
             pkg.getEntryPointDeclarations().forEach(d -> problem(d.getLine(), "entry point declarations are not allowed"));
             pkg.getWindowDeclarations().forEach(d -> problem(d.getLine(), "window declarations are not allowed"));
             for (AttributeDescr a : pkg.getAttributes()) {
@@ -459,6 +470,7 @@ public final class PolicyLinter {
     /** `$x : expr` (binding) or `$x := expr` (unification) in a constraint. */
     private static final java.util.regex.Pattern BINDING =
             java.util.regex.Pattern.compile("^\\s*(\\$?[A-Za-z_][A-Za-z0-9_]*)\\s*:=?\\s*(?!:)(.*)$", java.util.regex.Pattern.DOTALL);
+    private static final java.util.regex.Pattern UNICODE_ESCAPE = java.util.regex.Pattern.compile("\\\\u+[0-9a-fA-F]{4}");
     private static final java.util.regex.Pattern MODIFY =
             java.util.regex.Pattern.compile("\\bmodify\\s*\\(");
 

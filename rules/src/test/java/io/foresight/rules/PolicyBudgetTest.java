@@ -46,7 +46,7 @@ class PolicyBudgetTest {
                 salience 500
             when
                 $c : PolicyChange( user == "loop", decided == false )
-                eval( String.format("%3000000s", $c.getUser()).length() > 0 )
+                eval( String.format("%1000000s", $c.getUser()).length() > 0 )
             then
                 update($c);
             end
@@ -81,7 +81,7 @@ class PolicyBudgetTest {
 
     @Test
     void anEndlessReactivationStopsAtTheTimeBudget(@TempDir Path dir) throws Exception {
-        DroolsPolicyGate.Budget budget = new DroolsPolicyGate.Budget(Integer.MAX_VALUE, Duration.ofMillis(300));
+        DroolsPolicyGate.Budget budget = new DroolsPolicyGate.Budget(Integer.MAX_VALUE, Duration.ofMillis(1000));
         long t0 = System.nanoTime();
         List<PolicyDecision> ds = check(dir, LOOP, budget);
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -89,14 +89,14 @@ class PolicyBudgetTest {
         assertEquals(DecisionOutcome.DENIED, d.outcome());
         assertEquals(CUR, d.allowed());
         String why = d.messages().get(d.messages().size() - 1);
-        assertTrue(why.contains("over the time budget of 300 ms") && why.contains("Loop forever"), why);
+        assertTrue(why.contains("over the time budget of 1000 ms") && why.contains("Loop forever"), why);
         assertEquals(DecisionOutcome.APPROVED, ds.get(1).outcome(), "the session is rebuilt for the next change");
         assertTrue(ms < 20_000, "bounded in time: took " + ms + " ms");
     }
 
     @Test
     void aSlowConditionStopsAtTheTimeBudget(@TempDir Path dir) throws Exception {
-        DroolsPolicyGate.Budget budget = new DroolsPolicyGate.Budget(Integer.MAX_VALUE, Duration.ofMillis(300));
+        DroolsPolicyGate.Budget budget = new DroolsPolicyGate.Budget(Integer.MAX_VALUE, Duration.ofMillis(1000));
         List<PolicyDecision> ds = check(dir, SLOW, budget);
         PolicyDecision d = ds.get(0);
         assertEquals(DecisionOutcome.DENIED, d.outcome());

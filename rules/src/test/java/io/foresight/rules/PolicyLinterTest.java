@@ -64,6 +64,11 @@ class PolicyLinterTest {
                 Arguments.of("engine access", "", "    drools.getKieRuntime().halt();", 8, "drools is not allowed"),
                 Arguments.of("nio", "", "    java.nio.file.Files.delete(java.nio.file.Path.of(\"/etc/passwd\"));", 8,
                         "java.nio.file.Files is not allowed"),
+                Arguments.of("unicode newline ending a comment", "", "    $c.approve(); // \\u000a Runtime.getRuntime().exec(\"id\");",
+                        8, "unicode escapes (\\u000a) are not allowed"),
+                Arguments.of("unicode quote ending a string", "",
+                        "    $c.message(\"\\u0022); Runtime.getRuntime().exec(\"id\"); $c.message(\\u0022\");", 8,
+                        "unicode escapes (\\u0022) are not allowed"),
                 Arguments.of("gate bookkeeping", "", "    $c.approve();\n    update($c);\n    $c.getMessages().clear();", 10,
                         "calling clear(...) on a List is not allowed"));
     }
