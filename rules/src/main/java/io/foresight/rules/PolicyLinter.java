@@ -827,12 +827,14 @@ public final class PolicyLinter {
     }
 
     private static final Object UNKNOWN = new Object();
+    /** Class.getMethods() copies its array on every call; the linter asks the same few classes many times. */
+    private static final Map<Class<?>, Method[]> METHODS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Return type of the public methods named {@code name} of c (UNKNOWN if overloads differ), or null if none. */
     private static Object methodsNamed(Class<?> c, String name, boolean statics) {
         Class<?> ret = null;
         boolean found = false;
-        for (Method m : c.getMethods()) {
+        for (Method m : METHODS.computeIfAbsent(c, Class::getMethods)) {
             if (!m.getName().equals(name) || Modifier.isStatic(m.getModifiers()) != statics) {
                 continue;
             }
