@@ -5,6 +5,7 @@ import io.foresight.rules.PolicyLoadException;
 import io.foresight.rules.PolicyRepository;
 import io.foresight.rules.PolicyRuleSet;
 import io.foresight.rules.PolicyTestRunner;
+import io.foresight.rules.PoolKind;
 import io.foresight.rules.RuleProblem;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,7 +31,9 @@ public final class RulesCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "check", description = "Compile the *.drl files and thresholds.json in DIR; print every problem as file:line: message.")
+    @Command(name = "check", description = {"Lint and compile the *.drl files and the thresholds files (thresholds.json for a VM fleet,",
+            "thresholds-batch.json for a batch cluster) in DIR; print every problem as file:line: message.",
+            "Build output (target/) and hidden folders (.git/) are not read."})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -45,9 +47,19 @@ public final class RulesCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 PolicyRuleSet rules = PolicyRepository.validate(dir);
+                List<String> skipped = PolicyRepository.skippedFolders(dir);
+                out.printf("read %d file(s) from %s%s:%n", rules.files().size(), dir,
+                        skipped.isEmpty() ? "" : " (not read: " + String.join(", ", skipped) + ")");
+                rules.files().forEach(f -> out.println("  " + f));
+                for (PoolKind k : PoolKind.values()) {
+                    out.printf("thresholds for a %s pool: %s%n", k.label(), PolicyRepository.readThresholdsName(dir, k));
+                }
                 out.printf("OK: %d rules in %s%n", rules.ruleNames().size(), dir);
                 rules.ruleNames().forEach(n -> out.println("  rule \"" + n + "\""));
                 return 0;
+            } catch (IOException e) {
+                err.println("cannot read " + dir + ": " + e.getMessage());
+                return 1;
             } catch (PolicyLoadException e) {
                 for (RuleProblem p : e.problems()) {
                     err.println(p);
@@ -97,10 +109,7 @@ public final class RulesCommand implements Runnable {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(dir + " is not a directory; give the directory holding tests/");
             }
-            Path tests = dir.resolve("tests");
-            try (Stream<Path> s = Files.walk(dir)) {
-                return s.anyMatch(p -> !p.startsWith(tests) && p.toString().endsWith(".drl"));
-            }
+            return PolicyRepository.policyFiles(dir).stream().anyMatch(p -> p.toString().endsWith(".drl"));
         }
     }
 

@@ -40,6 +40,13 @@ final class Wiring {
         return PolicyRepository.fromDirectory(p);
     }
 
+    /** Time budget per policy decision: policy.time.budget.ms (FORESIGHT_POLICY_TIME_BUDGET_MS), else 2 s. */
+    static DroolsPolicyGate.Budget policyBudget(FsConfig config) {
+        String ms = config.get("policy.time.budget.ms", null);
+        return ms == null ? DroolsPolicyGate.Budget.DEFAULT
+                : DroolsPolicyGate.Budget.configured(java.util.Map.of(DroolsPolicyGate.Budget.TIME_ENV, ms));
+    }
+
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
         return controlWorker(config, models, policies(config));
     }
@@ -48,7 +55,7 @@ final class Wiring {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
                 .withUsageSources(io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS))
-                .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT))
+                .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());
     }

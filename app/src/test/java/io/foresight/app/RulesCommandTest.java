@@ -38,6 +38,36 @@ class RulesCommandTest {
     }
 
     @Test
+    void checkOfTheRulesFolderSkipsBuildOutputAndSaysWhatItRead() throws Exception {
+        // the folder the README names: its target/ holds a copy of every DRL after a build
+        Path rules = Path.of("../rules");
+        Path copy = rules.resolve("target/classes/io/foresight/rules/policy");
+        Files.createDirectories(copy);
+        Files.copy(rules.resolve("src/main/resources/io/foresight/rules/policy/limits.drl"), copy.resolve("limits.drl"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run ok = run("rules", "check", rules.toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("not read: ") && ok.out().contains("target/"), ok.out());
+        assertTrue(ok.out().contains("src/main/resources/io/foresight/rules/policy/limits.drl"), ok.out());
+        assertTrue(ok.out().contains("thresholds for a batch pool: src/main/resources/io/foresight/rules/policy/thresholds-batch.json"),
+                ok.out());
+        assertTrue(ok.out().contains("rule \"Scale up to forecast beyond step\""), ok.out());
+    }
+
+    @Test
+    void checkRefusesARuleThatRunsCode(@TempDir Path dir) throws Exception {
+        assertEquals(0, run("rules", "export", dir.toString()).code());
+        Files.writeString(dir.resolve("evil.drl"), "package io.foresight.rules.policy;\nrule \"Evil\"\nwhen\n"
+                + "  $c : PolicyChange( )\nthen\n  Runtime.getRuntime().exec(\"id\");\nend\n");
+        Run bad = run("rules", "check", dir.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("evil.drl:6: rule \"Evil\": 'Runtime' is not allowed"), bad.err());
+        Run test = run("rules", "test", dir.toString());
+        assertEquals(1, test.code(), "rules test does not run it either");
+        assertTrue(test.err().contains("evil.drl:6"), test.err());
+    }
+
+    @Test
     void testRunsShippedCasesAndReportsFailures(@TempDir Path dir) throws Exception {
         Path shipped = Path.of("../rules/policy-tests");
         Run ok = run("rules", "test", shipped.toString());

@@ -11,11 +11,17 @@ import io.foresight.rules.policy.AnomalyFlag;
 import io.foresight.rules.policy.CycleFacts;
 import io.foresight.rules.policy.PolicyChange;
 import io.foresight.rules.policy.TeamSpend;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.kie.api.event.rule.AfterMatchFiredEvent;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
@@ -30,17 +36,79 @@ import org.kie.api.runtime.rule.FactHandle;
  * that fired (an agenda listener), their messages and the cost change (PriceBook). If a rule throws,
  * the change keeps its current allocation and is DENIED naming the rule; the session is rebuilt for
  * the remaining changes. A change no rule decided is also DENIED (safe default).
+ *
+ * <p>Each change is decided within a {@link Budget}: at most so many rule firings (rules that
+ * re-activate each other) and so much time (a slow condition or a long chain of firings). A watchdog
+ * halts the session when the time is up; the change is then DENIED naming the rules that were
+ * running, and the session is rebuilt for the next change. The linter ({@link PolicyLinter}) keeps
+ * loops and calls out of the rules, so no single evaluation can run unbounded; the budget bounds the rest.
  */
 public final class DroolsPolicyGate implements PolicyGate {
     /** Upper bound on rule firings per change; more means rules re-activate each other endlessly. */
     static final int MAX_FIRINGS_PER_CHANGE = 200;
 
+    /**
+     * What one change may cost the rule engine: {@code maxFirings} rule firings and {@code time} of wall
+     * clock (insert, conditions and consequences). Exceeding either denies the change (safe default).
+     */
+    public record Budget(int maxFirings, Duration time) {
+        /** 200 firings and 2 s per change: the bundled rules need under 10 firings and well under 1 ms. */
+        public static final Budget DEFAULT = new Budget(MAX_FIRINGS_PER_CHANGE, Duration.ofSeconds(2));
+        /** Environment variable overriding the time budget per change, in milliseconds. */
+        public static final String TIME_ENV = "FORESIGHT_POLICY_TIME_BUDGET_MS";
+
+        public Budget {
+            Objects.requireNonNull(time, "time");
+            if (maxFirings < 1 || time.isNegative() || time.isZero()) {
+                throw new IllegalArgumentException("policy budget needs maxFirings >= 1 and a positive time, got "
+                        + maxFirings + " and " + time);
+            }
+        }
+
+        /** The default budget with the time from {@value #TIME_ENV} in {@code env}, if set. */
+        public static Budget configured(Map<String, String> env) {
+            String ms = env.get(TIME_ENV);
+            if (ms == null || ms.isBlank()) {
+                return DEFAULT;
+            }
+            try {
+                return new Budget(MAX_FIRINGS_PER_CHANGE, Duration.ofMillis(Long.parseLong(ms.strip())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(TIME_ENV + "=" + ms + " is not a positive number of milliseconds; "
+                        + "unset it for the default " + DEFAULT.time().toMillis() + " ms", e);
+            }
+        }
+    }
+
+    /** One daemon thread halts sessions over their time budget, for every gate in the JVM. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "policy-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        w.setRemoveOnCancelPolicy(true); // cancelled deadlines (the normal case) leave the queue at once
+        return w;
+    }
+
     private final PolicyRepository repository;
     private final PriceBook prices;
+    private final Budget budget;
 
     public DroolsPolicyGate(PolicyRepository repository, PriceBook prices) {
+        this(repository, prices, Budget.DEFAULT);
+    }
+
+    public DroolsPolicyGate(PolicyRepository repository, PriceBook prices, Budget budget) {
         this.repository = Objects.requireNonNull(repository, "repository");
         this.prices = Objects.requireNonNull(prices, "prices");
+        this.budget = Objects.requireNonNull(budget, "budget");
+    }
+
+    public Budget budget() {
+        return budget;
     }
 
     public PolicyRepository repository() {
@@ -71,11 +139,29 @@ public final class DroolsPolicyGate implements PolicyGate {
             for (ProposedChange c : changes) {
                 PolicyChange pc = new PolicyChange(c, prices);
                 firings.reset();
-                FactHandle h = s.session.insert(pc);
+                KieSession session = s.session;
+                AtomicBoolean halted = new AtomicBoolean();
+                long start = System.nanoTime();
+                ScheduledFuture<?> dog = WATCHDOG.schedule(() -> {
+                    halted.set(true);
+                    try {
+                        session.halt();
+                    } catch (RuntimeException ignored) {
+                        // the session was disposed meanwhile: nothing left to stop
+                    }
+                }, budget.time().toNanos(), TimeUnit.NANOSECONDS);
                 PolicyDecision d;
+                boolean rebuild = false;
                 try {
-                    int n = s.session.fireAllRules(MAX_FIRINGS_PER_CHANGE);
-                    if (n >= MAX_FIRINGS_PER_CHANGE && !pc.isDecided()) {
+                    FactHandle h = session.insert(pc);
+                    int n = session.fireAllRules(budget.maxFirings());
+                    boolean watchdogRan = !dog.cancel(false) || halted.get();
+                    long elapsed = System.nanoTime() - start;
+                    if (watchdogRan || elapsed > budget.time().toNanos()) {
+                        d = safeDefault(c, firings.fired, "rules took " + elapsed / 1_000_000 + " ms, over the time budget of "
+                                + budget.time().toMillis() + " ms per change, after " + n + " firing(s) (" + running(firings) + ")");
+                        rebuild = true; // a halted session is not reused
+                    } else if (n >= budget.maxFirings() && !pc.isDecided()) {
                         d = safeDefault(c, firings.fired, "rules fired " + n + " times without a verdict (rules re-activate each other: "
                                 + String.join(", ", firings.fired.subList(Math.max(0, firings.fired.size() - 4), firings.fired.size())) + ")");
                     } else if (!pc.isDecided()) {
@@ -86,15 +172,21 @@ public final class DroolsPolicyGate implements PolicyGate {
                         d = new PolicyDecision(c.user(), pc.getOutcome(), pc.getAllowed(), pc.isSpot(), firings.fired,
                                 pc.getMessages(), delta);
                     }
-                    s.session.delete(h);
+                    if (!rebuild) {
+                        session.delete(h);
+                    }
                 } catch (RuntimeException e) {
+                    dog.cancel(false);
                     String rule = failedRule(e, firings);
                     List<String> fired = new ArrayList<>(firings.fired);
                     if (!fired.contains(rule)) {
                         fired.add(rule);
                     }
                     d = safeDefault(c, fired, "rule '" + rule + "' failed: " + rootMessage(e));
-                    s.session.dispose(); // its state is unknown after a failure
+                    rebuild = true; // its state is unknown after a failure
+                }
+                if (rebuild) {
+                    s.session.dispose();
                     s = new Session(rules, context, facts, spend, firings);
                 }
                 if (d.applies()) {
@@ -111,6 +203,18 @@ public final class DroolsPolicyGate implements PolicyGate {
     private PolicyDecision safeDefault(ProposedChange c, List<String> fired, String why) {
         return new PolicyDecision(c.user(), DecisionOutcome.DENIED, c.current(), false, fired,
                 List.of(why + "; keeping the current allocation"), 0.0);
+    }
+
+    /** The rules a halted session was busy with: the one firing, else the last few that fired. */
+    private static String running(Firings f) {
+        if (f.firing != null) {
+            return "rule '" + f.firing + "' was running";
+        }
+        if (f.fired.isEmpty()) {
+            return "no rule had fired: a condition is slow";
+        }
+        List<String> last = new ArrayList<>(new LinkedHashSet<>(f.fired.subList(Math.max(0, f.fired.size() - 20), f.fired.size())));
+        return "last rules fired: " + String.join(", ", last);
     }
 
     private static String failedRule(RuntimeException e, Firings f) {

@@ -27,12 +27,24 @@ public final class PolicyRuleSet {
     private final PolicyThresholds thresholds;
     private final String source;
     private final String fingerprint;
+    private final List<String> files;
 
-    private PolicyRuleSet(KieBase kieBase, PolicyThresholds thresholds, String source, String fingerprint) {
+    private PolicyRuleSet(KieBase kieBase, PolicyThresholds thresholds, String source, String fingerprint, List<String> files) {
         this.kieBase = kieBase;
         this.thresholds = thresholds;
         this.source = source;
         this.fingerprint = fingerprint;
+        this.files = List.copyOf(files);
+    }
+
+    /** The files this set was built from: the DRL files, then the thresholds file (relative names). */
+    public List<String> files() {
+        return files;
+    }
+
+    /** Where the thresholds came from (a file name, or "bundled ..." when the directory has none). */
+    public String thresholdsSource() {
+        return files.get(files.size() - 1);
     }
 
     public KieBase kieBase() {
@@ -87,6 +99,12 @@ public final class PolicyRuleSet {
                 problems.add(new RuleProblem(thresholdsName, e.line(), e.getMessage()));
             }
         }
+        // DRL is data, not code: nothing outside the allow-list is even compiled
+        List<RuleProblem> lint = PolicyLinter.lint(drls);
+        if (!lint.isEmpty()) {
+            problems.addAll(lint);
+            throw new PolicyLoadException(source, problems);
+        }
         KieServices ks = KieServices.Factory.get();
         KieHelper helper = new KieHelper();
         for (var e : drls.entrySet()) {
@@ -108,6 +126,8 @@ public final class PolicyRuleSet {
         if (!problems.isEmpty()) {
             throw new PolicyLoadException(source, problems);
         }
-        return new PolicyRuleSet(base, thresholds, source, fingerprint);
+        List<String> files = new ArrayList<>(drls.keySet());
+        files.add(String.valueOf(thresholdsName));
+        return new PolicyRuleSet(base, thresholds, source, fingerprint, files);
     }
 }

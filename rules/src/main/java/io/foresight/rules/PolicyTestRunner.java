@@ -33,16 +33,19 @@ import java.util.stream.Stream;
  * {@code DIR/tests/*.json} holds one case or an array of cases:
  * <pre>
  * { "name": "...",
- *   "context": { "pool": "p", "at": "2026-11-25T10:00:00Z", "operatorFreeze": false,
+ *   "context": { "pool": "p", "poolKind": "batch", "at": "2026-11-25T10:00:00Z", "operatorFreeze": false,
  *                "teamCostPerHour": {"research": 4.9}, "teamCostToday": {"research": 10} },
  *   "anomalies": ["alice"],
  *   "change": { "user": "alice", "team": "research", "tier": "STANDARD", "pattern": "BATCH",
- *               "current": {"cpu":1,...}, "proposed": {"cpu":4,...}, "spot": false },
+ *               "current": {"cpu":1,...}, "proposed": {"cpu":4,...}, "forecastPeak": {"cpu":3.5,...},
+ *               "spot": false },
  *   "expect": { "outcome": "ADJUSTED", "fired": ["Limit step size", "Approve with adjustments"],
  *               "allowed": {"cpu": 3}, "spot": false } }
  * </pre>
  * {@code fired} must match exactly (as a set); {@code allowed} checks only the resources given.
- * The current allocation is priced on-demand.
+ * The current allocation is priced on-demand. {@code poolKind} ({@code vm-fleet}, the default, or
+ * {@code batch}) picks the thresholds the case runs with (see {@link PoolKind}); {@code forecastPeak}
+ * is the forecaster's peak behind the proposal (unknown when left out, so no scale-up is backed by it).
  */
 public final class PolicyTestRunner {
     /** The result of one case. */
@@ -52,10 +55,18 @@ public final class PolicyTestRunner {
         }
     }
 
-    private final DroolsPolicyGate gate;
+    private final PolicyRepository repository;
+    private final PriceBook prices;
+    private final Map<PoolKind, DroolsPolicyGate> gates = new java.util.EnumMap<>(PoolKind.class);
 
+    /** Runs cases against {@code repository}; a case for another pool kind uses the same rules with that kind's thresholds. */
     public PolicyTestRunner(PolicyRepository repository, PriceBook prices) {
-        this.gate = new DroolsPolicyGate(Objects.requireNonNull(repository, "repository"), prices);
+        this.repository = Objects.requireNonNull(repository, "repository");
+        this.prices = Objects.requireNonNull(prices, "prices");
+    }
+
+    private DroolsPolicyGate gate(PoolKind kind) {
+        return gates.computeIfAbsent(kind, k -> new DroolsPolicyGate(repository.forKind(k), prices));
     }
 
     /** Runs every case in {@code testsDir}/*.json, in file name order. */
@@ -102,6 +113,7 @@ public final class PolicyTestRunner {
 
     CaseResult run(String file, String name, JsonNode c) {
         JsonNode ctx = c.path("context");
+        PoolKind kind = ctx.has("poolKind") ? PoolKind.parse(ctx.get("poolKind").asText()) : repository.kind();
         long at = ctx.has("at") ? Instant.parse(ctx.get("at").asText()).getEpochSecond() : 0;
         PolicyContext context = new PolicyContext(ctx.path("pool").asText("test"), at, doubles(ctx.path("teamCostPerHour")),
                 ctx.path("operatorFreeze").asBoolean(false));
@@ -112,12 +124,13 @@ public final class PolicyTestRunner {
         ResourceVector current = ResourceVectorJson.fromNode(require(ch, "current"));
         ResourceVector proposed = ResourceVectorJson.fromNode(require(ch, "proposed"));
         boolean spot = ch.path("spot").asBoolean(false);
-        PriceBook prices = PriceBook.DEFAULT;
+        ResourceVector unknown = ResourceVector.of(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        ResourceVector peak = ch.has("forecastPeak") ? partial(ch.get("forecastPeak"), unknown) : unknown;
         ProposedChange change = new ProposedChange(require(ch, "user").asText(), ch.path("team").asText("default"),
                 Tier.valueOf(ch.path("tier").asText("STANDARD")), Pattern.valueOf(ch.path("pattern").asText("UNKNOWN")),
-                current, proposed, proposed, "test", spot,
+                current, proposed, peak, "test", spot,
                 prices.costPerHour(proposed, spot) - prices.costPerHour(current, false));
-        PolicyDecision d = gate.check(context, List.of(change), facts).get(0);
+        PolicyDecision d = gate(kind).check(context, List.of(change), facts).get(0);
         List<String> failures = new ArrayList<>();
         JsonNode ex = require(c, "expect");
         if (ex.has("outcome")) {
@@ -149,6 +162,13 @@ public final class PolicyTestRunner {
             failures.add("spot: expected " + ex.get("spot").asBoolean() + ", got " + d.spot());
         }
         return new CaseResult(file, name, failures.isEmpty(), failures, d);
+    }
+
+    /** The resources given in n; the others from {@code rest}. */
+    private static ResourceVector partial(JsonNode n, ResourceVector rest) {
+        double[] v = rest.toArray();
+        n.fields().forEachRemaining(e -> v[Resource.parse(e.getKey()).ordinal()] = e.getValue().asDouble());
+        return ResourceVector.of(v);
     }
 
     private static Map<String, Double> doubles(JsonNode n) {

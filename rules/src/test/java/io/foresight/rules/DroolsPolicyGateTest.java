@@ -147,12 +147,14 @@ class DroolsPolicyGateTest {
         copyOfBundled(dir);
         Files.writeString(dir.resolve("broken-at-runtime.drl"), """
                 package io.foresight.rules.policy;
+                import io.foresight.core.model.ResourceVector;
                 rule "Explode for user bomb"
                     salience 500
                 when
                     $c : PolicyChange( user == "bomb", decided == false )
                 then
-                    throw new IllegalStateException("boom");
+                    // allowed calls can still fail at run time: a vector of the wrong size
+                    $c.raiseTo(ResourceVector.of(new double[] {1.0}), "boom");
                 end
                 """);
         DroolsPolicyGate gate = new DroolsPolicyGate(PolicyRepository.fromDirectory(dir), P);
@@ -164,7 +166,7 @@ class DroolsPolicyGateTest {
         assertEquals(DecisionOutcome.DENIED, bomb.outcome());
         assertEquals(cur, bomb.allowed());
         assertTrue(bomb.firedRules().contains("Explode for user bomb"), bomb.firedRules().toString());
-        assertTrue(bomb.messages().get(0).contains("rule 'Explode for user bomb' failed") && bomb.messages().get(0).contains("boom"),
+        assertTrue(bomb.messages().get(0).contains("rule 'Explode for user bomb' failed") && bomb.messages().get(0).contains("expected 4 values"),
                 bomb.messages().toString());
         assertEquals(DecisionOutcome.APPROVED, ds.get(1).outcome(), "the next change is decided normally");
     }

@@ -29,6 +29,7 @@ public final class PolicyChange {
     private boolean adjusted;
     private boolean stepWaived;
     private boolean stepLimited;
+    private boolean stepUpWaived;
     private final List<String> messages = new ArrayList<>();
 
     public PolicyChange(ProposedChange change, PriceBook prices) {
@@ -55,6 +56,9 @@ public final class PolicyChange {
     public boolean isAdjusted() { return adjusted; }
     public boolean isStepWaived() { return stepWaived; }
     public boolean isStepLimited() { return stepLimited; }
+    /** True once a scale-up was found backed by the forecast: increases are not step limited (decreases still are). */
+    public boolean isStepUpWaived() { return stepUpWaived; }
+    public ResourceVector getForecastPeak() { return change.forecastPeak(); }
     public List<String> getMessages() { return messages; }
 
     public ResourceVector getAllowed() {
@@ -116,12 +120,46 @@ public final class PolicyChange {
 
     public boolean exceedsStep(PolicyThresholds t) {
         for (Resource r : Resource.values()) {
-            double cur = cur(r);
-            if (Math.abs(allowed[r.ordinal()] - cur) > t.maxStep(r, cur) + 1e-12) {
+            if (beyondStep(t, r)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** True if resource r moves further than one step allows (increases are free once the step-up is waived). */
+    private boolean beyondStep(PolicyThresholds t, Resource r) {
+        double cur = cur(r);
+        double d = allowed[r.ordinal()] - cur;
+        if (d > 0) {
+            return !stepUpWaived && d > t.maxStep(r, cur) + 1e-12;
+        }
+        return -d > t.maxStepDown(r, cur) + 1e-12;
+    }
+
+    /**
+     * True if the thresholds allow scale-ups to the forecast and every resource this change raises past
+     * the step limit stays within the forecast peak plus {@code maxAboveForecastPeak} (a known, finite
+     * peak above the current allocation). Scale-downs are not considered: they stay step limited.
+     */
+    public boolean scalesUpToForecast(PolicyThresholds t) {
+        if (!t.scaleUpToForecast()) {
+            return false;
+        }
+        boolean any = false;
+        for (Resource r : Resource.values()) {
+            double cur = cur(r);
+            double a = allowed[r.ordinal()];
+            if (a - cur <= t.maxStep(r, cur) + 1e-12) {
+                continue; // within the step (or a decrease): nothing to waive
+            }
+            double peak = change.forecastPeak().get(r);
+            if (!(peak > cur) || Double.isInfinite(peak) || a > peak * (1 + t.maxAboveForecastPeak()) + 1e-9) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
     }
 
     private double cur(Resource r) {
@@ -159,16 +197,29 @@ public final class PolicyChange {
         List<String> hit = new ArrayList<>();
         for (Resource r : Resource.values()) {
             double cur = cur(r);
-            double step = t.maxStep(r, cur);
             double a = allowed[r.ordinal()];
-            if (Math.abs(a - cur) > step + 1e-12) {
-                allowed[r.ordinal()] = a > cur ? cur + step : Math.max(0, cur - step);
+            if (beyondStep(t, r)) {
+                allowed[r.ordinal()] = a > cur ? cur + t.maxStep(r, cur) : Math.max(0, cur - t.maxStepDown(r, cur));
                 hit.add(name(r) + " " + fmt(cur) + "->" + fmt(allowed[r.ordinal()]) + " (asked " + fmt(a) + ")");
             }
         }
         stepLimited = true;
         adjusted = true;
         messages.add("step limited: " + String.join(", ", hit));
+    }
+
+    /** Lets this change's increases pass the step limit, because the forecast backs them. */
+    public void waiveStepUpToForecast(PolicyThresholds t) {
+        List<String> hit = new ArrayList<>();
+        for (Resource r : Resource.values()) {
+            double cur = cur(r);
+            if (allowed[r.ordinal()] - cur > t.maxStep(r, cur) + 1e-12) {
+                hit.add(name(r) + " " + fmt(cur) + "->" + fmt(allowed[r.ordinal()]) + " (forecast peak "
+                        + fmt(change.forecastPeak().get(r)) + ", step " + fmt(t.maxStep(r, cur)) + ")");
+            }
+        }
+        stepUpWaived = true;
+        messages.add("scale-up to the forecast past the step limit: " + String.join(", ", hit));
     }
 
     public void waiveStepLimit(String why) {

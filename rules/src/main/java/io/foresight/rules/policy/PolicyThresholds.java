@@ -46,6 +46,8 @@ public final class PolicyThresholds {
     private final Map<String, double[]> teamBudget = new HashMap<>();
     private double[] defaultTeamBudget = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
     private double maxStepFraction;
+    private double maxStepDownFraction;
+    private double maxAboveForecastPeak = Double.NaN;
     private ResourceVector minStep = ResourceVector.ZERO;
     private double approvalCostDeltaPerHour;
     private final List<FreezeWindow> freezeWindows = new ArrayList<>();
@@ -89,9 +91,32 @@ public final class PolicyThresholds {
         return minStep;
     }
 
-    /** The largest allowed change of resource r from {@code current} in one step. */
+    /** Largest share of the current allocation a scale-down may remove in one step (defaults to maxStepFraction). */
+    public double maxStepDownFraction() {
+        return maxStepDownFraction;
+    }
+
+    /** The largest allowed increase of resource r from {@code current} in one step. */
     public double maxStep(Resource r, double current) {
         return Math.max(minStep.get(r), maxStepFraction * current);
+    }
+
+    /** The largest allowed decrease of resource r from {@code current} in one step. */
+    public double maxStepDown(Resource r, double current) {
+        return Math.max(minStep.get(r), maxStepDownFraction * current);
+    }
+
+    /** True if a scale-up backed by the forecast may go past the step limit ({@code scaleUpToForecast}). */
+    public boolean scaleUpToForecast() {
+        return !Double.isNaN(maxAboveForecastPeak);
+    }
+
+    /**
+     * How far above the forecast peak a scale-up past the step limit may go, as a fraction (0.5: up to
+     * 1.5 times the peak, room for the planner's headroom); NaN when {@code scaleUpToForecast} is off.
+     */
+    public double maxAboveForecastPeak() {
+        return maxAboveForecastPeak;
     }
 
     public double approvalCostDeltaPerHour() {
@@ -194,6 +219,16 @@ public final class PolicyThresholds {
             t.defaultTeamBudget = budget("defaultTeam", root.get("defaultTeam"));
         }
         t.maxStepFraction = positive(root, "maxStepFraction");
+        t.maxStepDownFraction = root.has("maxStepDownFraction") ? positive(root, "maxStepDownFraction") : t.maxStepFraction;
+        if (root.has("scaleUpToForecast")) {
+            JsonNode f = root.get("scaleUpToForecast");
+            double above = require(f, "maxAboveForecastPeak").asDouble(Double.NaN);
+            if (!(above >= 0) || Double.isInfinite(above)) {
+                throw new IllegalArgumentException("scaleUpToForecast.maxAboveForecastPeak must be a number >= 0 (0.5: up to 1.5 times "
+                        + "the forecast peak), got " + f.get("maxAboveForecastPeak"));
+            }
+            t.maxAboveForecastPeak = above;
+        }
         t.minStep = ResourceVectorJson.fromNode(require(root, "minStep"));
         t.approvalCostDeltaPerHour = positive(root, "approvalCostDeltaPerHour");
         for (JsonNode w : root.path("freezeWindows")) {
