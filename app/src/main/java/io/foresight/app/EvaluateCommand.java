@@ -29,8 +29,19 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Training trace(s): Bitbrains CSV (gzip or not) or SWF job log.")
     String train;
 
-    @Option(names = "--test", required = true, paramLabel = "FILE[,FILE...]", description = "Test trace(s), same formats.")
+    @Option(names = "--test", paramLabel = "FILE[,FILE...]",
+            description = "Test trace(s), same formats. Omit it with --split-at to test on the later part of --train.")
     String test;
+
+    @Option(names = "--split-at", paramLabel = "DAYS|DATE",
+            description = "Split --train in time instead of reading --test: the first DAYS days (or everything before the "
+                    + "UTC date YYYY-MM-DD) train, the rest is the test. Jobs running across the split count in both parts.")
+    String splitAt;
+
+    @Option(names = "--pool-kind", paramLabel = "auto|vm-fleet|batch", defaultValue = "auto",
+            description = "Which bundled policy thresholds foresight's changes pass (tiers, steps, approvals sized for VM fleets "
+                    + "or batch clusters); auto: batch for SWF job logs, vm-fleet otherwise. Default: ${DEFAULT-VALUE}.")
+    String poolKind;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (summary.json, report.html).")
     Path out;
@@ -61,24 +72,75 @@ public final class EvaluateCommand implements Callable<Integer> {
     String approvals;
 
     /** The same Drools gate the control loop runs, so the evaluated allocations are the ones the loop would apply. */
-    PolicyGate gate() {
+    PolicyGate gate(io.foresight.rules.PoolKind kind) {
         return switch (rules) {
             case "none" -> PolicyGate.PERMISSIVE;
-            case "bundled" -> new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(), PriceBook.DEFAULT);
+            case "bundled" -> new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(kind), PriceBook.DEFAULT);
             default -> {
                 Path dir = Path.of(rules);
                 if (!Files.isDirectory(dir)) {
                     throw new IllegalArgumentException("--rules " + rules + " is not a directory: pass bundled, none or a folder of .drl files");
                 }
-                yield new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.fromDirectory(dir), PriceBook.DEFAULT);
+                yield new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.fromDirectory(dir, kind), PriceBook.DEFAULT);
             }
         };
+    }
+
+    /** The time the trace is cut at: DAYS after its first interval, or the start of a UTC date. */
+    static long cutAt(String spec, Trace t) {
+        long first = Long.MAX_VALUE;
+        for (var s : t.users().values()) {
+            if (s.size() > 0) {
+                first = Math.min(first, s.timestamp(0));
+            }
+        }
+        if (first == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("--train has no usable users to split (all records quarantined?)");
+        }
+        String v = spec.trim();
+        try {
+            if (v.matches("\\d+(\\.\\d+)?")) {
+                double days = Double.parseDouble(v);
+                if (days <= 0) {
+                    throw new IllegalArgumentException("--split-at must be a positive number of days, got " + spec);
+                }
+                return first + Math.round(days * 86400);
+            }
+            return java.time.LocalDate.parse(v).atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--split-at '" + spec + "' is neither a number of days nor a date YYYY-MM-DD. "
+                    + "Fix: e.g. --split-at 10 or --split-at 2005-11-30");
+        }
+    }
+
+    /**
+     * Each user's series cut in time: [before cut] trains, [from cut] is the test. A job log's series counts the
+     * cores of jobs running in each interval, so a job running across the cut is in both parts.
+     */
+    static Trace[] split(Trace t, long cut) {
+        java.util.Map<String, io.foresight.core.trace.UserSeries> a = new java.util.LinkedHashMap<>();
+        java.util.Map<String, io.foresight.core.trace.UserSeries> b = new java.util.LinkedHashMap<>();
+        for (var s : t.users().values()) {
+            int k = 0;
+            while (k < s.size() && s.timestamp(k) < cut) {
+                k++;
+            }
+            if (k > 0) {
+                a.put(s.user(), s.slice(0, k));
+            }
+            if (k < s.size()) {
+                b.put(s.user(), s.slice(k, s.size()));
+            }
+        }
+        return new Trace[] {new Trace(t.stepSeconds(), a, t.report()), new Trace(t.stepSeconds(), b, t.report())};
     }
 
     @Override
     public Integer call() {
         List<String> names = Policies.parse(policies);
-        PolicyGate gate = gate();
+        if ((test == null) == (splitAt == null)) {
+            throw new IllegalArgumentException("pass either --test FILE or --split-at DAYS|DATE (to test on the later part of --train)");
+        }
         if (users != null && users <= 0) {
             throw new IllegalArgumentException("--users must be positive, got " + users);
         }
@@ -92,12 +154,34 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory: pass a directory");
         }
         List<Path> trainFiles = BitbrainsReader.paths(train);
-        List<Path> testFiles = BitbrainsReader.paths(test);
         TraceFiles.Format trainFormat = TraceFiles.check("--train", trainFiles);
-        TraceFiles.Format testFormat = TraceFiles.check("--test", testFiles);
-        System.err.println("reading " + trainFiles.size() + " training and " + testFiles.size() + " test file(s)");
-        Trace trainTrace = TraceFiles.read(trainFormat, trainFiles);
-        Trace testTrace = TraceFiles.read(testFormat, testFiles);
+        io.foresight.rules.PoolKind kind = poolKind.equals("auto")
+                ? (trainFormat == TraceFiles.Format.SWF ? io.foresight.rules.PoolKind.BATCH : io.foresight.rules.PoolKind.VM_FLEET)
+                : io.foresight.rules.PoolKind.parse(poolKind);
+        PolicyGate gate = gate(kind);
+        Trace trainTrace;
+        Trace testTrace;
+        if (splitAt != null) {
+            System.err.println("reading " + trainFiles.size() + " file(s), split at " + splitAt);
+            Trace all = TraceFiles.read(trainFormat, trainFiles);
+            Trace[] parts = split(all, cutAt(splitAt, all));
+            trainTrace = parts[0];
+            testTrace = parts[1];
+        } else {
+            List<Path> testFiles = BitbrainsReader.paths(test);
+            TraceFiles.Format testFormat = TraceFiles.check("--test", testFiles);
+            if (new java.util.HashSet<>(trainFiles.stream().map(p -> p.toAbsolutePath().normalize()).toList())
+                    .removeAll(testFiles.stream().map(p -> p.toAbsolutePath().normalize()).toList())) {
+                System.err.println("warning: --train and --test share file(s): foresight and the baselines are scored on data "
+                        + "they were fitted on, so the results are optimistic (leaked). Fix: test on a later period, or use --split-at");
+            }
+            System.err.println("reading " + trainFiles.size() + " training and " + testFiles.size() + " test file(s)");
+            trainTrace = TraceFiles.read(trainFormat, trainFiles);
+            testTrace = TraceFiles.read(testFormat, testFiles);
+        }
+        String thresholds = gate instanceof io.foresight.rules.DroolsPolicyGate d
+                ? d.repository().current().thresholdsSource() : "none (every change approved)";
+        System.err.println("policies: " + rules + " rules, " + kind + " thresholds (" + thresholds + "), approvals " + approvals);
         if (users != null) {
             testTrace = testTrace.limitUsers(users);
         }
