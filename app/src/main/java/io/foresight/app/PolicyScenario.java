@@ -115,7 +115,8 @@ final class PolicyScenario {
         int step = replay.stepSeconds();
         UserSeries first = replay.users().values().iterator().next();
         long cycleZeroEffective = first.timestamp(warmup) + step;
-        return at -> Math.floorDiv(at - cycleZeroEffective, step);
+        // rounded: the trace's VMs are sampled a few seconds apart, so an interval's start varies a little by user
+        return at -> Math.round((double) (at - cycleZeroEffective) / step);
     }
 
     /** Edits the rules when the loop reaches the scenario's cycles; later calls for the same edit do nothing. */

@@ -52,7 +52,7 @@ final class TemporalConnection implements AutoCloseable {
         WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
                 .setTarget(target).setRpcTimeout(Duration.ofSeconds(10)).build());
         try {
-            stubs.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS)
+            stubs.blockingStub().withDeadlineAfter(15, TimeUnit.SECONDS)
                     .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
         } catch (RuntimeException e) {
             stubs.shutdownNow();

@@ -33,7 +33,8 @@ class DemoInProcessTest {
         FsConfig config = config(state);
         DemoCommand.DemoRun run;
         try {
-            run = DemoReference.command("--in-process").run(config, out);
+            Path trace = DemoReference.laterSlice(config.path("data.slice", null), state);
+            run = DemoReference.command(trace, "--in-process").run(config, out);
         } finally {
             System.out.print(buf.toString(StandardCharsets.UTF_8)); // the demo's own output, in the test report
         }
@@ -45,9 +46,7 @@ class DemoInProcessTest {
         assertEquals(run.waitingApproval(), run.operatorApprovals(), text);
         assertTrue(text.contains("not decided in time (kept the current allocation): 0"), text);
 
-        // the author's edits land at the scenario's cycles, not whenever a poller saw them
-        assertEquals(DemoReference.POLICY_EVENT_CYCLES, DemoReference.eventCycles(run.policyEvents()), run.policyEvents().toString());
-        // ... which needs the gate's clock to name the cycle each decision was made in
+        // the gate's clock names the cycle each decision was made in ...
         LongUnaryOperator clock = PolicyScenario.cycleClock(BitbrainsReader.read(
                 state.resolve("demo").resolve("trace-with-anomaly.csv.gz")), Wiring.WARMUP_STEPS);
         List<DecisionRecord> decisions = new DecisionLog(Wiring.loopStateDir(config)
@@ -56,6 +55,17 @@ class DemoInProcessTest {
         for (DecisionRecord r : decisions) {
             assertEquals(r.cycle(), clock.applyAsLong(r.at()), r.toString());
         }
+        // ... so the author's edits land at the first policy check at or after their cycle (one edit per check),
+        // not whenever a poller happened to see the cycle
+        List<Long> checked = decisions.stream().map(DecisionRecord::cycle).distinct().sorted().toList();
+        List<Long> expected = new java.util.ArrayList<>();
+        long last = -1;
+        for (long due : DemoReference.POLICY_EVENT_CYCLES) {
+            long after = last;
+            last = checked.stream().filter(c -> c >= due && c > after).findFirst().orElseThrow();
+            expected.add(last);
+        }
+        assertEquals(expected, DemoReference.eventCycles(run.policyEvents()), run.policyEvents().toString());
 
         DemoReference.assertAgrees(DemoReference.FULL_STACK, run);
 

@@ -3,8 +3,20 @@ package io.foresight.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -20,7 +32,7 @@ import picocli.CommandLine;
 final class DemoReference {
     static final int CYCLES = 24;
 
-    /** Cycles at which the scripted policy author acts: a third in, two thirds in, and the repair two later. */
+    /** Cycles the scripted policy author acts at (a third in, two thirds in, the repair two later), or at the first policy check after. */
     static final List<Long> POLICY_EVENT_CYCLES = List.of(8L, 16L, 18L);
 
     /**
@@ -48,9 +60,34 @@ final class DemoReference {
 
     private DemoReference() {}
 
-    /** The demo command for the short run, plus {@code extra} options. */
-    static DemoCommand command(String... extra) {
-        List<String> args = new ArrayList<>(List.of("--cycles", String.valueOf(CYCLES), "--pool", "demo-test"));
+    /**
+     * Intervals of the bundled trace the short run skips: its replay then starts in the afternoon of the fifth
+     * day, where usage moves enough for changes to cross the lowered approval threshold within a few cycles
+     * (the night before it is quiet).
+     */
+    static final int SKIP_INTERVALS = 84;
+
+    /** The bundled trace without the first {@link #SKIP_INTERVALS} intervals of every VM, written to {@code dir}. */
+    static Path laterSlice(Path bundled, Path dir) throws IOException {
+        Path out = dir.resolve("bitbrains-slice-later.csv.gz");
+        Map<String, Integer> seen = new HashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(bundled)), StandardCharsets.UTF_8));
+             Writer w = new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(out)), StandardCharsets.UTF_8)) {
+            w.write(r.readLine() + "\n"); // header
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                String vm = line.substring(0, line.indexOf(','));
+                if (seen.merge(vm, 1, Integer::sum) > SKIP_INTERVALS) {
+                    w.write(line + "\n");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The demo command for the short run on {@code trace}, plus {@code extra} options. */
+    static DemoCommand command(Path trace, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--cycles", String.valueOf(CYCLES), "--pool", "demo-test",
+                "--trace", trace.toString()));
         args.addAll(List.of(extra));
         DemoCommand c = new DemoCommand();
         new CommandLine(c).parseArgs(args.toArray(String[]::new));
