@@ -160,7 +160,8 @@ public final class DemoCommand implements Callable<Integer> {
                         r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(), r.backtest().baselineValue(),
                         modelVersion, r.gate().outcome(), r.gate().champion());
             } else {
-                step(out, 2, "Train: skipped (MLflow is not running); the loop uses the built-in forecaster");
+                step(out, 2, "Train: skipped (" + (inProcess ? "the in-process path runs without MLflow" : "MLflow is not running")
+                        + "); the loop uses the built-in forecaster");
             }
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");

@@ -45,6 +45,7 @@ class DemoPathsIT {
         assertTrue(text.contains("Temporal UI:   http"), "the full stack's UIs are listed: " + text);
 
         assertEquals(full.waitingApproval(), full.operatorApprovals(), "full stack: every waiting change approved in time");
+        assertEquals(full.policyEvents(), local.policyEvents(), "the policy author edits at the same cycles on both paths");
         DemoReference.assertAgrees(DemoReference.of(full), local);
         DemoReference.assertAgrees(DemoReference.FULL_STACK, full);
     }

@@ -37,12 +37,14 @@ final class DemoReference {
 
     /**
      * How far the in-process path's under-provisioning may be from the full stack's, in percentage points of
-     * the scored user-intervals (CPU and memory each).
+     * the scored user-intervals (CPU and memory each). Measured: 0.0 points on memory and 1.0 on CPU in the
+     * short run (the two forecasters disagree most right after a fresh start), 0.03 on CPU over the demo's
+     * 144 cycles. The starved approvals of issue 16 showed as a 15-point gap.
      */
-    static final double TOLERANCE_POINTS = 1.0;
+    static final double TOLERANCE_POINTS = 2.0;
 
-    /** What the short run scored. */
-    record Numbers(long userIntervals, long underCpu, long underMemory) {
+    /** What the short run scored, and how many changes waited for a person. */
+    record Numbers(long userIntervals, long underCpu, long underMemory, long waitingApproval) {
         double underCpuShare() {
             return 100.0 * underCpu / userIntervals;
         }
@@ -53,10 +55,11 @@ final class DemoReference {
     }
 
     /**
-     * The full stack's score for this run, measured with
-     * {@code ./foresight demo --cycles 24 --pool demo-test} (Temporal dev server, MLflow champion).
+     * The full stack's score for this run (Temporal dev server, MLflow champion), measured by {@link DemoPathsIT}:
+     * loop 45 (9.4 %) CPU and 7 (1.5 %) memory user-intervals under-provisioned, 6 changes waited for approval
+     * (cycles 12, 15, 20), all approved; the in-process path scored 40 / 7 with the same 6 approvals.
      */
-    static final Numbers FULL_STACK = new Numbers(480, 0, 0);
+    static final Numbers FULL_STACK = new Numbers(480, 45, 7, 6);
 
     private DemoReference() {}
 
@@ -96,7 +99,7 @@ final class DemoReference {
 
     static Numbers of(DemoCommand.DemoRun run) {
         DemoSummary.Row loop = run.summary().loop();
-        return new Numbers(run.summary().userIntervals(), loop.underCpu(), loop.underMemory());
+        return new Numbers(run.summary().userIntervals(), loop.underCpu(), loop.underMemory(), run.waitingApproval());
     }
 
     /** The cycles named by the policy author's edits ("cycle N: ..."). */
@@ -112,7 +115,10 @@ final class DemoReference {
         return cycles;
     }
 
-    /** Same scored intervals, under-provisioning within {@link #TOLERANCE_POINTS}, every waiting change approved. */
+    /**
+     * Same scored intervals, under-provisioning within {@link #TOLERANCE_POINTS}, the same number of changes
+     * waiting for a person, and every one of them approved.
+     */
     static void assertAgrees(Numbers expected, DemoCommand.DemoRun run) {
         Numbers got = of(run);
         assertEquals(expected.userIntervals(), got.userIntervals(), "scored user-intervals");
@@ -120,6 +126,7 @@ final class DemoReference {
                 "under-provisioned CPU: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
         assertTrue(Math.abs(expected.underMemoryShare() - got.underMemoryShare()) <= TOLERANCE_POINTS,
                 "under-provisioned memory: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
+        assertEquals(expected.waitingApproval(), got.waitingApproval(), "changes that waited for approval");
         assertEquals(run.waitingApproval(), run.operatorApprovals(), "every change that waited was approved in time");
     }
 }
