@@ -20,7 +20,6 @@ import io.foresight.workflows.retrain.RetrainingWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,10 +72,34 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
     boolean inProcess;
 
+    /** How often the demo operator looks for changes waiting for approval: well inside the approval timeout. */
+    static final Duration OPERATOR_POLL = Duration.ofMillis(250);
+
+    /** How long a change may wait for the demo operator before the loop keeps the current allocation. */
+    static final Duration APPROVAL_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * What a demo run did, for tests that compare the two paths.
+     *
+     * @param inProcess          whether it ran on the in-process Temporal test server
+     * @param summary            the closing table
+     * @param waitingApproval    changes the policies sent to a person over the run (audit trail)
+     * @param operatorApprovals  approvals the demo operator sent (0 without the policy scenario)
+     * @param outcomes           decisions per outcome over the run (audit trail)
+     * @param rulesFired         how often each rule fired over the run (audit trail)
+     * @param policyEvents       what the scripted policy author did, at which cycle
+     */
+    record DemoRun(boolean inProcess, DemoSummary summary, long waitingApproval, int operatorApprovals,
+                   Map<io.foresight.core.policy.DecisionOutcome, Long> outcomes, Map<String, Integer> rulesFired,
+                   List<String> policyEvents) {}
+
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
-        FsConfig config = FsConfig.load();
+        run(FsConfig.load(), System.out);
+        return 0;
+    }
+
+    DemoRun run(FsConfig config, PrintStream out) throws Exception {
         Path tracePath = trace != null ? trace : config.path("data.slice", "data/bitbrains-slice/bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
         if (!Files.isRegularFile(tracePath)) {
             throw new IllegalArgumentException("trace file not found: " + tracePath + ". Fix: pass --trace FILE or restore data/bitbrains-slice from git");
@@ -103,9 +128,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         step(out, 1, "Local stack (Temporal + Web UI, MLflow, Prometheus)");
         boolean mlflowUp = false;
-        TestWorkflowEnvironment testEnv = null;
-        TemporalConnection temporal = null;
-        WorkflowClient client;
+        boolean inProcess = this.inProcess;
         if (!inProcess) {
             try {
                 new LocalStack(config, out).up();
@@ -116,13 +139,8 @@ public final class DemoCommand implements Callable<Integer> {
                 inProcess = true;
             }
         }
-        if (inProcess) {
-            testEnv = TestWorkflowEnvironment.newInstance();
-            client = testEnv.getWorkflowClient();
-        } else {
-            temporal = TemporalConnection.open(config);
-            client = temporal.client;
-        }
+        TemporalConnection temporal = inProcess ? TemporalConnection.inProcess() : TemporalConnection.open(config);
+        WorkflowClient client = temporal.client;
         List<WorkerFactory> factories = new ArrayList<>();
         try (MetricsEndpoint metrics = MetricsEndpoint.start(config.getInt("metrics.port", 9464))) {
             out.println("  metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
@@ -142,7 +160,8 @@ public final class DemoCommand implements Callable<Integer> {
                         r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(), r.backtest().baselineValue(),
                         modelVersion, r.gate().outcome(), r.gate().champion());
             } else {
-                step(out, 2, "Train: skipped (MLflow is not running); the loop uses the built-in forecaster");
+                step(out, 2, "Train: skipped (" + (inProcess ? "the in-process path runs without MLflow" : "MLflow is not running")
+                        + "); the loop uses the built-in forecaster");
             }
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
@@ -156,11 +175,15 @@ public final class DemoCommand implements Callable<Integer> {
                         PolicyScenario.TEAM_MAX_COST_PER_HOUR);
             }
             ControlWorkerConfig wc = Wiring.controlWorker(config, models, policies);
+            if (scenario != null) {
+                // the author's edits land right before the policy check of their cycle, on either server
+                wc = wc.withPolicy(scenario.editing(wc.policy(), policies, replay, Wiring.WARMUP_STEPS, out));
+            }
             terminateRunningLoop(client, pool);
             cleanPoolState(wc.stateDir(), pool);
             factories.add(ControlWorker.start(client, wc));
             ControlLoopParams params = ControlLoopParams.of(pool, "trace:" + tracePath)
-                    .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(Duration.ofSeconds(30))
+                    .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(APPROVAL_TIMEOUT)
                     .withRetraining(mlflowUp);
             ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                     .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(pool))
@@ -171,22 +194,22 @@ public final class DemoCommand implements Callable<Integer> {
             CompletableFuture<LoopState> done = untyped.getResultAsync(LoopState.class);
             long started = System.nanoTime();
             long lastPrint = 0;
-            long lastApprovalCycle = -1;
+            Set<String> decided = new HashSet<>();
             int approvals = 0;
             ControlLoopWorkflow control = client.newWorkflowStub(ControlLoopWorkflow.class, ControlLoopWorkflow.workflowId(pool));
             while (!done.isDone()) {
                 try {
-                    done.get(1, TimeUnit.SECONDS);
+                    done.get(OPERATOR_POLL.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
                     LoopState s = control.state();
                     if (scenario != null) {
-                        scenario.atCycle(s.cycle(), policies, out);
-                        if (!s.pendingApprovals().isEmpty() && s.cycle() != lastApprovalCycle) {
-                            lastApprovalCycle = s.cycle();
+                        List<String> fresh = s.pendingApprovals().stream().filter(id -> !decided.contains(id)).toList();
+                        if (!fresh.isEmpty()) {
                             out.printf("  [operator] cycle %d: %d change(s) wait for approval; approving as demo-operator "
-                                    + "(in production: signal 'approve' in the Temporal UI, or ./foresight approve)%n", s.cycle(), s.pendingApprovals().size());
-                            for (String id : s.pendingApprovals()) {
+                                    + "(in production: signal 'approve' in the Temporal UI, or ./foresight approve)%n", s.cycle(), fresh.size());
+                            for (String id : fresh) {
                                 control.approve(id, true, "demo-operator");
+                                decided.add(id);
                                 approvals++;
                             }
                         }
@@ -204,36 +227,61 @@ public final class DemoCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9, end.failedCycles(), end.lastRulesFired());
 
             step(out, 4, "Summary (same users and intervals)");
-            DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS).print(out);
+            DemoSummary summary = DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS);
+            summary.print(out);
             reportAnomalies(out, wc.stateDir(), end, injectedUser);
-            Map<String, Integer> fired = PolicyScenario.ruleCounts(wc.stateDir().resolve(
-                    io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG));
+            Path decisionLog = wc.stateDir().resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG);
+            Map<String, Integer> fired = PolicyScenario.ruleCounts(decisionLog);
+            Map<io.foresight.core.policy.DecisionOutcome, Long> outcomes = new java.util.EnumMap<>(io.foresight.core.policy.DecisionOutcome.class);
+            new io.foresight.core.audit.DecisionLog(decisionLog).readAll().forEach(r -> outcomes.merge(r.outcome(), 1L, Long::sum));
+            long waiting = outcomes.getOrDefault(io.foresight.core.policy.DecisionOutcome.WAITING_APPROVAL, 0L);
+            out.println("  decisions over the run: " + outcomes);
             out.println("  rules fired over the run (./foresight decisions): " + fired);
             if (scenario != null) {
-                out.println("  changes approved by the demo operator: " + approvals);
+                out.printf("  changes waiting for approval: %d; approved by the demo operator: %d; not decided in time (kept the current allocation): %d%n",
+                        waiting, approvals, Math.max(0, waiting - approvals));
             }
 
             out.println();
-            if (!inProcess) {
-                out.println("Temporal UI:   " + config.temporalUiUrl() + "/namespaces/" + config.get("temporal.namespace", "default")
-                        + "/workflows/" + ControlLoopWorkflow.workflowId(pool));
-                out.println("MLflow UI:     " + config.mlflowUrl());
-                out.println("Prometheus:    " + config.prometheusUrl() + "/graph?g0.expr=foresight_pool_cost_per_hour");
-            } else {
-                out.println("Ran on the in-process Temporal test server: install the stack ('./foresight stack up') for the UIs.");
-            }
+            printInterfaces(out, config, inProcess, mlflowUp, pool);
             out.println("Decisions:     ./foresight decisions --last 20");
+            return new DemoRun(inProcess, summary, waiting, approvals, outcomes, fired,
+                    scenario == null ? List.of() : scenario.events());
         } finally {
             factories.forEach(WorkerFactory::shutdown);
             factories.forEach(f -> f.awaitTermination(10, TimeUnit.SECONDS));
-            if (testEnv != null) {
-                testEnv.close();
-            }
-            if (temporal != null) {
-                temporal.close();
-            }
+            temporal.close();
         }
-        return 0;
+    }
+
+    /**
+     * The user interfaces that are running now, and how to start the others: an address is printed only
+     * when something answers there.
+     */
+    static void printInterfaces(PrintStream out, FsConfig config, boolean inProcess, boolean mlflowUsed, String pool) {
+        LocalStack stack = new LocalStack(config, new PrintStream(java.io.OutputStream.nullOutputStream()));
+        List<String> notRunning = new ArrayList<>();
+        if (!inProcess && stack.healthy("temporal")) {
+            out.println("Temporal UI:   " + config.temporalUiUrl() + "/namespaces/" + config.get("temporal.namespace", "default")
+                    + "/workflows/" + ControlLoopWorkflow.workflowId(pool));
+        } else {
+            notRunning.add(inProcess ? "Temporal UI (this run used the in-process test server, which has none)" : "Temporal UI");
+        }
+        if (stack.healthy("mlflow")) {
+            out.println("MLflow UI:     " + config.mlflowUrl() + (mlflowUsed ? "" : "  (not used by this run)"));
+        } else {
+            notRunning.add("MLflow UI");
+        }
+        boolean prometheusInstalled = Files.isExecutable(Path.of(config.get("prometheus.binary", "/usr/bin/prometheus")));
+        if (prometheusInstalled && stack.healthy("prometheus")) {
+            out.println("Prometheus:    " + config.prometheusUrl() + "/graph?g0.expr=foresight_pool_cost_per_hour");
+        } else {
+            notRunning.add(prometheusInstalled ? "Prometheus" : "Prometheus (not installed: apt-get install prometheus)");
+        }
+        if (!notRunning.isEmpty()) {
+            out.println("Not running:   " + String.join(", ", notRunning));
+            out.println("               start them with './foresight stack up', then run './foresight demo'");
+        }
     }
 
     private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser) {

@@ -4,6 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
+import io.foresight.core.policy.PolicyContext;
+import io.foresight.core.policy.PolicyDecision;
+import io.foresight.core.policy.PolicyFacts;
+import io.foresight.core.policy.PolicyGate;
+import io.foresight.core.policy.ProposedChange;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
 import io.foresight.rules.PolicyRepository;
 import io.foresight.rules.RuleProblem;
 import java.io.IOException;
@@ -15,13 +22,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongUnaryOperator;
 
 /**
  * The demo's policy author: a rules directory exported from the bundled DRL files with demo thresholds (an
  * approval threshold and an hourly team budget low enough to act on a 20-user pool), edited while the loop
  * runs the way a policy author would: a third of the way in the approval threshold is lowered, so more changes
- * wait for a person (hot-reloaded at the next cycle); two thirds in a broken DRL file appears (rejected with
- * file and line while the last good rules stay active) and is removed a cycle later.
+ * wait for a person (hot-reloaded by the policy check); two thirds in a broken DRL file appears (rejected with
+ * file and line while the last good rules stay active) and is removed two cycles later.
+ *
+ * <p>The edits are saved right before the policy check of their cycle ({@link #editing}), not whenever a
+ * poller happens to see the cycle: so a run makes the same decisions on the dev server and on the in-process
+ * test server, and the same decisions again when it is repeated.
  */
 final class PolicyScenario {
     static final double APPROVAL_COST_DELTA_PER_HOUR = 0.10;
@@ -64,13 +76,56 @@ final class PolicyScenario {
         return dir;
     }
 
-    /** Called as the loop advances; edits the rules at the scenario's cycles. */
-    void atCycle(long cycle, PolicyRepository repository, PrintStream out) {
+    /** What the author did so far, one line per edit, naming its cycle. */
+    synchronized List<String> events() {
+        return List.copyOf(events);
+    }
+
+    /**
+     * The gate the loop checks with: before each policy check the author saves the edits due at that check's
+     * cycle, so the repository the wrapped gate refreshes already holds them.
+     *
+     * @param rules      the gate the loop would check with otherwise
+     * @param repository the repository {@code rules} reads (for the rejected file's message)
+     * @param replay     the trace the loop replays: a check's decision time names its cycle
+     * @param warmup     intervals of history before cycle 0
+     */
+    PolicyGate editing(PolicyGate rules, PolicyRepository repository, Trace replay, int warmup, PrintStream out) {
+        LongUnaryOperator cycleOf = cycleClock(replay, warmup);
+        return new PolicyGate() {
+            @Override
+            public List<PolicyDecision> check(PolicyContext context, List<ProposedChange> changes) {
+                atCycle(cycleOf.applyAsLong(context.at()), repository, out);
+                return rules.check(context, changes);
+            }
+
+            @Override
+            public List<PolicyDecision> check(PolicyContext context, List<ProposedChange> changes, PolicyFacts facts) {
+                atCycle(cycleOf.applyAsLong(context.at()), repository, out);
+                return rules.check(context, changes, facts);
+            }
+        };
+    }
+
+    /**
+     * Decision time (Unix seconds) to the loop's cycle when replaying {@code replay}: cycle c observes
+     * interval {@code warmup + c} and its changes take effect at the end of that interval.
+     */
+    static LongUnaryOperator cycleClock(Trace replay, int warmup) {
+        int step = replay.stepSeconds();
+        UserSeries first = replay.users().values().iterator().next();
+        long cycleZeroEffective = first.timestamp(warmup) + step;
+        // rounded: the trace's VMs are sampled a few seconds apart, so an interval's start varies a little by user
+        return at -> Math.round((double) (at - cycleZeroEffective) / step);
+    }
+
+    /** Edits the rules when the loop reaches the scenario's cycles; later calls for the same edit do nothing. */
+    synchronized void atCycle(long cycle, PolicyRepository repository, PrintStream out) {
         if (!tightened && cycle >= tightenAt) {
             tightened = true;
             editThresholds(t -> t.put("approvalCostDeltaPerHour", LOWERED_APPROVAL_COST_DELTA_PER_HOUR));
             say(out, String.format(java.util.Locale.ROOT, "cycle %d: policy author lowers the approval threshold to $%.2f/h of change in %s"
-                    + " (hot-reloaded at the next cycle)", cycle, LOWERED_APPROVAL_COST_DELTA_PER_HOUR, dir.relativize(thresholds)));
+                    + " (hot-reloaded by this cycle's policy check)", cycle, LOWERED_APPROVAL_COST_DELTA_PER_HOUR, dir.relativize(thresholds)));
         } else if (!broken && cycle >= breakAt) {
             broken = true;
             write(brokenFile(), "package io.foresight.rules.policy;\n\nrule \"Half-written rule\"\nwhen\n    PolicyChange( \nthen\nend\n");

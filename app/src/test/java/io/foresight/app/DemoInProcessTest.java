@@ -1,0 +1,96 @@
+package io.foresight.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.activities.controlloop.ControlLoopActivitiesImpl;
+import io.foresight.app.stack.FsConfig;
+import io.foresight.core.audit.DecisionLog;
+import io.foresight.core.audit.DecisionRecord;
+import io.foresight.core.trace.BitbrainsReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's policy scenario on the in-process Temporal test server (the path the demo falls back to without
+ * the local stack): the operator's approvals arrive before the approval timeout, the policy author's edits land
+ * at their cycles, and the summary matches what the same run scores on the full stack ({@link DemoReference}).
+ */
+class DemoInProcessTest {
+    @Test
+    void approvalsHappenAndTheSummaryMatchesTheFullStack(@TempDir Path state) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        FsConfig config = config(state);
+        DemoCommand.DemoRun run;
+        try {
+            Path trace = DemoReference.laterSlice(config.path("data.slice", null), state);
+            run = DemoReference.command(trace, "--in-process").run(config, out);
+        } finally {
+            System.out.print(buf.toString(StandardCharsets.UTF_8)); // the demo's own output, in the test report
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(run.inProcess());
+
+        // approvals do not starve: every change that waited was approved by the operator in time
+        assertTrue(run.waitingApproval() > 0, "the scenario sends changes to a person: " + text);
+        assertEquals(run.waitingApproval(), run.operatorApprovals(), text);
+        assertTrue(text.contains("not decided in time (kept the current allocation): 0"), text);
+
+        // the gate's clock names the cycle each decision was made in ...
+        LongUnaryOperator clock = PolicyScenario.cycleClock(BitbrainsReader.read(
+                state.resolve("demo").resolve("trace-with-anomaly.csv.gz")), Wiring.WARMUP_STEPS);
+        List<DecisionRecord> decisions = new DecisionLog(Wiring.loopStateDir(config)
+                .resolve(ControlLoopActivitiesImpl.DECISION_LOG)).readAll();
+        assertFalse(decisions.isEmpty());
+        for (DecisionRecord r : decisions) {
+            assertEquals(r.cycle(), clock.applyAsLong(r.at()), r.toString());
+        }
+        // ... so the author's edits land at the first policy check at or after their cycle (one edit per check),
+        // not whenever a poller happened to see the cycle
+        List<Long> checked = decisions.stream().map(DecisionRecord::cycle).distinct().sorted().toList();
+        List<Long> expected = new java.util.ArrayList<>();
+        long last = -1;
+        for (long due : DemoReference.POLICY_EVENT_CYCLES) {
+            long after = last;
+            last = checked.stream().filter(c -> c >= due && c > after).findFirst().orElseThrow();
+            expected.add(last);
+        }
+        assertEquals(expected, DemoReference.eventCycles(run.policyEvents()), run.policyEvents().toString());
+
+        DemoReference.assertAgrees(DemoReference.FULL_STACK, run);
+
+        // the in-process server has no UI: none is listed, and the summary says how to start them
+        assertFalse(text.contains("Temporal UI:   http"), text);
+        assertTrue(text.contains("./foresight stack up"), text);
+    }
+
+    @Test
+    void slackIsAutopilotsRelativeSlackAndLeavesIntervalsAboveTheAllocationOut() {
+        DemoSummary.RelativeSlack s = new DemoSummary.RelativeSlack();
+        s.add(4, 1); // 3 of 4 unused
+        s.add(4, 3); // 1 of 4 unused
+        s.add(1, 5); // above the allocation: under-provisioned, not -400 % slack
+        assertEquals(4.0 / 8.0, s.value(), 1e-12);
+        assertTrue(DemoSummary.RelativeSlack.above(5, 1));
+        assertFalse(DemoSummary.RelativeSlack.above(1, 1));
+        assertTrue(Double.isNaN(new DemoSummary.RelativeSlack().value()), "no allocation, no slack");
+    }
+
+    static FsConfig config(Path state) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("FORESIGHT_HOME", Path.of("").toAbsolutePath().getParent().toString());
+        env.put("FORESIGHT_STATE_DIR", state.toString());
+        env.put("FORESIGHT_METRICS_PORT", "0"); // any free port: a running worker or demo keeps its own
+        return FsConfig.load(env);
+    }
+}

@@ -1,0 +1,60 @@
+package io.foresight.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.app.stack.FsConfig;
+import io.foresight.app.stack.LocalStack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's two paths on the same data: the full stack (Temporal dev server, MLflow champion) and the
+ * in-process Temporal test server it falls back to. Both approve every change that waits for a person, and
+ * their under-provisioning agrees within {@link DemoReference#TOLERANCE_POINTS}; the full stack still scores
+ * what {@link DemoReference#FULL_STACK} recorded, which the in-process unit test compares against.
+ */
+class DemoPathsIT {
+    @Test
+    void theFullStackAndTheInProcessServerAgree(@TempDir Path state) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        FsConfig stackConfig = config(state.resolve("full-stack"));
+        LocalStack stack = new LocalStack(stackConfig, out);
+        assertTrue(stack.healthy("temporal") && stack.healthy("mlflow"),
+                "the local stack is not running. Fix: run through './foresight test', which starts it");
+        DemoCommand.DemoRun full;
+        DemoCommand.DemoRun local;
+        Path trace = DemoReference.laterSlice(stackConfig.path("data.slice", null), state);
+        try {
+            full = DemoReference.command(trace).run(stackConfig, out);
+            local = DemoReference.command(trace, "--in-process").run(config(state.resolve("in-process")), out);
+        } finally {
+            System.out.print(buf.toString(StandardCharsets.UTF_8));
+        }
+        assertFalse(full.inProcess());
+        assertTrue(local.inProcess());
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("Temporal UI:   http"), "the full stack's UIs are listed: " + text);
+
+        assertEquals(full.waitingApproval(), full.operatorApprovals(), "full stack: every waiting change approved in time");
+        assertEquals(full.policyEvents(), local.policyEvents(), "the policy author edits at the same cycles on both paths");
+        DemoReference.assertAgrees(DemoReference.of(full), local);
+        DemoReference.assertAgrees(DemoReference.FULL_STACK, full);
+    }
+
+    private static FsConfig config(Path state) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("FORESIGHT_HOME", Path.of("").toAbsolutePath().getParent().toString());
+        env.put("FORESIGHT_STATE_DIR", state.toString());
+        env.put("FORESIGHT_METRICS_PORT", "0");
+        return FsConfig.load(env);
+    }
+}

@@ -1,0 +1,132 @@
+package io.foresight.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/**
+ * A short run of the demo's policy scenario (the bundled trace, fewer cycles than the demo's default) and what
+ * it scored on the full stack, so the in-process path can be checked against it without the stack.
+ *
+ * <p>The two paths differ in one thing by design: on the full stack the MLflow champion (trained by the
+ * retraining workflow) predicts CPU, in process the built-in forecaster does. That moves a few allocations,
+ * hence a tolerance on under-provisioning rather than equality.
+ */
+final class DemoReference {
+    static final int CYCLES = 24;
+
+    /** Cycles the scripted policy author acts at (a third in, two thirds in, the repair two later), or at the first policy check after. */
+    static final List<Long> POLICY_EVENT_CYCLES = List.of(8L, 16L, 18L);
+
+    /**
+     * How far the in-process path's under-provisioning may be from the full stack's, in percentage points of
+     * the scored user-intervals (CPU and memory each). Measured: 0.0 points on memory and 1.0 on CPU in the
+     * short run (the two forecasters disagree most right after a fresh start), 0.03 on CPU over the demo's
+     * 144 cycles. The starved approvals of issue 16 showed as a 15-point gap.
+     */
+    static final double TOLERANCE_POINTS = 2.0;
+
+    /** What the short run scored, and how many changes waited for a person. */
+    record Numbers(long userIntervals, long underCpu, long underMemory, long waitingApproval) {
+        double underCpuShare() {
+            return 100.0 * underCpu / userIntervals;
+        }
+
+        double underMemoryShare() {
+            return 100.0 * underMemory / userIntervals;
+        }
+    }
+
+    /**
+     * The full stack's score for this run (Temporal dev server, MLflow champion), measured by {@link DemoPathsIT}:
+     * loop 45 (9.4 %) CPU and 7 (1.5 %) memory user-intervals under-provisioned, 6 changes waited for approval
+     * (cycles 12, 15, 20), all approved; the in-process path scored 40 / 7 with the same 6 approvals.
+     */
+    static final Numbers FULL_STACK = new Numbers(480, 45, 7, 6);
+
+    private DemoReference() {}
+
+    /**
+     * Intervals of the bundled trace the short run skips: its replay then starts in the afternoon of the fifth
+     * day, where usage moves enough for changes to cross the lowered approval threshold within a few cycles
+     * (the night before it is quiet).
+     */
+    static final int SKIP_INTERVALS = 84;
+
+    /** The bundled trace without the first {@link #SKIP_INTERVALS} intervals of every VM, written to {@code dir}. */
+    static Path laterSlice(Path bundled, Path dir) throws IOException {
+        Path out = dir.resolve("bitbrains-slice-later.csv.gz");
+        Map<String, Integer> seen = new HashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(bundled)), StandardCharsets.UTF_8));
+             Writer w = new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(out)), StandardCharsets.UTF_8)) {
+            w.write(r.readLine() + "\n"); // header
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                String vm = line.substring(0, line.indexOf(','));
+                if (seen.merge(vm, 1, Integer::sum) > SKIP_INTERVALS) {
+                    w.write(line + "\n");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The demo command for the short run on {@code trace}, plus {@code extra} options. */
+    static DemoCommand command(Path trace, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--cycles", String.valueOf(CYCLES), "--pool", "demo-test",
+                "--trace", trace.toString()));
+        args.addAll(List.of(extra));
+        DemoCommand c = new DemoCommand();
+        new CommandLine(c).parseArgs(args.toArray(String[]::new));
+        return c;
+    }
+
+    static Numbers of(DemoCommand.DemoRun run) {
+        DemoSummary.Row loop = run.summary().loop();
+        return new Numbers(run.summary().userIntervals(), loop.underCpu(), loop.underMemory(), run.waitingApproval());
+    }
+
+    /** The cycles named by the policy author's edits ("cycle N: ..."). */
+    static List<Long> eventCycles(List<String> events) {
+        Pattern p = Pattern.compile("^cycle (\\d+):");
+        List<Long> cycles = new ArrayList<>();
+        for (String e : events) {
+            Matcher m = p.matcher(e);
+            if (m.find()) {
+                cycles.add(Long.parseLong(m.group(1)));
+            }
+        }
+        return cycles;
+    }
+
+    /**
+     * Same scored intervals, under-provisioning within {@link #TOLERANCE_POINTS}, the same number of changes
+     * waiting for a person, and every one of them approved.
+     */
+    static void assertAgrees(Numbers expected, DemoCommand.DemoRun run) {
+        Numbers got = of(run);
+        assertEquals(expected.userIntervals(), got.userIntervals(), "scored user-intervals");
+        assertTrue(Math.abs(expected.underCpuShare() - got.underCpuShare()) <= TOLERANCE_POINTS,
+                "under-provisioned CPU: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
+        assertTrue(Math.abs(expected.underMemoryShare() - got.underMemoryShare()) <= TOLERANCE_POINTS,
+                "under-provisioned memory: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
+        assertEquals(expected.waitingApproval(), got.waitingApproval(), "changes that waited for approval");
+        assertEquals(run.waitingApproval(), run.operatorApprovals(), "every change that waited was approved in time");
+    }
+}
