@@ -58,7 +58,7 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IllegalStateException("no outcomes under " + cycles + ": the loop did not complete a cycle. Fix: see the worker log and the Temporal UI");
         }
-        return new DemoSummary(loop.row(), statik.row(), loop.n);
+        return new DemoSummary(loop.row(), statik.row(), loop.m.userIntervals());
     }
 
     /** user -> {usage[], allocation[]} from one cycle's outcomes.csv (user,resource,usage,allocation,...). */
@@ -92,57 +92,22 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
         return s.isEmpty() || s.equalsIgnoreCase("nan") ? Double.NaN : Double.parseDouble(s);
     }
 
+    /** Totals of one policy, scored by the one outcome scorer the loop's monitor and evaluate use. */
     private static final class Acc {
-        long n;
         double cost;
-        long underCpu;
-        long underMem;
-        long underAny;
-        final RelativeSlack slackCpu = new RelativeSlack();
-        final RelativeSlack slackMem = new RelativeSlack();
+        final io.foresight.core.eval.PolicyMetrics m = new io.foresight.core.eval.PolicyMetrics();
 
         void add(double[] use, double[] alloc, double c) {
-            n++;
             cost += c;
-            boolean cpu = RelativeSlack.above(use[0], alloc[0]);
-            boolean mem = RelativeSlack.above(use[1], alloc[1]);
-            underCpu += cpu ? 1 : 0;
-            underMem += mem ? 1 : 0;
-            underAny += cpu || mem ? 1 : 0;
-            slackCpu.add(alloc[0], use[0]);
-            slackMem.add(alloc[1], use[1]);
+            // CPU and memory are scored here (network and disk are not part of the demo's table)
+            double[] u = {use[0], use[1], Double.NaN, Double.NaN};
+            double[] a = {alloc[0], alloc[1], Double.NaN, Double.NaN};
+            m.scoreInterval(a, u, 1.0);
         }
 
         Row row() {
-            return new Row(cost, underCpu, underMem, underAny, slackCpu.value(), slackMem.value());
-        }
-    }
-
-    /**
-     * Relative slack as Autopilot defines it (Rzadca et al., EuroSys 2020): the allocation not used, as a share
-     * of the allocation, sum(allocation - usage) / sum(allocation). Under Borg's limits usage never exceeds
-     * the allocation (CPU is throttled, memory OOM-killed), so the paper's slack is never negative; in a
-     * replayed trace it can, and an interval above its allocation is a shortage, not negative waste. Such
-     * intervals are left out here and counted as under-provisioned instead, so slack stays in [0, 1].
-     */
-    static final class RelativeSlack {
-        private double allocated;
-        private double unused;
-
-        /** Whether usage is above the allocation (under-provisioned), with a tolerance for float noise. */
-        static boolean above(double usage, double allocation) {
-            return usage > allocation + 1e-9;
-        }
-
-        void add(double allocation, double usage) {
-            if (allocation > 0 && !Double.isNaN(usage) && !above(usage, allocation)) {
-                allocated += allocation;
-                unused += Math.max(0, allocation - usage);
-            }
-        }
-
-        double value() {
-            return allocated > 0 ? unused / allocated : Double.NaN;
+            return new Row(cost, m.underprovisioned(Resource.CPU), m.underprovisioned(Resource.MEMORY),
+                    m.underUserIntervals(), m.slack(Resource.CPU), m.slack(Resource.MEMORY));
         }
     }
 

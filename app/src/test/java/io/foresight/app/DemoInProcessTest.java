@@ -74,18 +74,6 @@ class DemoInProcessTest {
         assertTrue(text.contains("./foresight stack up"), text);
     }
 
-    @Test
-    void slackIsAutopilotsRelativeSlackAndLeavesIntervalsAboveTheAllocationOut() {
-        DemoSummary.RelativeSlack s = new DemoSummary.RelativeSlack();
-        s.add(4, 1); // 3 of 4 unused
-        s.add(4, 3); // 1 of 4 unused
-        s.add(1, 5); // above the allocation: under-provisioned, not -400 % slack
-        assertEquals(4.0 / 8.0, s.value(), 1e-12);
-        assertTrue(DemoSummary.RelativeSlack.above(5, 1));
-        assertFalse(DemoSummary.RelativeSlack.above(1, 1));
-        assertTrue(Double.isNaN(new DemoSummary.RelativeSlack().value()), "no allocation, no slack");
-    }
-
     static FsConfig config(Path state) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("FORESIGHT_HOME", Path.of("").toAbsolutePath().getParent().toString());

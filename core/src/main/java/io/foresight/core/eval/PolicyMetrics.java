@@ -15,6 +15,9 @@ public final class PolicyMetrics {
     final double[] allocatedHours = new double[Resource.COUNT];
     final double[] usedHours = new double[Resource.COUNT];
     final double[] shortfallUnits = new double[Resource.COUNT];
+    /** Allocated and unused resource-hours over the intervals where usage fit the allocation (relative slack). */
+    final double[] fitAllocatedHours = new double[Resource.COUNT];
+    final double[] fitUnusedHours = new double[Resource.COUNT];
     final double[] slackUnits = new double[Resource.COUNT];
     long changes;
     double userDays;
@@ -51,6 +54,10 @@ public final class PolicyMetrics {
         slackUnits[r] += Math.max(0, allocation - usage);
         allocatedHours[r] += allocation * hours;
         usedHours[r] += usage * hours;
+        if (!(usage > allocation * (1 + 1e-9) + 1e-12)) {
+            fitAllocatedHours[r] += allocation * hours;
+            fitUnusedHours[r] += (allocation - Math.max(0, usage)) * hours;
+        }
         if (usage > allocation * (1 + 1e-9) + 1e-12) {
             under[r]++;
             shortfall[r] += usage > 0 ? (usage - allocation) / usage : 0;
@@ -82,6 +89,8 @@ public final class PolicyMetrics {
             usedHours[r] += o.usedHours[r];
             shortfallUnits[r] += o.shortfallUnits[r];
             slackUnits[r] += o.slackUnits[r];
+            fitAllocatedHours[r] += o.fitAllocatedHours[r];
+            fitUnusedHours[r] += o.fitUnusedHours[r];
         }
         userIntervals += o.userIntervals;
         underUserIntervals += o.underUserIntervals;
@@ -101,10 +110,21 @@ public final class PolicyMetrics {
         return under[r.ordinal()] == 0 ? 0 : shortfall[r.ordinal()] / under[r.ordinal()];
     }
 
-    /** Relative slack as Autopilot defines it: sum(allocated - used) / sum(allocated). */
+    /**
+     * Relative slack as Autopilot defines it (Rzadca et al., EuroSys 2020): the allocation not used, as a share of
+     * the allocation, sum(allocation - usage) / sum(allocation). Under Borg's limits usage never exceeds the
+     * allocation, so the paper's slack is never negative; in a replayed trace it can, and an interval above its
+     * allocation is a shortage (counted by {@link #underprovisionedFraction}), not negative waste: those intervals
+     * are left out here, so slack stays in [0, 1].
+     */
     public double slack(Resource r) {
-        double a = allocatedHours[r.ordinal()];
-        return a == 0 ? Double.NaN : (a - usedHours[r.ordinal()]) / a;
+        double a = fitAllocatedHours[r.ordinal()];
+        return a == 0 ? Double.NaN : fitUnusedHours[r.ordinal()] / a;
+    }
+
+    /** Scored intervals of {@code r} with usage above the allocation. */
+    public long underprovisioned(Resource r) {
+        return under[r.ordinal()];
     }
 
     public double allocatedHours(Resource r) { return allocatedHours[r.ordinal()]; }
