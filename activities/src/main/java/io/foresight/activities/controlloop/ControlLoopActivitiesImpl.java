@@ -312,6 +312,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         Map<String, Integer> fired = new TreeMap<>();
         List<List<String>> waiting = new ArrayList<>();
         int waitingCount = 0;
+        int held = 0;
         List<String> refs = new ArrayList<>(tasks.size());
         int k = 0;
         for (int s = 0; s < tasks.size(); s++) {
@@ -325,6 +326,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 String changeId = changeId(pool, cycle, r.user());
                 PolicyDecision v = d.verdict();
                 if (v == null) {
+                    held++;
                     rows.add(new DecisionRow(r.user(), changeId, "HOLD", r.current(), r.current(), false, List.of(),
                             d.holdReason() == null ? List.of() : List.of(d.holdReason())));
                     continue;
@@ -348,6 +350,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             refs.add(ref);
             audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
+        metrics.decided(pool, cycle, tasks.get(0).shard(), Map.of("APPROVED", approved, "ADJUSTED", adjusted,
+                "DENIED", denied, "WAITING_APPROVAL", waitingCount, "HOLD", held), waitingCount, fired);
         return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting);
     }
 
