@@ -28,6 +28,7 @@ final class LoopMetrics {
     private final Counter decisions;
     private final Counter rulesFired;
     private final Gauge waiting;
+    private final Gauge drifting;
     private final Map<String, Long> lastCounted = new HashMap<>();
     /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
     private final Map<String, Long> lastDecided = new HashMap<>();
@@ -76,6 +77,9 @@ final class LoopMetrics {
         waiting = Gauge.builder().name("foresight_pool_waiting_approval_users")
                 .help("Users whose change of the last cycle waits for a person's approval").labelNames("pool")
                 .register(registry);
+        drifting = Gauge.builder().name("foresight_pool_drifting_users")
+                .help("Users whose forecast error drifted in the last cycle (per-user CUSUM alarm; feedback then asks "
+                        + "for retraining)").labelNames("pool").register(registry);
     }
 
     synchronized void record(String pool, long c, MonitorResult r) {
@@ -117,6 +121,10 @@ final class LoopMetrics {
         }
         byOutcome.forEach((outcome, n) -> decisions.labelValues(pool, outcome.toLowerCase(java.util.Locale.ROOT)).inc(n));
         fired.forEach((rule, n) -> rulesFired.labelValues(pool, rule).inc(n));
+    }
+
+    void drifting(String pool, long users) {
+        drifting.labelValues(pool).set(users);
     }
 
     void applied(String pool, int n) {
