@@ -22,6 +22,12 @@ public final class WorkflowUsingRandom {
         }
     }
 
+    public static class NewSecureRandom {
+        int draw() {
+            return new java.security.SecureRandom().nextInt();
+        }
+    }
+
     public static class ThreadLocal {
         int draw() {
             return java.util.concurrent.ThreadLocalRandom.current().nextInt();
