@@ -33,6 +33,11 @@ final class MetricsEndpoint implements AutoCloseable {
         try {
             return new MetricsEndpoint(HTTPServer.builder().hostname(ip).port(port).buildAndStart());
         } catch (BindException e) {
+            if (e.getMessage() == null || !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                // e.g. "Cannot assign requested address": metrics.ip is no address of this machine
+                throw new StackException("cannot serve metrics on " + ip + ":" + port + ": " + e.getMessage()
+                        + ". Fix: set FORESIGHT_METRICS_IP to an address of this machine (0.0.0.0: all of them)");
+            }
             throw new StackException("port " + port + " on " + ip + " for the metrics endpoint is in use (another worker or demo?). Fix: stop it or set FORESIGHT_METRICS_PORT");
         } catch (IOException e) {
             throw new StackException("cannot serve metrics on " + ip + ":" + port + ": " + e.getMessage());

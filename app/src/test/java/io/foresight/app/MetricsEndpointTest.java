@@ -24,4 +24,12 @@ class MetricsEndpointTest {
             assertTrue(e.getMessage().contains("FORESIGHT_METRICS_PORT") && e.getMessage().contains("0.0.0.0"), e.getMessage());
         }
     }
+
+    @Test
+    void anAddressOfNoInterfaceIsNamedAsSuchNotAsAPortInUse() {
+        // 192.0.2.0/24 is reserved for documentation: no machine has it
+        StackException e = org.junit.jupiter.api.Assertions.assertThrows(StackException.class,
+                () -> MetricsEndpoint.start("192.0.2.1", 0).close());
+        assertTrue(e.getMessage().contains("192.0.2.1") && e.getMessage().contains("FORESIGHT_METRICS_IP"), e.getMessage());
+    }
 }

@@ -312,6 +312,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         Map<String, Integer> fired = new TreeMap<>();
         List<List<String>> waiting = new ArrayList<>();
         int waitingCount = 0;
+        int held = 0;
         List<String> refs = new ArrayList<>(tasks.size());
         int k = 0;
         for (int s = 0; s < tasks.size(); s++) {
@@ -325,6 +326,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 String changeId = changeId(pool, cycle, r.user());
                 PolicyDecision v = d.verdict();
                 if (v == null) {
+                    held++;
                     rows.add(new DecisionRow(r.user(), changeId, "HOLD", r.current(), r.current(), false, List.of(),
                             d.holdReason() == null ? List.of() : List.of(d.holdReason())));
                     continue;
@@ -348,6 +350,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             refs.add(ref);
             audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
+        metrics.decided(pool, cycle, tasks.get(0).shard(), Map.of("APPROVED", approved, "ADJUSTED", adjusted,
+                "DENIED", denied, "WAITING_APPROVAL", waitingCount, "HOLD", held), waitingCount, fired);
         return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting);
     }
 
@@ -451,7 +455,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         }
         String dir = StateStore.cycleDir(pool, cycle);
         logAnomalies(pool, found, dir);
-        trackDrift(pool, cycle, errors);
+        metrics.drifting(pool, trackDrift(pool, cycle, errors).stream()
+                .map(io.foresight.core.feedback.DriftDetector.DriftAlarm::user).distinct().count());
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
         MonitorResult m = new MonitorResult(dir + "/outcomes.csv", (int) outcome.userIntervals(),
                 (int) outcome.underUserIntervals(), outcome.shortfallUnits(Resource.CPU), outcome.slackUnits(Resource.CPU),
@@ -486,7 +491,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * Feeds each user's one-step forecast errors of the interval to the per-user CUSUM drift detector, whose
      * state is kept per pool with the cycle that wrote it (a retried monitor starts again from the state before).
      */
-    private void trackDrift(String pool, long cycle, List<UserError> errors) {
+    private List<io.foresight.core.feedback.DriftDetector.DriftAlarm> trackDrift(String pool, long cycle,
+                                                                                 List<UserError> errors) {
         String ref = "pools/" + pool + "/drift-users.json";
         DriftMemory mem = store.exists(ref) ? store.read(ref, DriftMemory.class) : null;
         Map<String, io.foresight.core.feedback.DriftDetector.KeyState> from = mem == null ? Map.of()
@@ -498,6 +504,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             d.observe(e.user(), "forecast", Resource.MEMORY, e.at(), e.memory()).ifPresent(alarms::add);
         }
         store.write(ref, new DriftMemory(cycle, from, d.snapshot(), alarms));
+        return alarms;
     }
 
     @Override

@@ -25,7 +25,13 @@ final class LoopMetrics {
     private final Counter underTotal;
     private final Counter applied;
     private final Counter anomalies;
+    private final Counter decisions;
+    private final Counter rulesFired;
+    private final Gauge waiting;
+    private final Gauge drifting;
     private final Map<String, Long> lastCounted = new HashMap<>();
+    /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
+    private final Map<String, Long> lastDecided = new HashMap<>();
 
     private static final Map<PrometheusRegistry, LoopMetrics> BY_REGISTRY = new java.util.IdentityHashMap<>();
 
@@ -62,6 +68,18 @@ final class LoopMetrics {
         anomalies = Counter.builder().name("foresight_usage_anomalies_total")
                 .help("Resource-intervals whose usage was anomalous against the user's seasonal history")
                 .labelNames("pool").register(registry);
+        decisions = Counter.builder().name("foresight_policy_decisions")
+                .help("Policy decisions by outcome (approved, adjusted, denied, waiting_approval; hold: no change planned "
+                        + "or no forecast)").labelNames("pool", "outcome").register(registry);
+        rulesFired = Counter.builder().name("foresight_policy_rules_fired")
+                .help("Policy rules fired, by rule name (bounded by the rule set)").labelNames("pool", "rule")
+                .register(registry);
+        waiting = Gauge.builder().name("foresight_pool_waiting_approval_users")
+                .help("Users whose change of the last cycle waits for a person's approval").labelNames("pool")
+                .register(registry);
+        drifting = Gauge.builder().name("foresight_pool_drifting_users")
+                .help("Users whose forecast error drifted in the last cycle (per-user CUSUM alarm; feedback then asks "
+                        + "for retraining)").labelNames("pool").register(registry);
     }
 
     synchronized void record(String pool, long c, MonitorResult r) {
@@ -80,6 +98,33 @@ final class LoopMetrics {
             cycles.labelValues(pool).inc();
             underTotal.labelValues(pool).inc(r.underProvisioned());
         }
+    }
+
+    /**
+     * A policy check's decisions. Every outcome is incremented, by zero if need be, so each has a series from the
+     * first cycle on (a panel shows 0, not "no data").
+     *
+     * @param firstShard   the first shard the check covered (0 for the pool-wide check; the shard for per-shard ones)
+     * @param waitingUsers users waiting for approval; the gauge takes it from the check starting at shard 0, which
+     *                     is the whole pool except in histories started before the pool-wide check (shard 0 only)
+     */
+    synchronized void decided(String pool, long c, int firstShard, Map<String, Integer> byOutcome, int waitingUsers,
+                              Map<String, Integer> fired) {
+        String key = pool + "/" + firstShard;
+        Long last = lastDecided.get(key);
+        if (last != null && c <= last) {
+            return; // a retry of a check already counted
+        }
+        lastDecided.put(key, c);
+        if (firstShard == 0) {
+            waiting.labelValues(pool).set(waitingUsers);
+        }
+        byOutcome.forEach((outcome, n) -> decisions.labelValues(pool, outcome.toLowerCase(java.util.Locale.ROOT)).inc(n));
+        fired.forEach((rule, n) -> rulesFired.labelValues(pool, rule).inc(n));
+    }
+
+    void drifting(String pool, long users) {
+        drifting.labelValues(pool).set(users);
     }
 
     void applied(String pool, int n) {
