@@ -78,7 +78,7 @@ public final class TrainingPipeline {
         Map<String, Forecaster> named = forecasters(trees, dir.getFileName().toString(), req.horizon(), req.quantile());
         t0 = System.nanoTime();
         Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
-                new Backtest.Config(req.horizon(), 36, evalFrom, UserFeatures.STEPS_PER_DAY + req.horizon()));
+                Backtest.Config.rolling(req.horizon(), evalFrom));
         metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
         Map<String, String> keys = new LinkedHashMap<>();
         named.forEach((k, f) -> keys.put(f.name(), k));
@@ -122,17 +122,13 @@ public final class TrainingPipeline {
         return m;
     }
 
+    /** Every scored forecaster's metrics under its key ({@code <key>_<resource>_<metric>}, yardsticks included). */
     static void putScores(Map<String, Double> metrics, Map<String, Backtest.Score> scores, Map<String, String> keys) {
-        for (Backtest.Score s : scores.values()) {
-            String k = keys.getOrDefault(s.forecaster(), s.forecaster().replaceAll("[^A-Za-z0-9]+", "_"));
-            String p = k + "_" + s.resource() + "_";
-            if (!"all".equals(s.resource())) {
-                metrics.put(p + "mae", s.mae());
-                metrics.put(p + "rmse", s.rmse());
-            }
-            metrics.put(p + "mase", s.mase());
-            metrics.put(p + "coverage", s.coverage());
-        }
+        Map<String, String> all = new LinkedHashMap<>(keys);
+        all.putIfAbsent(Backtest.SEASONAL_NAIVE, "seasonal_naive");
+        all.putIfAbsent(Backtest.LAST_VALUE, "last_value");
+        scores.values().stream().map(Backtest.Score::forecaster).distinct().forEach(name -> metrics.putAll(
+                Backtest.metrics(scores, name, all.getOrDefault(name, name.replaceAll("[^A-Za-z0-9]+", "_")) + "_")));
     }
 
     /** The user with the highest mean CPU: the most informative plot (many users are near idle). */
