@@ -29,7 +29,6 @@ public final class ModelRegistry {
     public static final String TAG_FEATURE_SCHEMA_HASH = "foresight.feature_schema_hash";
 
     /** Relative differences below this are refit noise (e.g. l-bfgs on reordered partitions), not an improvement. */
-    static final double TIE_TOLERANCE = 1e-9;
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private final MlflowConnection conn;
 
@@ -136,52 +135,31 @@ public final class ModelRegistry {
     }
 
     /**
-     * Compares {@code candidate}'s backtest metric (lower is better, e.g. MAE) with the champion's on the same
-     * backtest and moves aliases: no champion yet, the candidate becomes champion; it beats the champion, it
-     * becomes challenger, and under the auto gate champion when it wins by the margin. A champion measured on
-     * a different backtest is compared anyway only if the caller re-measured it: the metric tags must share
-     * {@link #TAG_BACKTEST_ID}, else the candidate becomes challenger for a person to judge.
+     * Moves aliases by the promotion gate's verdict on {@code candidateVersion} (measured against the champion
+     * and the last-value yardstick on one backtest, see {@code io.foresight.core.eval.PromotionRule}): a verdict
+     * that did not pass moves nothing (the version stays registered, for lineage); one that passed becomes
+     * champion under the auto gate and challenger under the manual gate (a person moves {@code champion}).
+     * Idempotent: a candidate that is already champion stays so.
      */
-    public PromotionDecision promoteIfBetter(String name, String candidateVersion, String metric, PromotionGate gate) {
-        ModelVersionRef cand = getVersion(name, candidateVersion);
-        double cm = metricOf(cand, metric).orElseThrow(() -> new IllegalStateException(
-                cand.label() + " has no backtest metric '" + metric + "': call recordBacktest first"));
+    public PromotionDecision applyVerdict(String name, String candidateVersion, boolean passed, String reason,
+                                          PromotionGate gate) {
         Optional<ModelVersionRef> champ = getAlias(name, CHAMPION);
-        if (champ.isEmpty()) {
-            setAlias(name, CHAMPION, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.FIRST_CHAMPION, candidateVersion, candidateVersion,
-                    "", cm, Double.NaN, "no champion yet");
-        }
-        ModelVersionRef ch = champ.get();
-        if (ch.version().equals(candidateVersion)) {
+        String current = champ.map(ModelVersionRef::version).orElse("");
+        if (current.equals(candidateVersion)) {
             return new PromotionDecision(PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion,
-                    candidateVersion, cm, cm, "already champion");
+                    candidateVersion, "already champion");
         }
-        double chm = metricOf(ch, metric).orElse(Double.NaN);
-        String candBt = cand.tags().getOrDefault(TAG_BACKTEST_ID, "");
-        String champBt = ch.tags().getOrDefault(TAG_BACKTEST_ID, "");
-        if (Double.isNaN(chm) || !candBt.equals(champBt)) {
+        if (!passed) {
+            return new PromotionDecision(PromotionDecision.Outcome.REJECTED, candidateVersion, current, current, reason);
+        }
+        if (gate.mode() == PromotionGate.Mode.MANUAL) {
             setAlias(name, CHALLENGER, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, ch.version(), ch.version(),
-                    cm, chm, "champion " + ch.label() + " was not measured on backtest '" + candBt
-                    + "': challenger, compare by hand");
+            return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, current, current, "manual gate: move @champion in the MLflow UI to promote (" + reason + ")");
         }
-        if (!(cm < chm * (1 - TIE_TOLERANCE))) {
-            return new PromotionDecision(PromotionDecision.Outcome.REJECTED, candidateVersion, ch.version(), ch.version(),
-                    cm, chm, String.format("%s %.6g does not beat champion %s %.6g", metric, cm, ch.label(), chm));
-        }
-        setAlias(name, CHALLENGER, candidateVersion);
-        boolean byMargin = cm <= chm * (1 - gate.margin());
-        if (gate.mode() == PromotionGate.Mode.AUTO && byMargin) {
-            setAlias(name, CHAMPION, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion,
-                    ch.version(), cm, chm, String.format("%s %.6g beats %.6g by >= %.1f%%: auto gate promoted it",
-                    metric, cm, chm, 100 * gate.margin()));
-        }
-        return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, ch.version(), ch.version(),
-                cm, chm, gate.mode() == PromotionGate.Mode.MANUAL
-                        ? "manual gate: move @champion in the MLflow UI to promote"
-                        : String.format("beats champion but by less than %.1f%%", 100 * gate.margin()));
+        setAlias(name, CHAMPION, candidateVersion);
+        return new PromotionDecision(current.isEmpty() ? PromotionDecision.Outcome.FIRST_CHAMPION
+                : PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion, current,
+                reason);
     }
 
     static Optional<Double> metricOf(ModelVersionRef v, String metric) {
