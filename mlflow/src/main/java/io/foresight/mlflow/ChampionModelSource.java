@@ -130,6 +130,11 @@ public final class ChampionModelSource implements Forecaster {
         return Refresh.LOADED;
     }
 
+    /** Whether a service using {@code cacheDir} ever loaded {@code alias} of {@code model} (so a cached copy exists). */
+    public static boolean hasCached(Path cacheDir, String model, String alias) {
+        return Files.isRegularFile(cacheDir.resolve(safe(model)).resolve(LAST_LOADED_PREFIX + safe(alias)));
+    }
+
     private Path lastLoadedFile() {
         return cacheDir.resolve(safe(model)).resolve(LAST_LOADED_PREFIX + safe(alias));
     }

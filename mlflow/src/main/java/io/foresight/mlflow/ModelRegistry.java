@@ -27,6 +27,12 @@ public final class ModelRegistry {
     public static final String TAG_BACKTEST_ID = "foresight.backtest_id";
     /** Version tag holding the hash of the feature schema the model was trained on. */
     public static final String TAG_FEATURE_SCHEMA_HASH = "foresight.feature_schema_hash";
+    /** Version tag: the model family (io.foresight.core.eval.ModelFamilies). */
+    public static final String TAG_FAMILY = "foresight.family";
+    /** Version tag: "true" when the promotion gate's verdict passed. */
+    public static final String TAG_GATE_PASSED = "foresight.gate.passed";
+    /** Version tag: the promotion gate's one-line verdict. */
+    public static final String TAG_GATE_REASON = "foresight.gate.reason";
 
     /** Relative differences below this are refit noise (e.g. l-bfgs on reordered partitions), not an improvement. */
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
@@ -174,7 +180,18 @@ public final class ModelRegistry {
         }
     }
 
+    /** The newest version of {@code name} whose tag {@code key} equals {@code value} (e.g. the latest of a family). */
+    public Optional<ModelVersionRef> latestWithTag(String name, String key, String value) {
+        return search(name, v -> value.equals(v.tags().get(key)), true);
+    }
+
     private Optional<ModelVersionRef> findByIdempotencyKey(String name, String key) {
+        return search(name, v -> key.equals(v.tags().get(TAG_IDEMPOTENCY_KEY)), false);
+    }
+
+    /** The first (or, with {@code newest}, the highest-numbered) version matching {@code match}. */
+    private Optional<ModelVersionRef> search(String name, java.util.function.Predicate<ModelVersionRef> match, boolean newest) {
+        Optional<ModelVersionRef> best = Optional.empty();
         try {
             String filter = "name='" + name.replace("'", "\\'") + "'";
             String page = "";
@@ -183,13 +200,19 @@ public final class ModelRegistry {
                         + (page.isEmpty() ? "" : "&page_token=" + MlflowConnection.q(page)));
                 for (JsonNode mv : r.path("model_versions")) {
                     ModelVersionRef v = parseVersion(mv);
-                    if (key.equals(v.tags().get(TAG_IDEMPOTENCY_KEY))) {
+                    if (!match.test(v)) {
+                        continue;
+                    }
+                    if (!newest) {
                         return Optional.of(v);
+                    }
+                    if (best.isEmpty() || Long.parseLong(v.version()) > Long.parseLong(best.get().version())) {
+                        best = Optional.of(v);
                     }
                 }
                 page = r.path("next_page_token").asText("");
             } while (!page.isEmpty());
-            return Optional.empty();
+            return best;
         } catch (MlflowClientException e) {
             throw fail("search versions of " + name, e);
         }

@@ -76,9 +76,9 @@ public final class SparkTrainingActivities implements TrainingActivities {
     static final double REG_PARAM = 0.001;
     static final int GBT_ITERATIONS = 20;
     static final long SEED = 42;
-    static final String TAG_GATE_PASSED = "foresight.gate.passed";
-    static final String TAG_GATE_REASON = "foresight.gate.reason";
-    static final String TAG_FAMILY = "foresight.family";
+    static final String TAG_GATE_PASSED = ModelRegistry.TAG_GATE_PASSED;
+    static final String TAG_GATE_REASON = ModelRegistry.TAG_GATE_REASON;
+    static final String TAG_FAMILY = ModelRegistry.TAG_FAMILY;
     static final String COMPARISON_PATH = "backtest/comparison.txt";
     static final String METRIC = "all_mase";
 
