@@ -76,7 +76,7 @@ class TrainCommandTest {
             assertEquals("seasonal-ar", activities.requests.get(0).family());
             assertEquals(1_373_000_000L, activities.requests.get(0).endTime());
             assertTrue(out.toString().contains("registered foresight-forecaster v1: FIRST_CHAMPION"), out.toString());
-            assertTrue(out.toString().contains("run run-9: all_mase 0.5 (champion blend baseline 0.6, last value 0.9)"),
+            assertTrue(out.toString().contains("run run-9: all_mase 0.500000 (champion blend baseline 0.600000, last value 0.900000)"),
                     out.toString());
             assertTrue(out.toString().contains("gate: passed"), out.toString());
         }
