@@ -31,15 +31,13 @@ import java.util.function.Function;
  * @param profiles     user profiles (team, tier, pattern) for policy checks
  * @param actuator     where allocations are applied
  * @param metrics      registry the loop's Prometheus metrics are registered in
- * @param driftUnderShare   share of under-provisioned users that counts as drift
- * @param driftMaeRatio     forecast error over its baseline that counts as drift
- * @param driftCycles       consecutive drifting cycles before retraining is requested
+ * @param drift             the per-user CUSUM on forecast errors whose alarms ask for retraining
  * @param retainCycles      cycles of bulk data kept in the state dir (older cycle dirs are deleted)
  */
 public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSources, ForecasterProvider forecasters,
                                   PolicyGate policy, PlannerConfig planner, PriceBook prices,
                                   Function<String, UserProfile> profiles, Actuator actuator, PrometheusRegistry metrics,
-                                  double driftUnderShare, double driftMaeRatio, int driftCycles, int retainCycles) {
+                                  io.foresight.core.feedback.DriftDetector.Config drift, int retainCycles) {
     /** Two days of 5-minute history before the first cycle: a daily seasonal model needs one, its error band another. */
     public static final int DEFAULT_WARMUP_STEPS = 2 * 288;
 
@@ -56,6 +54,7 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
         Objects.requireNonNull(profiles, "profiles");
         Objects.requireNonNull(actuator, "actuator");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(drift, "drift");
         if (retainCycles < 2) {
             throw new IllegalArgumentException("retainCycles must be >= 2 (monitor reads the previous cycle), got "
                     + retainCycles);
@@ -66,52 +65,52 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
         return new ControlWorkerConfig(stateDir, TraceUsageSource.resolver(DEFAULT_WARMUP_STEPS),
                 ForecasterProvider.fixed(SeasonalNaiveForecaster.daily(), "seasonal-naive/builtin"),
                 PolicyGate.PERMISSIVE, PlannerConfig.defaults(), PriceBook.DEFAULT, UserProfile::newUser,
-                new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry, 0.25, 2.0, 12,
-                DEFAULT_RETAIN_CYCLES);
+                new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry,
+                io.foresight.core.feedback.DriftDetector.Config.defaults(), DEFAULT_RETAIN_CYCLES);
     }
 
     public ControlWorkerConfig withUsageSources(UsageSource.Resolver r) {
         return new ControlWorkerConfig(stateDir, r, forecasters, policy, planner, prices, profiles, actuator, metrics,
-                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                drift, retainCycles);
     }
 
     public ControlWorkerConfig withPlanner(PlannerConfig p) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, p, prices, profiles, actuator, metrics,
-                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                drift, retainCycles);
     }
 
     public ControlWorkerConfig withForecasters(ForecasterProvider f) {
         return new ControlWorkerConfig(stateDir, usageSources, f, policy, planner, prices, profiles, actuator, metrics,
-                driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                drift, retainCycles);
     }
 
     public ControlWorkerConfig withPolicy(PolicyGate g) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, g, planner, prices, profiles, actuator,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                metrics, drift, retainCycles);
     }
 
     public ControlWorkerConfig withActuator(Actuator a) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, a,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                metrics, drift, retainCycles);
     }
 
     public ControlWorkerConfig withMetrics(PrometheusRegistry r) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                r, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                r, drift, retainCycles);
     }
 
     public ControlWorkerConfig withProfiles(Function<String, UserProfile> p) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, p, actuator,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles, retainCycles);
+                metrics, drift, retainCycles);
     }
 
-    public ControlWorkerConfig withDrift(double underShare, double maeRatio, int cycles) {
+    public ControlWorkerConfig withDrift(io.foresight.core.feedback.DriftDetector.Config d) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                metrics, underShare, maeRatio, cycles, retainCycles);
+                metrics, d, retainCycles);
     }
 
     public ControlWorkerConfig withRetainCycles(int n) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                metrics, driftUnderShare, driftMaeRatio, driftCycles, n);
+                metrics, drift, n);
     }
 }

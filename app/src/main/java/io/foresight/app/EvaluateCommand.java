@@ -1,7 +1,6 @@
 package io.foresight.app;
 
 import io.foresight.core.cost.PriceBook;
-import io.foresight.core.eval.AllocationPolicy;
 import io.foresight.core.eval.EvaluationResult;
 import io.foresight.core.eval.Evaluator;
 import io.foresight.core.eval.HtmlReport;
@@ -56,6 +55,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "directory, or none (approve everything). Default: ${DEFAULT-VALUE}.")
     String rules;
 
+    @Option(names = "--approvals", paramLabel = "now|never|after:N", defaultValue = "now",
+            description = "Who decides changes the policies send to a person: an operator who approves at once, never "
+                    + "(the loop's safe default when nobody answers), or after N cycles. Default: ${DEFAULT-VALUE}.")
+    String approvals;
+
     /** The same Drools gate the control loop runs, so the evaluated allocations are the ones the loop would apply. */
     PolicyGate gate() {
         return switch (rules) {
@@ -107,10 +111,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         Policies.ForesightSettings settings = Policies.ForesightSettings.defaults();
         Policies.checkTestLength(names, testTrace, settings);
         PriceBook prices = PriceBook.DEFAULT;
+        io.foresight.core.engine.ApprovalModel approvalModel = io.foresight.core.engine.ApprovalModel.parse(approvals);
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
-        List<AllocationPolicy> built = Policies.create(names, trainTrace, settings, gate, prices);
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
-        EvaluationResult res = new Evaluator(built, cfg).run(trainTrace, testTrace);
+        Evaluator evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg);
+        EvaluationResult res = evaluator.run(trainTrace, testTrace);
         Summary.writeJson(res, prices, out.resolve("summary.json"));
         HtmlReport.write(res, prices, out.resolve("report.html"));
         System.out.print(Summary.table(res, prices));

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             DemoCommand.class,
             ApproveCommand.class,
+            FreezeCommand.class,
             ProfileCommand.class,
             EvaluateCommand.class,
             DataCommand.class,

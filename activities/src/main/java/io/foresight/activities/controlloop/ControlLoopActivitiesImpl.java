@@ -6,6 +6,11 @@ import io.foresight.core.audit.DecisionRecord;
 
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.actuate.Actuator;
+import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.TeamLedger;
+import io.foresight.core.engine.UserHistory;
+import io.foresight.core.eval.PolicyMetrics;
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
@@ -18,6 +23,7 @@ import io.foresight.core.policy.PolicyDecision;
 import io.foresight.core.policy.ProposedChange;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.workflows.controlloop.ControlLoopActivities;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
 import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.temporal.activity.Activity;
@@ -53,41 +59,47 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final StateStore store;
     private final DecisionLog auditLog;
     private final io.foresight.core.feedback.AnomalyLog anomalyLog;
-    private final io.foresight.core.feedback.AnomalyDetector anomalyDetector =
-            new io.foresight.core.feedback.AnomalyDetector(io.foresight.core.feedback.AnomalyDetector.Config.fiveMinuteDefaults());
-    private final Planner planner;
+    private final CycleEngine engine;
+    private final HistoryCache histories = new HistoryCache();
     private final LoopMetrics metrics;
-    private final DriftDetector drift;
-    private final int horizon;
+    /** Cycles between two retraining requests of a pool: a retraining takes minutes and a model time to show its effect. */
+    static final int RETRAIN_COOLDOWN_CYCLES = 288;
 
     public ControlLoopActivitiesImpl(ControlWorkerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.planner = new Planner(config.planner());
+        this.engine = new CycleEngine(new Planner(config.planner()), config.policy(), config.prices());
         this.metrics = LoopMetrics.of(config.metrics());
-        this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
-        int maxLead = 0;
-        for (Resource r : Resource.values()) {
-            maxLead = Math.max(maxLead, config.planner().lead(r));
-        }
-        this.horizon = maxLead + 2;
+    }
+
+    /** The decision code this worker runs: the same engine {@code evaluate} drives. */
+    public CycleEngine engine() {
+        return engine;
     }
 
     // ---- files (package-private records so Jackson reads them back) ----
 
-    record UsageRow(String user, double[] usage, double[] allocation) {}
+    /** @param at start of the user's interval (Unix s); 0 when the user has no data for it */
+    record UsageRow(String user, long at, double[] usage, double[] allocation) {}
 
     record CollectFile(String pool, long cycle, int shard, int interval, long intervalStart, int stepSeconds,
                        List<UsageRow> rows) {}
 
     record ForecastRow(String user, double[] allocation, Forecast forecast) {}
 
-    record ForecastFile(int interval, long intervalStart, int stepSeconds, List<ForecastRow> rows) {}
+    /** @param spiking users whose usage of the interval spiked (the policy check's anomaly facts) */
+    record ForecastFile(int interval, long intervalStart, int stepSeconds, List<ForecastRow> rows,
+                        List<String> spiking, List<io.foresight.core.feedback.Anomaly> anomalies) {}
 
     record PlanRow(String user, double[] current, double[] target, double[] peak, String model, String reason,
-                   boolean changes) {}
+                   boolean changes) {
+        PlannedAllocation toPlan(long effectiveAt) {
+            return new PlannedAllocation(user, effectiveAt, ResourceVector.of(current), ResourceVector.of(target),
+                    ResourceVector.of(peak), model, reason);
+        }
+    }
 
     record PlanFile(int interval, long effectiveAt, List<PlanRow> rows) {}
 
@@ -99,7 +111,19 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /** Planner state per user of a shard, before and after the cycle that last wrote it. */
     record PlannerMemory(long cycle, Map<String, int[]> before, Map<String, int[]> after) {}
 
-    record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
+    /** Today's team spend of a pool, before and after the cycle that last wrote it (retries start from before). */
+    record LedgerMemory(long cycle, TeamLedger before, TeamLedger after) {}
+
+    /**
+     * The per-user drift statistic of a pool before and after the cycle that last wrote it (a retried monitor
+     * starts from before), and the alarms that cycle raised.
+     */
+    record DriftMemory(long cycle, Map<String, io.foresight.core.feedback.DriftDetector.KeyState> before,
+                       Map<String, io.foresight.core.feedback.DriftDetector.KeyState> after,
+                       List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms) {}
+
+    /** The feedback stage's memory: cycles left before another retraining request, and the cycle's answer. */
+    record FeedbackMemory(long cycle, int cooldownBefore, int cooldownAfter, FeedbackResult result) {}
 
     static String ref(ShardTask t, String step) {
         return StateStore.cycleDir(t.pool(), t.cycle()) + "/" + step + "-s" + t.shard() + ".json";
@@ -130,7 +154,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             UserSeries s = src.history(user, interval + 1);
             ResourceVector set = inForce.get(user);
             if (s.size() <= interval) {
-                rows.add(new UsageRow(user, nan(), set == null ? nan() : set.toArray()));
+                rows.add(new UsageRow(user, 0, nan(), set == null ? nan() : set.toArray()));
                 continue;
             }
             start = Math.max(start, s.timestamp(interval));
@@ -139,7 +163,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 observed++;
             }
             // in force: what the cluster set, else what the trace says the user had
-            rows.add(new UsageRow(user, usage, (set == null ? s.capacityAt(interval) : set).toArray()));
+            rows.add(new UsageRow(user, s.timestamp(interval), usage,
+                    (set == null ? s.capacityAt(interval) : set).toArray()));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -149,20 +174,43 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     @Override
     public PredictResult predict(ShardTask t, String collectRef) {
         CollectFile in = store.read(collectRef, CollectFile.class);
-        UsageSource src = source(t.dataSource());
         ForecasterProvider.ModelInUse model = whileBeating(() -> config.forecasters().current(), BEAT_EVERY);
+        Map<String, UserHistory> cache = histories.pool(t.pool());
+        int window = CycleEngine.historyWindow(in.stepSeconds());
         List<ForecastRow> rows = new ArrayList<>();
+        List<String> spiking = new ArrayList<>();
+        List<io.foresight.core.feedback.Anomaly> anomalies = new ArrayList<>();
+        UsageSource src = null;
         for (UsageRow u : in.rows()) {
             beat();
-            UserSeries history = src.history(u.user(), in.interval() + 1);
-            Forecast f = history.size() <= in.interval()
-                    ? unknown(u.user(), in) // the user's data ended before this interval: hold, predict nothing
-                    : model.forecaster().forecast(history, in.interval() + 1, horizon);
-            rows.add(new ForecastRow(u.user(), u.allocation(), new Forecast(f.user(), f.issuedAt(), f.stepSeconds(),
-                    f.quantile(), f.point(), f.upper(), model.version())));
+            if (u.at() == 0) {
+                // the user's data ended before this interval: hold, predict nothing
+                rows.add(new ForecastRow(u.user(), u.allocation(),
+                        engine.unknown(u.user(), in.intervalStart() + in.stepSeconds(), in.stepSeconds())));
+                continue;
+            }
+            UserHistory h = cache.get(u.user());
+            if (h == null || h.nextAt() != u.at() && h.nextAt() != u.at() + in.stepSeconds()) {
+                // first cycle on this worker, or cycles it did not see: rebuild from the source once
+                if (src == null) {
+                    src = source(t.dataSource());
+                }
+                h = UserHistory.seed(src.history(u.user(), in.interval()), in.interval(), window);
+                cache.put(u.user(), h);
+            }
+            if (h.nextAt() == u.at()) {
+                h.append(u.at(), u.usage());
+            } // else a retry of this cycle: the interval is in already
+            for (io.foresight.core.feedback.Anomaly a : engine.anomalies(h)) {
+                anomalies.add(a);
+                if (a.kind() == io.foresight.core.feedback.Anomaly.Kind.SPIKE && !spiking.contains(a.user())) {
+                    spiking.add(a.user());
+                }
+            }
+            rows.add(new ForecastRow(u.user(), u.allocation(), engine.forecast(model.forecaster(), model.version(), h)));
         }
         String ref = ref(t, "forecast");
-        store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows));
+        store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows, spiking, anomalies));
         return new PredictResult(ref, rows.size(), model.version());
     }
 
@@ -183,16 +231,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             beat();
             int[] saved = from.get(f.user());
             Planner.State state = saved == null ? new Planner.State() : Planner.State.restore(saved);
-            PlannedAllocation p = planner.plan(f.forecast(), ResourceVector.of(f.allocation()), state);
+            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state,
+                    config.profiles().apply(f.user()));
             after.put(f.user(), state.toArray());
             rows.add(new PlanRow(p.user(), p.current().toArray(), p.target().toArray(), p.forecastPeak().toArray(),
                     p.model(), p.reason(), p.changes()));
             if (p.changes()) {
                 changes++;
-                if (p.reason().contains(" up")) {
+                if (p.scalesUp()) {
                     ups++;
                 }
-                if (p.reason().contains(" down")) {
+                if (p.scalesDown()) {
                     downs++;
                 }
             }
@@ -203,64 +252,108 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return new PlanResult(ref, rows.size(), changes, ups, downs);
     }
 
+    /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
     public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
-        PlanFile plan = store.read(planRef, PlanFile.class);
-        List<ProposedChange> changes = new ArrayList<>();
-        List<PlanRow> changing = new ArrayList<>();
-        Map<String, Double> teamCost = new TreeMap<>();
-        for (PlanRow r : plan.rows()) {
-            UserProfile profile = config.profiles().apply(r.user());
-            ResourceVector cur = ResourceVector.of(r.current());
-            teamCost.merge(profile.team(), config.prices().costPerHour(cur, false), Double::sum);
-            if (!r.changes()) {
-                continue;
+        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false);
+        return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
+                r.firedRules(), r.waitingChangeIds());
+    }
+
+    @Override
+    public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
+                                            Mode mode, boolean freeze) {
+        List<ShardTask> tasks = new ArrayList<>(shards);
+        for (int s = 0; s < shards; s++) {
+            tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
+        }
+        return decide(pool, dataSource, cycle, tasks, mode, freeze);
+    }
+
+    /**
+     * The policy stage over the given shards as one pool: the engine's pool facts (team spend from every user's
+     * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
+     */
+    private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, Mode mode,
+                                    boolean freeze) {
+        List<PlanFile> plans = new ArrayList<>(tasks.size());
+        Set<String> spiking = new HashSet<>();
+        Map<String, ResourceVector> inForce = new LinkedHashMap<>();
+        List<PlannedAllocation> all = new ArrayList<>();
+        long intervalStart = 0;
+        int step = 0;
+        for (ShardTask t : tasks) {
+            beat();
+            PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
+            ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
+            plans.add(plan);
+            spiking.addAll(f.spiking());
+            intervalStart = Math.max(intervalStart, f.intervalStart());
+            step = f.stepSeconds();
+            for (PlanRow r : plan.rows()) {
+                inForce.put(r.user(), ResourceVector.of(r.current()));
+                all.add(r.toPlan(plan.effectiveAt()));
             }
-            ResourceVector target = ResourceVector.of(r.target());
-            boolean spot = profile.spotAllowed() && profile.pattern().interruptible();
-            double delta = config.prices().costPerHour(target, spot) - config.prices().costPerHour(cur, false);
-            changes.add(new ProposedChange(r.user(), profile.team(), profile.tier(), profile.pattern(), cur, target,
-                    ResourceVector.of(r.peak()), r.model(), spot, delta));
-            changing.add(r);
         }
-        List<PolicyDecision> decisions = changes.isEmpty() ? List.of()
-                : config.policy().check(new PolicyContext(t.pool(), plan.effectiveAt(), teamCost, false), changes,
-                        new io.foresight.core.policy.PolicyFacts(spikingUsers(t.pool(), t.cycle() - 1), Map.of()));
-        if (decisions.size() != changes.size()) {
-            throw new IllegalStateException("policy gate returned " + decisions.size() + " decisions for "
-                    + changes.size() + " changes: it must return one per change, in order");
-        }
-        Map<String, PolicyDecision> byUser = new LinkedHashMap<>();
-        for (int i = 0; i < decisions.size(); i++) {
-            byUser.put(changing.get(i).user(), decisions.get(i));
-        }
+        Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, config.profiles(), config.prices());
+        // today's spend includes the interval just observed; a retried check starts from the ledger before it
+        String ledgerRef = "pools/" + pool + "/ledger.json";
+        LedgerMemory mem = store.exists(ledgerRef) ? store.read(ledgerRef, LedgerMemory.class) : null;
+        TeamLedger from = mem == null ? TeamLedger.EMPTY : mem.cycle() == cycle ? mem.before() : mem.after();
+        TeamLedger ledger = from.add(intervalStart, step, teamCost);
+        store.write(ledgerRef, new LedgerMemory(cycle, from, ledger));
+        long effectiveAt = intervalStart + step;
+        PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, Set.of());
+        List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, config.profiles());
+
         int approved = 0;
         int adjusted = 0;
         int denied = 0;
         Map<String, Integer> fired = new TreeMap<>();
-        List<String> waiting = new ArrayList<>();
-        List<DecisionRow> rows = new ArrayList<>();
-        for (PlanRow r : plan.rows()) {
-            String changeId = t.pool() + "/" + t.cycle() + "/" + r.user();
-            PolicyDecision d = byUser.get(r.user());
-            if (d == null) {
-                rows.add(new DecisionRow(r.user(), changeId, "HOLD", r.current(), r.current(), false, List.of(), List.of()));
-                continue;
+        List<List<String>> waiting = new ArrayList<>();
+        int waitingCount = 0;
+        List<String> refs = new ArrayList<>(tasks.size());
+        int k = 0;
+        for (int s = 0; s < tasks.size(); s++) {
+            ShardTask t = tasks.get(s);
+            List<DecisionRow> rows = new ArrayList<>();
+            List<CycleEngine.UserDecision> mine = new ArrayList<>();
+            List<String> shardWaiting = new ArrayList<>();
+            waiting.add(shardWaiting);
+            for (PlanRow r : plans.get(s).rows()) {
+                CycleEngine.UserDecision d = decisions.get(k++);
+                String changeId = changeId(pool, cycle, r.user());
+                PolicyDecision v = d.verdict();
+                if (v == null) {
+                    rows.add(new DecisionRow(r.user(), changeId, "HOLD", r.current(), r.current(), false, List.of(),
+                            d.holdReason() == null ? List.of() : List.of(d.holdReason())));
+                    continue;
+                }
+                mine.add(d);
+                switch (v.outcome()) {
+                    case APPROVED -> approved++;
+                    case ADJUSTED -> adjusted++;
+                    case DENIED -> denied++;
+                    case WAITING_APPROVAL -> {
+                        shardWaiting.add(changeId);
+                        waitingCount++;
+                    }
+                }
+                v.firedRules().forEach(rule -> fired.merge(rule, 1, Integer::sum));
+                rows.add(new DecisionRow(r.user(), changeId, v.outcome().name(), r.current(), v.allowed().toArray(),
+                        v.spot(), v.firedRules(), v.messages()));
             }
-            switch (d.outcome()) {
-                case APPROVED -> approved++;
-                case ADJUSTED -> adjusted++;
-                case DENIED -> denied++;
-                case WAITING_APPROVAL -> waiting.add(changeId);
-            }
-            d.firedRules().forEach(rule -> fired.merge(rule, 1, Integer::sum));
-            rows.add(new DecisionRow(r.user(), changeId, d.outcome().name(), r.current(), d.allowed().toArray(),
-                    d.spot(), d.firedRules(), d.messages()));
+            String ref = ref(t, "decisions");
+            store.write(ref, new DecisionFile(mode, rows));
+            refs.add(ref);
+            audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
-        String ref = ref(t, "decisions");
-        store.write(ref, new DecisionFile(mode, rows));
-        audit(t, plan, byUser, mode);
-        return new PolicyResult(ref, approved, adjusted, denied, waiting.size(), fired, waiting);
+        return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting);
+    }
+
+    /** The id a person approves a change by: {@code pool/cycle/user}. */
+    public static String changeId(String pool, long cycle, String user) {
+        return pool + "/" + cycle + "/" + user;
     }
 
     /**
@@ -268,20 +361,18 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * {@code foresight decisions}). A retried policy check appends again; readers keep the last record per
      * (pool, cycle, user).
      */
-    private void audit(ShardTask t, PlanFile plan, Map<String, PolicyDecision> byUser, Mode mode) {
-        if (byUser.isEmpty()) {
+    private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, Mode mode) {
+        if (decided.isEmpty()) {
             return;
         }
         List<DecisionRecord> records = new ArrayList<>();
         AllocationMode am = mode == Mode.ENFORCE ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
-        for (PlanRow r : plan.rows()) {
-            PolicyDecision d = byUser.get(r.user());
-            if (d == null) {
-                continue;
-            }
-            records.add(new DecisionRecord(t.pool(), t.cycle(), plan.effectiveAt(), r.user(), ResourceVector.of(r.peak()),
-                    r.model(), ResourceVector.of(r.current()), ResourceVector.of(r.target()), d.outcome(), d.allowed(),
-                    d.spot(), d.firedRules(), d.messages(), d.costDeltaPerHour(), am, am == AllocationMode.ENFORCE && d.applies()));
+        for (CycleEngine.UserDecision u : decided) {
+            PolicyDecision d = u.verdict();
+            PlannedAllocation p = u.plan();
+            records.add(new DecisionRecord(t.pool(), t.cycle(), effectiveAt, p.user(), p.forecastPeak(), p.model(),
+                    p.current(), p.target(), d.outcome(), d.allowed(), d.spot(), d.firedRules(), d.messages(),
+                    d.costDeltaPerHour(), am, am == AllocationMode.ENFORCE && d.applies()));
         }
         auditLog.append(records);
     }
@@ -312,61 +403,60 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public MonitorResult monitor(String pool, String dataSource, long cycle, int shards, String key) {
-        int users = 0;
-        int under = 0;
-        double[] shortfall = new double[Resource.COUNT];
-        double[] slack = new double[Resource.COUNT];
+        PolicyMetrics outcome = new PolicyMetrics(); // the one outcome scorer, as in evaluate and the demo summary
         double cost = 0;
         double absErr = 0;
         int errN = 0;
         StringBuilder csv = new StringBuilder("user,resource,usage,allocation,shortfall,slack,forecast\n");
-        List<CollectFile> collected = new ArrayList<>(shards);
+        List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
+        List<UserError> errors = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
             beat();
             ShardTask t = ShardTask.of(pool, dataSource, cycle, s, 1);
             CollectFile c = store.read(ref(t, "collect"), CollectFile.class);
-            collected.add(c);
+            String fref = ref(t, "forecast");
+            if (store.exists(fref)) {
+                found.addAll(store.read(fref, ForecastFile.class).anomalies());
+            }
             Map<String, Forecast> prev = previousForecasts(pool, dataSource, cycle, s);
+            double hours = c.stepSeconds() / 3600.0;
             for (UsageRow u : c.rows()) {
                 if (Double.isNaN(u.usage()[Resource.CPU.ordinal()])) {
                     continue; // not observed this interval
                 }
-                users++;
-                ResourceVector alloc = ResourceVector.of(u.allocation());
-                cost += config.prices().costPerHour(alloc, false);
-                boolean short_ = false;
+                outcome.scoreInterval(u.allocation(), u.usage(), hours);
+                cost += config.prices().costPerHour(ResourceVector.of(u.allocation()), false);
                 Forecast f = prev.get(u.user());
                 for (Resource r : Resource.values()) {
                     int i = r.ordinal();
                     double use = u.usage()[i];
                     double a = u.allocation()[i];
                     double fc = f == null ? Double.NaN : f.point(r, 0);
-                    if (!Double.isNaN(use) && !Double.isNaN(a)) {
-                        double sf = Math.max(0, use - a);
-                        shortfall[i] += sf;
-                        slack[i] += Math.max(0, a - use);
-                        short_ |= sf > 1e-9;
-                    }
+                    boolean known = !Double.isNaN(use) && !Double.isNaN(a);
                     csv.append(csvField(u.user())).append(',').append(r.name().toLowerCase(Locale.ROOT)).append(',')
                             .append(num(use)).append(',').append(num(a)).append(',')
-                            .append(num(Double.isNaN(use) || Double.isNaN(a) ? Double.NaN : Math.max(0, use - a)))
-                            .append(',').append(num(Double.isNaN(use) || Double.isNaN(a) ? Double.NaN : Math.max(0, a - use)))
+                            .append(num(known ? Math.max(0, use - a) : Double.NaN))
+                            .append(',').append(num(known ? Math.max(0, a - use) : Double.NaN))
                             .append(',').append(num(fc)).append('\n');
-                }
-                if (short_) {
-                    under++;
                 }
                 if (f != null && !Double.isNaN(f.point(Resource.CPU, 0))) {
                     absErr += Math.abs(f.point(Resource.CPU, 0) - u.usage()[Resource.CPU.ordinal()]);
                     errN++;
                 }
+                if (f != null) {
+                    errors.add(new UserError(u.user(), u.at(), Math.abs(f.point(Resource.CPU, 0) - u.usage()[0]),
+                            Math.abs(f.point(Resource.MEMORY, 0) - u.usage()[1])));
+                }
             }
         }
         String dir = StateStore.cycleDir(pool, cycle);
-        detectAnomalies(pool, dataSource, collected, dir);
+        logAnomalies(pool, found, dir);
+        trackDrift(pool, cycle, errors);
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
-        MonitorResult m = new MonitorResult(dir + "/outcomes.csv", users, under, shortfall[0], slack[0],
-                shortfall[1], slack[1], cost, errN == 0 ? -1 : absErr / errN);
+        MonitorResult m = new MonitorResult(dir + "/outcomes.csv", (int) outcome.userIntervals(),
+                (int) outcome.underUserIntervals(), outcome.shortfallUnits(Resource.CPU), outcome.slackUnits(Resource.CPU),
+                outcome.shortfallUnits(Resource.MEMORY), outcome.slackUnits(Resource.MEMORY), cost,
+                errN == 0 ? -1 : absErr / errN);
         store.write(dir + "/outcome.json", m);
         metrics.record(pool, cycle, m);
         if (cycle >= config.retainCycles()) {
@@ -390,60 +480,66 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return out;
     }
 
+    record UserError(String user, long at, double cpu, double memory) {}
+
+    /**
+     * Feeds each user's one-step forecast errors of the interval to the per-user CUSUM drift detector, whose
+     * state is kept per pool with the cycle that wrote it (a retried monitor starts again from the state before).
+     */
+    private void trackDrift(String pool, long cycle, List<UserError> errors) {
+        String ref = "pools/" + pool + "/drift-users.json";
+        DriftMemory mem = store.exists(ref) ? store.read(ref, DriftMemory.class) : null;
+        Map<String, io.foresight.core.feedback.DriftDetector.KeyState> from = mem == null ? Map.of()
+                : mem.cycle() == cycle ? mem.before() : mem.after();
+        io.foresight.core.feedback.DriftDetector d = io.foresight.core.feedback.DriftDetector.restore(config.drift(), from);
+        List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms = new ArrayList<>();
+        for (UserError e : errors) {
+            d.observe(e.user(), "forecast", Resource.CPU, e.at(), e.cpu()).ifPresent(alarms::add);
+            d.observe(e.user(), "forecast", Resource.MEMORY, e.at(), e.memory()).ifPresent(alarms::add);
+        }
+        store.write(ref, new DriftMemory(cycle, from, d.snapshot(), alarms));
+    }
+
     @Override
     public FeedbackResult feedback(String pool, long cycle, MonitorResult outcome, String key) {
-        String ref = "pools/" + pool + "/drift.json";
-        DriftDetector.State state = DriftDetector.State.INITIAL;
+        String ref = "pools/" + pool + "/feedback.json";
+        int cooldown = 0;
         if (store.exists(ref)) {
-            DriftMemory m = store.read(ref, DriftMemory.class);
+            FeedbackMemory m = store.read(ref, FeedbackMemory.class);
             if (m.cycle() == cycle) {
-                return m.result(); // retry of the same cycle: same answer, counter not advanced twice
+                return m.result(); // retry of the same cycle: same answer
             }
-            state = m.after();
+            cooldown = m.cooldownAfter();
         }
-        DriftDetector.Step step = drift.update(state, outcome);
-        store.write(ref, new DriftMemory(cycle, state, step.next(), step.result()));
-        return step.result();
+        String driftRef = "pools/" + pool + "/drift-users.json";
+        DriftMemory drift = store.exists(driftRef) ? store.read(driftRef, DriftMemory.class) : null;
+        List<io.foresight.core.feedback.DriftDetector.DriftAlarm> alarms =
+                drift != null && drift.cycle() == cycle ? drift.alarms() : List.of();
+        long users = alarms.stream().map(io.foresight.core.feedback.DriftDetector.DriftAlarm::user).distinct().count();
+        boolean ask = !alarms.isEmpty() && cooldown == 0;
+        String why = alarms.isEmpty() ? "ok"
+                : alarms.get(0).reason() + (users > 1 ? " (and " + (users - 1) + " more user(s))" : "")
+                        + (ask ? "" : "; retraining was requested less than " + RETRAIN_COOLDOWN_CYCLES + " cycles ago");
+        int next = ask ? RETRAIN_COOLDOWN_CYCLES : Math.max(0, cooldown - 1);
+        FeedbackResult r = new FeedbackResult((int) users, ask, why);
+        store.write(ref, new FeedbackMemory(cycle, cooldown, next, r));
+        return r;
     }
 
     /**
-     * Judges each user's usage of this interval against its own seasonal history (robust, so one spike does
-     * not teach the detector). Anomalies go to the anomaly log ({@code foresight anomalies}); users whose usage
-     * spiked are flagged for the next cycle's policy check (safety scale-up). Written once per cycle: a retry
-     * finds the cycle's file and does not log twice.
+     * Appends the cycle's anomalies (found by the engine as each user's interval was appended to its history) to
+     * the anomaly log ({@code foresight anomalies}), once per cycle: a retried monitor finds the marker and does
+     * not log twice.
      */
-    private void detectAnomalies(String pool, String dataSource, List<CollectFile> collected, String dir) {
+    private void logAnomalies(String pool, List<io.foresight.core.feedback.Anomaly> found, String dir) {
         String ref = dir + "/anomalies.json";
         if (store.exists(ref)) {
             return;
         }
-        UsageSource src = source(dataSource);
-        List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
-        java.util.Set<String> spiking = new java.util.TreeSet<>();
-        for (CollectFile c : collected) {
-            for (UsageRow u : c.rows()) {
-                beat();
-                UserSeries h = src.history(u.user(), c.interval() + 1);
-                if (h.size() <= c.interval()) {
-                    continue;
-                }
-                for (io.foresight.core.feedback.Anomaly a : anomalyDetector.detectAt(h, c.interval())) {
-                    found.add(a);
-                    if (a.kind() == io.foresight.core.feedback.Anomaly.Kind.SPIKE) {
-                        spiking.add(a.user());
-                    }
-                }
-            }
-        }
         anomalyLog.append(found);
         metrics.anomalies(pool, found.size());
-        store.write(ref, new AnomalyFile(List.copyOf(spiking)));
-    }
-
-    private java.util.Set<String> spikingUsers(String pool, long cycle) {
-        String ref = StateStore.cycleDir(pool, cycle) + "/anomalies.json";
-        return cycle >= 0 && store.exists(ref) ? java.util.Set.copyOf(store.read(ref, AnomalyFile.class).spikingUsers())
-                : java.util.Set.of();
+        store.write(ref, new AnomalyFile(found.stream().filter(a -> a.kind() == io.foresight.core.feedback.Anomaly.Kind.SPIKE)
+                .map(io.foresight.core.feedback.Anomaly::user).distinct().toList()));
     }
 
     // ---- helpers ----
@@ -495,14 +591,6 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<String> all = src.users();
         int from = Math.min(t.firstUser(), all.size());
         return all.subList(from, Math.min(from + t.shardSize(), all.size()));
-    }
-
-    private Forecast unknown(String user, CollectFile in) {
-        double[][] none = new double[Resource.COUNT][horizon];
-        for (double[] row : none) {
-            java.util.Arrays.fill(row, Double.NaN);
-        }
-        return new Forecast(user, in.intervalStart() + in.stepSeconds(), in.stepSeconds(), 0.95, none, none, "none");
     }
 
     private static double[] nan() {

@@ -5,7 +5,6 @@ import io.foresight.activities.actuate.SimulatedCluster;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
-import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
 import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -16,7 +15,10 @@ import java.util.Locale;
 
 /**
  * Throughput of the loop's activities on a real trace, without Temporal: per-stage milliseconds per
- * cycle, user-cycles per second, and the pool outcome. Usage:
+ * cycle, user-cycles per second, heap, and the pool outcome, with the worker's real wiring (the blend
+ * forecaster fitted on the trace's first three days, the bundled Drools rules, one pool-wide policy check).
+ * Pools larger than the trace are made of its real VMs time-shifted (copy k of a VM replays its own usage
+ * rotated by k * 37 steps, so copies do not move in lockstep). Usage:
  * {@code LoopBenchmark <bitbrains csv(.gz)> [users=100] [cycles=48] [shardSize=500]}.
  */
 public final class LoopBenchmark {
@@ -30,16 +32,25 @@ public final class LoopBenchmark {
         int cycles = args.length > 2 ? Integer.parseInt(args[2]) : 48;
         int shardSize = args.length > 3 ? Integer.parseInt(args[3]) : 500;
         long t0 = System.nanoTime();
-        Trace trace = BitbrainsReader.read(List.of(file), users);
+        Trace trace = timeShifted(BitbrainsReader.read(List.of(file), users), users);
         double readS = (System.nanoTime() - t0) / 1e9;
         Path state = Files.createTempDirectory("foresight-loop-bench");
         TraceUsageSource source = new TraceUsageSource(trace, ControlWorkerConfig.DEFAULT_WARMUP_STEPS);
         String ref = "bench:" + file;
+        var settings = io.foresight.core.eval.Policies.ForesightSettings.defaults();
+        var gate = new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(),
+                io.foresight.core.cost.PriceBook.DEFAULT);
+        long f0 = System.nanoTime();
+        var model = io.foresight.core.eval.Policies.blend(firstDays(trace, 3), settings,
+                io.foresight.core.eval.Policies.engine(settings, gate, io.foresight.core.cost.PriceBook.DEFAULT).horizon());
+        double fitS = (System.nanoTime() - f0) / 1e9;
         ControlLoopActivitiesImpl a = new ControlLoopActivitiesImpl(ControlWorkerConfig.defaults(state)
                 .withUsageSources(r -> source).withMetrics(new PrometheusRegistry())
-                .withActuator(new SimulatedCluster(state.resolve("cluster"))));
+                .withActuator(new SimulatedCluster(state.resolve("cluster"))).withPolicy(gate)
+                .withPlanner(settings.planner()).withForecasters(ForecasterProvider.fixed(model, "blend-conformal/bench")));
         int shards = a.describePool("bench", ref).shards(shardSize);
         long[] ns = new long[6];
+        long firstCycleNs = 0;
         double under = 0;
         double observed = 0;
         double cost = 0;
@@ -60,19 +71,22 @@ public final class LoopBenchmark {
                 long a2 = System.nanoTime();
                 var pl = a.plan(t, p.ref());
                 long a3 = System.nanoTime();
-                PolicyResult d = a.checkPolicy(t, pl.ref(), Mode.ENFORCE);
-                long a4 = System.nanoTime();
-                a.allocate(t, d.ref(), List.of());
-                long a5 = System.nanoTime();
+                ns[2] += a3 - a2;
                 ns[0] += a1 - a0;
                 ns[1] += a2 - a1;
-                ns[2] += a3 - a2;
-                ns[3] += a4 - a3;
-                ns[4] += a5 - a4;
             }
             if (end) {
                 break;
             }
+            long p0 = System.nanoTime();
+            var d = a.checkPoolPolicy("bench", ref, c, shards, shardSize, Mode.ENFORCE, false);
+            long p1 = System.nanoTime();
+            ns[3] += p1 - p0;
+            for (int s = 0; s < shards; s++) {
+                ShardTask t = ShardTask.of("bench", ref, c, s, shardSize);
+                a.allocate(t, d.decisionRefs().get(s), d.waitingByShard().get(s)); // an operator who approves at once
+            }
+            ns[4] += System.nanoTime() - p1;
             long m0 = System.nanoTime();
             MonitorResult m = a.monitor("bench", ref, c, shards, ShardTask.poolKey("bench", c));
             ns[5] += System.nanoTime() - m0;
@@ -83,21 +97,81 @@ public final class LoopBenchmark {
             }
             cost = m.costPerHour();
             ran++;
+            if (c == 0) {
+                // the first cycle builds every user's history from the source; later ones append one interval
+                for (long n : ns) {
+                    firstCycleNs += n;
+                }
+                java.util.Arrays.fill(ns, 0);
+            }
         }
         long total = 0;
         for (long n : ns) {
             total += n;
         }
-        System.out.printf(Locale.ROOT, "trace %s: %d users, read in %.1f s; %d cycles, %d shard(s) of <= %d%n",
-                file.getFileName(), trace.users().size(), readS, ran, shards, shardSize);
+        System.out.printf(Locale.ROOT, "trace %s: %d users%s, read in %.1f s, model fitted in %.1f s; %d cycles, %d shard(s) of <= %d%n",
+                file.getFileName(), trace.users().size(), trace.users().size() > distinct ? " (" + distinct
+                        + " real VMs, the rest time-shifted copies)" : "", readS, fitS, ran, shards, shardSize);
         String[] names = {"collect", "predict", "plan", "policy", "allocate", "monitor"};
+        int steady = Math.max(1, ran - 1);
+        System.out.printf(Locale.ROOT, "  first cycle (histories built from the source): %.0f ms%n", firstCycleNs / 1e6);
+        System.out.println("  later cycles, mean per stage:");
         for (int i = 0; i < names.length; i++) {
-            System.out.printf(Locale.ROOT, "  %-9s %8.2f ms/cycle%n", names[i], ns[i] / 1e6 / Math.max(1, ran));
+            System.out.printf(Locale.ROOT, "  %-9s %8.2f ms/cycle%n", names[i], ns[i] / 1e6 / steady);
         }
-        System.out.printf(Locale.ROOT, "  total     %8.2f ms/cycle, %.0f user-cycles/s%n", total / 1e6 / Math.max(1, ran),
-                observed / (total / 1e9));
+        System.out.printf(Locale.ROOT, "  total     %8.2f ms/cycle, %.0f user-cycles/s%n", total / 1e6 / steady,
+                observed * steady / Math.max(1, ran) / (total / 1e9));
         System.out.printf(Locale.ROOT, "  under-provisioned user-intervals: %.2f%%; cost/h: trace provisioning %.4f, "
                 + "loop after %d cycles %.4f%n", 100 * under / Math.max(1, observed), capacityCost, ran, cost);
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        System.out.printf(Locale.ROOT, "  heap used after the run: %.0f MiB (max %.0f MiB)%n",
+                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.maxMemory() / 1048576.0);
         System.out.println("  state dir (bulk data, journal): " + state);
+    }
+
+    private static int distinct;
+
+    /** The trace's real VMs, and as many time-shifted copies of them as it takes to reach {@code users}. */
+    static Trace timeShifted(Trace real, int users) {
+        distinct = real.users().size();
+        if (users <= distinct || distinct == 0) {
+            return real;
+        }
+        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>(real.users());
+        List<io.foresight.core.trace.UserSeries> base = List.copyOf(real.users().values());
+        for (int k = 1; out.size() < users; k++) {
+            for (io.foresight.core.trace.UserSeries s : base) {
+                if (out.size() >= users) {
+                    break;
+                }
+                int n = s.size();
+                int shift = Math.floorMod(k * 37, Math.max(1, n));
+                double[][] u = new double[io.foresight.core.model.Resource.COUNT][n];
+                double[][] c = new double[io.foresight.core.model.Resource.COUNT][n];
+                for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+                    for (int i = 0; i < n; i++) {
+                        u[r.ordinal()][i] = s.usageColumn(r)[(i + shift) % n];
+                        c[r.ordinal()][i] = s.capacityColumn(r)[(i + shift) % n];
+                    }
+                }
+                String id = s.user() + "~" + k;
+                out.put(id, new io.foresight.core.trace.UserSeries(id, s.stepSeconds(), s.timestamps().clone(), u, c));
+            }
+        }
+        return new Trace(real.stepSeconds(), out, real.report());
+    }
+
+    static Trace firstDays(Trace t, int days) {
+        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
+        int n = days * 86400 / t.stepSeconds();
+        int k = 0;
+        for (var e : t.users().entrySet()) {
+            if (k++ >= distinct) {
+                break; // fit on the real VMs only
+            }
+            out.put(e.getKey(), e.getValue().slice(0, Math.min(n, e.getValue().size())));
+        }
+        return new Trace(t.stepSeconds(), out, t.report());
     }
 }

@@ -257,19 +257,45 @@ class ControlLoopActivitiesTest {
     }
 
     @Test
-    void feedbackCountsDriftOncePerCycleAndRequestsRetraining() {
+    void aModelThatStartsMissingRaisesPerUserDriftAndOneRetrainingRequest() {
+        // the real slice forecast well by seasonal naive, then by a model that predicts ten times the usage
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        io.foresight.core.forecast.Forecaster good = io.foresight.core.forecast.SeasonalNaiveForecaster.daily();
+        io.foresight.core.forecast.Forecaster bad = new io.foresight.core.forecast.Forecaster() {
+            public String name() { return "ten-times"; }
+            public io.foresight.core.forecast.Forecast forecast(UserSeries h, int now, int horizon) {
+                io.foresight.core.forecast.Forecast f = good.forecast(h, now, horizon);
+                double[][] p = new double[f.point().length][];
+                for (int r = 0; r < p.length; r++) {
+                    p[r] = java.util.Arrays.stream(f.point()[r]).map(v -> 10 * v + 1).toArray();
+                }
+                return new io.foresight.core.forecast.Forecast(f.user(), f.issuedAt(), f.stepSeconds(), f.quantile(), p, p, name());
+            }
+        };
         ControlLoopActivitiesImpl a = new ControlLoopActivitiesImpl(ControlWorkerConfig.defaults(state)
-                .withMetrics(registry).withActuator(cluster).withDrift(0.5, 2.0, 3));
-        MonitorResult bad = new MonitorResult("r", 10, 8, 1, 0, 0, 0, 1, 0.2);
-        MonitorResult good = new MonitorResult("r", 10, 0, 0, 1, 0, 0, 1, 0.2);
-        assertEquals(0, a.feedback(POOL, 0, good, "k").driftCount());
-        assertEquals(1, a.feedback(POOL, 1, bad, "k").driftCount());
-        assertEquals(1, a.feedback(POOL, 1, bad, "k").driftCount(), "a retry does not count twice");
-        assertEquals(2, a.feedback(POOL, 2, bad, "k").driftCount());
-        FeedbackResult third = a.feedback(POOL, 3, bad, "k");
-        assertTrue(third.retrainRequested());
-        assertTrue(third.reason().contains("80% of users under-provisioned"), third.reason());
-        assertFalse(a.feedback(POOL, 4, bad, "k").retrainRequested(), "counting starts again after a request");
+                .withMetrics(registry).withActuator(cluster)
+                .withForecasters(() -> new ForecasterProvider.ModelInUse(broken.get() ? bad : good, "m"))
+                .withDrift(new io.foresight.core.feedback.DriftDetector.Config(12, 1.0, 4.0, 12.0,
+                        new double[] {0.02, 0.05, 0.1, 0.1})));
+        int requests = 0;
+        FeedbackResult first = null;
+        for (int c = 0; c < 40; c++) {
+            broken.set(c >= 20);
+            ShardTask t = ShardTask.of(POOL, source, c, 0, 6);
+            cycle(a, t, List.of());
+            MonitorResult m = a.monitor(POOL, source, c, 1, "k");
+            FeedbackResult fb = a.feedback(POOL, c, m, "k");
+            assertEquals(fb, a.feedback(POOL, c, m, "k"), "a retried feedback gives the same answer");
+            if (c < 21) {
+                assertFalse(fb.retrainRequested(), "no drift while the model is good (cycle " + c + "): " + fb.reason());
+            }
+            if (fb.retrainRequested()) {
+                requests++;
+                first = first == null ? fb : first;
+            }
+        }
+        assertEquals(1, requests, "one request, then the pool's cooldown");
+        assertTrue(first.driftCount() >= 1 && first.reason().contains("drifted"), first.reason());
     }
 
     @Test

@@ -27,10 +27,11 @@ public final class EvaluationBenchmark {
         Trace test = BitbrainsReader.read(BitbrainsReader.paths(args[1])).limitUsers(users);
         long t1 = System.nanoTime();
         var settings = Policies.ForesightSettings.defaults();
-        List<AllocationPolicy> policies = Policies.create(names, train, settings, PolicyGate.PERMISSIVE,
-                io.foresight.core.cost.PriceBook.DEFAULT);
+        Evaluator evaluator = Policies.evaluator(names, train, settings, PolicyGate.PERMISSIVE,
+                io.foresight.core.cost.PriceBook.DEFAULT, io.foresight.core.engine.ApprovalModel.NOW,
+                Evaluator.Config.defaults(System.err));
         long t2 = System.nanoTime();
-        EvaluationResult res = new Evaluator(policies, Evaluator.Config.defaults(System.err)).run(train, test);
+        EvaluationResult res = evaluator.run(train, test);
         long t3 = System.nanoTime();
         System.out.print(Summary.table(res, io.foresight.core.cost.PriceBook.DEFAULT));
         long peak = 0;

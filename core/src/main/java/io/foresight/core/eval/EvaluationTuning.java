@@ -38,8 +38,7 @@ public final class EvaluationTuning {
         Trace[] split = split(month, splitDays);
         PriceBook prices = PriceBook.DEFAULT;
         Evaluator.Config cfg = new Evaluator.Config(2, 8, 0, prices, null, 0);
-        var baselines = Policies.create(List.of("vpa", "autopilot", "oracle"), split[0], Policies.ForesightSettings.defaults(),
-                PolicyGate.PERMISSIVE, prices);
+        var baselines = Policies.create(List.of("vpa", "autopilot", "oracle"), split[0]);
         if (baselinesToo) {
             EvaluationResult base = new Evaluator(baselines, cfg).run(split[0], split[1]);
             base.policies().forEach((n, m) -> line(n, m, prices));
@@ -56,8 +55,8 @@ public final class EvaluationTuning {
                         int l = (int) lead;
                         var s = new Policies.ForesightSettings(new double[] {q, mq, q, q}, alpha, ex, new int[] {0, (int) mh, 0, 0}, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
                                 0.05, Policies.ForesightSettings.defaults().planner().minimum()));
-                        var p = Policies.create(List.of("foresight"), split[0], s, PolicyGate.PERMISSIVE, prices);
-                        EvaluationResult r = new Evaluator(p, cfg).run(split[0], split[1]);
+                        EvaluationResult r = Policies.evaluator(List.of("foresight"), split[0], s, PolicyGate.PERMISSIVE, prices,
+                                io.foresight.core.engine.ApprovalModel.NOW, cfg).run(split[0], split[1]);
                         line(String.format(Locale.ROOT, "foresight q=%.3f/%.3f head=%.2f hold=%d lead=%d a=%.2f mpk=%d ex=%.3f", q, mq, h, (int) hold, l, alpha, (int) mh, ex),
                                 r.policies().get("foresight"), prices);
                          }

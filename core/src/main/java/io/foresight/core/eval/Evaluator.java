@@ -55,15 +55,40 @@ public final class Evaluator {
         }
     }
 
+    /** Name of Foresight in the results: the control loop's engine driven by {@link PoolReplay}. */
+    public static final String FORESIGHT = "foresight";
+
     private final List<AllocationPolicy> policies;
+    private final ForesightRun foresight;
     private final Config config;
 
+    /**
+     * Foresight as the harness runs it: the pool replay of the loop's engine, its parameters for the report,
+     * and what each user holds before its first change (the provisioned size, from {@code initial}).
+     */
+    public record ForesightRun(PoolReplay replay, Map<String, Object> parameters, AllocationPolicy initial) {
+        public ForesightRun {
+            Objects.requireNonNull(replay, "replay");
+            parameters = Map.copyOf(parameters);
+            Objects.requireNonNull(initial, "initial");
+        }
+    }
+
     public Evaluator(List<AllocationPolicy> policies, Config config) {
+        this(policies, null, config);
+    }
+
+    /**
+     * @param policies  per-user policies (the baselines), replayed user by user
+     * @param foresight Foresight, replayed pool-wide interval by interval through the loop's engine (may be null)
+     */
+    public Evaluator(List<AllocationPolicy> policies, ForesightRun foresight, Config config) {
         Objects.requireNonNull(policies, "policies");
-        if (policies.isEmpty()) {
+        if (policies.isEmpty() && foresight == null) {
             throw new IllegalArgumentException("no policy to evaluate");
         }
         this.policies = List.copyOf(policies);
+        this.foresight = foresight;
         this.config = Objects.requireNonNull(config, "config");
     }
 
@@ -82,6 +107,9 @@ public final class Evaluator {
         Map<String, PolicyMetrics> merged = new LinkedHashMap<>();
         for (AllocationPolicy p : policies) {
             merged.put(p.name(), new PolicyMetrics());
+        }
+        if (foresight != null) {
+            merged.put(FORESIGHT, new PolicyMetrics());
         }
         ForecastMetrics forecastMerged = new ForecastMetrics();
         String[] forecastPolicy = {null};
@@ -128,6 +156,10 @@ public final class Evaluator {
                 intervals[0] += o.testIntervals;
                 warmupSteps = Math.max(warmupSteps, o.warmup);
             }
+            if (foresight != null) {
+                runForesight(train, users, sampleIdx, merged.get(FORESIGHT), forecastMerged, samples, pool);
+                forecastPolicy[0] = FORESIGHT;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("evaluation interrupted", e);
@@ -149,8 +181,81 @@ public final class Evaluator {
         for (AllocationPolicy p : policies) {
             params.put(p.name(), p.parameters());
         }
+        if (foresight != null) {
+            params.put(FORESIGHT, foresight.parameters());
+        }
         return new EvaluationResult(merged, params, forecastPolicy[0], forecastPolicy[0] == null ? null : forecastMerged,
                 total, intervals[0], test.stepSeconds(), samples, seconds, warmupSteps);
+    }
+
+    /**
+     * Foresight through the loop's engine: every test user (with the same warm-up as the baselines, as its
+     * history) in one pool, interval by interval. Scored like the baselines: usage against the allocation in
+     * force, from the first test interval on.
+     */
+    private void runForesight(Trace train, List<UserSeries> users, java.util.Set<Integer> sampleIdx, PolicyMetrics into,
+                              ForecastMetrics forecastInto, List<EvaluationResult.Sample> samples, ExecutorService pool) {
+        int n = users.size();
+        List<PoolReplay.UserReplay> replays = new ArrayList<>(n);
+        PolicyMetrics[] metrics = new PolicyMetrics[n];
+        double[][] prev = new double[n][];
+        double[][][] sampled = new double[n][][];
+        int[] offsets = new int[n];
+        UserSeries[] series = new UserSeries[n];
+        for (int u = 0; u < n; u++) {
+            UserSeries s = users.get(u);
+            Replay r = withWarmup(train == null ? null : train.user(s.user()), s);
+            series[u] = r.series();
+            offsets[u] = r.offset();
+            double[] start = foresight.initial().start(r.series()).allocate(r.offset());
+            double[] cap = r.series().size() > r.offset() ? r.series().capacityAt(r.offset()).toArray() : start;
+            for (int k = 0; k < Resource.COUNT; k++) {
+                if (Double.isNaN(cap[k])) {
+                    cap[k] = start[k];
+                }
+            }
+            replays.add(new PoolReplay.UserReplay(r.series(), r.offset(), io.foresight.core.model.ResourceVector.of(cap)));
+            metrics[u] = new PolicyMetrics();
+            metrics[u].userDays = (r.series().size() - r.offset()) * (double) s.stepSeconds() / 86400.0;
+            if (sampleIdx.contains(u)) {
+                sampled[u] = new double[2][r.series().size() - r.offset()];
+            }
+        }
+        ForecastMetrics fm = new ForecastMetrics();
+        PoolReplay.Listener listener = (u, i, inForce, f) -> {
+            UserSeries s = series[u];
+            double hours = s.stepSeconds() / 3600.0;
+            int day = Math.max(1, 86400 / s.stepSeconds());
+            double[] alloc = inForce.toArray();
+            PolicyMetrics m = metrics[u];
+            double[] usage = s.usageAt(i).toArray();
+            m.scoreInterval(alloc, usage, hours);
+            for (int r = 0; r < Resource.COUNT; r++) {
+                double use = usage[r];
+                double naive = i - day >= 0 ? s.usageColumn(Resource.of(r))[i - day] : Double.NaN;
+                fm.add(r, use, f == null ? Double.NaN : f.point()[r][0], f == null ? Double.NaN : f.upper()[r][0], naive);
+            }
+            if (prev[u] != null && changed(prev[u], alloc)) {
+                m.changes++;
+            }
+            prev[u] = alloc;
+            if (sampled[u] != null) {
+                sampled[u][0][i - offsets[u]] = alloc[0];
+                sampled[u][1][i - offsets[u]] = alloc[1];
+            }
+        };
+        foresight.replay().run(replays, listener, pool, config.threads());
+        for (int u = 0; u < n; u++) {
+            into.merge(metrics[u]);
+        }
+        forecastInto.merge(fm);
+        for (EvaluationResult.Sample smp : samples) {
+            for (int u = 0; u < n; u++) {
+                if (sampled[u] != null && users.get(u).user().equals(smp.user())) {
+                    smp.allocation().put(FORESIGHT, sampled[u]);
+                }
+            }
+        }
     }
 
     private void progress(int done, int total, long start) {
@@ -259,11 +364,7 @@ public final class Evaluator {
                     usage[r] = cols[r][i];
                 }
                 if (i >= off) {
-                    for (int r = 0; r < Resource.COUNT; r++) {
-                        if (!Double.isNaN(usage[r]) && !Double.isNaN(alloc[r])) {
-                            m.score(r, alloc[r], usage[r], hours);
-                        }
-                    }
+                    m.scoreInterval(alloc, usage, hours);
                     if (prev != null && changed(prev, alloc)) {
                         m.changes++;
                     }

@@ -5,7 +5,10 @@ import io.foresight.core.baseline.HpaPolicy;
 import io.foresight.core.baseline.OraclePolicy;
 import io.foresight.core.baseline.StaticPolicy;
 import io.foresight.core.baseline.VpaPolicy;
-import io.foresight.core.control.PredictiveController;
+import io.foresight.core.engine.ApprovalModel;
+import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.model.UserProfile;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.forecast.BlendForecaster;
 import io.foresight.core.model.ResourceVector;
@@ -14,6 +17,7 @@ import io.foresight.core.plan.PlannerConfig;
 import io.foresight.core.policy.PolicyGate;
 import io.foresight.core.trace.Trace;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -110,46 +114,84 @@ public final class Policies {
     }
 
     /**
-     * Builds the named policies; everything learned comes from {@code train} (may be empty). The
-     * forecaster is fitted only if foresight is asked for.
+     * Builds the named per-user policies (the baselines); everything learned comes from {@code train} (may be
+     * empty). Foresight is not among them: it runs through the loop's engine, see {@link #foresight}.
      */
-    public static List<AllocationPolicy> create(List<String> names, Trace train, ForesightSettings settings,
-                                                PolicyGate gate, PriceBook prices) {
+    public static List<AllocationPolicy> create(List<String> names, Trace train) {
         StaticPolicy stat = StaticPolicy.fromTraining(train);
         List<AllocationPolicy> out = new ArrayList<>();
         for (String n : names) {
-            out.add(switch (n) {
-                case "static" -> stat;
-                case "hpa" -> new HpaPolicy(HpaPolicy.DEFAULT_TARGET, stat);
-                case "vpa" -> new VpaPolicy(stat);
-                case "autopilot" -> new AutopilotPolicy(stat);
-                case "oracle" -> new OraclePolicy();
-                case "foresight" -> foresight(train, settings, gate, prices, stat);
+            switch (n) {
+                case "static" -> out.add(stat);
+                case "hpa" -> out.add(new HpaPolicy(HpaPolicy.DEFAULT_TARGET, stat));
+                case "vpa" -> out.add(new VpaPolicy(stat));
+                case "autopilot" -> out.add(new AutopilotPolicy(stat));
+                case "oracle" -> out.add(new OraclePolicy());
+                case "foresight" -> { } // see foresight()
                 default -> throw new IllegalArgumentException("unknown policy '" + n + "': use any of " + String.join(",", NAMES));
-            });
+            }
         }
         return out;
     }
 
-    static ForesightPolicy foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
-                                     StaticPolicy stat) {
-        int horizon = 1;
-        for (int l : settings.planner().leadSteps()) {
-            horizon = Math.max(horizon, l + 1);
-        }
-        BlendForecaster f = train == null || train.users().isEmpty()
+    /** The engine with foresight's settings, the given policy gate and prices: the same object the loop builds. */
+    public static CycleEngine engine(ForesightSettings settings, PolicyGate gate, PriceBook prices) {
+        return new CycleEngine(new Planner(settings.planner()), gate, prices);
+    }
+
+    /** The blend-conformal forecaster with foresight's settings, fitted on {@code train} (untrained if empty). */
+    public static BlendForecaster blend(Trace train, ForesightSettings settings, int horizon) {
+        return train == null || train.users().isEmpty()
                 ? new BlendForecaster(BlendForecaster.Model.untrained(settings.quantiles(), horizon))
                 : BlendForecaster.fit(train, settings.quantiles(), horizon, settings.scaleAlpha(), settings.expertAlpha(),
                         settings.peakHoldSteps());
-        PredictiveController c = new PredictiveController(f, new Planner(settings.planner()), gate, prices);
+    }
+
+    /**
+     * Foresight as the harness runs it: {@code model} (with the version the loop would record) through the
+     * loop's engine, pool-wide, with the policy gate and the approval model; users start at the size the
+     * training data provisioned where the trace has none.
+     */
+    public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
+                                                   Forecaster model, String modelVersion, ApprovalModel approvals) {
+        CycleEngine engine = engine(settings, gate, prices);
+        PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, UserProfile::newUser);
         Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("forecaster", model.name());
+        extra.put("model_version", modelVersion);
         extra.put("quantiles", settings.quantiles().clone());
-        extra.put("residual_scale_alpha", settings.scaleAlpha());
-        extra.put("expert_alpha", settings.expertAlpha());
-        extra.put("upper_bound_floor_peak_of_last_steps", settings.peakHoldSteps().clone());
-        extra.put("blend_weights", weights(f.model()));
+        if (model instanceof BlendForecaster b) {
+            extra.put("residual_scale_alpha", settings.scaleAlpha());
+            extra.put("expert_alpha", settings.expertAlpha());
+            extra.put("upper_bound_floor_peak_of_last_steps", settings.peakHoldSteps().clone());
+            extra.put("blend_weights", weights(b.model()));
+        }
+        var c = settings.planner();
+        extra.put("lead_steps", Arrays.toString(c.leadSteps()));
+        extra.put("headroom", c.headroom());
+        extra.put("scale_down_hold_steps", c.scaleDownHoldSteps());
+        extra.put("deadband", c.deadband());
+        extra.put("minimum", c.minimum().toString());
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());
-        return new ForesightPolicy(c, stat, extra);
+        extra.put("approvals", approvals.toString());
+        extra.put("engine", "io.foresight.core.engine.CycleEngine (the control loop's)");
+        return new Evaluator.ForesightRun(replay, extra, StaticPolicy.fromTraining(train));
+    }
+
+    /**
+     * An evaluator of the named policies with foresight (if named) predicting with the blend forecaster fitted
+     * on {@code train}: what benchmarks, tuning and tests use; {@code evaluate} may pass another model.
+     */
+    public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
+                                      PriceBook prices, ApprovalModel approvals, Evaluator.Config config) {
+        Evaluator.ForesightRun f = null;
+        if (names.contains("foresight")) {
+            int horizon = engine(settings, gate, prices).horizon();
+            BlendForecaster b = blend(train, settings, horizon);
+            f = foresight(train, settings, gate, prices, b, "blend-conformal/" + (train == null || train.users().isEmpty()
+                    ? "untrained" : "fitted"), approvals);
+        }
+        return new Evaluator(create(names, train), f, config);
     }
 
     private static Map<String, Object> weights(BlendForecaster.Model m) {

@@ -14,27 +14,77 @@ public final class PolicyMetrics {
     final double[] shortfall = new double[Resource.COUNT];
     final double[] allocatedHours = new double[Resource.COUNT];
     final double[] usedHours = new double[Resource.COUNT];
+    final double[] shortfallUnits = new double[Resource.COUNT];
+    final double[] slackUnits = new double[Resource.COUNT];
     long changes;
     double userDays;
+    long userIntervals;
+    long underUserIntervals;
 
-    void score(int r, double allocation, double usage, double hours) {
+    /**
+     * Scores one user-interval on every resource whose usage and allocation are known; the one outcome
+     * scorer of the loop's monitor, {@code evaluate} and the demo summary.
+     *
+     * @return whether the user was under-provisioned on any resource
+     */
+    public boolean scoreInterval(double[] allocation, double[] usage, double hours) {
+        boolean any = false;
+        boolean scoredAny = false;
+        for (int r = 0; r < Resource.COUNT; r++) {
+            if (!Double.isNaN(usage[r]) && !Double.isNaN(allocation[r])) {
+                scoredAny = true;
+                any |= score(r, allocation[r], usage[r], hours);
+            }
+        }
+        if (scoredAny) {
+            userIntervals++;
+            if (any) {
+                underUserIntervals++;
+            }
+        }
+        return any;
+    }
+
+    boolean score(int r, double allocation, double usage, double hours) {
         scored[r]++;
+        shortfallUnits[r] += Math.max(0, usage - allocation);
+        slackUnits[r] += Math.max(0, allocation - usage);
         allocatedHours[r] += allocation * hours;
         usedHours[r] += usage * hours;
         if (usage > allocation * (1 + 1e-9) + 1e-12) {
             under[r]++;
             shortfall[r] += usage > 0 ? (usage - allocation) / usage : 0;
+            return true;
         }
+        return false;
     }
 
-    void merge(PolicyMetrics o) {
+    /** Counts one change of allocation. */
+    public void changed() {
+        changes++;
+    }
+
+    /** User-intervals with at least one resource scored, and those under-provisioned on any resource. */
+    public long userIntervals() { return userIntervals; }
+    public long underUserIntervals() { return underUserIntervals; }
+
+    /** Sum of (usage - allocation) where positive, in the resource's units (cores, GiB, MB/s). */
+    public double shortfallUnits(Resource r) { return shortfallUnits[r.ordinal()]; }
+    /** Sum of (allocation - usage) where positive, in the resource's units. */
+    public double slackUnits(Resource r) { return slackUnits[r.ordinal()]; }
+
+    public void merge(PolicyMetrics o) {
         for (int r = 0; r < Resource.COUNT; r++) {
             scored[r] += o.scored[r];
             under[r] += o.under[r];
             shortfall[r] += o.shortfall[r];
             allocatedHours[r] += o.allocatedHours[r];
             usedHours[r] += o.usedHours[r];
+            shortfallUnits[r] += o.shortfallUnits[r];
+            slackUnits[r] += o.slackUnits[r];
         }
+        userIntervals += o.userIntervals;
+        underUserIntervals += o.underUserIntervals;
         changes += o.changes;
         userDays += o.userDays;
     }

@@ -158,4 +158,30 @@ public final class DriftDetector {
         double recentErr;
         long sinceReset;
     }
+
+    /** One tracked key's statistic, for persisting the detector with a loop's state (NaN baseline: warming up). */
+    public record KeyState(double baseline, double warmSum, int warmN, double cusum, double recentErr, long sinceReset) {}
+
+    /** Every tracked key's statistic (keys are opaque; pass them back to {@link #restore}). */
+    public Map<String, KeyState> snapshot() {
+        Map<String, KeyState> out = new TreeMap<>();
+        states.forEach((k, s) -> out.put(k, new KeyState(s.baseline, s.warmSum, s.warmN, s.cusum, s.recentErr, s.sinceReset)));
+        return out;
+    }
+
+    /** A detector that continues from a {@link #snapshot()}; pending alarms are not part of the state. */
+    public static DriftDetector restore(Config config, Map<String, KeyState> snapshot) {
+        DriftDetector d = new DriftDetector(config);
+        snapshot.forEach((k, v) -> {
+            State s = new State();
+            s.baseline = v.baseline();
+            s.warmSum = v.warmSum();
+            s.warmN = v.warmN();
+            s.cusum = v.cusum();
+            s.recentErr = v.recentErr();
+            s.sinceReset = v.sinceReset();
+            d.states.put(k, s);
+        });
+        return d;
+    }
 }

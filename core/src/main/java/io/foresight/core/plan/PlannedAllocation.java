@@ -18,4 +18,26 @@ public record PlannedAllocation(String user, long effectiveAt, ResourceVector cu
     public boolean changes() {
         return !current.equals(target);
     }
+
+    /** Some resource goes up (or is set for the first time). */
+    public boolean scalesUp() {
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            double c = current.get(r);
+            double t = target.get(r);
+            if (!Double.isNaN(t) && (Double.isNaN(c) || t > c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Some resource goes down. */
+    public boolean scalesDown() {
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            if (target.get(r) < current.get(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -55,6 +55,18 @@ class NoFutureLeakTest {
         return out;
     }
 
+    /** The allocation in force at every interval of {@code s} when foresight's pool replay runs it alone. */
+    private static double[][] foresight(Trace train, UserSeries s) {
+        var settings = Policies.ForesightSettings.defaults();
+        var engine = Policies.engine(settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
+        var run = Policies.foresight(train, settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT,
+                Policies.blend(train, settings, engine.horizon()), "test", io.foresight.core.engine.ApprovalModel.NOW);
+        double[][] out = new double[s.size()][];
+        run.replay().run(List.of(new PoolReplay.UserReplay(s, 0, s.capacityAt(0))),
+                (u, i, inForce, f) -> out[i] = inForce.toArray(), null, 1);
+        return out;
+    }
+
     @Test
     void noPolicyButTheOracleReadsTheFuture() {
         int n = 3 * 288;
@@ -64,8 +76,7 @@ class NoFutureLeakTest {
         UserSeries a = randomSeries(2, n);
         UserSeries b = divergeAfter(a, k);
         List<String> names = Policies.NAMES.stream().filter(x -> !x.equals("oracle")).toList();
-        List<AllocationPolicy> ps = Policies.create(names, trainTrace, Policies.ForesightSettings.defaults(),
-                PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
+        List<AllocationPolicy> ps = Policies.create(names, trainTrace);
         for (AllocationPolicy p : ps) {
             double[][] ra = replay(p, a, k);
             double[][] rb = replay(p, b, k);
@@ -73,8 +84,13 @@ class NoFutureLeakTest {
                 assertArrayEquals(ra[i], rb[i], 0.0, p.name() + " allocation at " + i + " depends on data after " + k);
             }
         }
-        AllocationPolicy oracle = Policies.create(List.of("oracle"), trainTrace, Policies.ForesightSettings.defaults(),
-                PolicyGate.PERMISSIVE, PriceBook.DEFAULT).get(0);
+        double[][] fa = foresight(trainTrace, a);
+        double[][] fb = foresight(trainTrace, b);
+        for (int i = 0; i <= k; i++) {
+            assertArrayEquals(fa[i], fb[i], 0.0, "foresight (the loop's engine) allocation at " + i
+                    + " depends on data after " + k);
+        }
+        AllocationPolicy oracle = Policies.create(List.of("oracle"), trainTrace).get(0);
         double[][] oa = replay(oracle, a, k + 1);
         double[][] ob = replay(oracle, b, k + 1);
         assertFalse(Arrays.equals(oa[k + 1], ob[k + 1]), "the check must catch a policy that reads interval k+1");

@@ -27,9 +27,9 @@ class SummaryTest {
         }
         UserSeries s = EvaluatorTest.series("u1", 0, cpu, mem);
         Trace t = EvaluatorTest.trace(s);
-        List<AllocationPolicy> ps = Policies.create(Policies.NAMES, t, Policies.ForesightSettings.defaults(),
-                PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
-        EvaluationResult r = new Evaluator(ps, new Evaluator.Config(2, 0, 1, PriceBook.DEFAULT, null, 0)).run(t, t);
+        EvaluationResult r = Policies.evaluator(Policies.NAMES, t, Policies.ForesightSettings.defaults(),
+                PolicyGate.PERMISSIVE, PriceBook.DEFAULT, io.foresight.core.engine.ApprovalModel.NOW,
+                new Evaluator.Config(2, 0, 1, PriceBook.DEFAULT, null, 0)).run(t, t);
         Summary.writeJson(r, PriceBook.DEFAULT, dir.resolve("summary.json"));
         HtmlReport.write(r, PriceBook.DEFAULT, dir.resolve("report.html"));
         JsonNode root = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());

@@ -27,8 +27,16 @@ public interface ControlLoopActivities {
     /** Turns forecasts into target allocations (planner state persisted per user). */
     PlanResult plan(ShardTask task, String forecastRef);
 
-    /** Checks the planned changes against policy. */
+    /** Checks one shard's planned changes against policy (histories recorded before the pool-wide check). */
     PolicyResult checkPolicy(ShardTask task, String planRef, Mode mode);
+
+    /**
+     * Checks the whole pool's planned changes against policy in one pass, with the pool's facts (team spend
+     * from every user's allocation in force and today's ledger, this interval's anomalies, the operator's
+     * freeze): budgets are per pool, not per shard. Writes one decisions file per shard.
+     */
+    PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize, Mode mode,
+                                     boolean freeze);
 
     /**
      * Applies the allowed allocations of the shard, plus those waiting changes listed in
@@ -73,6 +81,27 @@ public interface ControlLoopActivities {
         public PolicyResult {
             firedRules = Map.copyOf(Objects.requireNonNull(firedRules, "firedRules"));
             waitingChangeIds = List.copyOf(Objects.requireNonNull(waitingChangeIds, "waitingChangeIds"));
+        }
+    }
+
+    /**
+     * @param decisionRefs     one decisions file per shard, in shard order
+     * @param firedRules       how often each rule fired in the pool
+     * @param waitingByShard   per shard, the changes that need a human's approval before they may apply
+     */
+    record PoolPolicyResult(List<String> decisionRefs, int approved, int adjusted, int denied, int waiting,
+                            Map<String, Integer> firedRules, List<List<String>> waitingByShard) {
+        public PoolPolicyResult {
+            decisionRefs = List.copyOf(Objects.requireNonNull(decisionRefs, "decisionRefs"));
+            firedRules = Map.copyOf(Objects.requireNonNull(firedRules, "firedRules"));
+            waitingByShard = Objects.requireNonNull(waitingByShard, "waitingByShard").stream().map(List::copyOf).toList();
+            if (waitingByShard.size() != decisionRefs.size()) {
+                throw new IllegalArgumentException("one waiting list per shard");
+            }
+        }
+
+        public List<String> waitingChangeIds() {
+            return waitingByShard.stream().flatMap(List::stream).toList();
         }
     }
 

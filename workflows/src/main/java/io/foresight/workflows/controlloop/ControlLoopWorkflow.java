@@ -40,6 +40,16 @@ public interface ControlLoopWorkflow {
     @SignalMethod
     void approve(String changeId, boolean approved, String by);
 
+    /**
+     * Freezes the pool: from the next policy check on, the operator-freeze fact is set and the policies deny
+     * every change (users keep what they hold) until {@link #unfreeze()}. Carried across continue-as-new.
+     */
+    @SignalMethod
+    void freeze(String by);
+
+    @SignalMethod
+    void unfreeze(String by);
+
     @QueryMethod
     LoopState state();
 }

@@ -56,6 +56,9 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     /** Version marker: cycles run the feedback stage (and may start retraining) from version 1 on. */
     static final String FEEDBACK_STAGE_CHANGE = "feedback-stage";
 
+    /** Version marker: from version 1 on one policy check covers the whole pool (budgets per pool, not shard). */
+    static final String POOL_POLICY_CHANGE = "pool-policy-check";
+
     // Reads and computations: safe to retry; a dead worker is noticed by the missed heartbeat.
     private static final ActivityOptions COMPUTE = ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(2))
@@ -113,6 +116,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private int failedCycles;
     private int retrainingRequests;
     private boolean finished;
+    private boolean frozen;
 
     @Override
     public LoopState run(ControlLoopParams params) {
@@ -123,6 +127,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             paused = params.carry().paused();
             mode = params.carry().mode();
             lastSummaryRef = params.carry().lastSummaryRef();
+            frozen = params.carry().frozen();
         }
         PoolInfo info = compute.describePool(pool, params.dataSource());
         int shards = info.shards(params.shardSize());
@@ -149,7 +154,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 break;
             }
         }
-        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef)));
+        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen)));
         return state(); // not reached: continueAsNew does not return
     }
 
@@ -172,8 +177,22 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 t -> Async.function(compute::plan, t, predicted.get(t.shard()).ref()));
         lastPlanRefs = plans.stream().map(PlanResult::ref).toList();
         lastPlanSummary = summarizePlans(plans);
-        List<PolicyResult> decisions = eachShard(tasks,
-                t -> Async.function(compute::checkPolicy, t, plans.get(t.shard()).ref(), cycleMode));
+        List<PolicyResult> decisions;
+        if (Workflow.getVersion(POOL_POLICY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+            ControlLoopActivities.PoolPolicyResult pr = compute.checkPoolPolicy(pool, p.dataSource(), cycle, shards,
+                    p.shardSize(), cycleMode, frozen);
+            decisions = new ArrayList<>(shards);
+            for (int s = 0; s < shards; s++) {
+                // per shard only what allocate needs; counts and waiting ids are the pool's, reported once
+                decisions.add(s == 0
+                        ? new PolicyResult(pr.decisionRefs().get(s), pr.approved(), pr.adjusted(), pr.denied(),
+                                pr.waiting(), pr.firedRules(), pr.waitingByShard().get(s))
+                        : new PolicyResult(pr.decisionRefs().get(s), 0, 0, 0, 0, Map.of(), pr.waitingByShard().get(s)));
+            }
+        } else {
+            decisions = eachShard(tasks,
+                    t -> Async.function(compute::checkPolicy, t, plans.get(t.shard()).ref(), cycleMode));
+        }
         summarizeDecisions(decisions);
 
         if (cycleMode == Mode.ENFORCE) {
@@ -333,9 +352,21 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     }
 
     @Override
+    public void freeze(String by) {
+        log.info("pool {}: frozen by {}", pool, by);
+        frozen = true;
+    }
+
+    @Override
+    public void unfreeze(String by) {
+        log.info("pool {}: unfrozen by {}", pool, by);
+        frozen = false;
+    }
+
+    @Override
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished);
+                retrainingRequests, finished, frozen);
     }
 }

@@ -6,13 +6,13 @@ import java.util.Map;
 /**
  * What {@link ControlLoopWorkflow#state()} reports: the next cycle, pause and mode, the last plan (refs
  * and a one-line summary), the last policy decisions (rules fired, counted), the model version in use,
- * changes waiting for approval, the last outcome, and counters over the loop's life in this run.
+ * changes waiting for approval, the last outcome, whether an operator froze changes, and counters over the loop's life in this run.
  */
 public record LoopState(String pool, long cycle, boolean paused, Mode mode, List<String> lastPlanRefs,
                         String lastPlanSummary, String lastDecisionsSummary, Map<String, Integer> lastRulesFired,
                         String modelVersion, List<String> pendingApprovals,
                         ControlLoopActivities.MonitorResult lastOutcome, String lastSummaryRef,
-                        int failedCycles, int retrainingRequests, boolean finished) {
+                        int failedCycles, int retrainingRequests, boolean finished, boolean frozen) {
     public LoopState {
         lastPlanRefs = List.copyOf(lastPlanRefs);
         lastRulesFired = Map.copyOf(lastRulesFired);

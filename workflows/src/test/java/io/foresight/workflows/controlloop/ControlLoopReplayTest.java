@@ -29,6 +29,34 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class ControlLoopReplayTest {
     static final String HISTORY = "histories/control-loop-v1.json";
+    /** Recorded after the pool-wide policy check and the freeze signal (version marker pool-policy-check). */
+    static final String HISTORY_V2 = "histories/control-loop-v2-pool-policy.json";
+
+    static WorkflowExecutionHistory load(String resource) throws Exception {
+        try (var in = ControlLoopReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
+            assertTrue(in != null, resource + " is missing: record it with -Dforesight.recordHistory=true");
+            return WorkflowExecutionHistory.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    static boolean hasVersionMarker(WorkflowExecutionHistory h, String changeId) {
+        return h.getEvents().stream()
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED)
+                .map(e -> e.getMarkerRecordedEventAttributes())
+                .anyMatch(m -> m.getMarkerName().equals("Version") && m.getDetailsOrThrow("changeId").getPayloads(0)
+                        .getData().toStringUtf8().equals("\"" + changeId + "\""));
+    }
+
+    @Test
+    void poolPolicyHistoryWithFreezeReplaysOnTheCurrentCode() throws Exception {
+        WorkflowExecutionHistory h = load(HISTORY_V2);
+        assertTrue(hasVersionMarker(h, ControlLoopWorkflowImpl.POOL_POLICY_CHANGE),
+                "the history must hold the getVersion marker of the pool-wide policy check");
+        assertTrue(h.getEvents().stream().anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+                && e.getWorkflowExecutionSignaledEventAttributes().getSignalName().equals("freeze")),
+                "the history must hold a freeze signal");
+        replay(h, ControlLoopWorkflowImpl.class);
+    }
 
     @Test
     void recordedHistoryReplaysOnTheCurrentCode() throws Exception {
@@ -116,9 +144,10 @@ class ControlLoopReplayTest {
                 Thread.sleep(20);
             }
             loop.approve("pool-a/1/user-0", true, "recorder");
+            loop.freeze("recorder");
             WorkflowStub.fromTyped(loop).getResult(LoopState.class);
             WorkflowExecutionHistory history = client.fetchHistory(id);
-            Path out = Path.of("src/test/resources", HISTORY);
+            Path out = Path.of("src/test/resources", HISTORY_V2);
             Files.createDirectories(out.getParent());
             Files.writeString(out, history.toJson(true));
         }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ControlLoopWorkflowTest {
-    static final List<String> STAGES = List.of("collect", "predict", "plan", "checkPolicy", "allocate", "monitor",
+    static final List<String> STAGES = List.of("collect", "predict", "plan", "checkPoolPolicy", "allocate", "monitor",
             "feedback");
     static final List<RetrainRequest> RETRAINS = Collections.synchronizedList(new ArrayList<>());
 
@@ -106,7 +106,9 @@ class ControlLoopWorkflowTest {
                 }
             }
             assertEquals(STAGES, stageOrder, "cycle " + c + " ran " + mine);
-            for (String shardStage : STAGES.subList(0, 5)) {
+            assertEquals(1, mine.stream().filter(k -> k.step().equals("checkPoolPolicy")).count(),
+                    "one policy check per cycle over the whole pool");
+            for (String shardStage : List.of("collect", "predict", "plan", "allocate")) {
                 Set<Integer> shards = new HashSet<>();
                 mine.stream().filter(k -> k.step().equals(shardStage)).forEach(k -> shards.add(k.shard()));
                 assertEquals(Set.of(0, 1, 2), shards, shardStage + " in cycle " + c);
@@ -134,6 +136,30 @@ class ControlLoopWorkflowTest {
         assertEquals("monitor/pool-a/1/pool", s.lastSummaryRef());
         assertEquals(4, s.lastOutcome().users());
         assertTrue(s.pendingApprovals().isEmpty());
+    }
+
+    @Test
+    void freezeReachesThePolicyCheckFromTheNextCycleAndSurvivesContinueAsNew() throws Exception {
+        start(new FakeActivities(2));
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(2, 2, 40));
+        env.sleep(Duration.ofSeconds(2)); // a cycle's sleep is 1 s of workflow time here
+        loop.freeze("test-operator");
+        LoopState frozen = awaitState(loop, LoopState::frozen);
+        long from = frozen.cycle() + 1;
+        env.sleep(Duration.ofSeconds(6)); // several cycles, across at least one continue-as-new (2 cycles per run)
+        assertTrue(loop.state().cycle() >= from + 3, "cycles ran while frozen: " + loop.state());
+        loop.unfreeze("test-operator");
+        LoopState thawed = awaitState(loop, st -> !st.frozen());
+        long after = thawed.cycle() + 1;
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+        assertFalse(end.frozen());
+        List<Call> checks = acts.calls("checkPoolPolicy");
+        assertTrue(checks.stream().filter(k -> k.cycle() >= from && k.cycle() < thawed.cycle())
+                .allMatch(k -> k.detail().endsWith("frozen")), "frozen cycles: " + checks);
+        assertTrue(checks.stream().filter(k -> k.cycle() > after).noneMatch(k -> k.detail().endsWith("frozen")),
+                "after unfreeze: " + checks);
+        assertTrue(checks.stream().anyMatch(k -> k.cycle() > after), "cycles ran after the unfreeze: " + checks);
     }
 
     @Test

@@ -74,6 +74,21 @@ class FakeActivities implements ControlLoopActivities {
         return new PolicyResult("decisions/" + t.key(), 1, 0, 0, waiting.size(), Map.of("max-step-up", 1), waiting);
     }
 
+    /** Records the pool-wide check; shard 0 sends {@link #waitingAt}'s changes to approval. */
+    @Override
+    public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
+                                            Mode mode, boolean freeze) {
+        calls.add(new Call("checkPoolPolicy", cycle, -1, pool + "/" + cycle + "/pool", mode + (freeze ? " frozen" : "")));
+        List<String> refs = new ArrayList<>();
+        List<List<String>> waiting = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            refs.add("decisions/" + pool + "/" + cycle + "/" + s);
+            waiting.add(s == 0 ? waitingAt.getOrDefault(cycle, List.of()) : List.of());
+        }
+        int n = waitingAt.getOrDefault(cycle, List.of()).size();
+        return new PoolPolicyResult(refs, shards, 0, 0, n, Map.of("max-step-up", shards), waiting);
+    }
+
     @Override
     public AllocateResult allocate(ShardTask t, String decisionsRef, List<String> approvedChangeIds) {
         calls.add(new Call("allocate", t.cycle(), t.shard(), t.key(), String.join(",", approvedChangeIds)));

@@ -1,0 +1,166 @@
+package io.foresight.activities.controlloop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.activities.ControlWorkerConfig;
+import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.engine.ApprovalModel;
+import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.eval.Policies;
+import io.foresight.core.eval.PoolReplay;
+import io.foresight.core.forecast.BlendForecaster;
+import io.foresight.core.model.ResourceVector;
+import io.foresight.core.model.UserProfile;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
+import io.foresight.rules.DroolsPolicyGate;
+import io.foresight.rules.PolicyRepository;
+import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
+import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
+import io.foresight.workflows.controlloop.Mode;
+import io.foresight.workflows.controlloop.ShardTask;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One engine, two drivers: the control loop's activities (called as the workflow calls them, without Temporal)
+ * and {@code evaluate}'s pool replay run over the same real slice (the repo's 14 days of 20 Bitbrains VMs),
+ * with the same fitted model, the bundled Drools rules and the same approval model, and must make the same
+ * decision and hold the same allocation for every user in every interval.
+ */
+class OneEngineParityTest {
+    static final String POOL = "parity";
+    static final int WARMUP = 4 * 288;
+    static final int CYCLES = 150;
+    static final int SHARD = 7; // 20 users in 3 shards: the policy check must still see one pool
+
+    @TempDir
+    Path state;
+
+    static Path slice() {
+        Path p = Path.of("..", "data", "bitbrains-slice", "bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
+        assertTrue(p.toFile().isFile(), "the repo's real slice is missing: " + p.toAbsolutePath());
+        return p;
+    }
+
+    @Test
+    void theLoopsActivitiesAndEvaluatesReplayDecideIdentically() {
+        Trace trace = BitbrainsReader.read(slice());
+        Trace train = firstDays(trace, 3);
+        var settings = Policies.ForesightSettings.defaults();
+        PriceBook prices = PriceBook.DEFAULT;
+        // approvals at a low threshold so the approval path is exercised too
+        DroolsPolicyGate gate = new DroolsPolicyGate(PolicyRepository.bundled(), prices);
+        int horizon = Policies.engine(settings, gate, prices).horizon();
+        BlendForecaster model = Policies.blend(train, settings, horizon);
+
+        // ---- the loop's activities ----
+        ControlWorkerConfig cfg = ControlWorkerConfig.defaults(state)
+                .withUsageSources(TraceUsageSource.resolver(WARMUP))
+                .withMetrics(new PrometheusRegistry())
+                .withActuator(new SimulatedCluster(state.resolve("cluster")))
+                .withPolicy(gate)
+                .withPlanner(settings.planner())
+                .withForecasters(ForecasterProvider.fixed(model, "parity-model"));
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg);
+        String source = "trace:" + slice();
+        int users = loop.describePool(POOL, source).users();
+        int shards = (users + SHARD - 1) / SHARD;
+        StateStore store = new StateStore(state);
+        Map<String, List<double[]>> loopInForce = new HashMap<>();
+        List<Map<String, String>> loopOutcomes = new ArrayList<>();
+        int waitingSeen = 0;
+        for (long c = 0; c < CYCLES; c++) {
+            List<ShardTask> tasks = new ArrayList<>();
+            List<String> plans = new ArrayList<>();
+            for (int s = 0; s < shards; s++) {
+                ShardTask t = ShardTask.of(POOL, source, c, s, SHARD);
+                tasks.add(t);
+                CollectResult col = loop.collect(t);
+                for (var row : store.read(col.ref(), ControlLoopActivitiesImpl.CollectFile.class).rows()) {
+                    loopInForce.computeIfAbsent(row.user(), u -> new ArrayList<>()).add(row.allocation());
+                }
+                PredictResult p = loop.predict(t, col.ref());
+                PlanResult pl = loop.plan(t, p.ref());
+                plans.add(pl.ref());
+            }
+            PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, Mode.ENFORCE, false);
+            waitingSeen += d.waiting();
+            Map<String, String> outcomes = new HashMap<>();
+            for (int s = 0; s < shards; s++) {
+                for (var row : store.read(d.decisionRefs().get(s), ControlLoopActivitiesImpl.DecisionFile.class).rows()) {
+                    outcomes.put(row.user(), row.outcome());
+                }
+                // the operator of ApprovalModel.NOW: every waiting change approved in its cycle
+                loop.allocate(tasks.get(s), d.decisionRefs().get(s), d.waitingByShard().get(s));
+            }
+            loopOutcomes.add(outcomes);
+            loop.monitor(POOL, source, c, shards, ShardTask.poolKey(POOL, c));
+        }
+
+        // ---- evaluate's driver ----
+        PoolReplay replay = new PoolReplay(new CycleEngine(new io.foresight.core.plan.Planner(settings.planner()), gate,
+                prices), model, "parity-model", POOL, ApprovalModel.NOW, UserProfile::newUser);
+        List<PoolReplay.UserReplay> pool = new ArrayList<>();
+        List<String> ids = trace.userIds();
+        for (String id : ids) {
+            UserSeries s = trace.user(id).slice(0, WARMUP + CYCLES);
+            pool.add(new PoolReplay.UserReplay(s, WARMUP, s.capacityAt(WARMUP)));
+        }
+        Map<String, List<double[]>> evalInForce = new HashMap<>();
+        List<Map<String, String>> evalOutcomes = new ArrayList<>();
+        replay.run(pool, new PoolReplay.Listener() {
+            @Override
+            public void interval(int user, int index, ResourceVector inForce, io.foresight.core.forecast.Forecast f) {
+                evalInForce.computeIfAbsent(ids.get(user), u -> new ArrayList<>()).add(inForce.toArray());
+            }
+
+            @Override
+            public void decided(long at, List<CycleEngine.UserDecision> decisions, java.util.Set<String> approved) {
+                Map<String, String> o = new HashMap<>();
+                decisions.forEach(x -> o.put(x.user(), x.outcome()));
+                evalOutcomes.add(o);
+            }
+        }, null, 1);
+
+        // ---- identical, interval by interval ----
+        assertEquals(CYCLES, evalOutcomes.size());
+        int changes = 0;
+        for (int c = 0; c < CYCLES; c++) {
+            assertEquals(loopOutcomes.get(c), evalOutcomes.get(c), "decisions of cycle " + c);
+            for (String o : loopOutcomes.get(c).values()) {
+                changes += o.equals("HOLD") ? 0 : 1;
+            }
+        }
+        for (String id : ids) {
+            List<double[]> a = loopInForce.get(id);
+            List<double[]> b = evalInForce.get(id);
+            assertEquals(a.size(), b.size(), id);
+            for (int i = 0; i < a.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(i), b.get(i), 0.0,
+                        "allocation in force of " + id + " at interval " + (WARMUP + i));
+            }
+        }
+        assertTrue(changes > 50, "the slice must exercise the policy check, got " + changes + " decided changes");
+        System.out.println("parity: " + CYCLES + " cycles x " + ids.size() + " users, " + changes
+                + " policy decisions, " + waitingSeen + " sent to approval");
+    }
+
+    static Trace firstDays(Trace t, int days) {
+        Map<String, UserSeries> out = new java.util.LinkedHashMap<>();
+        int n = days * 86400 / t.stepSeconds();
+        t.users().forEach((id, s) -> out.put(id, s.slice(0, Math.min(n, s.size()))));
+        return new Trace(t.stepSeconds(), out, t.report());
+    }
+}

@@ -1,0 +1,196 @@
+package io.foresight.core.engine;
+
+import io.foresight.core.cost.PriceBook;
+import io.foresight.core.feedback.Anomaly;
+import io.foresight.core.feedback.AnomalyDetector;
+import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.model.Resource;
+import io.foresight.core.model.ResourceVector;
+import io.foresight.core.model.UserProfile;
+import io.foresight.core.plan.PlannedAllocation;
+import io.foresight.core.plan.Planner;
+import io.foresight.core.policy.DecisionOutcome;
+import io.foresight.core.policy.PolicyDecision;
+import io.foresight.core.policy.PolicyGate;
+import io.foresight.core.policy.ProposedChange;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Foresight's decision code for one control cycle, the only copy of it: the Temporal loop's activities
+ * and {@code evaluate} call these stages with the same model, planner, policy gate and pool facts, so
+ * the evaluated numbers are the loop's numbers. The stages split where the activities split:
+ * <ol>
+ *   <li>{@link #forecast} each user's next {@link #horizon()} steps from its {@link UserHistory};</li>
+ *   <li>{@link #plan} a target allocation (lead time, headroom, hysteresis, pattern adjustments);</li>
+ *   <li>{@link #decide}: propose the pool's changes (one cost-delta formula) and check them against policy
+ *       in one pass over the whole pool with its {@link PoolFacts} (team budgets are pool-wide);</li>
+ *   <li>{@link #inForceAfter}: what a user holds after the decision and the approval, if any.</li>
+ * </ol>
+ * {@link #anomalies} judges the interval just observed; spiking users become the next cycle's anomaly
+ * facts. Stateless: per-user state (history, planner memory) and pool state (ledger) belong to the driver.
+ */
+public final class CycleEngine {
+    /** History kept per user: eight days (the weekly lag plus a day), in steps of the data. */
+    public static final int HISTORY_DAYS = 8;
+
+    private final Planner planner;
+    private final PolicyGate gate;
+    private final PriceBook prices;
+    private final AnomalyDetector detector;
+    private final int horizon;
+
+    public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
+        this.planner = Objects.requireNonNull(planner, "planner");
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.prices = Objects.requireNonNull(prices, "prices");
+        this.detector = new AnomalyDetector(AnomalyDetector.Config.fiveMinuteDefaults());
+        int lead = 0;
+        for (Resource r : Resource.values()) {
+            lead = Math.max(lead, planner.config().lead(r));
+        }
+        // the planner covers steps [0, lead]: the decision's own interval plus the lead time
+        this.horizon = lead + 1;
+    }
+
+    public Planner planner() {
+        return planner;
+    }
+
+    public PolicyGate gate() {
+        return gate;
+    }
+
+    public PriceBook prices() {
+        return prices;
+    }
+
+    /** Steps each forecast covers. */
+    public int horizon() {
+        return horizon;
+    }
+
+    /** Intervals of history kept per user for data of {@code stepSeconds}. */
+    public static int historyWindow(int stepSeconds) {
+        return HISTORY_DAYS * 86400 / stepSeconds;
+    }
+
+    // ---- 1. forecast ----
+
+    /** Forecasts the intervals after the last observed one; the model version is recorded with the forecast. */
+    public Forecast forecast(Forecaster model, String modelVersion, UserHistory h) {
+        Forecast f = model.forecast(h.series(), h.size(), horizon);
+        return new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
+    }
+
+    /** A forecast that knows nothing (the user has no data): the planner holds what is in force. */
+    public Forecast unknown(String user, long at, int stepSeconds) {
+        double[][] none = new double[Resource.COUNT][horizon];
+        for (double[] row : none) {
+            Arrays.fill(row, Double.NaN);
+        }
+        return new Forecast(user, at, stepSeconds, 0.95, none, none, "none");
+    }
+
+    // ---- 2. plan ----
+
+    /** The target for one user; {@code state} (the planner's memory of the user) is updated in place. */
+    public PlannedAllocation plan(Forecast f, ResourceVector inForce, Planner.State state, UserProfile profile) {
+        return planner.plan(f, inForce, state, profile, false);
+    }
+
+    // ---- 3 + 4. propose and check, pool-wide ----
+
+    /** One user's outcome of the policy stage: its plan and the verdict, or none (nothing to change, or held). */
+    public record UserDecision(PlannedAllocation plan, PolicyDecision verdict, String holdReason) {
+        public UserDecision {
+            Objects.requireNonNull(plan, "plan");
+        }
+
+        public String user() {
+            return plan.user();
+        }
+
+        /** APPROVED, ADJUSTED, DENIED, WAITING_APPROVAL or HOLD (no change proposed). */
+        public String outcome() {
+            return verdict == null ? "HOLD" : verdict.outcome().name();
+        }
+
+        public boolean waiting() {
+            return verdict != null && verdict.outcome() == DecisionOutcome.WAITING_APPROVAL;
+        }
+    }
+
+    /**
+     * Proposes every changing plan of the pool (in the order given: the pool's stable user order) and checks
+     * them against policy in one pass, with the pool's facts. Stale users (their source stopped reporting) are
+     * held: nothing is proposed for them.
+     */
+    public List<UserDecision> decide(PoolFacts facts, List<PlannedAllocation> plans, Function<String, UserProfile> profiles) {
+        Objects.requireNonNull(facts, "facts");
+        List<ProposedChange> changes = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        UserDecision[] out = new UserDecision[plans.size()];
+        for (int i = 0; i < plans.size(); i++) {
+            PlannedAllocation p = plans.get(i);
+            if (facts.staleUsers().contains(p.user())) {
+                out[i] = new UserDecision(p, null, "stale: the source stopped reporting this user");
+                continue;
+            }
+            if (!p.changes()) {
+                out[i] = new UserDecision(p, null, "no change");
+                continue;
+            }
+            changes.add(propose(p, profiles.apply(p.user())));
+            at.add(i);
+        }
+        List<PolicyDecision> verdicts = changes.isEmpty() ? List.of()
+                : gate.check(facts.context(), changes, facts.policyFacts());
+        if (verdicts.size() != changes.size()) {
+            throw new IllegalStateException("policy gate returned " + verdicts.size() + " decisions for "
+                    + changes.size() + " changes: it must return one per change, in order");
+        }
+        for (int k = 0; k < verdicts.size(); k++) {
+            out[at.get(k)] = new UserDecision(plans.get(at.get(k)), verdicts.get(k), null);
+        }
+        return Arrays.asList(out);
+    }
+
+    /** The change a plan asks for, as the policy engine sees it; the one cost-delta formula. */
+    public ProposedChange propose(PlannedAllocation p, UserProfile profile) {
+        boolean spot = profile.spotAllowed() && profile.pattern().interruptible();
+        double delta = costPerHour(prices, p.target(), spot) - costPerHour(prices, p.current(), false);
+        return new ProposedChange(p.user(), profile.team(), profile.tier(), profile.pattern(), p.current(), p.target(),
+                p.forecastPeak(), p.model(), spot, delta);
+    }
+
+    // ---- 5. resolve ----
+
+    /** What the user holds after the decision: the allowed allocation if it applies (or was approved), else what it had. */
+    public static ResourceVector inForceAfter(ResourceVector inForce, UserDecision d, boolean approved) {
+        PolicyDecision v = d.verdict();
+        if (v == null) {
+            return inForce;
+        }
+        if (v.applies() || (v.outcome() == DecisionOutcome.WAITING_APPROVAL && approved)) {
+            return v.allowed();
+        }
+        return inForce;
+    }
+
+    // ---- monitor ----
+
+    /** Anomalies in the interval just appended to {@code h}, judged against the user's own seasonal history. */
+    public List<Anomaly> anomalies(UserHistory h) {
+        return h.size() == 0 ? List.of() : detector.detectAt(h.series(), h.size() - 1);
+    }
+
+    /** Cost per hour of an allocation; resources not known (NaN) cost nothing. */
+    public static double costPerHour(PriceBook prices, ResourceVector a, boolean spot) {
+        return prices.costPerHour(a, spot);
+    }
+}

@@ -1,0 +1,156 @@
+package io.foresight.core.engine;
+
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.UserSeries;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One user's recent usage as the engine sees it: the last {@code window} intervals on a regular grid,
+ * advanced one interval at a time. The backing {@link UserSeries} keeps its identity while it has room,
+ * so forecasters that cache per-series state (the blend forecaster's tracker) advance by the new interval
+ * only instead of re-reading the whole history every cycle. When the room is used up the last
+ * {@code window} intervals move to a new series (once per {@code window + slack} appends, staggered per
+ * user so a pool's users do not all rebuild in the same cycle). Intervals not yet observed are NaN, so
+ * nothing past {@link #size()} can be read by mistake.
+ */
+public final class UserHistory {
+    private static final Map<Integer, double[]> NAN_COLUMNS = new ConcurrentHashMap<>();
+
+    private final String user;
+    private final int stepSeconds;
+    private final int window;
+    private final int slack;
+    private UserSeries series;
+    private int size;
+    private long firstAt;
+
+    private UserHistory(String user, int stepSeconds, int window, long firstAt) {
+        this.user = Objects.requireNonNull(user, "user");
+        if (stepSeconds <= 0 || window <= 0) {
+            throw new IllegalArgumentException("stepSeconds and window must be positive");
+        }
+        this.stepSeconds = stepSeconds;
+        this.window = window;
+        // 1/4 window of room, +-1/8 by user so compactions of a pool's users are spread over cycles
+        this.slack = Math.max(1, window / 4 + Math.floorMod(user.hashCode(), Math.max(1, window / 8)));
+        this.firstAt = firstAt;
+        this.series = allocate(firstAt, new double[Resource.COUNT][0], 0);
+    }
+
+    /** An empty history whose first interval starts at {@code firstAt}. */
+    public static UserHistory empty(String user, int stepSeconds, int window, long firstAt) {
+        return new UserHistory(user, stepSeconds, window, firstAt);
+    }
+
+    /**
+     * A history holding the last {@code window} of the intervals {@code [0, upTo)} of {@code source}
+     * (what was observed before the first decision).
+     */
+    public static UserHistory seed(UserSeries source, int upTo, int window) {
+        Objects.requireNonNull(source, "source");
+        if (upTo < 0 || upTo > source.size()) {
+            throw new IllegalArgumentException("upTo " + upTo + " outside the series of " + source.size());
+        }
+        int from = Math.max(0, upTo - window);
+        long first = from < source.size() ? source.timestamp(from)
+                : source.size() == 0 ? 0 : source.timestamp(source.size() - 1) + source.stepSeconds();
+        UserHistory h = new UserHistory(source.user(), source.stepSeconds(), window, first);
+        double[][] cols = new double[Resource.COUNT][];
+        for (int r = 0; r < Resource.COUNT; r++) {
+            cols[r] = Arrays.copyOfRange(source.usageColumn(Resource.of(r)), from, upTo);
+        }
+        h.series = h.allocate(first, cols, upTo - from);
+        h.size = upTo - from;
+        return h;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** The series to forecast from: intervals {@code [0, size())} are observed, the rest NaN. */
+    public UserSeries series() {
+        return series;
+    }
+
+    /** Observed intervals in {@link #series()}; the index the next forecast starts at. */
+    public int size() {
+        return size;
+    }
+
+    /** Start (Unix s) of the next interval to append. */
+    public long nextAt() {
+        return firstAt + (long) size * stepSeconds;
+    }
+
+    public int stepSeconds() {
+        return stepSeconds;
+    }
+
+    /**
+     * Appends the usage of the interval starting at {@code at}; intervals skipped since the last append
+     * (a source that did not report) are kept as NaN so the grid stays regular.
+     */
+    public void append(long at, double[] usage) {
+        Objects.requireNonNull(usage, "usage");
+        if (usage.length != Resource.COUNT) {
+            throw new IllegalArgumentException("usage needs one value per resource");
+        }
+        long next = nextAt();
+        if (at < next || (at - next) % stepSeconds != 0) {
+            throw new IllegalArgumentException("interval at " + at + " is not after the last one (next expected at "
+                    + next + ", step " + stepSeconds + " s)");
+        }
+        int skip = (int) ((at - next) / stepSeconds);
+        if (size + skip + 1 > series.size()) {
+            compact(skip + 1);
+        }
+        size += skip; // already NaN
+        for (int r = 0; r < Resource.COUNT; r++) {
+            series.usageColumn(Resource.of(r))[size] = usage[r];
+        }
+        size++;
+    }
+
+    /** Moves the last {@code window} intervals to a new series with room for at least {@code need} more. */
+    private void compact(int need) {
+        int keep = Math.min(size, window);
+        int drop = size - keep;
+        double[][] cols = new double[Resource.COUNT][];
+        for (int r = 0; r < Resource.COUNT; r++) {
+            cols[r] = Arrays.copyOfRange(series.usageColumn(Resource.of(r)), drop, size);
+        }
+        firstAt += (long) drop * stepSeconds;
+        series = allocate(firstAt, cols, keep, need);
+        size = keep;
+    }
+
+    private UserSeries allocate(long first, double[][] observed, int n) {
+        return allocate(first, observed, n, 1);
+    }
+
+    private UserSeries allocate(long first, double[][] observed, int n, int need) {
+        int cap = Math.max(n + need, Math.min(n, window) + slack);
+        long[] ts = new long[cap];
+        for (int i = 0; i < cap; i++) {
+            ts[i] = first + (long) i * stepSeconds;
+        }
+        double[][] u = new double[Resource.COUNT][cap];
+        for (int r = 0; r < Resource.COUNT; r++) {
+            Arrays.fill(u[r], Double.NaN);
+            if (observed[r].length > 0) {
+                System.arraycopy(observed[r], 0, u[r], 0, n);
+            }
+        }
+        double[] nan = NAN_COLUMNS.computeIfAbsent(cap, k -> {
+            double[] a = new double[k];
+            Arrays.fill(a, Double.NaN);
+            return a;
+        });
+        // capacity is not history the forecasters read: one shared read-only NaN column per length
+        return new UserSeries(user, stepSeconds, ts, u, new double[][] {nan, nan, nan, nan});
+    }
+}

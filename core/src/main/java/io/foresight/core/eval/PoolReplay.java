@@ -1,0 +1,250 @@
+package io.foresight.core.eval;
+
+import io.foresight.core.engine.ApprovalModel;
+import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.TeamLedger;
+import io.foresight.core.engine.UserHistory;
+import io.foresight.core.feedback.Anomaly;
+import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.model.Resource;
+import io.foresight.core.model.ResourceVector;
+import io.foresight.core.model.UserProfile;
+import io.foresight.core.plan.PlannedAllocation;
+import io.foresight.core.plan.Planner;
+import io.foresight.core.trace.UserSeries;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * {@code evaluate}'s driver of the {@link CycleEngine}: replays a pool of users interval by interval, in the
+ * order the control loop's cycle runs, so its allocations are the loop's:
+ * <ol>
+ *   <li>each active user's usage of interval i is scored against the allocation in force and appended to its
+ *       history, and the anomaly detector judges it;</li>
+ *   <li>each user is forecast (from intervals &le; i only) and planned;</li>
+ *   <li>the pool's facts (team spend from every user's allocation in force, the ledger of today's spend, the
+ *       users flagged in interval i) and one policy check over the whole pool decide the changes;</li>
+ *   <li>waiting changes go to the {@link ApprovalModel}; the result is in force from interval i+1.</li>
+ * </ol>
+ * A user starts at its first replayed interval holding what the trace provisioned, with the intervals before
+ * it as history. Users run on one time grid; per-user work of an interval runs on the given executor.
+ */
+public final class PoolReplay {
+    /** Receives every scored user-interval (called on the replay's thread, in pool order). */
+    public interface Listener {
+        /**
+         * @param forecast the forecast the allocation was planned from (null before the first decision)
+         */
+        void interval(int user, int index, ResourceVector inForce, Forecast forecast);
+
+        /** The pool's decisions of one cycle (after the policy check and the approvals). */
+        default void decided(long at, List<CycleEngine.UserDecision> decisions, Set<String> approved) {}
+    }
+
+    /**
+     * One user of the pool: its series, the first interval the replay scores (earlier ones are its history), and
+     * what the user holds then (what the platform provisioned, as the loop finds it before its first change).
+     */
+    public record UserReplay(UserSeries series, int first, ResourceVector initial) {
+        public UserReplay {
+            Objects.requireNonNull(series, "series");
+            Objects.requireNonNull(initial, "initial");
+            if (first < 0 || first > series.size()) {
+                throw new IllegalArgumentException("first " + first + " outside " + series.user() + "'s " + series.size()
+                        + " intervals");
+            }
+        }
+    }
+
+    private final CycleEngine engine;
+    private final Forecaster model;
+    private final String modelVersion;
+    private final String pool;
+    private final ApprovalModel approvals;
+    private final Function<String, UserProfile> profiles;
+
+    public PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
+                      Function<String, UserProfile> profiles) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.model = Objects.requireNonNull(model, "model");
+        this.modelVersion = Objects.requireNonNull(modelVersion, "modelVersion");
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.approvals = Objects.requireNonNull(approvals, "approvals");
+        this.profiles = Objects.requireNonNull(profiles, "profiles");
+    }
+
+    public CycleEngine engine() {
+        return engine;
+    }
+
+    public Forecaster model() {
+        return model;
+    }
+
+    public String modelVersion() {
+        return modelVersion;
+    }
+
+    public ApprovalModel approvals() {
+        return approvals;
+    }
+
+    private static final class UserState {
+        final int id;
+        final UserSeries s;
+        final int first;
+        final ResourceVector initial;
+        final long t0;
+        UserHistory history;
+        final Planner.State planner = new Planner.State();
+        ResourceVector inForce;
+        Forecast forecast;
+        Forecast nextForecast;
+        PlannedAllocation plan;
+        boolean spiking;
+        int waited;
+
+        UserState(int id, UserReplay r) {
+            this.id = id;
+            this.s = r.series();
+            this.first = r.first();
+            this.initial = r.initial();
+            this.t0 = s.size() == 0 ? 0 : s.timestamp(0);
+        }
+    }
+
+    /** Replays every user to the end of its series. */
+    public void run(List<UserReplay> users, Listener listener, ExecutorService executor, int threads) {
+        if (users.isEmpty()) {
+            return;
+        }
+        int step = users.get(0).series().stepSeconds();
+        List<UserState> all = new ArrayList<>();
+        long start = Long.MAX_VALUE;
+        long end = Long.MIN_VALUE;
+        for (UserReplay r : users) {
+            if (r.series().stepSeconds() != step) {
+                throw new IllegalArgumentException("user " + r.series().user() + " has " + r.series().stepSeconds()
+                        + " s steps, the pool " + step + " s: replay one source at a time");
+            }
+            UserState u = new UserState(all.size(), r);
+            all.add(u);
+            if (r.first() < r.series().size()) {
+                start = Math.min(start, r.series().timestamp(r.first()));
+                end = Math.max(end, r.series().timestamp(r.series().size() - 1));
+            }
+        }
+        if (start == Long.MAX_VALUE) {
+            return;
+        }
+        TeamLedger ledger = TeamLedger.EMPTY;
+        int window = CycleEngine.historyWindow(step);
+        for (long t = start; t <= end; t += step) {
+            List<UserState> active = new ArrayList<>();
+            for (UserState u : all) {
+                long k = Math.floorDiv(t - u.t0, step);
+                if (k >= u.first && k < u.s.size()) {
+                    if (u.history == null) {
+                        u.history = UserHistory.seed(u.s, u.first, window);
+                        u.inForce = u.initial;
+                    }
+                    active.add(u);
+                }
+            }
+            long at = t;
+            // 1 + 2: observe, judge, forecast and plan each user (independent per user: in parallel)
+            parallel(active, executor, threads, u -> {
+                int i = (int) ((at - u.t0) / step);
+                double[] usage = u.s.usageAt(i).toArray();
+                u.history.append(at, usage);
+                List<Anomaly> found = engine.anomalies(u.history);
+                u.spiking = found.stream().anyMatch(a -> a.kind() == Anomaly.Kind.SPIKE);
+                Forecast f = engine.forecast(model, modelVersion, u.history);
+                u.plan = engine.plan(f, u.inForce, u.planner, profiles.apply(u.s.user()));
+                u.nextForecast = f;
+            });
+            for (UserState u : active) {
+                int i = (int) ((t - u.t0) / step);
+                listener.interval(u.id, i, u.inForce, u.forecast);
+                u.forecast = u.nextForecast;
+            }
+            // 3: one policy check over the pool
+            Map<String, ResourceVector> inForce = new LinkedHashMap<>();
+            Set<String> spiking = new HashSet<>();
+            List<PlannedAllocation> plans = new ArrayList<>(active.size());
+            for (UserState u : active) {
+                inForce.put(u.s.user(), u.inForce);
+                if (u.spiking) {
+                    spiking.add(u.s.user());
+                }
+                plans.add(u.plan);
+            }
+            Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, profiles, engine.prices());
+            ledger = ledger.add(t, step, teamCost);
+            long effective = t + step;
+            PoolFacts facts = new PoolFacts(pool, effective, teamCost, ledger.today(effective), false, spiking, Set.of());
+            List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, profiles);
+            // 4: approvals, then what is in force from the next interval on
+            Set<String> approved = new HashSet<>();
+            for (int k = 0; k < active.size(); k++) {
+                UserState u = active.get(k);
+                CycleEngine.UserDecision d = decisions.get(k);
+                boolean ok = false;
+                if (d.waiting()) {
+                    ok = approvals.approves(u.waited);
+                    u.waited = ok ? 0 : u.waited + 1;
+                    if (ok) {
+                        approved.add(u.s.user());
+                    }
+                } else {
+                    u.waited = 0;
+                }
+                u.inForce = CycleEngine.inForceAfter(u.inForce, d, ok);
+            }
+            listener.decided(effective, decisions, approved);
+        }
+    }
+
+    private static void parallel(List<UserState> users, ExecutorService executor, int threads,
+                                 java.util.function.Consumer<UserState> work) {
+        if (threads <= 1 || users.size() < 2 * threads) {
+            users.forEach(work);
+            return;
+        }
+        List<Future<?>> fs = new ArrayList<>(threads);
+        int n = users.size();
+        for (int c = 0; c < threads; c++) {
+            int from = c * n / threads;
+            int to = (c + 1) * n / threads;
+            fs.add(executor.submit(() -> {
+                for (int k = from; k < to; k++) {
+                    work.accept(users.get(k));
+                }
+            }));
+        }
+        try {
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("replay interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}
