@@ -238,7 +238,7 @@ public final class ChampionModelSource implements Forecaster {
         return Map.copyOf(failedVersions);
     }
 
-    /** Forecasts made so far, per model label (e.g. "foresight-cpu/v3", "fallback:seasonal-naive(...)"). */
+    /** Forecasts made so far, per model label (e.g. "foresight-forecaster/v3", "fallback:seasonal-naive(...)"). */
     public Map<String, Long> predictionsByModel() {
         Map<String, Long> m = new LinkedHashMap<>();
         predictions.forEach((k, v) -> m.put(k, v.get()));
