@@ -43,7 +43,7 @@ public final class TrainCommand implements Runnable {
             description = "MLflow registered model; default ${DEFAULT-VALUE}")
     String model;
     @Option(names = "--family", defaultValue = RetrainRequest.DEFAULT_FAMILY,
-            description = "model family: blend-conformal, gbt, seasonal-ar, decomposable, per-user-selection or lag-linear"
+            description = "model family: blend-conformal, gbt, seasonal-ar, decomposable, per-user-selection, lag-linear or recent-median"
                     + " (MLflow experiment foresight/<family>); default ${DEFAULT-VALUE}")
     String family;
     @Option(names = "--holdout-days", defaultValue = "2",

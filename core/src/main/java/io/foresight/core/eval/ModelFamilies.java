@@ -7,6 +7,7 @@ import io.foresight.core.forecast.DecomposableForecaster;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.LinearLagForecaster;
 import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.RecentMedianForecaster;
 import io.foresight.core.forecast.SeasonalArForecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
 import io.foresight.core.forecast.TreeEnsemble;
@@ -26,8 +27,8 @@ import java.util.Objects;
  * fitted: the blend (fitted in core on the training trace, with the settings the evaluation chose), the
  * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
  * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
- * per-user selection among naive, AR, decomposable and GBT. Every family except the blend gets a
- * split-conformal upper bound.
+ * per-user selection among naive, AR, decomposable and GBT, and the recent median (of the last 3 values). Every
+ * family except the blend gets a split-conformal upper bound.
  */
 public final class ModelFamilies {
     public static final String BLEND = "blend-conformal";
@@ -36,7 +37,8 @@ public final class ModelFamilies {
     public static final String DECOMPOSABLE = "decomposable";
     public static final String SELECTION = "per-user-selection";
     public static final String LAG_LINEAR = "lag-linear";
-    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR);
+    public static final String RECENT_MEDIAN = "recent-median";
+    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN);
     /** Forecast steps the families are built for (1 h at 5 minutes). */
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
@@ -93,6 +95,7 @@ public final class ModelFamilies {
         return switch (family) {
             case BLEND -> blend(train);
             case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
+            case RECENT_MEDIAN -> new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);

@@ -223,10 +223,12 @@ public final class ModelArtifacts {
                     .put("quantile", s.quantile());
         } else if (f instanceof LastValueForecaster l) {
             n.put("type", "last-value").put("window", l.window()).put("quantile", l.quantile());
+        } else if (f instanceof RecentMedianForecaster m) {
+            n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
                     + ": the model format knows conformal, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive and last-value components");
+                    + " lag-linear, seasonal-naive, last-value and recent-median components");
         }
         return n;
     }
@@ -278,6 +280,8 @@ public final class ModelArtifacts {
                 return new SeasonalNaiveForecaster(integer(n, "seasonSteps"), integer(n, "window"), num(n, "quantile"));
             case "last-value":
                 return new LastValueForecaster(integer(n, "window"), num(n, "quantile"));
+            case "recent-median":
+                return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
             default:
                 throw new IllegalArgumentException("unknown model component '" + type + "'");
         }
