@@ -27,8 +27,11 @@ public record RetrainRequest(List<String> dataPaths, int maxUsers, String family
                              String gateMode, double gateMargin, int holdoutDays, long endTime) {
     /** The registered model every family's versions are added to, and whose champion the loop serves. */
     public static final String REGISTERED_MODEL = "foresight-forecaster";
-    /** The family retrained when none is named. */
-    public static final String DEFAULT_FAMILY = ModelFamilies.GBT;
+    /**
+     * The family retrained when none is named: the one that passes the promotion gate on the bundled slice (the
+     * only family that beats last value there; README, "Forecasters alone").
+     */
+    public static final String DEFAULT_FAMILY = ModelFamilies.RECENT_MEDIAN;
     public static final int DEFAULT_HOLDOUT_DAYS = 2;
 
     public RetrainRequest {
