@@ -117,17 +117,15 @@ class RetrainingEndToEndIT {
             w.registerWorkflowImplementationTypes(RetrainingWorkflowImpl.class);
             w.registerActivitiesImplementations(activities(mlflow, "wf"));
             env.start();
-            RetrainResult first = run(env, "retrain-" + model + "-1", request(model, ModelFamilies.BLEND));
-            assertTrue(first.backtest().verdict().contains("no champion yet"), "a blend challenger is the baseline itself");
-            assertEquals(first.backtest().passed() ? "FIRST_CHAMPION" : "REJECTED", first.gate().outcome());
+            // on these 3 VMs the decomposable model beats the blend baseline and last value (measured: mean MASE
+            // 1.359 against the blend's 1.438, mean MAE 0.73 of last value's) and becomes the first champion
+            RetrainResult first = run(env, "retrain-" + model + "-1", request(model, ModelFamilies.DECOMPOSABLE));
+            assertTrue(first.backtest().verdict().contains("vs champion blend baseline"), first.backtest().verdict());
+            assertEquals("FIRST_CHAMPION", first.gate().outcome(), first.backtest().verdict());
             servesTheChampionOnlyIfItsGatePassed(mlflow, model, first);
-            if (!first.backtest().passed()) {
-                // as a person could in the MLflow UI: a champion the next challenger must beat
-                registry.setAlias(model, ModelRegistry.CHAMPION, first.version().version());
-            }
 
-            // the decomposable family is worse than the blend (and than last value) on this slice
-            RetrainResult second = run(env, "retrain-" + model + "-2", request(model, ModelFamilies.DECOMPOSABLE));
+            // the blend is worse than that champion here: registered, not promoted
+            RetrainResult second = run(env, "retrain-" + model + "-2", request(model, ModelFamilies.BLEND));
             assertEquals(first.version().version(), second.backtest().championVersion());
             assertEquals("REJECTED", second.gate().outcome(), second.backtest().verdict());
             assertFalse(second.backtest().passed());
