@@ -315,7 +315,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     static RetrainRequest retrainRequestFor(String dataSource) {
         String spec = dataSource.startsWith("trace:") ? dataSource.substring("trace:".length()) : dataSource;
         java.util.List<String> paths = java.util.Arrays.stream(spec.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
-        return RetrainRequest.cpuDefaults(paths, 0);
+        return RetrainRequest.defaults(paths, 0);
     }
 
     private static String summarizePlans(List<PlanResult> plans) {

@@ -338,7 +338,7 @@ class ControlLoopWorkflowTest {
         while (RETRAINS.isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(List.of(RetrainRequest.cpuDefaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
+        assertEquals(List.of(RetrainRequest.defaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
     }
 
     @Test
