@@ -119,6 +119,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private boolean finished;
     private boolean frozen;
     private String lastFailure = "";
+    /** End (Unix s) of the last interval the loop observed: retraining may use data up to here, not beyond. */
+    private long seenUntil;
 
     @Override
     public LoopState run(ControlLoopParams params) {
@@ -201,6 +203,9 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         if (collected.isEmpty() || collected.stream().anyMatch(CollectResult::exhausted)) {
             log.info("pool {}: data source has no interval for cycle {}; loop ends", pool, cycle);
             return false;
+        }
+        for (CollectResult c : collected) {
+            seenUntil = Math.max(seenUntil, c.intervalStart() + p.intervalSeconds());
         }
         List<PredictResult> predicted = eachShard(tasks,
                 t -> Async.function(compute::predict, t, collected.get(t.shard()).ref()));
@@ -302,7 +307,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                         // why it was started, visible in the Temporal UI next to the run
                         .setMemo(java.util.Map.of("pool", pool, "cycle", cycle, "reason", reason))
                         .build());
-        child.executeAsync(RetrainResult.class, retrainRequestFor(p.dataSource()));
+        // only what the loop has already seen: a replayed trace holds intervals the loop has not reached yet
+        child.executeAsync(RetrainResult.class, retrainRequestFor(p.dataSource()).withEndTime(seenUntil));
         try {
             child.getExecution().get(); // started; the loop does not wait for training to finish
             retrainingRequests++;
