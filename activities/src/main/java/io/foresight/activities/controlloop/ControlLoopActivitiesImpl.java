@@ -5,13 +5,15 @@ import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.Actuator;
 import io.foresight.core.engine.CycleEngine;
 import io.foresight.core.engine.PoolFacts;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.eval.PolicyMetrics;
 import io.foresight.core.forecast.Forecast;
+import io.foresight.core.actuate.ApplyRequest;
+import io.foresight.core.actuate.ApplyResult;
+import io.foresight.core.actuate.UserAllocation;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.model.UserProfile;
@@ -106,7 +108,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     record DecisionRow(String user, String changeId, String outcome, double[] current, double[] allowed,
                        boolean spot, List<String> rules, List<String> messages) {}
 
-    record DecisionFile(Mode mode, List<DecisionRow> rows) {}
+    /** @param effectiveAt when the decisions are to be in force (Unix s): the actuator's requested time */
+    record DecisionFile(Mode mode, long effectiveAt, List<DecisionRow> rows) {}
 
     /** Planner state per user of a shard, before and after the cycle that last wrote it. */
     record PlannerMemory(long cycle, Map<String, int[]> before, Map<String, int[]> after) {}
@@ -148,11 +151,11 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         int observed = 0;
         long start = 0;
         List<String> users = shardUsers(src, t);
-        Map<String, ResourceVector> inForce = config.actuator().current(t.pool(), users);
+        Map<String, UserAllocation> inForce = config.actuator().current(t.pool(), users);
         for (String user : users) {
             beat();
             UserSeries s = src.history(user, interval + 1);
-            ResourceVector set = inForce.get(user);
+            ResourceVector set = inForce.containsKey(user) ? inForce.get(user).allocation() : null;
             if (s.size() <= interval) {
                 rows.add(new UsageRow(user, 0, nan(), set == null ? nan() : set.toArray()));
                 continue;
@@ -346,7 +349,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                         v.spot(), v.firedRules(), v.messages()));
             }
             String ref = ref(t, "decisions");
-            store.write(ref, new DecisionFile(mode, rows));
+            store.write(ref, new DecisionFile(mode, plans.get(s).effectiveAt(), rows));
             refs.add(ref);
             audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
@@ -385,20 +388,24 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     public AllocateResult allocate(ShardTask t, String decisionsRef, List<String> approvedChangeIds) {
         DecisionFile in = store.read(decisionsRef, DecisionFile.class);
         Set<String> approved = new HashSet<>(approvedChangeIds);
-        Map<String, ResourceVector> targets = new LinkedHashMap<>();
+        // a change not applied keeps what the user holds, on the market it is on
+        Map<String, UserAllocation> held = config.actuator().current(t.pool(),
+                in.rows().stream().map(DecisionRow::user).toList());
+        List<UserAllocation> targets = new ArrayList<>(in.rows().size());
         int set = 0;
         for (DecisionRow d : in.rows()) {
             DecisionOutcome o = d.outcome().equals("HOLD") ? null : DecisionOutcome.valueOf(d.outcome());
             boolean apply = o == DecisionOutcome.APPROVED || o == DecisionOutcome.ADJUSTED
                     || (o == DecisionOutcome.WAITING_APPROVAL && approved.contains(d.changeId()));
-            targets.put(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()));
+            boolean spot = apply ? d.spot() : held.containsKey(d.user()) && held.get(d.user()).spot();
+            targets.add(new UserAllocation(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()), spot));
             if (apply) {
                 set++;
             }
         }
         // every user of the shard is written, holds included: the journal then shows each (cycle, user) once
-        Actuator.ApplyResult r = config.actuator().apply(t.pool(), t.key(), t.cycle(), targets);
-        if (r.duplicate()) {
+        ApplyResult r = config.actuator().apply(new ApplyRequest(t.pool(), t.cycle(), t.key(), in.effectiveAt(), targets));
+        if (r.replayed()) {
             return new AllocateResult(0, targets.size(), true);
         }
         metrics.applied(t.pool(), set);

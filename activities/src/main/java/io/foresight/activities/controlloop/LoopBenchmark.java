@@ -1,7 +1,7 @@
 package io.foresight.activities.controlloop;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;

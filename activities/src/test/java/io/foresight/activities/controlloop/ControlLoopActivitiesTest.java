@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.policy.DecisionOutcome;
@@ -190,7 +190,7 @@ class ControlLoopActivitiesTest {
         assertEquals(d.waiting(), d.firedRules().get("large-change-needs-approval"));
         String user0 = d.waitingChangeIds().get(0).substring((POOL + "/0/").length());
         ResourceVector baseline = trace.user(user0).capacityAt(WARMUP);
-        assertEquals(baseline, cluster.current(POOL, user0).orElseThrow(), "not approved: keeps what it had");
+        assertEquals(baseline, cluster.current(POOL, user0).orElseThrow().allocation(), "not approved: keeps what it had");
 
         ShardTask t1 = ShardTask.of(POOL, source, 1, 0, 6);
         PolicyResult d1 = a.checkPolicy(t1, a.plan(t1, a.predict(t1, a.collect(t1).ref()).ref()).ref(), Mode.ENFORCE);
@@ -201,9 +201,9 @@ class ControlLoopActivitiesTest {
                 ControlLoopActivitiesImpl.ref(t1, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
         ResourceVector target = plan.rows().stream().filter(r -> r.user().equals(user)).map(r -> ResourceVector.of(r.target()))
                 .findFirst().orElseThrow();
-        assertEquals(target, cluster.current(POOL, user).orElseThrow(), "approved: the planned target applies");
+        assertEquals(target, cluster.current(POOL, user).orElseThrow().allocation(), "approved: the planned target applies");
         String other = d1.waitingChangeIds().get(1).substring((POOL + "/1/").length());
-        assertEquals(trace.user(other).capacityAt(WARMUP), cluster.current(POOL, other).orElseThrow());
+        assertEquals(trace.user(other).capacityAt(WARMUP), cluster.current(POOL, other).orElseThrow().allocation());
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
