@@ -26,7 +26,6 @@ import io.foresight.core.policy.ProposedChange;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.workflows.controlloop.ControlLoopActivities;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +108,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                        boolean spot, List<String> rules, List<String> messages) {}
 
     /** @param effectiveAt when the decisions are to be in force (Unix s): the actuator's requested time */
-    record DecisionFile(Mode mode, long effectiveAt, List<DecisionRow> rows) {}
+    record DecisionFile(AllocationMode mode, long effectiveAt, List<DecisionRow> rows) {}
 
     /** Planner state per user of a shard, before and after the cycle that last wrote it. */
     record PlannerMemory(long cycle, Map<String, int[]> before, Map<String, int[]> after) {}
@@ -257,7 +256,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
-    public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
+    public PolicyResult checkPolicy(ShardTask t, String planRef, AllocationMode mode) {
         PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false);
         return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
                 r.firedRules(), r.waitingChangeIds());
@@ -265,7 +264,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
-                                            Mode mode, boolean freeze) {
+                                            AllocationMode mode, boolean freeze) {
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
@@ -277,7 +276,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * The policy stage over the given shards as one pool: the engine's pool facts (team spend from every user's
      * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
      */
-    private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, Mode mode,
+    private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, AllocationMode mode,
                                     boolean freeze) {
         List<PlanFile> plans = new ArrayList<>(tasks.size());
         Set<String> spiking = new HashSet<>();
@@ -368,18 +367,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * {@code foresight decisions}). A retried policy check appends again; readers keep the last record per
      * (pool, cycle, user).
      */
-    private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, Mode mode) {
+    private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, AllocationMode mode) {
         if (decided.isEmpty()) {
             return;
         }
         List<DecisionRecord> records = new ArrayList<>();
-        AllocationMode am = mode == Mode.ENFORCE ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
         for (CycleEngine.UserDecision u : decided) {
             PolicyDecision d = u.verdict();
             PlannedAllocation p = u.plan();
             records.add(new DecisionRecord(t.pool(), t.cycle(), effectiveAt, p.user(), p.forecastPeak(), p.model(),
                     p.current(), p.target(), d.outcome(), d.allowed(), d.spot(), d.firedRules(), d.messages(),
-                    d.costDeltaPerHour(), am, am == AllocationMode.ENFORCE && d.applies()));
+                    d.costDeltaPerHour(), mode, mode == AllocationMode.ENFORCE && d.applies()));
         }
         auditLog.append(records);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.policy.DecisionOutcome;
@@ -22,7 +23,6 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -73,7 +73,7 @@ class ControlLoopActivitiesTest {
         CollectResult c = a.collect(t);
         PredictResult p = a.predict(t, c.ref());
         PlanResult pl = a.plan(t, p.ref());
-        PolicyResult d = a.checkPolicy(t, pl.ref(), Mode.ENFORCE);
+        PolicyResult d = a.checkPolicy(t, pl.ref(), AllocationMode.ENFORCE);
         a.allocate(t, d.ref(), approve);
         return d;
     }
@@ -127,7 +127,7 @@ class ControlLoopActivitiesTest {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         ShardTask t = ShardTask.of(POOL, source, 0, 0, 6);
         CollectResult c = a.collect(t);
-        PolicyResult d = a.checkPolicy(t, a.plan(t, a.predict(t, c.ref()).ref()).ref(), Mode.ENFORCE);
+        PolicyResult d = a.checkPolicy(t, a.plan(t, a.predict(t, c.ref()).ref()).ref(), AllocationMode.ENFORCE);
         AllocateResult first = a.allocate(t, d.ref(), List.of());
         AllocateResult retry = a.allocate(t, d.ref(), List.of());
         assertFalse(first.duplicate());
@@ -141,8 +141,8 @@ class ControlLoopActivitiesTest {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         ShardTask t = ShardTask.of(POOL, source, 0, 0, 6);
         String planRef = a.plan(t, a.predict(t, a.collect(t).ref()).ref()).ref();
-        a.checkPolicy(t, planRef, Mode.DRY_RUN);
-        a.checkPolicy(t, planRef, Mode.DRY_RUN); // an activity retry
+        a.checkPolicy(t, planRef, AllocationMode.DRY_RUN);
+        a.checkPolicy(t, planRef, AllocationMode.DRY_RUN); // an activity retry
         var records = new io.foresight.core.audit.DecisionLog(state.resolve(ControlLoopActivitiesImpl.DECISION_LOG)).readAll();
         assertEquals(6, records.size(), "the first cycle sets every user's allocation: one record per user");
         for (var r : records) {
@@ -172,7 +172,7 @@ class ControlLoopActivitiesTest {
                 assertEquals(once, Files.readString(state.resolve(memRef)), "hysteresis counters advanced on a retry");
                 return;
             }
-            a.allocate(t, a.checkPolicy(t, ControlLoopActivitiesImpl.ref(t, "plan"), Mode.ENFORCE).ref(), List.of());
+            a.allocate(t, a.checkPolicy(t, ControlLoopActivitiesImpl.ref(t, "plan"), AllocationMode.ENFORCE).ref(), List.of());
         }
         throw new AssertionError("no user had low demand in 60 cycles: the test needs a scale-down candidate");
     }
@@ -193,7 +193,7 @@ class ControlLoopActivitiesTest {
         assertEquals(baseline, cluster.current(POOL, user0).orElseThrow().allocation(), "not approved: keeps what it had");
 
         ShardTask t1 = ShardTask.of(POOL, source, 1, 0, 6);
-        PolicyResult d1 = a.checkPolicy(t1, a.plan(t1, a.predict(t1, a.collect(t1).ref()).ref()).ref(), Mode.ENFORCE);
+        PolicyResult d1 = a.checkPolicy(t1, a.plan(t1, a.predict(t1, a.collect(t1).ref()).ref()).ref(), AllocationMode.ENFORCE);
         String approved = d1.waitingChangeIds().get(0);
         a.allocate(t1, d1.ref(), List.of(approved));
         String user = approved.substring((POOL + "/1/").length());
