@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
+import io.foresight.core.actuate.ApplyRequest;
 import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.actuate.UserAllocation;
 import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
@@ -30,6 +32,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,6 +122,37 @@ class ControlLoopActivitiesTest {
         for (int i = 0; i < 6; i++) {
             assertEquals(ResourceVector.of(plan.rows().get(i).target()), ResourceVector.of(f.rows().get(i).allocation()),
                     "user " + f.rows().get(i).user());
+        }
+    }
+
+    @Test
+    void withAProvisioningLeadTimeTheNextCycleSeesWhatIsInEffectNotWhatWasAsked() {
+        // CPU and memory take 15 minutes (3 steps) to provision: an increase is not there at the next cycle
+        cluster = new SimulatedCluster(state.resolve("cluster-lead"),
+                SimulatedCluster.Config.defaults().withLeadSeconds(900, 900, 0, 0));
+        ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
+        // every user starts with almost nothing, so the first plan raises everyone
+        List<UserAllocation> small = new ArrayList<>();
+        for (String u : trace.userIds()) {
+            small.add(new UserAllocation(u, ResourceVector.of(0.01, 0.01, Double.NaN, Double.NaN), false));
+        }
+        long start = trace.user(trace.userIds().get(0)).timestamp(WARMUP);
+        cluster.apply(new ApplyRequest(POOL, 0, "setup", start, small));
+        ShardTask t0 = ShardTask.of(POOL, source, 0, 0, 6);
+        cycle(a, t0, List.of());
+        ControlLoopActivitiesImpl.PlanFile plan = new StateStore(state).read(
+                ControlLoopActivitiesImpl.ref(t0, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
+        assertEquals(plan.effectiveAt(), cluster.clock(POOL), "the apply is requested for the decision's effective time");
+
+        CollectResult next = a.collect(ShardTask.of(POOL, source, 1, 0, 6));
+        ControlLoopActivitiesImpl.CollectFile f = new StateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
+        for (int i = 0; i < 6; i++) {
+            String user = f.rows().get(i).user();
+            double asked = plan.rows().get(i).target()[Resource.CPU.ordinal()];
+            assertTrue(asked > 0.01, "the plan raises " + user);
+            assertEquals(asked, cluster.target(POOL, user).orElseThrow().allocation().cpu(), 1e-12);
+            assertEquals(0.01, f.rows().get(i).allocation()[Resource.CPU.ordinal()], 1e-12,
+                    "still provisioning: the loop sees what the user really holds, " + user);
         }
     }
 
