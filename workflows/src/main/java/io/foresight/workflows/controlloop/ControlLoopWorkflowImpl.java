@@ -1,8 +1,6 @@
 package io.foresight.workflows.controlloop;
 
-import io.foresight.workflows.retrain.RetrainRequest;
-import io.foresight.workflows.retrain.RetrainResult;
-
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopActivities.AllocateResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
@@ -12,6 +10,8 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolInfo;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
+import io.foresight.workflows.retrain.RetrainRequest;
+import io.foresight.workflows.retrain.RetrainResult;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -104,7 +104,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private String pool = "";
     private long cycle;
     private boolean paused;
-    private Mode mode = Mode.ENFORCE;
+    private AllocationMode mode = AllocationMode.ENFORCE;
     private List<String> lastPlanRefs = List.of();
     private String lastPlanSummary = "";
     private String lastDecisionsSummary = "";
@@ -194,7 +194,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
 
     /** Returns false when the data source has no interval for this cycle. */
     private boolean runCycle(ControlLoopParams p, int shards) {
-        Mode cycleMode = mode;
+        AllocationMode cycleMode = mode;
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()));
@@ -232,7 +232,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         }
         summarizeDecisions(decisions);
 
-        if (cycleMode == Mode.ENFORCE) {
+        if (cycleMode == AllocationMode.ENFORCE) {
             Set<String> approved = awaitApprovals(decisions, p.approvalTimeout());
             List<AllocateResult> applied = eachShard(tasks, t -> {
                 List<String> mine = decisions.get(t.shard()).waitingChangeIds().stream()
@@ -372,7 +372,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     }
 
     @Override
-    public void setMode(Mode m) {
+    public void setMode(AllocationMode m) {
         if (m != null) {
             mode = m;
         }
