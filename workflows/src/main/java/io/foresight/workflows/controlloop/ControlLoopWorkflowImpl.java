@@ -119,19 +119,29 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private boolean finished;
     private boolean frozen;
     private String lastFailure = "";
+    private boolean modeSignalled;
+    private boolean pauseSignalled;
+    private boolean freezeSignalled;
     /** End (Unix s) of the last interval the loop observed: retraining may use data up to here, not beyond. */
     private long seenUntil;
 
     @Override
     public LoopState run(ControlLoopParams params) {
         pool = params.pool();
-        mode = params.mode();
+        // a signal can be handled before run() starts (in the run's first workflow task): it is newer than the
+        // params and the carry, so it wins
+        if (!modeSignalled) {
+            mode = params.carry() != null ? params.carry().mode() : params.mode();
+        }
         if (params.carry() != null) {
             cycle = params.carry().cycle();
-            paused = params.carry().paused();
-            mode = params.carry().mode();
+            if (!pauseSignalled) {
+                paused = params.carry().paused();
+            }
             lastSummaryRef = params.carry().lastSummaryRef();
-            frozen = params.carry().frozen();
+            if (!freezeSignalled) {
+                frozen = params.carry().frozen();
+            }
         }
         int shards = describe(params, params.carry() == null ? 0 : params.carry().shards());
         for (int i = 0; i < params.cyclesPerRun(); i++) {
@@ -363,17 +373,20 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
 
     @Override
     public void pause() {
+        pauseSignalled = true;
         paused = true;
     }
 
     @Override
     public void resume() {
+        pauseSignalled = true;
         paused = false;
     }
 
     @Override
     public void setMode(AllocationMode m) {
         if (m != null) {
+            modeSignalled = true;
             mode = m;
         }
     }
@@ -392,12 +405,14 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     @Override
     public void freeze(String by) {
         log.info("pool {}: frozen by {}", pool, by);
+        freezeSignalled = true;
         frozen = true;
     }
 
     @Override
     public void unfreeze(String by) {
         log.info("pool {}: unfrozen by {}", pool, by);
+        freezeSignalled = true;
         frozen = false;
     }
 
