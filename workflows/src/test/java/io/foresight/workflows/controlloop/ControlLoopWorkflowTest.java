@@ -337,7 +337,8 @@ class ControlLoopWorkflowTest {
         while (RETRAINS.isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(List.of(RetrainRequest.defaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
+        // retraining reads only what the loop has seen: up to the end of cycle 1's interval (1,000,300 + 300 s)
+        assertEquals(List.of(RetrainRequest.defaults(List.of("/data/slice.csv.gz"), 0).withEndTime(1_000_600)), RETRAINS);
     }
 
     @Test
