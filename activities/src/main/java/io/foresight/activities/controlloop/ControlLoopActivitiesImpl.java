@@ -359,7 +359,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         metrics.decided(pool, cycle, tasks.get(0).shard(), Map.of("APPROVED", approved, "ADJUSTED", adjusted,
                 "DENIED", denied, "WAITING_APPROVAL", waitingCount, "HOLD", held), waitingCount, fired);
         return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting, stale.size(),
-                stale.stream().limit(5).toList());
+                stale.stream().sorted().limit(5).toList());
     }
 
     /** When each user's usage was last seen, from a shard's collect file: the interval's start if sampled, else nothing. */
