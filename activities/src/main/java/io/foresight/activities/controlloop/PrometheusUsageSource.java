@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -26,7 +25,9 @@ import java.util.function.LongSupplier;
  * begins at {@code start}, the intervals before it are the warm-up history (four days). The source never ends
  * ({@link #intervals()} is unbounded); an interval Prometheus has no sample of (not yet scraped, the exporter is
  * down) reads as NaN, which the loop treats as "not observed": those users are held and reported stale.
- * New samples are fetched once per interval for all users (one range query per resource), not per user.
+ * New samples are fetched once per interval for all users (one range query per resource), not per user. A
+ * Prometheus that is down or refuses while the loop runs leaves the intervals unread (the users are held as stale,
+ * visible in {@code loop status}); they are fetched again at the next cycle.
  *
  * <p>Prometheus says nothing about what a user is allocated; until the actuator has set an allocation, the loop
  * takes the user's peak usage over the warm-up window as the allocation in force (what the user demonstrably used,
@@ -46,6 +47,7 @@ public final class PrometheusUsageSource implements UsageSource {
     private final Map<String, double[][]> usage = new HashMap<>();
     private final Map<String, double[]> baseline = new HashMap<>();
     private int loaded;
+    private volatile String lastError;
 
     /**
      * @param start epoch seconds at which cycle 0's interval begins (aligned down to the step)
@@ -177,7 +179,16 @@ public final class PrometheusUsageSource implements UsageSource {
         if (ended <= loaded) {
             return;
         }
-        Trace t = new PrometheusSource(config, timestamp(loaded), timestamp(ended), step).read();
+        Trace t;
+        try {
+            t = new PrometheusSource(config, timestamp(loaded), timestamp(ended), step).read();
+        } catch (io.foresight.collect.source.PrometheusException | java.io.UncheckedIOException e) {
+            // Prometheus down or refusing: the intervals stay unread (NaN, so the loop holds every user and says they
+            // are stale) and are fetched again next cycle; the loop goes on instead of failing its cycles
+            lastError = e.getMessage();
+            return;
+        }
+        lastError = null;
         for (String u : users) {
             double[][] cols = usage.get(u);
             UserSeries s = t.user(u);
@@ -194,15 +205,15 @@ public final class PrometheusUsageSource implements UsageSource {
         loaded = ended;
     }
 
+    /** Why the last fetch failed, or null if it succeeded. */
+    public String lastError() {
+        return lastError;
+    }
+
     /** A resolver for every reference kind the loop knows: trace replay and live Prometheus. */
     public static Resolver withTraces(Resolver traces, LongSupplier clock) {
         Resolver prometheus = resolver(clock);
         return ref -> ref.startsWith("prometheus:") ? prometheus.open(ref) : traces.open(ref);
     }
 
-    static List<String> sorted(java.util.Collection<String> c) {
-        List<String> l = new ArrayList<>(c);
-        java.util.Collections.sort(l);
-        return l;
-    }
 }
