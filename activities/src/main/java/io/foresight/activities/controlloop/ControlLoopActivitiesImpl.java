@@ -305,9 +305,18 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         TeamLedger ledger = from.add(intervalStart, step, teamCost);
         store.write(ledgerRef, new LedgerMemory(cycle, from, ledger));
         long effectiveAt = intervalStart + step;
-        // users with no sample this interval: held (no scale-down), marked stale in the policy facts
-        Set<String> stale = step == 0 ? Set.of()
-                : new io.foresight.core.monitor.StalenessGuard(step, 1).check(intervalStart, lastSeen, Set.of("cpu")).held();
+        // users with no sample this interval: held (no scale-down), marked stale in the policy facts. Each user is
+        // judged at its own interval start: trace VMs keep their own clocks, so the pool's latest start is no "now"
+        // Only for live sources: a gap in a recorded trace is history, and evaluate's PoolReplay (the same engine)
+        // does not hold those users, so neither does a replay of it
+        Set<String> stale = new java.util.TreeSet<>();
+        if (step > 0 && source(dataSource).live()) {
+            io.foresight.core.monitor.StalenessGuard guard = new io.foresight.core.monitor.StalenessGuard(step, 1);
+            for (Map.Entry<String, Map<String, Long>> u : lastSeen.entrySet()) {
+                long now = u.getValue().getOrDefault("cpu", intervalStart);
+                stale.addAll(guard.check(now, Map.of(u.getKey(), u.getValue()), Set.of("cpu")).held());
+            }
+        }
         metrics.stale(pool, stale.size());
         PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, stale);
         List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, config.profiles());

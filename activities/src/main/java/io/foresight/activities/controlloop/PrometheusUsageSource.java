@@ -143,6 +143,11 @@ public final class PrometheusUsageSource implements UsageSource {
     }
 
     @Override
+    public boolean live() {
+        return true;
+    }
+
+    @Override
     public int intervals() {
         return Integer.MAX_VALUE; // a live source does not end
     }
