@@ -1,10 +1,10 @@
 package io.foresight.activities;
 
-import io.foresight.activities.actuate.Actuator;
-import io.foresight.activities.actuate.SimulatedCluster;
 import io.foresight.activities.controlloop.ForecasterProvider;
 import io.foresight.activities.controlloop.TraceUsageSource;
 import io.foresight.activities.controlloop.UsageSource;
+import io.foresight.core.actuate.Actuator;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
 import io.foresight.core.model.UserProfile;

@@ -3,7 +3,7 @@ package io.foresight.activities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.workflows.TaskQueues;

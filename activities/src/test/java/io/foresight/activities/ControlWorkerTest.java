@@ -3,12 +3,12 @@ package io.foresight.activities;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
-import io.foresight.workflows.controlloop.Mode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -41,7 +41,7 @@ class ControlWorkerTest {
             assertEquals(6, end.lastOutcome().users());
             assertTrue(end.lastPlanSummary().startsWith("6 users"), end.lastPlanSummary());
             assertEquals(2, end.lastPlanRefs().size(), "6 users in shards of 4");
-            assertEquals(Mode.ENFORCE, end.mode());
+            assertEquals(AllocationMode.ENFORCE, end.mode());
             assertEquals(10, cluster.entries("p1").size(), "5 cycles x 2 shards applied once each");
             assertTrue(Files.exists(state.resolve(end.lastSummaryRef())));
         }

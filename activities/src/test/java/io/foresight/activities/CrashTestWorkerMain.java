@@ -1,15 +1,17 @@
 package io.foresight.activities;
 
-import io.foresight.activities.actuate.Actuator;
-import io.foresight.activities.actuate.SimulatedCluster;
-import io.foresight.core.model.ResourceVector;
+import io.foresight.core.actuate.Actuator;
+import io.foresight.core.actuate.ApplyRequest;
+import io.foresight.core.actuate.ApplyResult;
+import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.actuate.UserAllocation;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The control worker as its own JVM for the crash IT: {@code <temporal address> <state dir> <apply delay ms>}.
@@ -24,13 +26,18 @@ public final class CrashTestWorkerMain {
         SimulatedCluster cluster = new SimulatedCluster(state.resolve("cluster"));
         Actuator slow = new Actuator() {
             @Override
-            public Optional<ResourceVector> current(String pool, String user) {
-                return cluster.current(pool, user);
+            public Map<String, UserAllocation> current(String pool, Collection<String> users) {
+                return cluster.current(pool, users);
             }
 
             @Override
-            public ApplyResult apply(String pool, String key, long cycle, Map<String, ResourceVector> targets) {
-                ApplyResult r = cluster.apply(pool, key, cycle, targets);
+            public void compensate(ApplyResult result) {
+                cluster.compensate(result);
+            }
+
+            @Override
+            public ApplyResult apply(ApplyRequest request) {
+                ApplyResult r = cluster.apply(request);
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException e) {

@@ -150,13 +150,13 @@ public final class DemoCommand implements Callable<Integer> {
                 step(out, 2, "Train on the trace (retraining workflow: Spark job -> MLflow run -> registry -> gate)");
                 MlflowConnection mlflow = MlflowConnection.of(URI.create(config.mlflowUrl()));
                 factories.add(TrainingWorker.start(client, WorkerCommand.trainingConfig(config), mlflow, Map.of("demo", "true")));
-                RetrainRequest request = RetrainRequest.cpuDefaults(List.of(tracePath.toString()), 0);
+                RetrainRequest request = RetrainRequest.defaults(List.of(tracePath.toString()), 0);
                 String id = "retrain-demo-" + System.currentTimeMillis();
                 RetrainingWorkflow wf = client.newWorkflowStub(RetrainingWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.TRAINING).setWorkflowId(id).setWorkflowExecutionTimeout(Duration.ofHours(1)).build());
                 RetrainResult r = wf.retrain(request);
                 modelVersion = r.version().registeredModel() + " v" + r.version().version();
-                out.printf(Locale.ROOT, "  MLflow run %s: backtest %s %.4f (seasonal naive %.4f); %s -> %s, champion is v%s%n",
+                out.printf(Locale.ROOT, "  MLflow run %s: backtest %s %.4f (last value %.4f); %s -> %s, champion is v%s%n",
                         r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(), r.backtest().baselineValue(),
                         modelVersion, r.gate().outcome(), r.gate().champion());
             } else {

@@ -38,6 +38,12 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "UTC date YYYY-MM-DD) train, the rest is the test. Jobs running across the split count in both parts.")
     String splitAt;
 
+    @Option(names = "--model", paramLabel = "blend|champion|FAMILY|models:/NAME/VERSION", defaultValue = "blend",
+            description = "What foresight predicts with: the blend-conformal forecaster fitted on --train (default), the "
+                    + "MLflow champion the loop serves, a family's newest registered version (fitted on --train if none), "
+                    + "or one registered version. Loaded exactly as the loop loads it.")
+    String model;
+
     @Option(names = "--pool-kind", paramLabel = "auto|vm-fleet|batch", defaultValue = "auto",
             description = "Which bundled policy thresholds foresight's changes pass (tiers, steps, approvals sized for VM fleets "
                     + "or batch clusters); auto: batch for SWF job logs, vm-fleet otherwise. Default: ${DEFAULT-VALUE}.")
@@ -198,7 +204,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         io.foresight.core.engine.ApprovalModel approvalModel = io.foresight.core.engine.ApprovalModel.parse(approvals);
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
-        Evaluator evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg);
+        Evaluator evaluator;
+        if (model.equals("blend") || !names.contains("foresight")) {
+            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg);
+        } else {
+            // the same ModelInUse the loop's worker serves (ModelChoice/Models), through the loop's engine
+            io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
+                    ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
+            System.err.println("foresight predicts with " + m.version());
+            evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
+                    prices, m.forecaster(), m.version(), approvalModel), cfg);
+        }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
         Summary.writeJson(res, prices, out.resolve("summary.json"));
         HtmlReport.write(res, prices, out.resolve("report.html"));

@@ -9,7 +9,7 @@ import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
-import io.foresight.workflows.controlloop.Mode;
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -113,7 +113,7 @@ public final class LoopCommand implements Runnable {
                 // fails with one line if Prometheus is down or the cpu query returns no series
                 dataSource = LiveSourceCheck.prometheus(p, System.currentTimeMillis() / 1000);
             }
-            Mode mode = enforce || !p.dryRun() ? Mode.ENFORCE : Mode.DRY_RUN;
+            AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
             ControlLoopParams params = new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(),
                     p.acceleration(), 100, p.maxCycles(), Duration.ofMinutes(2), false, mode, null);
             try (TemporalConnection t = TemporalConnection.open(config.get())) {
@@ -129,7 +129,7 @@ public final class LoopCommand implements Runnable {
                 }
                 System.out.println("started " + ControlLoopWorkflow.workflowId(p.pool()) + " on " + t.target + ": source "
                         + p.source() + ", every " + p.intervalSeconds() + " s" + (p.live() ? " (wall clock)" : " / " + p.acceleration())
-                        + ", " + (mode == Mode.DRY_RUN ? "dry-run (decisions recorded, nothing applied)" : "enforce")
+                        + ", " + (mode == AllocationMode.DRY_RUN ? "dry-run (decisions recorded, nothing applied)" : "enforce")
                         + ", actuator " + p.actuator());
                 if (p.rulesDir() != null || p.model() != null || p.usersFile() != null) {
                     System.out.println("note: rules, pool-kind, model and users are the worker's (FORESIGHT_RULES_DIR, "
@@ -219,7 +219,7 @@ public final class LoopCommand implements Runnable {
         StringBuilder b = new StringBuilder();
         b.append("pool ").append(s.pool()).append(": cycle ").append(s.cycle())
                 .append(s.finished() ? ", finished" : s.paused() ? ", paused" : ", running")
-                .append(", mode ").append(s.mode() == Mode.DRY_RUN ? "dry-run" : "enforce")
+                .append(", mode ").append(s.mode() == AllocationMode.DRY_RUN ? "dry-run" : "enforce")
                 .append(s.frozen() ? ", FROZEN" : "").append('\n');
         b.append("  model      ").append(s.modelVersion()).append('\n');
         b.append("  plan       ").append(s.lastPlanSummary()).append('\n');
@@ -261,10 +261,10 @@ public final class LoopCommand implements Runnable {
     }
 
     /** dry-run | enforce. */
-    static Mode parseMode(String s) {
+    static AllocationMode parseMode(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
-            case "dry-run", "dry_run", "dryrun" -> Mode.DRY_RUN;
-            case "enforce" -> Mode.ENFORCE;
+            case "dry-run", "dry_run", "dryrun" -> AllocationMode.DRY_RUN;
+            case "enforce" -> AllocationMode.ENFORCE;
             default -> throw new picocli.CommandLine.TypeConversionException("'" + s + "' is not a mode. Fix: use dry-run or enforce");
         };
     }
@@ -272,20 +272,20 @@ public final class LoopCommand implements Runnable {
     @Command(name = "mode", mixinStandardHelpOptions = true, description = "Switch a loop between dry-run and enforce (from its next cycle).")
     static final class SetMode extends OnLoop {
         @Parameters(index = "0", paramLabel = "MODE", converter = ModeConverter.class, description = "dry-run or enforce")
-        Mode mode;
+        AllocationMode mode;
 
         @Override
         int on(TemporalConnection t, String pool, ControlLoopWorkflow loop, LoopState before) {
             loop.setMode(mode);
-            System.out.println("pool " + pool + " mode " + (mode == Mode.DRY_RUN ? "dry-run" : "enforce") + " from the next cycle (was "
-                    + (before.mode() == Mode.DRY_RUN ? "dry-run" : "enforce") + ")");
+            System.out.println("pool " + pool + " mode " + (mode == AllocationMode.DRY_RUN ? "dry-run" : "enforce") + " from the next cycle (was "
+                    + (before.mode() == AllocationMode.DRY_RUN ? "dry-run" : "enforce") + ")");
             return 0;
         }
     }
 
-    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<AllocationMode> {
         @Override
-        public Mode convert(String value) {
+        public AllocationMode convert(String value) {
             return parseMode(value);
         }
     }

@@ -39,13 +39,23 @@ public final class TrainCommand implements Runnable {
     String data;
     @Option(names = "--max-users", defaultValue = "0", description = "use only the first N users (VMs); 0 = all (default)")
     int maxUsers;
-    @Option(names = "--model", defaultValue = "foresight-cpu", description = "MLflow registered model; default ${DEFAULT-VALUE}")
+    @Option(names = "--model", defaultValue = RetrainRequest.REGISTERED_MODEL,
+            description = "MLflow registered model; default ${DEFAULT-VALUE}")
     String model;
-    @Option(names = "--family", defaultValue = "cpu-lag-linear", description = "model family (MLflow experiment foresight/<family>); default ${DEFAULT-VALUE}")
+    @Option(names = "--family", defaultValue = RetrainRequest.DEFAULT_FAMILY,
+            description = "model family: blend-conformal, gbt, seasonal-ar, decomposable, per-user-selection, lag-linear or recent-median"
+                    + " (MLflow experiment foresight/<family>); default ${DEFAULT-VALUE}")
     String family;
+    @Option(names = "--holdout-days", defaultValue = "2",
+            description = "last days of the data the gate backtests on (not trained on); default ${DEFAULT-VALUE}")
+    int holdoutDays;
+    @Option(names = "--end-time", defaultValue = "0",
+            description = "use only data before this Unix time (s); 0 = all (default)")
+    long endTime;
     @Option(names = "--gate", defaultValue = "auto", description = "promotion gate: auto or manual; default ${DEFAULT-VALUE}")
     String gate;
-    @Option(names = "--margin", defaultValue = "0.02", description = "relative improvement the auto gate requires; default ${DEFAULT-VALUE}")
+    @Option(names = "--margin", defaultValue = "0.02",
+            description = "relative improvement in mean MASE over the champion the gate requires; default ${DEFAULT-VALUE}")
     double margin;
     @Option(names = "--wait", description = "wait for the workflow to finish and print its result")
     boolean await;
@@ -102,10 +112,11 @@ public final class TrainCommand implements Runnable {
             out.printf("started retraining %s (workflow %s, task queue %s)%n", model, id, TaskQueues.TRAINING);
             if (await) {
                 RetrainResult r = c.newUntypedWorkflowStub(id).getResult(RetrainResult.class);
-                out.printf(Locale.ROOT, "run %s: %s %.6g (champion v%s %.6g, seasonal naive %.6g) on %s%n",
+                out.printf(Locale.ROOT, "run %s: %s %.6g (champion %s %.6g, last value %.6g) on %s%n",
                         r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(),
-                        r.backtest().championVersion().isEmpty() ? "-" : r.backtest().championVersion(),
+                        r.backtest().championVersion().isEmpty() ? "blend baseline" : "v" + r.backtest().championVersion(),
                         r.backtest().championValue(), r.backtest().baselineValue(), r.backtest().backtestId());
+                out.printf("gate: %s%n", r.backtest().verdict());
                 out.printf("registered %s v%s: %s (%s); champion is v%s%n", r.version().registeredModel(),
                         r.version().version(), r.gate().outcome(), r.gate().reason(), r.gate().champion());
             }
@@ -124,7 +135,8 @@ public final class TrainCommand implements Runnable {
             throw new IllegalArgumentException("no training data: pass --data FILE[,FILE...] or set FORESIGHT_TRAIN_DATA");
         }
         List<String> paths = Arrays.stream(data.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        return new RetrainRequest(paths, maxUsers, family, model, "mae", gate.toLowerCase(Locale.ROOT), margin);
+        io.foresight.core.eval.ModelFamilies.requireKnown(family);
+        return new RetrainRequest(paths, maxUsers, family, model, gate.toLowerCase(Locale.ROOT), margin, holdoutDays, endTime);
     }
 
     /** "24h", "30m", "90s", "2d" or ISO-8601 ("PT6H"). */

@@ -2,6 +2,7 @@ package io.foresight.app;
 
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.app.stack.FsConfig;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.rules.DroolsPolicyGate;
 import io.foresight.rules.PolicyRepository;
@@ -54,11 +55,33 @@ final class Wiring {
     static ControlWorkerConfig controlWorker(FsConfig config, Models models, PolicyRepository policies) {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
+                .withActuator(new SimulatedCluster(loopStateDir(config).resolve("cluster"), cluster(config)))
                 .withUsageSources(io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
                         io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS),
                         () -> System.currentTimeMillis() / 1000))
                 .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());
+    }
+
+    /** The simulated cluster's settings (cluster.* in conf/foresight.properties); the defaults model nothing extra. */
+    static SimulatedCluster.Config cluster(FsConfig config) {
+        String lead = config.get("cluster.lead.seconds", "0,0,0,0");
+        String[] f = lead.split(",");
+        String rate = config.get("cluster.spot.interruptions.per.hour", "0");
+        try {
+            if (f.length != 4) {
+                throw new NumberFormatException("needs 4 values");
+            }
+            return SimulatedCluster.Config.defaults()
+                    .withLeadSeconds(Long.parseLong(f[0].trim()), Long.parseLong(f[1].trim()), Long.parseLong(f[2].trim()),
+                            Long.parseLong(f[3].trim()))
+                    .withSpotInterruptions(Long.parseLong(config.get("cluster.spot.seed", "42").trim()),
+                            Double.parseDouble(rate.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad simulated cluster settings (cluster.lead.seconds='" + lead
+                    + "', cluster.spot.interruptions.per.hour='" + rate + "'): " + e.getMessage() + ". Fix: four lead "
+                    + "times in seconds >= 0 (cpu,memory,network,disk) and a probability in [0,1]");
+        }
     }
 }

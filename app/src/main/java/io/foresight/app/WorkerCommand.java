@@ -46,8 +46,8 @@ public final class WorkerCommand implements Callable<Integer> {
             String trainData = config.get("forecast.train.data", null);
             io.foresight.core.trace.Trace train = trainData == null ? null
                     : io.foresight.core.trace.TraceFormat.read(io.foresight.core.trace.BitbrainsReader.paths(trainData));
-            boolean mlflow = new io.foresight.app.stack.LocalStack(config, System.out).healthy("mlflow");
-            Models models = Models.forLoop(config, train, mlflow, System.out);
+            // a worker always follows the registry: while MLflow is down it serves the cached champion (or the baseline)
+            Models models = Models.forLoop(config, train, true, System.out);
             factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models)));
             System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target);
         }

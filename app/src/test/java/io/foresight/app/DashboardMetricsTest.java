@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.foresight.activities.controlloop.ControlLoopActivitiesImpl;
 import io.foresight.app.stack.FsConfig;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -68,7 +68,7 @@ class DashboardMetricsTest {
                 ShardTask t = ShardTask.of(POOL, source, c, s, SHARD);
                 loop.plan(t, loop.predict(t, loop.collect(t).ref()).ref());
             }
-            PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, Mode.ENFORCE, false);
+            PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, AllocationMode.ENFORCE, false);
             for (int s = 0; s < shards; s++) {
                 // nobody approves: waiting changes stay waiting, as with an operator away
                 loop.allocate(ShardTask.of(POOL, source, c, s, SHARD), d.decisionRefs().get(s), List.of());
@@ -79,7 +79,7 @@ class DashboardMetricsTest {
             waitingLastCycle = d.waiting();
         }
         // Temporal retries an activity whose worker died after it finished: the decisions must not count twice
-        loop.checkPoolPolicy(POOL, source, CYCLES - 1, shards, SHARD, Mode.ENFORCE, false);
+        loop.checkPoolPolicy(POOL, source, CYCLES - 1, shards, SHARD, AllocationMode.ENFORCE, false);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
         scrape = out.toString(StandardCharsets.UTF_8);

@@ -117,16 +117,26 @@ final class DemoReference {
 
     /**
      * Same scored intervals, under-provisioning within {@link #TOLERANCE_POINTS}, the same number of changes
-     * waiting for a person, and every one of them approved.
+     * waiting for a person, and every one of them approved: how two live runs of the two paths must agree.
      */
     static void assertAgrees(Numbers expected, DemoCommand.DemoRun run) {
+        assertCloseTo(expected, run);
+        assertEquals(expected.waitingApproval(), of(run).waitingApproval(), "changes that waited for approval");
+    }
+
+    /**
+     * Against the recorded reference: same scored intervals, under-provisioning within the tolerance, and no
+     * approval starved (every change that waited was approved in time). The number of changes that wait moves
+     * with the engine's decisions, so only live runs of both paths ({@link DemoPathsIT}) compare it.
+     */
+    static void assertCloseTo(Numbers expected, DemoCommand.DemoRun run) {
         Numbers got = of(run);
         assertEquals(expected.userIntervals(), got.userIntervals(), "scored user-intervals");
         assertTrue(Math.abs(expected.underCpuShare() - got.underCpuShare()) <= TOLERANCE_POINTS,
                 "under-provisioned CPU: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
         assertTrue(Math.abs(expected.underMemoryShare() - got.underMemoryShare()) <= TOLERANCE_POINTS,
                 "under-provisioned memory: " + got + " vs " + expected + " (tolerance " + TOLERANCE_POINTS + " points)");
-        assertEquals(expected.waitingApproval(), got.waitingApproval(), "changes that waited for approval");
+        assertTrue(got.waitingApproval() > 0, "the scenario sends changes to a person: " + got);
         assertEquals(run.waitingApproval(), run.operatorApprovals(), "every change that waited was approved in time");
     }
 }

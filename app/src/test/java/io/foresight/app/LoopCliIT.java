@@ -9,7 +9,7 @@ import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
-import io.foresight.workflows.controlloop.Mode;
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
@@ -107,7 +107,7 @@ class LoopCliIT {
             assertTrue(cli("loop", "status", "--pool", pool.toString(), "--json").contains("\"pool\" : \"cli-it\""));
 
             cli("loop", "mode", "--pool", "cli-it", "dry-run");
-            assertEquals(Mode.DRY_RUN, await(loop, s -> s.mode() == Mode.DRY_RUN).mode());
+            assertEquals(AllocationMode.DRY_RUN, await(loop, s -> s.mode() == AllocationMode.DRY_RUN).mode());
             cli("loop", "freeze", "--pool", "cli-it", "--by", "it");
             assertTrue(await(loop, LoopState::frozen).frozen());
             assertTrue(cli("loop", "status", "--pool", "cli-it").contains("FROZEN"));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.foresight.workflows.controlloop.Mode;
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.api.common.v1.ActivityType;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
@@ -70,8 +70,8 @@ class LoopCommandTest {
     void optionsParseIntoTheVerbs() {
         assertEquals(Path.of("p.yaml"), parse(LoopCommand.Start.class, "loop", "start", "--pool", "p.yaml").poolFile);
         assertTrue(parse(LoopCommand.Start.class, "loop", "start", "--pool", "p.yaml", "--enforce").enforce);
-        assertEquals(Mode.DRY_RUN, parse(LoopCommand.SetMode.class, "loop", "mode", "--pool", "web", "dry-run").mode);
-        assertEquals(Mode.ENFORCE, parse(LoopCommand.SetMode.class, "loop", "mode", "--pool", "web", "enforce").mode);
+        assertEquals(AllocationMode.DRY_RUN, parse(LoopCommand.SetMode.class, "loop", "mode", "--pool", "web", "dry-run").mode);
+        assertEquals(AllocationMode.ENFORCE, parse(LoopCommand.SetMode.class, "loop", "mode", "--pool", "web", "enforce").mode);
         LoopCommand.Reset reset = parse(LoopCommand.Reset.class, "loop", "reset", "--pool", "web", "--to-cycle", "12");
         assertEquals(12, reset.cycle);
         assertEquals("web", reset.pool);

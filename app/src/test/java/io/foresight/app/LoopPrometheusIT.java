@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.foresight.activities.ControlWorker;
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.activities.controlloop.PrometheusUsageSource;
 import io.foresight.activities.controlloop.TraceUsageSource;
 import io.foresight.app.loop.LiveSourceCheck;
@@ -20,7 +20,7 @@ import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
-import io.foresight.workflows.controlloop.Mode;
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -162,14 +162,14 @@ class LoopPrometheusIT {
             env.start();
             WorkflowClient client = env.getWorkflowClient();
             ControlLoopParams params = new ControlLoopParams(pool.pool(), ref, pool.shardSize(), pool.intervalSeconds(), 1.0,
-                    100, pool.maxCycles(), Duration.ofMinutes(2), false, Mode.DRY_RUN, null);
+                    100, pool.maxCycles(), Duration.ofMinutes(2), false, AllocationMode.DRY_RUN, null);
             ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                     .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(pool.pool())).build());
             LoopState s = loop.run(params);
 
             assertEquals(5, s.cycle(), LoopCommand.describe(s));
             assertEquals(0, s.failedCycles(), LoopCommand.describe(s));
-            assertEquals(Mode.DRY_RUN, s.mode());
+            assertEquals(AllocationMode.DRY_RUN, s.mode());
             assertTrue(s.lastDecisionsSummary().contains("; 2 user(s) held, source stopped reporting (e.g. "
                     + String.join(", ", silent.stream().sorted().toList()) + ")"), s.lastDecisionsSummary());
             assertTrue(LoopCommand.describe(s).contains("2 user(s) held, source stopped reporting"));

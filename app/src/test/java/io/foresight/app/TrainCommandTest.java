@@ -31,7 +31,7 @@ class TrainCommandTest {
         @Override
         public FeatureSet extractFeatures(RetrainRequest r, String key) {
             requests.add(r);
-            return new FeatureSet("/tmp/f", "sha256:x", 10, "bt-1");
+            return new FeatureSet("/tmp/f", "sha256:x", 10, "bt-1", 1_000_000L, 1_172_800L);
         }
 
         @Override
@@ -41,7 +41,7 @@ class TrainCommandTest {
 
         @Override
         public Backtest evaluate(RetrainRequest r, FeatureSet f, TrainedModel m) {
-            return new Backtest("bt-1", "mae", 0.5, "", Double.NaN, 0.9);
+            return new Backtest("bt-1", "all_mase", 0.5, "", 0.6, 0.9, true, "passed: mean MASE 0.5 vs champion blend baseline 0.6");
         }
 
         @Override
@@ -67,13 +67,18 @@ class TrainCommandTest {
             cmd.client = env.getWorkflowClient();
             StringWriter out = new StringWriter();
             int code = new CommandLine(cmd).setOut(new PrintWriter(out))
-                    .execute("--data", "/data/a.csv.gz,/data/b.csv.gz", "--max-users", "5", "--gate", "manual", "--wait");
+                    .execute("--data", "/data/a.csv.gz,/data/b.csv.gz", "--max-users", "5", "--gate", "manual", "--wait",
+                            "--family", "seasonal-ar", "--end-time", "1373000000");
             assertEquals(0, code, out.toString());
             assertEquals(List.of("/data/a.csv.gz", "/data/b.csv.gz"), activities.requests.get(0).dataPaths());
             assertEquals("manual", activities.requests.get(0).gateMode());
             assertEquals(5, activities.requests.get(0).maxUsers());
-            assertTrue(out.toString().contains("registered foresight-cpu v1: FIRST_CHAMPION"), out.toString());
-            assertTrue(out.toString().contains("run run-9: mae 0.5"), out.toString());
+            assertEquals("seasonal-ar", activities.requests.get(0).family());
+            assertEquals(1_373_000_000L, activities.requests.get(0).endTime());
+            assertTrue(out.toString().contains("registered foresight-forecaster v1: FIRST_CHAMPION"), out.toString());
+            assertTrue(out.toString().contains("run run-9: all_mase 0.500000 (champion blend baseline 0.600000, last value 0.900000)"),
+                    out.toString());
+            assertTrue(out.toString().contains("gate: passed"), out.toString());
         }
     }
 

@@ -19,12 +19,13 @@ import io.foresight.core.model.ResourceVector;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * replaced; a request whose key is already on every user's quota changes nothing. All-or-nothing:
  * if any Kubernetes call fails, users already changed in this request (and the failing one) are
  * restored to their previous quotas and resources before {@link ActuationException} is thrown.
+ *
+ * <p>Users live in namespaces named by {@link KubernetesActuatorConfig#namespaceOf}, whatever their pool;
+ * a resource with no known value (NaN) is left out of the quota and the containers (not managed). Kubernetes
+ * acts now: {@link ApplyRequest#at()} is not used.
  */
 public final class KubernetesActuator implements Actuator {
     static final String KEY = "foresight.io/idempotency-key";
@@ -71,7 +76,7 @@ public final class KubernetesActuator implements Actuator {
             replayPrev.add(parsePrevious(a.user(), annotation(q, PREVIOUS)));
         }
         if (all) {
-            return new ApplyResult(request.idempotencyKey(), replayPrev, request.allocations(), true);
+            return new ApplyResult(request.pool(), request.idempotencyKey(), replayPrev, request.allocations(), true);
         }
         List<UserAllocation> previous = new ArrayList<>();
         List<UserAllocation> done = new ArrayList<>();
@@ -106,13 +111,19 @@ public final class KubernetesActuator implements Actuator {
                         e, ok);
             }
         }
-        return new ApplyResult(request.idempotencyKey(), previous, done, false);
+        return new ApplyResult(request.pool(), request.idempotencyKey(), previous, done, false);
     }
 
     @Override
-    public Optional<UserAllocation> current(String user) {
-        ResourceQuota q = quota(user);
-        return q == null ? Optional.empty() : Optional.of(fromQuota(user, q));
+    public Map<String, UserAllocation> current(String pool, Collection<String> users) {
+        Map<String, UserAllocation> out = new LinkedHashMap<>();
+        for (String u : users) {
+            ResourceQuota q = quota(u);
+            if (q != null) {
+                out.put(u, fromQuota(u, q));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -169,21 +180,29 @@ public final class KubernetesActuator implements Actuator {
         ResourceVector v = a.allocation();
         Map<String, String> ann = new HashMap<>();
         ann.put(KEY, key);
-        ann.put(NETWORK, fmt(v.network()));
-        ann.put(DISK, fmt(v.disk()));
+        if (!Double.isNaN(v.network())) {
+            ann.put(NETWORK, fmt(v.network()));
+        }
+        if (!Double.isNaN(v.disk())) {
+            ann.put(DISK, fmt(v.disk()));
+        }
         ann.put(SPOT, String.valueOf(a.spot()));
         if (previous != null) {
             ann.put(PREVIOUS, formatPrevious(previous));
         }
+        Map<String, Quantity> hard = new HashMap<>();
+        if (!Double.isNaN(v.cpu())) {
+            hard.put("requests.cpu", cpu(v.cpu()));
+            hard.put("limits.cpu", cpu(v.cpu() * config.cpuLimitFactor()));
+        }
+        if (!Double.isNaN(v.memory())) {
+            hard.put("requests.memory", mem(v.memory()));
+            hard.put("limits.memory", mem(v.memory() * config.memoryLimitFactor()));
+        }
         ResourceQuota q = new ResourceQuotaBuilder()
                 .withNewMetadata().withName(config.quotaName()).withNamespace(ns).withAnnotations(ann)
                 .addToLabels(config.userLabel(), labelValue(a.user())).endMetadata()
-                .withNewSpec()
-                .addToHard("requests.cpu", cpu(v.cpu()))
-                .addToHard("requests.memory", mem(v.memory()))
-                .addToHard("limits.cpu", cpu(v.cpu() * config.cpuLimitFactor()))
-                .addToHard("limits.memory", mem(v.memory() * config.memoryLimitFactor()))
-                .endSpec().build();
+                .withNewSpec().withHard(hard).endSpec().build();
         client.resource(q).inNamespace(ns).createOr(NonDeletingOperation::update);
     }
 
@@ -202,10 +221,14 @@ public final class KubernetesActuator implements Actuator {
         }
         double cpuEach = v.cpu() / slots;
         double memEach = v.memory() / slots;
-        ResourceRequirements rr = clear ? new ResourceRequirements() : new ResourceRequirementsBuilder()
-                .addToRequests("cpu", cpu(cpuEach)).addToRequests("memory", mem(memEach))
-                .addToLimits("cpu", cpu(cpuEach * config.cpuLimitFactor()))
-                .addToLimits("memory", mem(memEach * config.memoryLimitFactor())).build();
+        ResourceRequirementsBuilder b = new ResourceRequirementsBuilder();
+        if (!clear && !Double.isNaN(cpuEach)) {
+            b.addToRequests("cpu", cpu(cpuEach)).addToLimits("cpu", cpu(cpuEach * config.cpuLimitFactor()));
+        }
+        if (!clear && !Double.isNaN(memEach)) {
+            b.addToRequests("memory", mem(memEach)).addToLimits("memory", mem(memEach * config.memoryLimitFactor()));
+        }
+        ResourceRequirements rr = b.build();
         for (Deployment d : ds) {
             client.apps().deployments().inNamespace(ns).withName(d.getMetadata().getName()).edit(x -> {
                 for (Container c : x.getSpec().getTemplate().getSpec().getContainers()) {
@@ -218,10 +241,11 @@ public final class KubernetesActuator implements Actuator {
 
     UserAllocation fromQuota(String user, ResourceQuota q) {
         Map<String, Quantity> hard = q.getSpec() == null || q.getSpec().getHard() == null ? Map.of() : q.getSpec().getHard();
-        double cpu = hard.containsKey("requests.cpu") ? hard.get("requests.cpu").getNumericalAmount().doubleValue() : 0;
+        // a resource the quota does not hold is not managed: unknown, like the NaN it was applied as
+        double cpu = hard.containsKey("requests.cpu") ? hard.get("requests.cpu").getNumericalAmount().doubleValue() : Double.NaN;
         double mem = hard.containsKey("requests.memory")
                 ? hard.get("requests.memory").getNumericalAmount().divide(BigDecimal.valueOf(1L << 30), 9, RoundingMode.HALF_UP)
-                .doubleValue() : 0;
+                .doubleValue() : Double.NaN;
         double net = parse(annotation(q, NETWORK));
         double disk = parse(annotation(q, DISK));
         return new UserAllocation(user, ResourceVector.of(cpu, mem, net, disk), Boolean.parseBoolean(annotation(q, SPOT)));
@@ -237,7 +261,7 @@ public final class KubernetesActuator implements Actuator {
     }
 
     private static double parse(String s) {
-        return s == null ? 0 : Double.parseDouble(s);
+        return s == null ? Double.NaN : Double.parseDouble(s);
     }
 
     static String formatPrevious(UserAllocation p) {
@@ -269,6 +293,6 @@ public final class KubernetesActuator implements Actuator {
     }
 
     private static String fmt(double v) {
-        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return Double.isNaN(v) ? "NaN" : BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 }

@@ -61,7 +61,7 @@ class KubernetesActuatorTest {
     void writesQuotaAndSplitsRequestsOverDeployments() {
         deployment("alice", "web", 2, 1);
         deployment("alice", "worker", 1, 2);
-        ApplyResult r = actuator.apply(new ApplyRequest("p", 1, "p/1", List.of(ua("alice", 4, 8))));
+        ApplyResult r = actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("alice", 4, 8))));
         assertFalse(r.replayed());
         ResourceQuota q = quota("alice");
         assertEquals(new Quantity("4000m"), q.getSpec().getHard().get("requests.cpu"));
@@ -72,35 +72,35 @@ class KubernetesActuatorTest {
         // 2 replicas x 1 container + 1 replica x 2 containers = 4 slots -> 1 core, 2 GiB each
         assertEquals(new Quantity("1000m"), web.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getRequests().get("cpu"));
         assertEquals(new Quantity("2048Mi"), web.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getRequests().get("memory"));
-        UserAllocation cur = actuator.current("alice").orElseThrow();
+        UserAllocation cur = actuator.current("p", "alice").orElseThrow();
         assertEquals(ResourceVector.of(4, 8, 100, 50), cur.allocation());
     }
 
     @Test
     void sameKeyTwiceChangesNothing() {
-        actuator.apply(new ApplyRequest("p", 1, "p/1", List.of(ua("a", 1, 2), ua("b", 2, 4))));
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 2, 4))));
         String rv = quota("a").getMetadata().getResourceVersion();
-        ApplyResult again = actuator.apply(new ApplyRequest("p", 1, "p/1", List.of(ua("a", 1, 2), ua("b", 2, 4))));
+        ApplyResult again = actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 2, 4))));
         assertTrue(again.replayed());
         assertEquals(rv, quota("a").getMetadata().getResourceVersion(), "no write on replay");
-        actuator.apply(new ApplyRequest("p", 2, "p/2", List.of(ua("a", 3, 2))));
-        assertEquals(3, actuator.current("a").orElseThrow().allocation().cpu(), 1e-9);
+        actuator.apply(new ApplyRequest("p", 2, "p/2", 0, List.of(ua("a", 3, 2))));
+        assertEquals(3, actuator.current("p", "a").orElseThrow().allocation().cpu(), 1e-9);
     }
 
     @Test
     void apiErrorMidwayRestoresUsersAlreadyChanged() {
-        actuator.apply(new ApplyRequest("p", 1, "p/1", List.of(ua("a", 1, 2), ua("b", 1, 2), ua("c", 1, 2))));
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 1, 2), ua("c", 1, 2))));
         deployment("a", "job", 1, 1);
-        actuator.apply(new ApplyRequest("p", 2, "p/2", List.of(ua("a", 1, 2))));
+        actuator.apply(new ApplyRequest("p", 2, "p/2", 0, List.of(ua("a", 1, 2))));
         // the API server refuses the write of user c's quota
         server.expect().put().withPath("/api/v1/namespaces/fs-c/resourcequotas/foresight").andReturn(500, "etcd timeout").always();
         server.expect().post().withPath("/api/v1/namespaces/fs-c/resourcequotas").andReturn(500, "etcd timeout").always();
-        ActuationException e = assertThrows(ActuationException.class, () -> actuator.apply(new ApplyRequest("p", 3, "p/3",
+        ActuationException e = assertThrows(ActuationException.class, () -> actuator.apply(new ApplyRequest("p", 3, "p/3", 0,
                 List.of(ua("a", 5, 10), ua("b", 6, 12), ua("c", 7, 14)))));
         assertTrue(e.getMessage().contains("failed at user c"), e.getMessage());
         assertTrue(e.compensated());
-        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("a").orElseThrow().allocation());
-        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("b").orElseThrow().allocation());
+        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("p", "a").orElseThrow().allocation());
+        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("p", "b").orElseThrow().allocation());
         Deployment job = client.apps().deployments().inNamespace("fs-a").withName("job").get();
         assertEquals(new Quantity("1000m"), job.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getRequests().get("cpu"),
                 "workload requests restored too");
@@ -108,11 +108,35 @@ class KubernetesActuatorTest {
 
     @Test
     void compensateUndoesAnEarlierApplyAndRemovesNewQuotas() {
-        actuator.apply(new ApplyRequest("p", 1, "p/1", List.of(ua("a", 1, 2))));
-        ApplyResult r = actuator.apply(new ApplyRequest("p", 2, "p/2", List.of(ua("a", 2, 4), ua("newbie", 1, 1))));
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2))));
+        ApplyResult r = actuator.apply(new ApplyRequest("p", 2, "p/2", 0, List.of(ua("a", 2, 4), ua("newbie", 1, 1))));
         actuator.compensate(r);
-        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("a").orElseThrow().allocation());
+        assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("p", "a").orElseThrow().allocation());
         assertNull(quota("newbie"), "a quota that did not exist before is removed");
+    }
+
+    @Test
+    void aResourceWithNoKnownValueIsLeftUnmanaged() {
+        deployment("d", "svc", 1, 1);
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0,
+                List.of(new UserAllocation("d", ResourceVector.of(2, Double.NaN, 100, Double.NaN), false))));
+        ResourceQuota q = quota("d");
+        assertEquals(new Quantity("2000m"), q.getSpec().getHard().get("requests.cpu"));
+        assertFalse(q.getSpec().getHard().containsKey("requests.memory"), "no memory quota for an unknown value");
+        Deployment svc = client.apps().deployments().inNamespace("fs-d").withName("svc").get();
+        assertFalse(svc.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getRequests().containsKey("memory"));
+        ResourceVector back = actuator.current("p", "d").orElseThrow().allocation();
+        assertEquals(2, back.cpu(), 1e-9);
+        assertTrue(Double.isNaN(back.memory()) && Double.isNaN(back.disk()), "read back as unknown: " + back);
+        assertTrue(actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("d", 9, 9)))).replayed());
+    }
+
+    @Test
+    void currentReadsManyUsersAndLeavesOutThoseNeverSet() {
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 2, 4))));
+        var cur = actuator.current("p", List.of("a", "b", "nobody"));
+        assertEquals(List.of("a", "b"), List.copyOf(cur.keySet()));
+        assertEquals(2, cur.get("b").allocation().cpu(), 1e-9);
     }
 
     @Test

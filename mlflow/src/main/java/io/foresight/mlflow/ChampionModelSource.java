@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * {@link #refresh()} once per cycle; it resolves the alias, downloads a new version into a local cache
  * keyed by version and loads it with the caller's {@link Loader}. Anything that goes wrong (MLflow down, a
  * corrupt or incompatible artifact, a feature-schema mismatch) keeps the last good model, with one log line
- * naming the cause; before any model was ever loaded the caller's fallback (seasonal naive) forecasts.
+ * naming the cause. The version last loaded is remembered in the cache: a process started while MLflow is down
+ * (or unreachable) loads that cached champion, through the same loader, instead of serving the fallback, and
+ * switches to the registry's champion once MLflow answers again. Only when no model was ever loaded here
+ * does the caller's fallback forecast.
  * Every forecast names the version that made it in {@link Forecast#model()}, and is counted per version.
  */
 public final class ChampionModelSource implements Forecaster {
@@ -40,11 +43,15 @@ public final class ChampionModelSource implements Forecaster {
         UNCHANGED,
         /** Resolution or loading failed; the last good model stays active. */
         KEPT_LAST_GOOD,
+        /** The registry could not be asked; the champion cached by an earlier run was loaded. */
+        LOADED_FROM_CACHE,
         /** Resolution or loading failed (or no champion exists) and nothing was ever loaded: fallback active. */
         FALLBACK
     }
 
     static final String COMPLETE_MARKER = ".foresight-complete";
+    /** In the model's cache directory: the version last loaded for the alias (name, version, source, run id). */
+    static final String LAST_LOADED_PREFIX = "last-loaded-";
     private static final Logger log = LoggerFactory.getLogger(ChampionModelSource.class);
 
     private final ModelStore store;
@@ -82,7 +89,11 @@ public final class ChampionModelSource implements Forecaster {
         try {
             target = store.resolve(model, alias).orElse(null);
         } catch (RuntimeException e) {
-            return keep("cannot resolve " + model + "@" + alias + " (" + e.getMessage() + ")");
+            String problem = "cannot resolve " + model + "@" + alias + " (" + e.getMessage() + ")";
+            if (active.version() == null && loadLastCached(problem)) {
+                return Refresh.LOADED_FROM_CACHE;
+            }
+            return keep(problem);
         }
         if (target == null) {
             return keep("registered model " + model + " has no @" + alias + " alias yet");
@@ -114,8 +125,68 @@ public final class ChampionModelSource implements Forecaster {
         Active previous = active;
         active = new Active(target.label(), loaded, target);
         lastProblem = "";
+        rememberLoaded(target);
         log.info("model {} active (was {})", target.label(), previous.label());
         return Refresh.LOADED;
+    }
+
+    /** Whether a service using {@code cacheDir} ever loaded {@code alias} of {@code model} (so a cached copy exists). */
+    public static boolean hasCached(Path cacheDir, String model, String alias) {
+        return Files.isRegularFile(cacheDir.resolve(safe(model)).resolve(LAST_LOADED_PREFIX + safe(alias)));
+    }
+
+    private Path lastLoadedFile() {
+        return cacheDir.resolve(safe(model)).resolve(LAST_LOADED_PREFIX + safe(alias));
+    }
+
+    private void rememberLoaded(ModelVersionRef v) {
+        try {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("name", v.name());
+            p.setProperty("version", v.version());
+            p.setProperty("source", v.source());
+            p.setProperty("runId", v.runId());
+            Path f = lastLoadedFile();
+            Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+            try (var w = Files.newBufferedWriter(tmp)) {
+                p.store(w, "the " + alias + " last loaded by this service");
+            }
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warn("cannot remember {} as the cached {}: {}", v.label(), alias, e.toString());
+        }
+    }
+
+    /** Loads the version remembered by {@link #rememberLoaded} from the cache; false if there is none or it fails. */
+    private boolean loadLastCached(String problem) {
+        Path f = lastLoadedFile();
+        if (!Files.isRegularFile(f)) {
+            return false;
+        }
+        ModelVersionRef v;
+        try (var r = Files.newBufferedReader(f)) {
+            java.util.Properties p = new java.util.Properties();
+            p.load(r);
+            v = new ModelVersionRef(p.getProperty("name", model), p.getProperty("version"), p.getProperty("source", ""),
+                    p.getProperty("runId", ""), Map.of());
+        } catch (IOException | RuntimeException e) {
+            log.warn("cached {} pointer {} is unreadable: {}", alias, f, e.toString());
+            return false;
+        }
+        Path dir = cacheDir.resolve(safe(model)).resolve(safe(v.version()));
+        if (!Files.exists(dir.resolve(COMPLETE_MARKER))) {
+            return false;
+        }
+        try {
+            Forecaster loaded = Objects.requireNonNull(loader.load(dir, v), "loader returned null");
+            active = new Active(v.label(), loaded, v);
+            log.warn("{}; serving the cached {} {} until MLflow answers", problem, alias, v.label());
+            lastProblem = problem;
+            return true;
+        } catch (Exception | LinkageError e) {
+            log.warn("{}; the cached {} {} does not load either: {}", problem, alias, v.label(), e.toString());
+            return false;
+        }
     }
 
     private Refresh reject(ModelVersionRef v, String why) {
@@ -167,7 +238,7 @@ public final class ChampionModelSource implements Forecaster {
         return Map.copyOf(failedVersions);
     }
 
-    /** Forecasts made so far, per model label (e.g. "foresight-cpu/v3", "fallback:seasonal-naive(...)"). */
+    /** Forecasts made so far, per model label (e.g. "foresight-forecaster/v3", "fallback:seasonal-naive(...)"). */
     public Map<String, Long> predictionsByModel() {
         Map<String, Long> m = new LinkedHashMap<>();
         predictions.forEach((k, v) -> m.put(k, v.get()));

@@ -27,9 +27,14 @@ public final class ModelRegistry {
     public static final String TAG_BACKTEST_ID = "foresight.backtest_id";
     /** Version tag holding the hash of the feature schema the model was trained on. */
     public static final String TAG_FEATURE_SCHEMA_HASH = "foresight.feature_schema_hash";
+    /** Version tag: the model family (io.foresight.core.eval.ModelFamilies). */
+    public static final String TAG_FAMILY = "foresight.family";
+    /** Version tag: "true" when the promotion gate's verdict passed. */
+    public static final String TAG_GATE_PASSED = "foresight.gate.passed";
+    /** Version tag: the promotion gate's one-line verdict. */
+    public static final String TAG_GATE_REASON = "foresight.gate.reason";
 
     /** Relative differences below this are refit noise (e.g. l-bfgs on reordered partitions), not an improvement. */
-    static final double TIE_TOLERANCE = 1e-9;
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private final MlflowConnection conn;
 
@@ -136,52 +141,31 @@ public final class ModelRegistry {
     }
 
     /**
-     * Compares {@code candidate}'s backtest metric (lower is better, e.g. MAE) with the champion's on the same
-     * backtest and moves aliases: no champion yet, the candidate becomes champion; it beats the champion, it
-     * becomes challenger, and under the auto gate champion when it wins by the margin. A champion measured on
-     * a different backtest is compared anyway only if the caller re-measured it: the metric tags must share
-     * {@link #TAG_BACKTEST_ID}, else the candidate becomes challenger for a person to judge.
+     * Moves aliases by the promotion gate's verdict on {@code candidateVersion} (measured against the champion
+     * and the last-value yardstick on one backtest, see {@code io.foresight.core.eval.PromotionRule}): a verdict
+     * that did not pass moves nothing (the version stays registered, for lineage); one that passed becomes
+     * champion under the auto gate and challenger under the manual gate (a person moves {@code champion}).
+     * Idempotent: a candidate that is already champion stays so.
      */
-    public PromotionDecision promoteIfBetter(String name, String candidateVersion, String metric, PromotionGate gate) {
-        ModelVersionRef cand = getVersion(name, candidateVersion);
-        double cm = metricOf(cand, metric).orElseThrow(() -> new IllegalStateException(
-                cand.label() + " has no backtest metric '" + metric + "': call recordBacktest first"));
+    public PromotionDecision applyVerdict(String name, String candidateVersion, boolean passed, String reason,
+                                          PromotionGate gate) {
         Optional<ModelVersionRef> champ = getAlias(name, CHAMPION);
-        if (champ.isEmpty()) {
-            setAlias(name, CHAMPION, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.FIRST_CHAMPION, candidateVersion, candidateVersion,
-                    "", cm, Double.NaN, "no champion yet");
-        }
-        ModelVersionRef ch = champ.get();
-        if (ch.version().equals(candidateVersion)) {
+        String current = champ.map(ModelVersionRef::version).orElse("");
+        if (current.equals(candidateVersion)) {
             return new PromotionDecision(PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion,
-                    candidateVersion, cm, cm, "already champion");
+                    candidateVersion, "already champion");
         }
-        double chm = metricOf(ch, metric).orElse(Double.NaN);
-        String candBt = cand.tags().getOrDefault(TAG_BACKTEST_ID, "");
-        String champBt = ch.tags().getOrDefault(TAG_BACKTEST_ID, "");
-        if (Double.isNaN(chm) || !candBt.equals(champBt)) {
+        if (!passed) {
+            return new PromotionDecision(PromotionDecision.Outcome.REJECTED, candidateVersion, current, current, reason);
+        }
+        if (gate.mode() == PromotionGate.Mode.MANUAL) {
             setAlias(name, CHALLENGER, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, ch.version(), ch.version(),
-                    cm, chm, "champion " + ch.label() + " was not measured on backtest '" + candBt
-                    + "': challenger, compare by hand");
+            return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, current, current, "manual gate: move @champion in the MLflow UI to promote (" + reason + ")");
         }
-        if (!(cm < chm * (1 - TIE_TOLERANCE))) {
-            return new PromotionDecision(PromotionDecision.Outcome.REJECTED, candidateVersion, ch.version(), ch.version(),
-                    cm, chm, String.format("%s %.6g does not beat champion %s %.6g", metric, cm, ch.label(), chm));
-        }
-        setAlias(name, CHALLENGER, candidateVersion);
-        boolean byMargin = cm <= chm * (1 - gate.margin());
-        if (gate.mode() == PromotionGate.Mode.AUTO && byMargin) {
-            setAlias(name, CHAMPION, candidateVersion);
-            return new PromotionDecision(PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion,
-                    ch.version(), cm, chm, String.format("%s %.6g beats %.6g by >= %.1f%%: auto gate promoted it",
-                    metric, cm, chm, 100 * gate.margin()));
-        }
-        return new PromotionDecision(PromotionDecision.Outcome.CHALLENGER, candidateVersion, ch.version(), ch.version(),
-                cm, chm, gate.mode() == PromotionGate.Mode.MANUAL
-                        ? "manual gate: move @champion in the MLflow UI to promote"
-                        : String.format("beats champion but by less than %.1f%%", 100 * gate.margin()));
+        setAlias(name, CHAMPION, candidateVersion);
+        return new PromotionDecision(current.isEmpty() ? PromotionDecision.Outcome.FIRST_CHAMPION
+                : PromotionDecision.Outcome.PROMOTED, candidateVersion, candidateVersion, current,
+                reason);
     }
 
     static Optional<Double> metricOf(ModelVersionRef v, String metric) {
@@ -196,7 +180,18 @@ public final class ModelRegistry {
         }
     }
 
+    /** The newest version of {@code name} whose tag {@code key} equals {@code value} (e.g. the latest of a family). */
+    public Optional<ModelVersionRef> latestWithTag(String name, String key, String value) {
+        return search(name, v -> value.equals(v.tags().get(key)), true);
+    }
+
     private Optional<ModelVersionRef> findByIdempotencyKey(String name, String key) {
+        return search(name, v -> key.equals(v.tags().get(TAG_IDEMPOTENCY_KEY)), false);
+    }
+
+    /** The first (or, with {@code newest}, the highest-numbered) version matching {@code match}. */
+    private Optional<ModelVersionRef> search(String name, java.util.function.Predicate<ModelVersionRef> match, boolean newest) {
+        Optional<ModelVersionRef> best = Optional.empty();
         try {
             String filter = "name='" + name.replace("'", "\\'") + "'";
             String page = "";
@@ -205,13 +200,19 @@ public final class ModelRegistry {
                         + (page.isEmpty() ? "" : "&page_token=" + MlflowConnection.q(page)));
                 for (JsonNode mv : r.path("model_versions")) {
                     ModelVersionRef v = parseVersion(mv);
-                    if (key.equals(v.tags().get(TAG_IDEMPOTENCY_KEY))) {
+                    if (!match.test(v)) {
+                        continue;
+                    }
+                    if (!newest) {
                         return Optional.of(v);
+                    }
+                    if (best.isEmpty() || Long.parseLong(v.version()) > Long.parseLong(best.get().version())) {
+                        best = Optional.of(v);
                     }
                 }
                 page = r.path("next_page_token").asText("");
             } while (!page.isEmpty());
-            return Optional.empty();
+            return best;
         } catch (MlflowClientException e) {
             throw fail("search versions of " + name, e);
         }

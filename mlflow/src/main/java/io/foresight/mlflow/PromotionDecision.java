@@ -1,19 +1,18 @@
 package io.foresight.mlflow;
 
 /**
- * What {@link ModelRegistry#promoteIfBetter} did with a candidate version. {@code champion}/{@code previousChampion}
+ * What {@link ModelRegistry#applyVerdict} did with a candidate version. {@code champion}/{@code previousChampion}
  * are version numbers (empty when there was none); {@code reason} is for humans and the workflow history.
  */
-public record PromotionDecision(Outcome outcome, String candidate, String champion, String previousChampion,
-                                double candidateMetric, double championMetric, String reason) {
+public record PromotionDecision(Outcome outcome, String candidate, String champion, String previousChampion, String reason) {
     public enum Outcome {
         /** There was no champion: the candidate became champion. */
         FIRST_CHAMPION,
-        /** Beat the champion by the margin under the auto gate: now champion. */
+        /** Passed the gate under the auto mode: now champion. */
         PROMOTED,
-        /** Beat the champion but the gate is manual (or the margin was not reached): now challenger. */
+        /** Passed the gate but the gate is manual: now challenger. */
         CHALLENGER,
-        /** Did not beat the champion: no alias moved. */
+        /** Did not pass the gate (champion or last value not beaten): no alias moved. */
         REJECTED
     }
 }

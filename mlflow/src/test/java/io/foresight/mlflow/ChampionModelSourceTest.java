@@ -123,6 +123,43 @@ class ChampionModelSourceTest {
         assertEquals(1, store.downloads.get("1"), "the cached version is not downloaded again");
     }
 
+    @Test
+    void aServiceStartedWhileMlflowIsDownServesTheCachedChampionThenFollowsTheRegistry() {
+        store.publish("1", "10", "schema-1");
+        assertEquals(ChampionModelSource.Refresh.LOADED, source.refresh());
+        // a new process (worker restart) while MLflow is down
+        store.down = true;
+        source = ChampionModelSource.builder().store(store).model("m").cacheDir(cache)
+                .loader(this::load).fallback(new Constant("naive", -1)).build();
+        assertEquals(ChampionModelSource.Refresh.LOADED_FROM_CACHE, source.refresh());
+        assertEquals(10, predict(), "the cached champion, not the untrained fallback");
+        assertEquals("m/v1 [const-10]", lastModel);
+        assertEquals(ChampionModelSource.Refresh.KEPT_LAST_GOOD, source.refresh());
+        // MLflow is back with a new champion: it replaces the cached one
+        store.down = false;
+        store.publish("2", "20", "schema-1");
+        assertEquals(ChampionModelSource.Refresh.LOADED, source.refresh());
+        assertEquals(20, predict());
+        // and the next restart during an outage starts from v2
+        store.down = true;
+        source = ChampionModelSource.builder().store(store).model("m").cacheDir(cache)
+                .loader(this::load).fallback(new Constant("naive", -1)).build();
+        assertEquals(ChampionModelSource.Refresh.LOADED_FROM_CACHE, source.refresh());
+        assertEquals(20, predict());
+    }
+
+    @Test
+    void aCachedChampionThatNoLongerLoadsLeavesTheFallback() throws Exception {
+        store.publish("1", "10", "schema-1");
+        source.refresh();
+        Files.writeString(cache.resolve("m").resolve("1").resolve("value.txt"), "garbage");
+        store.down = true;
+        source = ChampionModelSource.builder().store(store).model("m").cacheDir(cache)
+                .loader(this::load).fallback(new Constant("naive", -1)).build();
+        assertEquals(ChampionModelSource.Refresh.FALLBACK, source.refresh());
+        assertEquals(-1, predict());
+    }
+
     private String lastModel;
 
     private double predict() {

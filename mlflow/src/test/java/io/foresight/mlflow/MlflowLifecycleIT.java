@@ -88,25 +88,26 @@ class MlflowLifecycleIT {
                 "a retried register returns the same version");
         registry.recordBacktest(name, v1.version(), "mae", 10.0, "bt-1");
         PromotionGate auto = PromotionGate.auto(0.05);
-        assertEquals(PromotionDecision.Outcome.FIRST_CHAMPION, registry.promoteIfBetter(name, v1.version(), "mae", auto).outcome());
+        assertEquals(PromotionDecision.Outcome.FIRST_CHAMPION,
+                registry.applyVerdict(name, v1.version(), true, "passed: no champion yet", auto).outcome());
         assertEquals(v1.version(), registry.getAlias(name, ModelRegistry.CHAMPION).orElseThrow().version());
         assertTrue(registry.getAlias(name, ModelRegistry.CHALLENGER).isEmpty());
+        assertEquals("already champion", registry.applyVerdict(name, v1.version(), true, "again", auto).reason());
 
-        // worse: nothing moves
+        // refused by the gate: registered, nothing moves
         ModelVersionRef v2 = register(registry, tracker, family, name, "b", 11.0);
-        assertEquals(PromotionDecision.Outcome.REJECTED, registry.promoteIfBetter(name, v2.version(), "mae", auto).outcome());
-        // better, but under the manual gate: challenger only
+        PromotionDecision d2 = registry.applyVerdict(name, v2.version(), false, "refused: does not beat last value", auto);
+        assertEquals(PromotionDecision.Outcome.REJECTED, d2.outcome());
+        assertEquals("refused: does not beat last value", d2.reason());
+        // passed, but under the manual gate: challenger only
         ModelVersionRef v3 = register(registry, tracker, family, name, "c", 8.0);
-        PromotionDecision d3 = registry.promoteIfBetter(name, v3.version(), "mae", PromotionGate.manual());
+        PromotionDecision d3 = registry.applyVerdict(name, v3.version(), true, "passed", PromotionGate.manual());
         assertEquals(PromotionDecision.Outcome.CHALLENGER, d3.outcome());
         assertEquals(v3.version(), registry.getAlias(name, ModelRegistry.CHALLENGER).orElseThrow().version());
         assertEquals(v1.version(), registry.getAlias(name, ModelRegistry.CHAMPION).orElseThrow().version());
-        // better by less than the margin under auto: challenger only
-        ModelVersionRef v4 = register(registry, tracker, family, name, "d", 9.8);
-        assertEquals(PromotionDecision.Outcome.CHALLENGER, registry.promoteIfBetter(name, v4.version(), "mae", auto).outcome());
-        // better by the margin under auto: champion
+        // passed under auto: champion
         ModelVersionRef v5 = register(registry, tracker, family, name, "e", 7.0);
-        PromotionDecision d5 = registry.promoteIfBetter(name, v5.version(), "mae", auto);
+        PromotionDecision d5 = registry.applyVerdict(name, v5.version(), true, "passed", auto);
         assertEquals(PromotionDecision.Outcome.PROMOTED, d5.outcome());
         assertEquals(v1.version(), d5.previousChampion());
         assertEquals(v5.version(), registry.getAlias(name, ModelRegistry.CHAMPION).orElseThrow().version());

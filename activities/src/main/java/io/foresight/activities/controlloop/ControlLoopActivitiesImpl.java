@@ -5,13 +5,15 @@ import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.Actuator;
 import io.foresight.core.engine.CycleEngine;
 import io.foresight.core.engine.PoolFacts;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.eval.PolicyMetrics;
 import io.foresight.core.forecast.Forecast;
+import io.foresight.core.actuate.ApplyRequest;
+import io.foresight.core.actuate.ApplyResult;
+import io.foresight.core.actuate.UserAllocation;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.model.UserProfile;
@@ -24,7 +26,6 @@ import io.foresight.core.policy.ProposedChange;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.workflows.controlloop.ControlLoopActivities;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
@@ -106,7 +107,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     record DecisionRow(String user, String changeId, String outcome, double[] current, double[] allowed,
                        boolean spot, List<String> rules, List<String> messages) {}
 
-    record DecisionFile(Mode mode, List<DecisionRow> rows) {}
+    /** @param effectiveAt when the decisions are to be in force (Unix s): the actuator's requested time */
+    record DecisionFile(AllocationMode mode, long effectiveAt, List<DecisionRow> rows) {}
 
     /** Planner state per user of a shard, before and after the cycle that last wrote it. */
     record PlannerMemory(long cycle, Map<String, int[]> before, Map<String, int[]> after) {}
@@ -148,11 +150,11 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         int observed = 0;
         long start = 0;
         List<String> users = shardUsers(src, t);
-        Map<String, ResourceVector> inForce = config.actuator().current(t.pool(), users);
+        Map<String, UserAllocation> inForce = config.actuator().current(t.pool(), users);
         for (String user : users) {
             beat();
             UserSeries s = src.history(user, interval + 1);
-            ResourceVector set = inForce.get(user);
+            ResourceVector set = inForce.containsKey(user) ? inForce.get(user).allocation() : null;
             if (s.size() <= interval) {
                 rows.add(new UsageRow(user, 0, nan(), set == null ? nan() : set.toArray()));
                 continue;
@@ -254,7 +256,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
-    public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
+    public PolicyResult checkPolicy(ShardTask t, String planRef, AllocationMode mode) {
         PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false);
         return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
                 r.firedRules(), r.waitingChangeIds());
@@ -262,7 +264,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
-                                            Mode mode, boolean freeze) {
+                                            AllocationMode mode, boolean freeze) {
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
@@ -274,7 +276,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * The policy stage over the given shards as one pool: the engine's pool facts (team spend from every user's
      * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
      */
-    private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, Mode mode,
+    private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, AllocationMode mode,
                                     boolean freeze) {
         List<PlanFile> plans = new ArrayList<>(tasks.size());
         Set<String> spiking = new HashSet<>();
@@ -361,7 +363,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                         v.spot(), v.firedRules(), v.messages()));
             }
             String ref = ref(t, "decisions");
-            store.write(ref, new DecisionFile(mode, rows));
+            store.write(ref, new DecisionFile(mode, plans.get(s).effectiveAt(), rows));
             refs.add(ref);
             audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
@@ -389,18 +391,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * {@code foresight decisions}). A retried policy check appends again; readers keep the last record per
      * (pool, cycle, user).
      */
-    private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, Mode mode) {
+    private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, AllocationMode mode) {
         if (decided.isEmpty()) {
             return;
         }
         List<DecisionRecord> records = new ArrayList<>();
-        AllocationMode am = mode == Mode.ENFORCE ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
         for (CycleEngine.UserDecision u : decided) {
             PolicyDecision d = u.verdict();
             PlannedAllocation p = u.plan();
             records.add(new DecisionRecord(t.pool(), t.cycle(), effectiveAt, p.user(), p.forecastPeak(), p.model(),
                     p.current(), p.target(), d.outcome(), d.allowed(), d.spot(), d.firedRules(), d.messages(),
-                    d.costDeltaPerHour(), am, am == AllocationMode.ENFORCE && d.applies()));
+                    d.costDeltaPerHour(), mode, mode == AllocationMode.ENFORCE && d.applies()));
         }
         auditLog.append(records);
     }
@@ -409,20 +410,24 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     public AllocateResult allocate(ShardTask t, String decisionsRef, List<String> approvedChangeIds) {
         DecisionFile in = store.read(decisionsRef, DecisionFile.class);
         Set<String> approved = new HashSet<>(approvedChangeIds);
-        Map<String, ResourceVector> targets = new LinkedHashMap<>();
+        // a change not applied keeps what the user holds, on the market it is on
+        Map<String, UserAllocation> held = config.actuator().current(t.pool(),
+                in.rows().stream().map(DecisionRow::user).toList());
+        List<UserAllocation> targets = new ArrayList<>(in.rows().size());
         int set = 0;
         for (DecisionRow d : in.rows()) {
             DecisionOutcome o = d.outcome().equals("HOLD") ? null : DecisionOutcome.valueOf(d.outcome());
             boolean apply = o == DecisionOutcome.APPROVED || o == DecisionOutcome.ADJUSTED
                     || (o == DecisionOutcome.WAITING_APPROVAL && approved.contains(d.changeId()));
-            targets.put(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()));
+            boolean spot = apply ? d.spot() : held.containsKey(d.user()) && held.get(d.user()).spot();
+            targets.add(new UserAllocation(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()), spot));
             if (apply) {
                 set++;
             }
         }
         // every user of the shard is written, holds included: the journal then shows each (cycle, user) once
-        Actuator.ApplyResult r = config.actuator().apply(t.pool(), t.key(), t.cycle(), targets);
-        if (r.duplicate()) {
+        ApplyResult r = config.actuator().apply(new ApplyRequest(t.pool(), t.cycle(), t.key(), in.effectiveAt(), targets));
+        if (r.replayed()) {
             return new AllocateResult(0, targets.size(), true);
         }
         metrics.applied(t.pool(), set);

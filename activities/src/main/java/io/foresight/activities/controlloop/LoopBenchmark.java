@@ -1,11 +1,11 @@
 package io.foresight.activities.controlloop;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
@@ -79,7 +79,7 @@ public final class LoopBenchmark {
                 break;
             }
             long p0 = System.nanoTime();
-            var d = a.checkPoolPolicy("bench", ref, c, shards, shardSize, Mode.ENFORCE, false);
+            var d = a.checkPoolPolicy("bench", ref, c, shards, shardSize, AllocationMode.ENFORCE, false);
             long p1 = System.nanoTime();
             ns[3] += p1 - p0;
             for (int s = 0; s < shards; s++) {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.ApplyRequest;
+import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.actuate.UserAllocation;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.policy.DecisionOutcome;
@@ -22,7 +25,6 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.MonitorResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -30,6 +32,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,7 +76,7 @@ class ControlLoopActivitiesTest {
         CollectResult c = a.collect(t);
         PredictResult p = a.predict(t, c.ref());
         PlanResult pl = a.plan(t, p.ref());
-        PolicyResult d = a.checkPolicy(t, pl.ref(), Mode.ENFORCE);
+        PolicyResult d = a.checkPolicy(t, pl.ref(), AllocationMode.ENFORCE);
         a.allocate(t, d.ref(), approve);
         return d;
     }
@@ -123,11 +126,42 @@ class ControlLoopActivitiesTest {
     }
 
     @Test
+    void withAProvisioningLeadTimeTheNextCycleSeesWhatIsInEffectNotWhatWasAsked() {
+        // CPU and memory take 15 minutes (3 steps) to provision: an increase is not there at the next cycle
+        cluster = new SimulatedCluster(state.resolve("cluster-lead"),
+                SimulatedCluster.Config.defaults().withLeadSeconds(900, 900, 0, 0));
+        ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
+        // every user starts with almost nothing, so the first plan raises everyone
+        List<UserAllocation> small = new ArrayList<>();
+        for (String u : trace.userIds()) {
+            small.add(new UserAllocation(u, ResourceVector.of(0.01, 0.01, Double.NaN, Double.NaN), false));
+        }
+        long start = trace.user(trace.userIds().get(0)).timestamp(WARMUP);
+        cluster.apply(new ApplyRequest(POOL, 0, "setup", start, small));
+        ShardTask t0 = ShardTask.of(POOL, source, 0, 0, 6);
+        cycle(a, t0, List.of());
+        ControlLoopActivitiesImpl.PlanFile plan = new StateStore(state).read(
+                ControlLoopActivitiesImpl.ref(t0, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
+        assertEquals(plan.effectiveAt(), cluster.clock(POOL), "the apply is requested for the decision's effective time");
+
+        CollectResult next = a.collect(ShardTask.of(POOL, source, 1, 0, 6));
+        ControlLoopActivitiesImpl.CollectFile f = new StateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
+        for (int i = 0; i < 6; i++) {
+            String user = f.rows().get(i).user();
+            double asked = plan.rows().get(i).target()[Resource.CPU.ordinal()];
+            assertTrue(asked > 0.01, "the plan raises " + user);
+            assertEquals(asked, cluster.target(POOL, user).orElseThrow().allocation().cpu(), 1e-12);
+            assertEquals(0.01, f.rows().get(i).allocation()[Resource.CPU.ordinal()], 1e-12,
+                    "still provisioning: the loop sees what the user really holds, " + user);
+        }
+    }
+
+    @Test
     void allocateTwiceWithTheSameKeyAppliesOnce() {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         ShardTask t = ShardTask.of(POOL, source, 0, 0, 6);
         CollectResult c = a.collect(t);
-        PolicyResult d = a.checkPolicy(t, a.plan(t, a.predict(t, c.ref()).ref()).ref(), Mode.ENFORCE);
+        PolicyResult d = a.checkPolicy(t, a.plan(t, a.predict(t, c.ref()).ref()).ref(), AllocationMode.ENFORCE);
         AllocateResult first = a.allocate(t, d.ref(), List.of());
         AllocateResult retry = a.allocate(t, d.ref(), List.of());
         assertFalse(first.duplicate());
@@ -141,8 +175,8 @@ class ControlLoopActivitiesTest {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
         ShardTask t = ShardTask.of(POOL, source, 0, 0, 6);
         String planRef = a.plan(t, a.predict(t, a.collect(t).ref()).ref()).ref();
-        a.checkPolicy(t, planRef, Mode.DRY_RUN);
-        a.checkPolicy(t, planRef, Mode.DRY_RUN); // an activity retry
+        a.checkPolicy(t, planRef, AllocationMode.DRY_RUN);
+        a.checkPolicy(t, planRef, AllocationMode.DRY_RUN); // an activity retry
         var records = new io.foresight.core.audit.DecisionLog(state.resolve(ControlLoopActivitiesImpl.DECISION_LOG)).readAll();
         assertEquals(6, records.size(), "the first cycle sets every user's allocation: one record per user");
         for (var r : records) {
@@ -172,7 +206,7 @@ class ControlLoopActivitiesTest {
                 assertEquals(once, Files.readString(state.resolve(memRef)), "hysteresis counters advanced on a retry");
                 return;
             }
-            a.allocate(t, a.checkPolicy(t, ControlLoopActivitiesImpl.ref(t, "plan"), Mode.ENFORCE).ref(), List.of());
+            a.allocate(t, a.checkPolicy(t, ControlLoopActivitiesImpl.ref(t, "plan"), AllocationMode.ENFORCE).ref(), List.of());
         }
         throw new AssertionError("no user had low demand in 60 cycles: the test needs a scale-down candidate");
     }
@@ -190,10 +224,10 @@ class ControlLoopActivitiesTest {
         assertEquals(d.waiting(), d.firedRules().get("large-change-needs-approval"));
         String user0 = d.waitingChangeIds().get(0).substring((POOL + "/0/").length());
         ResourceVector baseline = trace.user(user0).capacityAt(WARMUP);
-        assertEquals(baseline, cluster.current(POOL, user0).orElseThrow(), "not approved: keeps what it had");
+        assertEquals(baseline, cluster.current(POOL, user0).orElseThrow().allocation(), "not approved: keeps what it had");
 
         ShardTask t1 = ShardTask.of(POOL, source, 1, 0, 6);
-        PolicyResult d1 = a.checkPolicy(t1, a.plan(t1, a.predict(t1, a.collect(t1).ref()).ref()).ref(), Mode.ENFORCE);
+        PolicyResult d1 = a.checkPolicy(t1, a.plan(t1, a.predict(t1, a.collect(t1).ref()).ref()).ref(), AllocationMode.ENFORCE);
         String approved = d1.waitingChangeIds().get(0);
         a.allocate(t1, d1.ref(), List.of(approved));
         String user = approved.substring((POOL + "/1/").length());
@@ -201,9 +235,9 @@ class ControlLoopActivitiesTest {
                 ControlLoopActivitiesImpl.ref(t1, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
         ResourceVector target = plan.rows().stream().filter(r -> r.user().equals(user)).map(r -> ResourceVector.of(r.target()))
                 .findFirst().orElseThrow();
-        assertEquals(target, cluster.current(POOL, user).orElseThrow(), "approved: the planned target applies");
+        assertEquals(target, cluster.current(POOL, user).orElseThrow().allocation(), "approved: the planned target applies");
         String other = d1.waitingChangeIds().get(1).substring((POOL + "/1/").length());
-        assertEquals(trace.user(other).capacityAt(WARMUP), cluster.current(POOL, other).orElseThrow());
+        assertEquals(trace.user(other).capacityAt(WARMUP), cluster.current(POOL, other).orElseThrow().allocation());
     }
 
     @Test

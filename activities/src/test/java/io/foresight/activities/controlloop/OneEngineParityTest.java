@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
@@ -22,7 +23,6 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
-import io.foresight.workflows.controlloop.Mode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ class OneEngineParityTest {
                 PlanResult pl = loop.plan(t, p.ref());
                 plans.add(pl.ref());
             }
-            PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, Mode.ENFORCE, false);
+            PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, AllocationMode.ENFORCE, false);
             waitingSeen += d.waiting();
             Map<String, String> outcomes = new HashMap<>();
             for (int s = 0; s < shards; s++) {

@@ -1,6 +1,10 @@
 package io.foresight.core.alloc;
 
-/** Whether decisions are applied ({@code ENFORCE}) or only recorded ({@code DRY_RUN}, forecast-only). */
+/**
+ * Whether the loop applies its decisions ({@code ENFORCE}) or only records them ({@code DRY_RUN},
+ * forecast-only). The one mode type: the control-loop workflow's parameters and {@code setMode} signal,
+ * the decisions file and the audit trail all carry it, by these names (recorded histories hold them).
+ */
 public enum AllocationMode {
     ENFORCE,
     DRY_RUN;

@@ -2,6 +2,7 @@ package io.foresight.core.eval;
 
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.forecast.LastValueForecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.UserSeries;
@@ -9,17 +10,27 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Rolling-origin backtest split by time: at each origin a forecaster sees only the intervals
  * before it (the {@link Forecaster} contract) and is scored on the next {@code horizon} observed
- * values. Per forecaster and resource: MAE, RMSE, MASE (MAE divided by the MAE of the daily
- * seasonal-naive forecaster on exactly the same points) and the share of actuals at or below the
- * upper bound (coverage).
+ * values. Two yardsticks are always scored on exactly the same points: the daily seasonal naive
+ * forecaster (same time yesterday) and last value (the random walk). Per forecaster and resource:
+ * MAE, RMSE, MASE (MAE over seasonal naive's MAE), relative MAE (MAE over last value's MAE; below 1
+ * beats the random walk) and the share of actuals at or below the upper bound (coverage). These are
+ * the numbers the promotion gate ({@link PromotionRule}) decides on: one computation for both.
  */
 public final class Backtest {
+    /** Name of the seasonal-naive yardstick in the result. */
+    public static final String SEASONAL_NAIVE = SeasonalNaiveForecaster.daily().name();
+    /** Name of the last-value yardstick in the result. */
+    public static final String LAST_VALUE = LastValueForecaster.daily().name();
+    /** The resource key of the mean over resources. */
+    public static final String ALL = "all";
+
     /**
      * @param horizon  steps per forecast
      * @param stride   steps between origins
@@ -32,43 +43,56 @@ public final class Backtest {
                 throw new IllegalArgumentException("horizon and stride must be positive, minHistory >= 0");
             }
         }
+
+        /** The protocol of {@code foresight backtest} and of the promotion gate: a 36-step stride, a day of history. */
+        public static Config rolling(int horizon, long evalFrom) {
+            return new Config(horizon, 36, evalFrom, 288 + horizon);
+        }
     }
 
-    /** Scores of one forecaster on one resource (or "all": the mean over resources of MASE and coverage). */
+    /**
+     * Scores of one forecaster on one resource, or on {@value #ALL}: there MASE, relative MAE and coverage
+     * are means over the resources that had points (MAE and RMSE are NaN: units differ).
+     */
     public record Score(String forecaster, String resource, long points, double mae, double rmse,
-                        double mase, double coverage) {}
+                        double mase, double relMae, double coverage) {}
 
     private Backtest() {}
 
-    /** Keys of the result: {@code <forecaster name>/<resource>}, in forecaster then resource order. */
+    /**
+     * Keys of the result: {@code <forecaster name>/<resource>}, the yardsticks first (seasonal naive, last
+     * value), then the forecasters in order, resources in {@link Resource} order then {@value #ALL}.
+     * A point counts when the actual and every forecaster's point (yardsticks included) are observed.
+     */
     public static Map<String, Score> run(Collection<UserSeries> users, List<Forecaster> forecasters, Config c) {
         Objects.requireNonNull(users, "users");
         if (forecasters.isEmpty()) {
             throw new IllegalArgumentException("no forecaster to backtest");
         }
-        Forecaster naive = SeasonalNaiveForecaster.daily();
-        int f = forecasters.size();
+        List<Forecaster> all = new ArrayList<>();
+        all.add(SeasonalNaiveForecaster.daily());
+        all.add(LastValueForecaster.daily());
+        for (Forecaster x : forecasters) {
+            if (all.stream().noneMatch(y -> y.name().equals(x.name()))) {
+                all.add(x);
+            }
+        }
+        int f = all.size();
         int rc = Resource.COUNT;
         double[][] abs = new double[f][rc], sq = new double[f][rc], cov = new double[f][rc];
-        double[] naiveAbs = new double[rc];
         long[] n = new long[rc];
         for (UserSeries s : users) {
             int first = Math.max(c.minHistory(), firstIndexAtOrAfter(s, c.evalFrom()));
             for (int o = first; o + c.horizon() <= s.size(); o += c.stride()) {
-                Forecast base = naive.forecast(s, o, c.horizon());
                 Forecast[] fc = new Forecast[f];
                 for (int k = 0; k < f; k++) {
-                    fc[k] = forecasters.get(k).forecast(s, o, c.horizon());
+                    fc[k] = all.get(k).forecast(s, o, c.horizon());
                 }
                 for (Resource r : Resource.values()) {
                     int ri = r.ordinal();
                     for (int h = 0; h < c.horizon(); h++) {
                         double y = s.usage(r, o + h);
-                        double b = base.point(r, h);
-                        if (Double.isNaN(y) || Double.isNaN(b)) {
-                            continue;
-                        }
-                        boolean ok = true;
+                        boolean ok = !Double.isNaN(y);
                         for (int k = 0; k < f && ok; k++) {
                             ok = !Double.isNaN(fc[k].point(r, h));
                         }
@@ -76,7 +100,6 @@ public final class Backtest {
                             continue;
                         }
                         n[ri]++;
-                        naiveAbs[ri] += Math.abs(y - b);
                         for (int k = 0; k < f; k++) {
                             double e = y - fc[k].point(r, h);
                             abs[k][ri] += Math.abs(e);
@@ -89,29 +112,69 @@ public final class Backtest {
         }
         Map<String, Score> out = new LinkedHashMap<>();
         for (int k = 0; k < f; k++) {
-            String name = forecasters.get(k).name();
-            double maseSum = 0, covSum = 0;
-            int rs = 0;
+            String name = all.get(k).name();
+            double maseSum = 0, relSum = 0, covSum = 0;
+            int maseN = 0, relN = 0, covN = 0;
             long total = 0;
             for (Resource r : Resource.values()) {
                 int ri = r.ordinal();
                 long m = n[ri];
                 double mae = m == 0 ? Double.NaN : abs[k][ri] / m;
-                double mase = m == 0 || naiveAbs[ri] == 0 ? Double.NaN : abs[k][ri] / naiveAbs[ri];
+                double mase = m == 0 || abs[0][ri] == 0 ? Double.NaN : abs[k][ri] / abs[0][ri];
+                double rel = m == 0 || abs[1][ri] == 0 ? Double.NaN : abs[k][ri] / abs[1][ri];
                 double coverage = m == 0 ? Double.NaN : cov[k][ri] / m;
-                out.put(name + "/" + r.name().toLowerCase(), new Score(name, r.name().toLowerCase(), m, mae,
-                        m == 0 ? Double.NaN : Math.sqrt(sq[k][ri] / m), mase, coverage));
-                if (m > 0 && !Double.isNaN(mase)) {
+                out.put(key(name, r), new Score(name, resourceKey(r), m, mae,
+                        m == 0 ? Double.NaN : Math.sqrt(sq[k][ri] / m), mase, rel, coverage));
+                total += m;
+                if (!Double.isNaN(mase)) {
                     maseSum += mase;
+                    maseN++;
+                }
+                if (!Double.isNaN(rel)) {
+                    relSum += rel;
+                    relN++;
+                }
+                if (!Double.isNaN(coverage)) {
                     covSum += coverage;
-                    rs++;
-                    total += m;
+                    covN++;
                 }
             }
-            out.put(name + "/all", new Score(name, "all", total, Double.NaN, Double.NaN,
-                    rs == 0 ? Double.NaN : maseSum / rs, rs == 0 ? Double.NaN : covSum / rs));
+            out.put(name + "/" + ALL, new Score(name, ALL, total, Double.NaN, Double.NaN,
+                    maseN == 0 ? Double.NaN : maseSum / maseN, relN == 0 ? Double.NaN : relSum / relN,
+                    covN == 0 ? Double.NaN : covSum / covN));
         }
         return out;
+    }
+
+    public static String key(String forecaster, Resource r) {
+        return forecaster + "/" + resourceKey(r);
+    }
+
+    static String resourceKey(Resource r) {
+        return r.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * One forecaster's scores as flat metrics ({@code <prefix><resource>_mae}, {@code _rmse}, {@code _mase},
+     * {@code _rel_mae}, {@code _coverage}; for {@value #ALL} only the last three): what MLflow runs, model
+     * manifests and the gate record. Empty if the forecaster was not scored.
+     */
+    public static Map<String, Double> metrics(Map<String, Score> scores, String forecaster, String prefix) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (Score s : scores.values()) {
+            if (!s.forecaster().equals(forecaster)) {
+                continue;
+            }
+            String p = prefix + s.resource() + "_";
+            if (!ALL.equals(s.resource())) {
+                m.put(p + "mae", s.mae());
+                m.put(p + "rmse", s.rmse());
+            }
+            m.put(p + "mase", s.mase());
+            m.put(p + "rel_mae", s.relMae());
+            m.put(p + "coverage", s.coverage());
+        }
+        return m;
     }
 
     static int firstIndexAtOrAfter(UserSeries s, long ts) {
@@ -127,12 +190,13 @@ public final class Backtest {
 
     /** A fixed-width table of scores for the console. */
     public static String format(Map<String, Score> scores) {
-        StringBuilder b = new StringBuilder(String.format("%-70s %-8s %10s %12s %12s %8s %9s%n",
-                "forecaster", "resource", "points", "MAE", "RMSE", "MASE", "coverage"));
-        List<Score> all = new ArrayList<>(scores.values());
-        for (Score s : all) {
-            b.append(String.format("%-70s %-8s %10d %12.5f %12.5f %8.4f %9.4f%n", s.forecaster(), s.resource(),
-                    s.points(), s.mae(), s.rmse(), s.mase(), s.coverage()));
+        StringBuilder b = new StringBuilder(String.format("%-70s %-8s %10s %12s %12s %8s %8s %9s%n",
+                "forecaster", "resource", "points", "MAE", "RMSE", "MASE", "relMAE", "coverage"));
+        b.append(String.format("%-70s%n", "(MASE: MAE / MAE of " + SEASONAL_NAIVE + "; relMAE: MAE / MAE of "
+                + LAST_VALUE + ", below 1 beats it; coverage of the upper bound)"));
+        for (Score s : scores.values()) {
+            b.append(String.format(Locale.ROOT, "%-70s %-8s %10d %12.5f %12.5f %8.4f %8.4f %9.4f%n", s.forecaster(),
+                    s.resource(), s.points(), s.mae(), s.rmse(), s.mase(), s.relMae(), s.coverage()));
         }
         return b.toString();
     }

@@ -45,6 +45,10 @@ public final class ConformalForecaster implements Forecaster {
         return base;
     }
 
+    public double quantile() { return quantile; }
+    public int origins() { return origins; }
+    public int spacing() { return spacing; }
+
     @Override
     public Forecast forecast(UserSeries history, int now, int horizon) {
         Forecast f = base.forecast(history, now, horizon);

@@ -45,6 +45,14 @@ public final class DecomposableForecaster implements Forecaster {
         return new DecomposableForecaster(4032, 6, 4, 3, 1e-4, 1e-2, isHoliday);
     }
 
+    public int window() { return window; }
+    public int changepoints() { return changepoints; }
+    public int dailyOrder() { return dailyOrder; }
+    public int weeklyOrder() { return weeklyOrder; }
+    public double seasonalPenalty() { return seasonalPenalty; }
+    public double changepointPenalty() { return changepointPenalty; }
+    public java.util.function.LongPredicate holidays() { return isHoliday; }
+
     @Override
     public String name() {
         return "decomposable(window=" + window + ",cp=" + changepoints + ",daily=" + dailyOrder

@@ -89,6 +89,20 @@ public final class LinearLagForecaster implements Forecaster {
         return name;
     }
 
+    public Resource resource() { return resource; }
+    public Forecaster base() { return base; }
+    public double intercept() { return intercept; }
+    public double[] coefficients() { return coefficients.clone(); }
+
+    /** Feature names as the Spark job wrote them ({@code lag_K}, {@code mean_K}). */
+    public String[] features() {
+        String[] f = new String[lags.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (isMean[i] ? "mean_" : "lag_") + lags[i];
+        }
+        return f;
+    }
+
     /** One-step prediction from {@code y[0..t)}; NaN if a needed value is unobserved. */
     double predict(double[] y, int t) {
         double s = intercept;

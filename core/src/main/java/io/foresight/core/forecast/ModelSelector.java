@@ -40,6 +40,11 @@ public final class ModelSelector implements Forecaster {
         return "selector(" + candidates.size() + ")";
     }
 
+    public List<Forecaster> candidates() { return candidates; }
+    public int horizon() { return horizon; }
+    public int origins() { return origins; }
+    public int spacing() { return spacing; }
+
     /** The candidate with the lowest scaled backtest MAE on [.., now); the first if there is no history. */
     public Forecaster choose(UserSeries s, int now) {
         Forecaster best = candidates.get(0);

@@ -31,6 +31,10 @@ public final class SeasonalArForecaster implements Forecaster {
         return new SeasonalArForecaster(3, 288, 864);
     }
 
+    public int p() { return p; }
+    public int season() { return season; }
+    public int window() { return window; }
+
     @Override
     public String name() {
         return "seasonal-ar(p=" + p + ",season=" + season + ",window=" + window + ")";

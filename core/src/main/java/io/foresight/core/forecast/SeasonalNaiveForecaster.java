@@ -31,6 +31,10 @@ public final class SeasonalNaiveForecaster implements Forecaster {
         return new SeasonalNaiveForecaster(288, 288, 0.95);
     }
 
+    public int seasonSteps() { return seasonSteps; }
+    public int window() { return window; }
+    public double quantile() { return quantile; }
+
     @Override
     public String name() {
         return "seasonal-naive(season=" + seasonSteps + ")";

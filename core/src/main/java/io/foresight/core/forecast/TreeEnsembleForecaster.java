@@ -61,6 +61,10 @@ public final class TreeEnsembleForecaster implements Forecaster {
         return "gbt-trees(" + trees.size() + ")@" + version;
     }
 
+    public TreeEnsemble trees() { return trees; }
+    public String version() { return version; }
+    public LongPredicate holidays() { return isHoliday; }
+
     /** One-step prediction of {@code y[t]} from {@code y[<t]} of resource r. */
     public double predictStep(double[] y, int t, long timestamp, int stepSeconds, Resource r, double[] x) {
         UserFeatures.pointFeatures(y, t, timestamp, stepSeconds, isHoliday, x);

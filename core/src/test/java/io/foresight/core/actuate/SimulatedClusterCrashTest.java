@@ -1,55 +1,82 @@
 package io.foresight.core.actuate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.core.model.ResourceVector;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A worker killed with SIGKILL while saving never leaves an unreadable state file. */
+/**
+ * Two worker processes apply the same keys against one journal, as Temporal retries do when a worker
+ * is presumed dead but still running; one is killed with SIGKILL half-way. Every key must be applied
+ * exactly once, and the journal must stay readable.
+ */
 class SimulatedClusterCrashTest {
-    /** Child process: applies and saves in a tight loop until killed. */
+    static final int KEYS = 300;
+    static final int USERS = 7;
+
+    static ResourceVector valueOf(int k) {
+        return ResourceVector.of(k % 11 + 1, k % 5 + 1, 1, 1);
+    }
+
+    /** Child process: applies keys 0..KEYS-1 in order, then exits. */
     public static void main(String[] args) {
-        Path file = Path.of(args[0]);
-        SimulatedCluster c = new SimulatedCluster(SimulatedCluster.Config.defaults(), 0);
-        for (long cycle = 0; ; cycle++) {
-            c.apply(new ApplyRequest("p", cycle, "p/" + cycle, List.of(
-                    new UserAllocation("u" + (cycle % 500), ResourceVector.of(cycle % 7, 1, 1, 1), false))));
-            c.advanceTo(cycle * 300);
-            c.save(file);
+        SimulatedCluster c = new SimulatedCluster(Path.of(args[0]));
+        for (int k = 0; k < KEYS; k++) {
+            c.apply(new ApplyRequest("p", k, "p/" + k + "/0", k * 300L,
+                    List.of(new UserAllocation("u" + (k % USERS), valueOf(k), false))));
         }
     }
 
     @Test
-    void killDashNineLeavesALoadableState(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("cluster.json");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), SimulatedClusterCrashTest.class.getName(), file.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+    void twoWorkersOneKilledApplyEveryKeyOnce(@TempDir Path dir) throws Exception {
+        Path cluster = dir.resolve("cluster");
+        Process doomed = start(cluster, dir.resolve("doomed.log"));
+        Process survivor = start(cluster, dir.resolve("survivor.log"));
         try {
+            Path journal = cluster.resolve("p").resolve(SimulatedCluster.JOURNAL);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(file) || Files.size(file) < 20_000) {
-                assertTrue(p.isAlive(), () -> "child died: " + readLog(dir));
-                assertTrue(System.nanoTime() < deadline, "child made no progress");
-                Thread.sleep(50);
+            while (!Files.exists(journal) || Files.readAllLines(journal).size() < KEYS / 4) {
+                assertTrue(doomed.isAlive() || Files.readAllLines(journal).size() >= KEYS, () -> "child died: " + log(dir));
+                assertTrue(System.nanoTime() < deadline, "children made no progress");
+                Thread.sleep(5);
             }
-            Thread.sleep(300);
+            doomed.destroyForcibly(); // SIGKILL on Unix, possibly in the middle of a write
+            assertTrue(survivor.waitFor(60, TimeUnit.SECONDS), "the survivor did not finish");
+            assertEquals(0, survivor.exitValue(), () -> log(dir));
         } finally {
-            p.destroyForcibly(); // SIGKILL on Unix
-            p.waitFor(10, TimeUnit.SECONDS);
+            doomed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            survivor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        SimulatedCluster restored = SimulatedCluster.load(file);
-        assertTrue(restored.now() > 0);
-        assertTrue(restored.current("u1").isPresent());
+        SimulatedCluster after = new SimulatedCluster(cluster);
+        List<SimulatedCluster.Entry> entries = after.entries("p");
+        Set<String> keys = new HashSet<>();
+        for (SimulatedCluster.Entry e : entries) {
+            assertTrue(keys.add(e.key()), "key applied twice: " + e.key());
+        }
+        assertEquals(KEYS, keys.size(), "every key applied");
+        for (int u = 0; u < USERS; u++) {
+            int last = KEYS - 1 - Math.floorMod(KEYS - 1 - u, USERS);
+            assertEquals(valueOf(last), after.current("p", "u" + u).orElseThrow().allocation(), "user u" + u);
+        }
     }
 
-    private static String readLog(Path dir) {
+    private static Process start(Path cluster, Path log) throws Exception {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SimulatedClusterCrashTest.class.getName(), cluster.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static String log(Path dir) {
         try {
-            return Files.readString(dir.resolve("child.log"));
+            return Files.readString(dir.resolve("doomed.log")) + Files.readString(dir.resolve("survivor.log"));
         } catch (java.io.IOException e) {
             return e.getMessage();
         }

@@ -55,8 +55,8 @@ class AnomalyDetectorTest {
                 .filter(x -> x.resource() == Resource.CPU).toList();
         System.out.println("vm22 real cpu anomalies in the 2 days: " + baseline.size());
         assertTrue(found.size() - inWindow <= baseline.size(), "the injection adds no flags outside its hour");
-        assertTrue(AnomalyFlag.of(a).isPresent());
-        assertEquals("22", AnomalyFlag.of(a).get().user());
+        assertTrue(a.warrantsScaleUp());
+        assertEquals("22", a.user());
         // the same spike, checked online one interval at a time, is flagged too
         assertTrue(detector.detectAt(s, from + 6).stream().anyMatch(x -> x.resource() == Resource.CPU));
         assertTrue(detector.detectAt(real, from + 6).stream().noneMatch(x -> x.resource() == Resource.CPU),
@@ -126,7 +126,7 @@ class AnomalyDetectorTest {
         List<Anomaly> drops = fine.detect(s, from, from + 6).stream()
                 .filter(a -> a.resource() == Resource.MEMORY).toList();
         assertEquals(6, drops.size(), "usage falling to zero on a steady memory series is a drop: " + drops);
-        assertTrue(drops.stream().allMatch(a -> a.kind() == Anomaly.Kind.DROP && AnomalyFlag.of(a).isEmpty()));
+        assertTrue(drops.stream().allMatch(a -> a.kind() == Anomaly.Kind.DROP && !a.warrantsScaleUp()));
         assertTrue(drops.get(0).explanation().startsWith("memory drop: observed 0.000 GiB"), drops.get(0).explanation());
     }
 

@@ -1,5 +1,20 @@
 package io.foresight.spark.activity;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foresight.core.eval.Backtest.Config;
+import io.foresight.core.eval.ModelComparison;
+import io.foresight.core.eval.ModelFamilies;
+import io.foresight.core.eval.PromotionRule;
+import io.foresight.core.eval.TrainingWindow;
+import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.forecast.GateVerdict;
+import io.foresight.core.forecast.ModelArtifacts;
+import io.foresight.core.forecast.TreeEnsemble;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.core.trace.UserSeries;
 import io.foresight.mlflow.ArtifactStore;
 import io.foresight.mlflow.ExperimentTracker;
 import io.foresight.mlflow.ModelRegistry;
@@ -7,7 +22,9 @@ import io.foresight.mlflow.ModelVersionRef;
 import io.foresight.mlflow.PromotionDecision;
 import io.foresight.mlflow.PromotionGate;
 import io.foresight.mlflow.TrackedRun;
-import io.foresight.spark.training.LagFeatures;
+import io.foresight.spark.TraceDatasets;
+import io.foresight.spark.features.FeatureJob;
+import io.foresight.spark.forecast.ForecastTrainingJob;
 import io.foresight.spark.training.LagRegressionJob;
 import io.foresight.spark.training.LagRegressionJob.FeatureTable;
 import io.foresight.workflows.retrain.Backtest;
@@ -19,31 +36,51 @@ import io.foresight.workflows.retrain.TrainedModel;
 import io.foresight.workflows.retrain.TrainingActivities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training steps on Spark and MLflow. Feature tables and fitted models are written under the training
- * directory (keyed by the idempotency key); what crosses Temporal are paths, run ids and model URIs.
- * Retried steps find their earlier results: the feature table by its completion marker, the MLflow run by
- * its idempotency tag, the model version by its idempotency tag.
+ * The training steps on Spark and MLflow, for every family of {@link ModelFamilies}. The data window is the
+ * request's traces up to its end time; the last {@code holdoutDays} of it are the holdout. Spark fits what
+ * needs Spark (GBT trees, lag-linear coefficients), core fits the blend; every family is saved in the one model
+ * format ({@link ModelArtifacts}) and logged as the run's model. The backtest scores the candidate, the current
+ * champion (the blend baseline when there is none) and last value on the same rolling origins of the holdout,
+ * and the promotion gate's verdict on those numbers goes into the run, the candidate's manifest and the
+ * registered version; aliases move only on a passed verdict.
+ *
+ * <p>What crosses Temporal are paths, run ids and model URIs. Retried steps find their earlier results: the
+ * feature table by its completion marker, the MLflow run by its idempotency tag, the model version by its
+ * idempotency tag; the backtest is deterministic and rewrites the same verdict.
  */
 public final class SparkTrainingActivities implements TrainingActivities {
     private static final Logger log = LoggerFactory.getLogger(SparkTrainingActivities.class);
     static final int MAX_ITER = 50;
     static final double REG_PARAM = 0.001;
-    static final int PLOT_POINTS = 288;
+    static final int GBT_ITERATIONS = 20;
+    static final long SEED = 42;
+    static final String TAG_GATE_PASSED = ModelRegistry.TAG_GATE_PASSED;
+    static final String TAG_GATE_REASON = ModelRegistry.TAG_GATE_REASON;
+    static final String TAG_FAMILY = ModelRegistry.TAG_FAMILY;
+    static final String COMPARISON_PATH = "backtest/comparison.txt";
+    static final String METRIC = "all_mase";
 
     private final Supplier<SparkSession> spark;
     private final Path workDir;
@@ -51,6 +88,8 @@ public final class SparkTrainingActivities implements TrainingActivities {
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
     private final Map<String, String> runTags;
+    /** The last data window read: the steps of one retraining read the same files. */
+    private volatile Window lastWindow;
 
     /**
      * @param spark   the session (created lazily by the caller, shared by all activity threads)
@@ -66,99 +105,212 @@ public final class SparkTrainingActivities implements TrainingActivities {
         this.runTags = Map.copyOf(runTags);
     }
 
-    @Override
-    public FeatureSet extractFeatures(RetrainRequest request, String idempotencyKey) {
-        List<Path> files = request.dataPaths().stream().map(Path::of).toList();
+    /** The request's data: the trace up to its end time, the holdout split and the id of that split. */
+    record Window(String key, Trace trace, long start, long evalFrom, long end, String backtestId) {
+        Trace train() {
+            return TrainingWindow.before(trace, evalFrom);
+        }
+    }
+
+    Window window(RetrainRequest r) {
+        String key = r.dataPaths() + "|" + r.maxUsers() + "|" + r.endTime() + "|" + r.holdout();
+        Window w = lastWindow;
+        if (w != null && w.key().equals(key)) {
+            return w;
+        }
+        List<Path> files = r.dataPaths().stream().map(Path::of).toList();
         for (Path f : files) {
             if (!Files.isReadable(f)) {
                 throw new IllegalArgumentException("trace file " + f.toAbsolutePath() + " is not readable on the training worker:"
                         + " pass paths this worker can read (--data)");
             }
         }
-        FeatureTable t = LagRegressionJob.writeFeatures(spark.get(), files, request.maxUsers(),
-                workDir.resolve("features").resolve(dirName(idempotencyKey)));
-        log.info("features {}: {} rows, split at {}", t.dir(), t.rows(), t.splitTs());
-        return new FeatureSet(t.dir().toString(), t.schemaHash(), t.rows(), t.backtestId());
+        Trace all = BitbrainsReader.read(files, r.maxUsers() == 0 ? Integer.MAX_VALUE : r.maxUsers());
+        Trace trace = r.endTime() > 0 ? TrainingWindow.before(all, r.endTime()) : all;
+        long start = TrainingWindow.start(trace);
+        long end = TrainingWindow.end(trace);
+        long evalFrom = end - r.holdout() * 86_400L;
+        if (trace.users().isEmpty() || evalFrom - start < 86_400L) {
+            throw new IllegalArgumentException("the data " + r.dataPaths() + (r.endTime() > 0 ? " before " + r.endTime() : "")
+                    + " spans " + (end - start) / 3600 + " h: retraining needs at least a day before the " + r.holdout()
+                    + "-day holdout; pass more data, a later end time or fewer holdout days");
+        }
+        w = new Window(key, trace, start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12));
+        lastWindow = w;
+        return w;
+    }
+
+    @Override
+    public FeatureSet extractFeatures(RetrainRequest request, String idempotencyKey) {
+        String family = ModelFamilies.requireKnown(request.family());
+        Window w = window(request);
+        String path = "";
+        String schema = "";
+        if (ModelFamilies.needsLinear(family)) {
+            FeatureTable t = LagRegressionJob.writeFeatures(spark.get(), w.trace(), w.evalFrom() - 1, w.backtestId(),
+                    workDir.resolve("features").resolve(dirName(idempotencyKey)));
+            path = t.dir().toString();
+            schema = t.schemaHash();
+        }
+        log.info("data for {} ({}): {} users, training {}..{}, holdout to {}", idempotencyKey, family, w.trace().users().size(),
+                w.start(), w.evalFrom(), w.end());
+        return new FeatureSet(path, schema, w.trace().intervals(), w.backtestId(), w.evalFrom(), w.end());
     }
 
     @Override
     public TrainedModel train(RetrainRequest request, FeatureSet features, String idempotencyKey) {
-        Optional<TrackedRun> done = tracker.findFinishedRun(request.family(), idempotencyKey);
+        String family = ModelFamilies.requireKnown(request.family());
+        Optional<TrackedRun> done = tracker.findFinishedRun(family, idempotencyKey);
         if (done.isPresent()) {
             log.info("training {} already finished as {}", idempotencyKey, done.get());
             return new TrainedModel(done.get().runId(), done.get().modelUri());
         }
-        SparkSession s = spark.get();
-        FeatureTable t = table(features);
-        Map<String, String> tags = new LinkedHashMap<>(runTags);
-        tags.put("data.paths", String.join(",", request.dataPaths()));
-        tags.put("data.maxUsers", Integer.toString(request.maxUsers()));
-        tags.put("features.path", features.path());
-        tags.put("features.schema_hash", features.schemaHash());
-        tags.put("backtest.id", features.backtestId());
-        tags.put("spark.master", s.sparkContext().master());
-        try (TrackedRun run = tracker.startRun(request.family(), "retrain " + idempotencyKey, idempotencyKey, tags)) {
+        Window w = sameWindow(request, features);
+        Trace train = w.train();
+        Path modelDir = workDir.resolve("models").resolve(dirName(idempotencyKey));
+        deleteTree(modelDir);
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("family", family);
+        params.put("data.paths", String.join(",", request.dataPaths()));
+        params.put("data.maxUsers", Integer.toString(request.maxUsers()));
+        params.put("data.endTime", Long.toString(request.endTime()));
+        params.put("train.from", Long.toString(w.start()));
+        params.put("train.to", Long.toString(w.evalFrom()));
+        params.put("holdout.days", Integer.toString(request.holdout()));
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        double[] objective = null;
+        TreeEnsemble trees = null;
+        Path linearDir = null;
+        SparkSession s = needsSpark(family) ? spark.get() : null;
+        long t0 = System.nanoTime();
+        if (ModelFamilies.needsTrees(family)) {
+            Dataset<Row> points = new FeatureJob(train.stepSeconds(), List.of()).pointFeatures(TraceDatasets.usage(s, train));
+            ForecastTrainingJob.Config d = ForecastTrainingJob.Config.defaults(SEED);
+            ForecastTrainingJob.Config c = new ForecastTrainingJob.Config(GBT_ITERATIONS, d.maxDepth(), d.stepSize(), 1.0,
+                    d.validationFraction(), SEED);
+            ForecastTrainingJob.Result gbt = new ForecastTrainingJob(c).run(points, modelDir.resolve("spark"));
+            trees = TreeEnsemble.load(gbt.treesJson());
+            metrics.putAll(gbt.metrics());
+            params.put("gbt.maxIter", Integer.toString(c.maxIter()));
+            params.put("gbt.maxDepth", Integer.toString(c.maxDepth()));
+            params.put("gbt.stepSize", Double.toString(c.stepSize()));
+            params.put("gbt.seed", Long.toString(SEED));
+        }
+        if (ModelFamilies.needsLinear(family)) {
+            FeatureTable t = table(features);
             LagRegressionJob.Fit fit = LagRegressionJob.fit(s, t, MAX_ITER, REG_PARAM);
-            Path modelDir = workDir.resolve("models").resolve(dirName(idempotencyKey));
-            LagRegressionJob.save(fit.model(), modelDir);
-            double[][] plot = LagRegressionJob.plotSeries(s, fit.model(), t, PLOT_POINTS);
-            run.logParams(fit.params())
-                    .logMetricHistory("train.objective", fit.objectiveHistory())
-                    .logMetric("train.rmse", fit.trainRmse())
-                    .logMetric("train.r2", fit.trainR2())
-                    .logFeatureSchema(LagFeatures.schemaJson())
+            linearDir = modelDir.resolve("spark");
+            LagRegressionJob.save(fit.model(), linearDir);
+            fit.params().forEach((k, v) -> params.put("linear." + k, String.valueOf(v)));
+            metrics.put("train.rmse", fit.trainRmse());
+            metrics.put("train.r2", fit.trainR2());
+            objective = fit.objectiveHistory();
+        }
+        Forecaster model = ModelFamilies.build(family, train, idempotencyKey, trees, linearDir);
+        metrics.put("train.seconds", (System.nanoTime() - t0) / 1e9);
+        ModelArtifacts.Manifest m = ModelArtifacts.save(modelDir, family, idempotencyKey, model, w.start(), w.evalFrom(),
+                params, metrics, GateVerdict.pending());
+        Map<String, String> tags = new LinkedHashMap<>(runTags);
+        tags.put("backtest.id", features.backtestId());
+        tags.put("features.schema_hash", m.schemaHash());
+        if (s != null) {
+            tags.put("spark.master", s.sparkContext().master());
+        }
+        try (TrackedRun run = tracker.startRun(family, "retrain " + idempotencyKey, idempotencyKey, tags)) {
+            run.logParams(params);
+            metrics.forEach((k, v) -> {
+                if (Double.isFinite(v)) {
+                    run.logMetric(k, v);
+                }
+            });
+            if (objective != null) {
+                run.logMetricHistory("train.objective", objective);
+            }
+            run.logFeatureSchema(json(Map.of("features", m.features(), "hash", m.schemaHash())))
                     .logModelDirectory(modelDir);
+            double[][] plot = plotSeries(model, w);
             if (plot[0].length >= 2) {
-                run.logForecastPlot("CPU cores, first holdout day", plot[0], plot[1]);
+                run.logForecastPlot("CPU cores of the busiest user, first holdout day", plot[0], plot[1]);
             }
             run.finish();
-            log.info("trained {}: rmse {} r2 {}", run, fit.trainRmse(), fit.trainR2());
+            log.info("trained {} {}: {}", family, run, metrics);
             return new TrainedModel(run.runId(), run.modelUri());
         }
     }
 
     @Override
     public Backtest evaluate(RetrainRequest request, FeatureSet features, TrainedModel model) {
-        SparkSession s = spark.get();
-        FeatureTable t = table(features);
-        double candidate = withModel(model.modelUri(), dir -> LagRegressionJob.holdoutMae(s, LagRegressionJob.load(dir), t));
-        double baseline = LagRegressionJob.baselineMae(s, t);
+        Window w = sameWindow(request, features);
+        Forecaster candidate = withModel(model.modelUri(), dir -> ModelArtifacts.loadForBacktest(dir).forecaster());
+        Forecaster champion = null;
+        String championLabel = "";
+        String championVersion = "";
         Optional<ModelVersionRef> champ = registry.getAlias(request.registeredModel(), ModelRegistry.CHAMPION);
-        String champVersion = "";
-        double champValue = Double.NaN;
         if (champ.isPresent()) {
             ModelVersionRef c = champ.get();
-            champVersion = c.version();
-            if (features.schemaHash().equals(c.tags().get(ModelRegistry.TAG_FEATURE_SCHEMA_HASH))) {
-                try {
-                    champValue = withModel(c.source(), dir -> LagRegressionJob.holdoutMae(s, LagRegressionJob.load(dir), t));
-                } catch (RuntimeException e) {
-                    // a champion we cannot load cannot be compared; the gate then asks a person
-                    log.warn("cannot backtest champion {}: {}", c.label(), e.toString());
-                }
-            } else {
-                log.warn("champion {} was trained on other features ({}); not comparable on {}", c.label(),
-                        c.tags().get(ModelRegistry.TAG_FEATURE_SCHEMA_HASH), features.schemaHash());
+            try {
+                champion = withModel(c.source(), dir -> ModelArtifacts.loadForBacktest(dir).forecaster());
+                championLabel = c.label();
+                championVersion = c.version();
+            } catch (ModelArtifacts.RefusedException e) {
+                // e.g. a version from before the one model format: the blend baseline stands in
+                log.warn("champion {} cannot be backtested: {}", c.label(), e.getMessage());
+                championLabel = " (champion " + c.label() + " does not load)";
             }
         }
-        log.info("backtest {}: candidate {} champion v{} {} baseline {}", features.backtestId(), candidate, champVersion,
-                champValue, baseline);
-        return new Backtest(features.backtestId(), request.metric(), candidate, champVersion, champValue, baseline);
+        if (champion == null && !ModelFamilies.BLEND.equals(request.family())) {
+            // the first time, a challenger must beat the blend baseline (a blend challenger is that baseline itself)
+            champion = ModelFamilies.blend(w.train());
+            championLabel = "blend baseline" + championLabel;
+        }
+        ModelComparison.Result r = ModelComparison.run(w.trace().users().values(), candidate, champion, championLabel,
+                Config.rolling(ModelFamilies.HORIZON, w.evalFrom()), new PromotionRule(request.gateMargin()));
+        GateVerdict v = r.verdict();
+        recordComparison(model, r, v, championVersion);
+        double cand = v.metrics().getOrDefault("challenger." + METRIC, Double.NaN);
+        double champValue = v.metrics().getOrDefault("champion." + METRIC, Double.NaN);
+        double last = v.metrics().getOrDefault("last_value." + METRIC, Double.NaN);
+        log.info("backtest {}: {}", features.backtestId(), v.reason());
+        return new Backtest(features.backtestId(), METRIC, cand, championVersion, champValue, last, v.passed(), v.reason());
+    }
+
+    /** Logs both sets of metrics, the verdict and the table to the candidate's run; puts the verdict in its manifest. */
+    private void recordComparison(TrainedModel model, ModelComparison.Result r, GateVerdict v, String championVersion) {
+        TrackedRun run = tracker.run(model.runId());
+        v.metrics().forEach((k, x) -> {
+            if (Double.isFinite(x)) {
+                run.logMetric("gate." + k, x);
+            }
+        });
+        run.setTags(Map.of(TAG_GATE_PASSED, Boolean.toString(v.passed()), TAG_GATE_REASON, v.reason(),
+                "foresight.gate.champion", r.championLabel() + (championVersion.isEmpty() ? "" : " (v" + championVersion + ")")));
+        run.logText(COMPARISON_PATH, r.table() + "\n" + v.reason() + "\n");
+        Map<String, Double> own = io.foresight.core.eval.Backtest.metrics(r.scores(), ModelComparison.CHALLENGER, "");
+        withModel(model.modelUri(), dir -> {
+            ModelArtifacts.recordVerdict(dir, own, v);
+            artifacts.uploadFile(run.artifactUri(), TrackedRun.MODEL_PATH + "/" + ModelArtifacts.MANIFEST,
+                    dir.resolve(ModelArtifacts.MANIFEST));
+            return null;
+        });
     }
 
     @Override
     public RegisteredVersion register(RetrainRequest request, FeatureSet features, TrainedModel model, Backtest backtest,
                                       String idempotencyKey) {
         Map<String, String> tags = new LinkedHashMap<>();
-        tags.put(ModelRegistry.TAG_FEATURE_SCHEMA_HASH, features.schemaHash());
-        tags.put("foresight.family", request.family());
+        if (!features.schemaHash().isEmpty()) {
+            tags.put(ModelRegistry.TAG_FEATURE_SCHEMA_HASH, features.schemaHash());
+        }
+        tags.put(TAG_FAMILY, request.family());
+        tags.put(TAG_GATE_PASSED, Boolean.toString(backtest.passed()));
+        tags.put(TAG_GATE_REASON, backtest.verdict() == null ? "" : backtest.verdict());
         ModelVersionRef v = registry.createVersion(request.registeredModel(), model.modelUri(), model.runId(),
                 idempotencyKey, tags);
         registry.recordBacktest(v.name(), v.version(), backtest.metric(), backtest.candidateValue(), backtest.backtestId());
-        registry.setVersionTag(v.name(), v.version(), "foresight.baseline." + backtest.metric(),
+        registry.setVersionTag(v.name(), v.version(), "foresight.last_value." + backtest.metric(),
                 Double.toString(backtest.baselineValue()));
         if (!backtest.championVersion().isEmpty() && Double.isFinite(backtest.championValue())) {
-            // re-measured on this backtest, so the gate compares like with like
+            // re-measured on this backtest, so the registry shows like with like
             registry.recordBacktest(v.name(), backtest.championVersion(), backtest.metric(), backtest.championValue(),
                     backtest.backtestId());
         }
@@ -167,10 +319,55 @@ public final class SparkTrainingActivities implements TrainingActivities {
 
     @Override
     public GateResult gate(RetrainRequest request, RegisteredVersion version, String idempotencyKey) {
-        PromotionDecision d = registry.promoteIfBetter(version.registeredModel(), version.version(), request.metric(),
+        ModelVersionRef v = registry.getVersion(version.registeredModel(), version.version());
+        boolean passed = Boolean.parseBoolean(v.tags().get(TAG_GATE_PASSED));
+        String reason = v.tags().getOrDefault(TAG_GATE_REASON, "no gate verdict recorded on " + v.label());
+        PromotionDecision d = registry.applyVerdict(version.registeredModel(), version.version(), passed, reason,
                 PromotionGate.parse(request.gateMode(), request.gateMargin()));
         registry.setVersionTag(version.registeredModel(), version.version(), "foresight.gate", d.outcome() + ": " + d.reason());
         return new GateResult(d.outcome().name(), version.version(), d.champion(), d.reason());
+    }
+
+    private static boolean needsSpark(String family) {
+        return ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family);
+    }
+
+    private Window sameWindow(RetrainRequest request, FeatureSet features) {
+        Window w = window(request);
+        if (!w.backtestId().equals(features.backtestId())) {
+            throw new IllegalStateException("the data " + request.dataPaths() + " changed since extraction (backtest "
+                    + w.backtestId() + ", extracted " + features.backtestId() + "): start the retraining again");
+        }
+        return w;
+    }
+
+    /** CPU of the busiest user over the first holdout day: one-hour forecasts laid end to end. */
+    static double[][] plotSeries(Forecaster f, Window w) {
+        UserSeries best = null;
+        double bestMean = -1;
+        for (UserSeries s : w.trace().users().values()) {
+            double sum = 0;
+            for (double x : s.usageColumn(Resource.CPU)) {
+                sum += Double.isNaN(x) ? 0 : x;
+            }
+            if (sum / Math.max(1, s.size()) > bestMean) {
+                bestMean = sum / Math.max(1, s.size());
+                best = s;
+            }
+        }
+        int h = ModelFamilies.HORIZON;
+        int from = (int) Math.max(0, Math.min(best.size(), (w.evalFrom() - best.timestamp(0)) / best.stepSeconds()));
+        int to = Math.min(best.size(), from + 288);
+        double[] actual = new double[Math.max(0, to - from)];
+        double[] point = new double[actual.length];
+        for (int o = from; o < to; o += h) {
+            Forecast fc = f.forecast(best, o, h);
+            for (int k = 0; k < h && o + k < to; k++) {
+                actual[o + k - from] = best.usage(Resource.CPU, o + k);
+                point[o + k - from] = fc.point(Resource.CPU, k);
+            }
+        }
+        return new double[][] {actual, point};
     }
 
     private static FeatureTable table(FeatureSet f) {
@@ -183,7 +380,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
     }
 
     /** Downloads a model artifact to a temp dir, applies {@code use}, deletes the copy. */
-    private <T> T withModel(String modelUri, java.util.function.Function<Path, T> use) {
+    private <T> T withModel(String modelUri, Function<Path, T> use) {
         Path tmp = null;
         try {
             tmp = Files.createTempDirectory(Files.createDirectories(workDir.resolve("tmp")), "eval");
@@ -199,6 +396,22 @@ public final class SparkTrainingActivities implements TrainingActivities {
 
     static String dirName(String idempotencyKey) {
         return idempotencyKey.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static String json(Object o) {
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void deleteTree(Path p) {

@@ -3,14 +3,14 @@ package io.foresight.spark.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.foresight.core.eval.Backtest;
+import io.foresight.core.eval.ModelFamilies;
+import io.foresight.core.eval.PromotionRule;
+import io.foresight.core.eval.TrainingWindow;
+import io.foresight.core.forecast.GateVerdict;
+import io.foresight.core.forecast.ModelArtifacts;
 import io.foresight.core.features.UserFeatures;
-import io.foresight.core.forecast.ConformalForecaster;
-import io.foresight.core.forecast.DecomposableForecaster;
-import io.foresight.core.forecast.ModelSelector;
-import io.foresight.core.forecast.SeasonalArForecaster;
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
-import io.foresight.core.forecast.SeasonalNaiveForecaster;
 import io.foresight.core.forecast.TreeEnsemble;
 import io.foresight.core.forecast.TreeEnsembleForecaster;
 import io.foresight.core.model.Resource;
@@ -43,6 +43,8 @@ public final class TrainingPipeline {
     public static final String METRICS_FILE = "metrics.json";
     public static final String SCHEMA_FILE = "feature-schema.json";
     public static final String PLOT_FILE = "forecast-vs-actual.png";
+    /** Relative improvement over the champion the promotion gate asks for (also the retraining default). */
+    public static final double DEFAULT_GATE_MARGIN = 0.02;
 
     private TrainingPipeline() {}
 
@@ -75,15 +77,28 @@ public final class TrainingPipeline {
         metrics.put("gbt_train_seconds", (System.nanoTime() - t0) / 1e9);
 
         TreeEnsemble trees = TreeEnsemble.load(gbt.treesJson());
-        Map<String, Forecaster> named = forecasters(trees, dir.getFileName().toString(), req.horizon(), req.quantile());
+        Trace train = TrainingWindow.before(trace, evalFrom);
+        String version = dir.getFileName().toString();
+        Map<String, Forecaster> named = ModelFamilies.all(train, version, trees);
         t0 = System.nanoTime();
         Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
-                new Backtest.Config(req.horizon(), 36, evalFrom, UserFeatures.STEPS_PER_DAY + req.horizon()));
+                Backtest.Config.rolling(req.horizon(), evalFrom));
         metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
         Map<String, String> keys = new LinkedHashMap<>();
-        named.forEach((k, f) -> keys.put(f.name(), k));
+        named.forEach((k, f) -> keys.put(f.name(), k.replace('-', '_')));
         putScores(metrics, scores, keys);
-        Forecaster gbtCore = named.get("gbt");
+        StringBuilder gates = new StringBuilder("\nPromotion gate of each family against the blend baseline and last value:\n");
+        PromotionRule rule = new PromotionRule(DEFAULT_GATE_MARGIN);
+        String blendName = named.get(ModelFamilies.BLEND).name();
+        named.forEach((family, f) -> {
+            GateVerdict v = rule.decide(scores, f.name(), family.equals(ModelFamilies.BLEND) ? null : blendName);
+            gates.append(String.format("  %-20s %s%n", family, v.reason()));
+            ModelArtifacts.save(dir.resolve("models").resolve(family), family, version, f, TrainingWindow.start(train),
+                    evalFrom, Map.of("gbtIterations", Integer.toString(req.gbtIterations()),
+                            "sampleFraction", Double.toString(req.sampleFraction()), "seed", Long.toString(req.seed())),
+                    Backtest.metrics(scores, f.name(), ""), v);
+        });
+        Forecaster gbtCore = named.get(ModelFamilies.GBT);
 
         Path schema = dir.resolve(SCHEMA_FILE);
         Path png = dir.resolve(PLOT_FILE);
@@ -99,40 +114,16 @@ public final class TrainingPipeline {
         }
         plot(busiest(trace), gbtCore, evalFrom, req.horizon(), png);
         return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
-                Backtest.format(scores));
+                Backtest.format(scores) + gates);
     }
 
-    /**
-     * The forecasters every run evaluates, by metric key: seasonal naive, seasonal AR, the
-     * decomposable model, the exported GBT and the per-user selection among them; all but naive
-     * (which calibrates itself) get a conformal upper bound at {@code quantile}.
-     */
-    public static Map<String, Forecaster> forecasters(TreeEnsemble trees, String version, int horizon, double quantile) {
-        Forecaster naive = new SeasonalNaiveForecaster(UserFeatures.STEPS_PER_DAY, UserFeatures.STEPS_PER_DAY, quantile);
-        Forecaster ar = SeasonalArForecaster.daily();
-        Forecaster dec = DecomposableForecaster.defaults(UserFeatures.NO_HOLIDAYS);
-        Forecaster gbt = new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version);
-        Map<String, Forecaster> m = new LinkedHashMap<>();
-        m.put("seasonal_naive", naive);
-        m.put("seasonal_ar", new ConformalForecaster(ar, quantile, 16, 12));
-        m.put("decomposable", new ConformalForecaster(dec, quantile, 8, 24));
-        m.put("gbt", new ConformalForecaster(gbt, quantile, 16, 12));
-        m.put("selected", new ConformalForecaster(new ModelSelector(List.of(naive, ar, dec, gbt), horizon, 6, 36),
-                quantile, 8, 24));
-        return m;
-    }
-
+    /** Every scored forecaster's metrics under its key ({@code <key>_<resource>_<metric>}, yardsticks included). */
     static void putScores(Map<String, Double> metrics, Map<String, Backtest.Score> scores, Map<String, String> keys) {
-        for (Backtest.Score s : scores.values()) {
-            String k = keys.getOrDefault(s.forecaster(), s.forecaster().replaceAll("[^A-Za-z0-9]+", "_"));
-            String p = k + "_" + s.resource() + "_";
-            if (!"all".equals(s.resource())) {
-                metrics.put(p + "mae", s.mae());
-                metrics.put(p + "rmse", s.rmse());
-            }
-            metrics.put(p + "mase", s.mase());
-            metrics.put(p + "coverage", s.coverage());
-        }
+        Map<String, String> all = new LinkedHashMap<>(keys);
+        all.putIfAbsent(Backtest.SEASONAL_NAIVE, "seasonal_naive");
+        all.putIfAbsent(Backtest.LAST_VALUE, "last_value");
+        scores.values().stream().map(Backtest.Score::forecaster).distinct().forEach(name -> metrics.putAll(
+                Backtest.metrics(scores, name, all.getOrDefault(name, name.replaceAll("[^A-Za-z0-9]+", "_")) + "_")));
     }
 
     /** The user with the highest mean CPU: the most informative plot (many users are near idle). */

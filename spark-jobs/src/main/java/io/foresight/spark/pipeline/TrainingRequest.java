@@ -14,12 +14,10 @@ import java.util.Objects;
  * @param sampleFraction share of training rows the GBT sees (1 = all; lower for speed on 2 cores)
  * @param holdoutDays    the last days held back for evaluation (time split)
  * @param horizon        forecast steps evaluated (12 = next hour at 5-minute steps)
- * @param quantile       quantile of the upper bound (conformal)
  * @param gbtIterations  boosting iterations of the GBT
  */
 public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
-                              double sampleFraction, int holdoutDays, int horizon, double quantile,
-                              int gbtIterations) {
+                              double sampleFraction, int holdoutDays, int horizon, int gbtIterations) {
     public TrainingRequest {
         Objects.requireNonNull(dataPaths, "dataPaths");
         Objects.requireNonNull(outputDir, "outputDir");
@@ -33,33 +31,30 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
         if (sampleFraction <= 0 || sampleFraction > 1) {
             throw new IllegalArgumentException("sampleFraction must be in (0,1], got " + sampleFraction);
         }
-        if (quantile <= 0 || quantile >= 1) {
-            throw new IllegalArgumentException("quantile must be in (0,1), got " + quantile);
-        }
     }
 
-    /** Defaults: all users, all rows, 2 days held back, next hour, 95% bound. */
+    /** Defaults: all users, all rows, 2 days held back, next hour (bounds: {@link io.foresight.core.eval.ModelFamilies#QUANTILE}). */
     public static TrainingRequest of(List<Path> dataPaths, Path outputDir, long seed) {
-        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 0.95, 30);
+        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 30);
     }
 
     public TrainingRequest withMaxUsers(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, quantile, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, gbtIterations);
     }
 
     public TrainingRequest withSampleFraction(double f) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, quantile, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, gbtIterations);
     }
 
     public TrainingRequest withHoldoutDays(int d) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, quantile, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, gbtIterations);
     }
 
     public TrainingRequest withGbtIterations(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, quantile, n);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, n);
     }
 
     public TrainingRequest withHorizon(int h) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, quantile, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, gbtIterations);
     }
 }

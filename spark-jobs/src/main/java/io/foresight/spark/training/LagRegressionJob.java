@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foresight.core.trace.Trace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -47,24 +48,40 @@ public final class LagRegressionJob {
         }
     }
 
-    /** Extracts features into {@code dir} unless a complete table is there already. */
+    /** Extracts features into {@code dir} unless a complete table is there already; splits at 80 % of the time range. */
     public static FeatureTable writeFeatures(SparkSession spark, List<Path> files, int maxUsers, Path dir) {
-        Path meta = dir.resolve(META);
-        if (Files.exists(meta)) {
+        if (Files.exists(dir.resolve(META))) {
             return readTable(dir);
         }
-        Dataset<Row> df = LagFeatures.extract(spark, files, maxUsers).cache();
+        return write(LagFeatures.extract(spark, files, maxUsers), -1, files + "|" + maxUsers, dir);
+    }
+
+    /**
+     * The features of {@code trace} into {@code dir} (unless complete there already), split at {@code splitTs}:
+     * rows at or before it train, later rows are the holdout.
+     */
+    public static FeatureTable writeFeatures(SparkSession spark, Trace trace, long splitTs, String dataId, Path dir) {
+        if (Files.exists(dir.resolve(META))) {
+            return readTable(dir);
+        }
+        return write(spark.createDataFrame(LagFeatures.rows(trace), LagFeatures.SCHEMA), splitTs, dataId, dir);
+    }
+
+    /** {@code split} < 0: at 80 % of the time range. */
+    private static FeatureTable write(Dataset<Row> features, long split, String dataId, Path dir) {
+        Path meta = dir.resolve(META);
+        Dataset<Row> df = features.cache();
         try {
             long rows = df.count();
-            long splitTs = 0;
-            if (rows > 0) {
+            long splitTs = Math.max(0, split);
+            if (rows > 0 && split < 0) {
                 Row r = df.agg(min("ts"), max("ts")).first();
                 long lo = r.getLong(0);
                 long hi = r.getLong(1);
                 splitTs = lo + (long) Math.floor(TRAIN_FRACTION * (hi - lo));
             }
             df.write().mode(SaveMode.Overwrite).parquet(dir.resolve(TABLE).toString());
-            String backtestId = "bt-" + LagFeatures.sha256(files + "|" + maxUsers + "|" + splitTs + "|" + LagFeatures.schemaHash())
+            String backtestId = "bt-" + LagFeatures.sha256(dataId + "|" + splitTs + "|" + LagFeatures.schemaHash())
                     .substring(0, 12);
             FeatureTable t = new FeatureTable(dir, rows, splitTs, LagFeatures.schemaHash(), backtestId);
             Map<String, Object> m = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
 import java.util.Map;
@@ -28,14 +29,14 @@ public interface ControlLoopActivities {
     PlanResult plan(ShardTask task, String forecastRef);
 
     /** Checks one shard's planned changes against policy (histories recorded before the pool-wide check). */
-    PolicyResult checkPolicy(ShardTask task, String planRef, Mode mode);
+    PolicyResult checkPolicy(ShardTask task, String planRef, AllocationMode mode);
 
     /**
      * Checks the whole pool's planned changes against policy in one pass, with the pool's facts (team spend
      * from every user's allocation in force and today's ledger, this interval's anomalies, the operator's
      * freeze): budgets are per pool, not per shard. Writes one decisions file per shard.
      */
-    PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize, Mode mode,
+    PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize, AllocationMode mode,
                                      boolean freeze);
 
     /**

@@ -1,5 +1,6 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,7 +26,7 @@ import java.util.Objects;
  */
 public record ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds,
                                 double acceleration, int cyclesPerRun, long maxCycles, Duration approvalTimeout,
-                                boolean retrainingEnabled, Mode mode, LoopCarry carry) {
+                                boolean retrainingEnabled, AllocationMode mode, LoopCarry carry) {
     public ControlLoopParams {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(dataSource, "dataSource");
@@ -57,7 +58,7 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
     /** A loop with defaults: shards of 500 users, 5-minute intervals in real time, 100 cycles per run. */
     public static ControlLoopParams of(String pool, String dataSource) {
         return new ControlLoopParams(pool, dataSource, 500, 300, 1.0, 100, 0, Duration.ofMinutes(2), false,
-                Mode.ENFORCE, null);
+                AllocationMode.ENFORCE, null);
     }
 
     public ControlLoopParams withShardSize(int n) {
@@ -85,7 +86,7 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
                 maxCycles, approvalTimeout, enabled, mode, carry);
     }
 
-    public ControlLoopParams withMode(Mode m) {
+    public ControlLoopParams withMode(AllocationMode m) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
                 maxCycles, approvalTimeout, retrainingEnabled, m, carry);
     }

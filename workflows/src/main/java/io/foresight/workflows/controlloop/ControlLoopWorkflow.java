@@ -1,5 +1,6 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -30,7 +31,7 @@ public interface ControlLoopWorkflow {
 
     /** Takes effect at the next cycle. */
     @SignalMethod
-    void setMode(Mode mode);
+    void setMode(AllocationMode mode);
 
     /**
      * Decides a change that waits for approval ({@link LoopState#pendingApprovals()}). Decisions for

@@ -1,8 +1,6 @@
 package io.foresight.workflows.controlloop;
 
-import io.foresight.workflows.retrain.RetrainRequest;
-import io.foresight.workflows.retrain.RetrainResult;
-
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopActivities.AllocateResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.CollectResult;
@@ -12,6 +10,8 @@ import io.foresight.workflows.controlloop.ControlLoopActivities.PlanResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PolicyResult;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolInfo;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PredictResult;
+import io.foresight.workflows.retrain.RetrainRequest;
+import io.foresight.workflows.retrain.RetrainResult;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -104,7 +104,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private String pool = "";
     private long cycle;
     private boolean paused;
-    private Mode mode = Mode.ENFORCE;
+    private AllocationMode mode = AllocationMode.ENFORCE;
     private List<String> lastPlanRefs = List.of();
     private String lastPlanSummary = "";
     private String lastDecisionsSummary = "";
@@ -121,17 +121,29 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private boolean finished;
     private boolean frozen;
     private String lastFailure = "";
+    private boolean modeSignalled;
+    private boolean pauseSignalled;
+    private boolean freezeSignalled;
+    /** End (Unix s) of the last interval the loop observed: retraining may use data up to here, not beyond. */
+    private long seenUntil;
 
     @Override
     public LoopState run(ControlLoopParams params) {
         pool = params.pool();
-        mode = params.mode();
+        // a signal can be handled before run() starts (in the run's first workflow task): it is newer than the
+        // params and the carry, so it wins
+        if (!modeSignalled) {
+            mode = params.carry() != null ? params.carry().mode() : params.mode();
+        }
         if (params.carry() != null) {
             cycle = params.carry().cycle();
-            paused = params.carry().paused();
-            mode = params.carry().mode();
+            if (!pauseSignalled) {
+                paused = params.carry().paused();
+            }
             lastSummaryRef = params.carry().lastSummaryRef();
-            frozen = params.carry().frozen();
+            if (!freezeSignalled) {
+                frozen = params.carry().frozen();
+            }
         }
         int shards = describe(params, params.carry() == null ? 0 : params.carry().shards());
         for (int i = 0; i < params.cyclesPerRun(); i++) {
@@ -194,7 +206,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
 
     /** Returns false when the data source has no interval for this cycle. */
     private boolean runCycle(ControlLoopParams p, int shards) {
-        Mode cycleMode = mode;
+        AllocationMode cycleMode = mode;
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()));
@@ -203,6 +215,9 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         if (collected.isEmpty() || collected.stream().anyMatch(CollectResult::exhausted)) {
             log.info("pool {}: data source has no interval for cycle {}; loop ends", pool, cycle);
             return false;
+        }
+        for (CollectResult c : collected) {
+            seenUntil = Math.max(seenUntil, c.intervalStart() + p.intervalSeconds());
         }
         List<PredictResult> predicted = eachShard(tasks,
                 t -> Async.function(compute::predict, t, collected.get(t.shard()).ref()));
@@ -231,7 +246,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         }
         summarizeDecisions(decisions);
 
-        if (cycleMode == Mode.ENFORCE) {
+        if (cycleMode == AllocationMode.ENFORCE) {
             Set<String> approved = awaitApprovals(decisions, p.approvalTimeout());
             List<AllocateResult> applied = eachShard(tasks, t -> {
                 List<String> mine = decisions.get(t.shard()).waitingChangeIds().stream()
@@ -306,7 +321,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                         // why it was started, visible in the Temporal UI next to the run
                         .setMemo(java.util.Map.of("pool", pool, "cycle", cycle, "reason", reason))
                         .build());
-        child.executeAsync(RetrainResult.class, retrainRequestFor(p.dataSource()));
+        // only what the loop has already seen: a replayed trace holds intervals the loop has not reached yet
+        child.executeAsync(RetrainResult.class, retrainRequestFor(p.dataSource()).withEndTime(seenUntil));
         try {
             child.getExecution().get(); // started; the loop does not wait for training to finish
             retrainingRequests++;
@@ -319,7 +335,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     static RetrainRequest retrainRequestFor(String dataSource) {
         String spec = dataSource.startsWith("trace:") ? dataSource.substring("trace:".length()) : dataSource;
         java.util.List<String> paths = java.util.Arrays.stream(spec.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
-        return RetrainRequest.cpuDefaults(paths, 0);
+        return RetrainRequest.defaults(paths, 0);
     }
 
     private static String summarizePlans(List<PlanResult> plans) {
@@ -361,17 +377,20 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
 
     @Override
     public void pause() {
+        pauseSignalled = true;
         paused = true;
     }
 
     @Override
     public void resume() {
+        pauseSignalled = true;
         paused = false;
     }
 
     @Override
-    public void setMode(Mode m) {
+    public void setMode(AllocationMode m) {
         if (m != null) {
+            modeSignalled = true;
             mode = m;
         }
     }
@@ -390,12 +409,14 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     @Override
     public void freeze(String by) {
         log.info("pool {}: frozen by {}", pool, by);
+        freezeSignalled = true;
         frozen = true;
     }
 
     @Override
     public void unfreeze(String by) {
         log.info("pool {}: unfrozen by {}", pool, by);
+        freezeSignalled = true;
         frozen = false;
     }
 

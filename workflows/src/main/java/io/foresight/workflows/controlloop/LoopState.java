@@ -1,5 +1,6 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
 import java.util.List;
 import java.util.Map;
 
@@ -8,7 +9,7 @@ import java.util.Map;
  * and a one-line summary), the last policy decisions (rules fired, counted), the model version in use,
  * changes waiting for approval, the last outcome, whether an operator froze changes, the last failure (empty when the last cycle ran), and counters over the loop's life in this run.
  */
-public record LoopState(String pool, long cycle, boolean paused, Mode mode, List<String> lastPlanRefs,
+public record LoopState(String pool, long cycle, boolean paused, AllocationMode mode, List<String> lastPlanRefs,
                         String lastPlanSummary, String lastDecisionsSummary, Map<String, Integer> lastRulesFired,
                         String modelVersion, List<String> pendingApprovals,
                         ControlLoopActivities.MonitorResult lastOutcome, String lastSummaryRef,

@@ -1,12 +1,13 @@
 package io.foresight.workflows.retrain;
 
 /**
- * Extracted features, by reference.
+ * The data of one retraining, by reference.
  *
- * @param path        where the feature table was written (a directory the training worker can read)
- * @param schemaHash  hash of the feature schema (names and types, in order); versions carry it so the
- *                    serving side can refuse a model trained on different features
- * @param rows        rows in the table
+ * @param path        where the Spark feature table was written, or "" for families fitted without one
+ * @param schemaHash  hash of that table's schema, or "" without one (a model's own feature schema is in its manifest)
+ * @param rows        intervals (user x time) in the data window
  * @param backtestId  names the evaluation window (data + split): metrics are comparable only within one id
+ * @param evalFrom    Unix s: the model trains on intervals before it, the backtest scores from it on
+ * @param end         Unix s: the end (exclusive) of the data window
  */
-public record FeatureSet(String path, String schemaHash, long rows, String backtestId) {}
+public record FeatureSet(String path, String schemaHash, long rows, String backtestId, long evalFrom, long end) {}

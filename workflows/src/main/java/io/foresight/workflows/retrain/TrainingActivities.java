@@ -9,19 +9,23 @@ import io.temporal.activity.ActivityInterface;
  */
 @ActivityInterface
 public interface TrainingActivities {
-    /** Reads the traces and writes the feature table. */
+    /** Reads the traces up to the request's end time, fixes the holdout split and writes any Spark feature table. */
     FeatureSet extractFeatures(RetrainRequest request, String idempotencyKey);
 
-    /** Fits a model on the training part of the features and logs it as an MLflow run. */
+    /** Fits the family on the data before the holdout and logs it (in the one model format) as an MLflow run. */
     TrainedModel train(RetrainRequest request, FeatureSet features, String idempotencyKey);
 
-    /** Backtests the candidate, the current champion and the seasonal naive baseline on the holdout. Read-only. */
+    /**
+     * Backtests the candidate, the current champion (the blend baseline when there is none) and last value on the
+     * same rolling origins of the holdout, records the comparison and the gate's verdict in the run and the
+     * candidate's manifest (the same result on a retry).
+     */
     Backtest evaluate(RetrainRequest request, FeatureSet features, TrainedModel model);
 
-    /** Registers the candidate as a model version and records the backtest on it (and the champion's, re-measured). */
+    /** Registers the candidate as a model version carrying its backtest and verdict. */
     RegisteredVersion register(RetrainRequest request, FeatureSet features, TrainedModel model, Backtest backtest,
                                String idempotencyKey);
 
-    /** Moves the challenger/champion aliases according to the request's gate. */
+    /** Moves the champion (auto) or challenger (manual) alias to the version only if its verdict passed. */
     GateResult gate(RetrainRequest request, RegisteredVersion version, String idempotencyKey);
 }

@@ -1,15 +1,11 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
+import io.foresight.workflows.TaskQueues;
+import io.foresight.workflows.controlloop.FakeActivities.Call;
 import io.foresight.workflows.retrain.RetrainRequest;
 import io.foresight.workflows.retrain.RetrainResult;
 import io.foresight.workflows.retrain.RetrainingWorkflow;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import io.foresight.workflows.TaskQueues;
-import io.foresight.workflows.controlloop.FakeActivities.Call;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -28,6 +24,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ControlLoopWorkflowTest {
     static final List<String> STAGES = List.of("collect", "predict", "plan", "checkPoolPolicy", "allocate", "monitor",
@@ -127,7 +126,7 @@ class ControlLoopWorkflowTest {
         LoopState s = loop.state();
         assertEquals("pool-a", s.pool());
         assertEquals(2, s.cycle());
-        assertEquals(Mode.ENFORCE, s.mode());
+        assertEquals(AllocationMode.ENFORCE, s.mode());
         assertEquals("fake-model/7", s.modelVersion());
         assertEquals(List.of("plan/pool-a/1/0", "plan/pool-a/1/1"), s.lastPlanRefs());
         assertEquals("2 users, 2 changes (2 up, 0 down)", s.lastPlanSummary());
@@ -202,14 +201,14 @@ class ControlLoopWorkflowTest {
         start(new FakeActivities(1));
         ControlLoopWorkflow loop = newLoop();
         // start paused (as a carried-over run would), so the mode change lands before the first cycle
-        WorkflowClient.start(loop::run, params(1, 2, 5).withCarry(new LoopCarry(0, true, Mode.ENFORCE, null)));
+        WorkflowClient.start(loop::run, params(1, 2, 5).withCarry(new LoopCarry(0, true, AllocationMode.ENFORCE, null)));
         String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
-        loop.setMode(Mode.DRY_RUN);
+        loop.setMode(AllocationMode.DRY_RUN);
         loop.resume();
         LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
 
         assertEquals(5, end.cycle());
-        assertEquals(Mode.DRY_RUN, end.mode(), "mode survives continue-as-new");
+        assertEquals(AllocationMode.DRY_RUN, end.mode(), "mode survives continue-as-new");
         List<Long> cycles = acts.calls("collect").stream().map(Call::cycle).toList();
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), cycles, "no cycle lost or repeated across runs");
         assertEquals(3, acts.calls("describePool").size(), "runs of 2+2+1 cycles");
@@ -338,7 +337,7 @@ class ControlLoopWorkflowTest {
         while (RETRAINS.isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(List.of(RetrainRequest.cpuDefaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
+        assertEquals(List.of(RetrainRequest.defaults(List.of("/data/slice.csv.gz"), 0)), RETRAINS);
     }
 
     @Test

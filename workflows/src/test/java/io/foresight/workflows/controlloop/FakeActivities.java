@@ -1,5 +1,6 @@
 package io.foresight.workflows.controlloop;
 
+import io.foresight.core.alloc.AllocationMode;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,7 +75,7 @@ class FakeActivities implements ControlLoopActivities {
     }
 
     @Override
-    public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
+    public PolicyResult checkPolicy(ShardTask t, String planRef, AllocationMode mode) {
         calls.add(new Call("checkPolicy", t.cycle(), t.shard(), t.key(), planRef + " " + mode));
         List<String> waiting = t.shard() == 0 ? waitingAt.getOrDefault(t.cycle(), List.of()) : List.of();
         return new PolicyResult("decisions/" + t.key(), 1, 0, 0, waiting.size(), Map.of("max-step-up", 1), waiting);
@@ -83,7 +84,7 @@ class FakeActivities implements ControlLoopActivities {
     /** Records the pool-wide check; shard 0 sends {@link #waitingAt}'s changes to approval. */
     @Override
     public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
-                                            Mode mode, boolean freeze) {
+                                            AllocationMode mode, boolean freeze) {
         calls.add(new Call("checkPoolPolicy", cycle, -1, pool + "/" + cycle + "/pool", mode + (freeze ? " frozen" : "")));
         List<String> refs = new ArrayList<>();
         List<List<String>> waiting = new ArrayList<>();

@@ -21,7 +21,8 @@ class RecordingTrainingActivities implements TrainingActivities {
     @Override
     public FeatureSet extractFeatures(RetrainRequest request, String key) {
         calls.add(new Call("extract", key));
-        return new FeatureSet("/work/features/" + key.replace('/', '_'), "sha256:abc", rows, "bt-2013-08-20");
+        return new FeatureSet("/work/features/" + key.replace('/', '_'), "sha256:abc", rows, "bt-2013-08-20",
+                1_377_000_000L, 1_377_172_800L);
     }
 
     @Override
@@ -33,7 +34,9 @@ class RecordingTrainingActivities implements TrainingActivities {
     @Override
     public Backtest evaluate(RetrainRequest request, FeatureSet features, TrainedModel model) {
         calls.add(new Call("evaluate", null));
-        return new Backtest(features.backtestId(), request.metric(), candidateMae, championVersion, championMae, 1.2);
+        boolean passed = championVersion.isEmpty() || candidateMae < championMae * (1 - request.gateMargin());
+        return new Backtest(features.backtestId(), "all_mase", candidateMae, championVersion, championMae, 1.2, passed,
+                passed ? "passed" : "refused");
     }
 
     @Override
@@ -50,17 +53,15 @@ class RecordingTrainingActivities implements TrainingActivities {
     @Override
     public GateResult gate(RetrainRequest request, RegisteredVersion version, String key) {
         calls.add(new Call("gate", key));
-        double need = championMae * (1 - request.gateMargin());
-        if (championVersion.isEmpty()) {
-            return new GateResult("FIRST_CHAMPION", version.version(), version.version(), "no champion yet");
-        }
-        if (!(candidateMae < championMae)) {
+        boolean passed = championVersion.isEmpty() || candidateMae < championMae * (1 - request.gateMargin());
+        if (!passed) {
             return new GateResult("REJECTED", version.version(), championVersion, "worse");
         }
-        if (request.gateMode().equals("auto") && candidateMae <= need) {
-            return new GateResult("PROMOTED", version.version(), version.version(), "beats by margin");
+        if (request.gateMode().equals("manual")) {
+            return new GateResult("CHALLENGER", version.version(), championVersion, "manual gate");
         }
-        return new GateResult("CHALLENGER", version.version(), championVersion, "manual or below margin");
+        return new GateResult(championVersion.isEmpty() ? "FIRST_CHAMPION" : "PROMOTED", version.version(),
+                version.version(), "beats champion and last value");
     }
 
     List<String> steps() {

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RetrainScheduleTest {
-    private final RetrainRequest req = RetrainRequest.cpuDefaults(List.of("/data/a.csv.gz"), 5);
+    private final RetrainRequest req = RetrainRequest.defaults(List.of("/data/a.csv.gz"), 5);
 
     @Test
     void startsTheRetrainingWorkflowOnTheTrainingQueueAndSkipsOverlaps() {
@@ -20,10 +20,10 @@ class RetrainScheduleTest {
         ScheduleActionStartWorkflow a = (ScheduleActionStartWorkflow) s.getAction();
         assertEquals("RetrainingWorkflow", a.getWorkflowType());
         assertEquals(TaskQueues.TRAINING, a.getOptions().getTaskQueue());
-        assertEquals("retrain-foresight-cpu", a.getOptions().getWorkflowId());
+        assertEquals("retrain-foresight-forecaster", a.getOptions().getWorkflowId());
         assertEquals(Duration.ofHours(24), s.getSpec().getIntervals().get(0).getEvery());
         assertEquals(ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP, s.getPolicy().getOverlap());
-        assertEquals("retrain-foresight-cpu-schedule", RetrainSchedule.scheduleId(req));
+        assertEquals("retrain-foresight-forecaster-schedule", RetrainSchedule.scheduleId(req));
     }
 
     @Test
@@ -34,10 +34,16 @@ class RetrainScheduleTest {
     @Test
     void requestValidatesGateAndPaths() {
         assertThrows(IllegalArgumentException.class,
-                () -> new RetrainRequest(List.of(), 0, "f", "m", "mae", "auto", 0.1));
+                () -> new RetrainRequest(List.of(), 0, "gbt", "m", "auto", 0.1, 2, 0));
         assertThrows(IllegalArgumentException.class,
-                () -> new RetrainRequest(List.of("x"), 0, "f", "m", "mae", "sometimes", 0.1));
+                () -> new RetrainRequest(List.of("x"), 0, "gbt", "m", "sometimes", 0.1, 2, 0));
         assertThrows(IllegalArgumentException.class,
-                () -> new RetrainRequest(List.of("x"), 0, "f", "m", "mae", "auto", 1.5));
+                () -> new RetrainRequest(List.of("x"), 0, "gbt", "m", "auto", 1.5, 2, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RetrainRequest(List.of("x"), 0, "gbt", "m", "auto", 0.1, 2, -5));
+        RetrainRequest atLoopTime = req.withEndTime(1_373_000_000L);
+        assertEquals(1_373_000_000L, atLoopTime.endTime());
+        assertEquals(req.family(), atLoopTime.family());
+        assertEquals(RetrainRequest.DEFAULT_HOLDOUT_DAYS, req.withFamily("blend-conformal").holdout());
     }
 }

@@ -93,8 +93,8 @@ class RetrainingWorkflowReplayTest {
             env.start();
             RetrainingWorkflow wf = env.getWorkflowClient().newWorkflowStub(RetrainingWorkflow.class,
                     WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.TRAINING).setWorkflowId("retrain-recorded").build());
-            wf.retrain(new RetrainRequest(List.of("/data/2013-08.csv.gz"), 10, "cpu-lag-linear", "foresight-cpu",
-                    "mae", "auto", 0.05));
+            wf.retrain(new RetrainRequest(List.of("/data/2013-08.csv.gz"), 10, "gbt", RetrainRequest.REGISTERED_MODEL,
+                    "auto", 0.05, 2, 0));
             String json = env.getWorkflowClient().fetchHistory("retrain-recorded").toJson(true);
             Path out = Path.of("src/test/resources").resolve(HISTORY);
             Files.createDirectories(out.getParent());

@@ -43,7 +43,7 @@ class RetrainingWorkflowTest {
     }
 
     private static RetrainRequest request(String gate) {
-        return new RetrainRequest(List.of("/data/2013-08.csv.gz"), 10, "cpu-lag-linear", "foresight-cpu", "mae", gate, 0.05);
+        return new RetrainRequest(List.of("/data/2013-08.csv.gz"), 10, "gbt", RetrainRequest.REGISTERED_MODEL, gate, 0.05, 2, 0);
     }
 
     @Test

@@ -1,0 +1,125 @@
+package io.foresight.core.eval;
+
+import io.foresight.core.features.UserFeatures;
+import io.foresight.core.forecast.BlendForecaster;
+import io.foresight.core.forecast.ConformalForecaster;
+import io.foresight.core.forecast.DecomposableForecaster;
+import io.foresight.core.forecast.Forecaster;
+import io.foresight.core.forecast.LinearLagForecaster;
+import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.RecentMedianForecaster;
+import io.foresight.core.forecast.SeasonalArForecaster;
+import io.foresight.core.forecast.SeasonalNaiveForecaster;
+import io.foresight.core.forecast.TreeEnsemble;
+import io.foresight.core.forecast.TreeEnsembleForecaster;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.Trace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The forecaster families Foresight trains, serves and scores, and how each is assembled from what was
+ * fitted: the blend (fitted in core on the training trace, with the settings the evaluation chose), the
+ * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
+ * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
+ * per-user selection among naive, AR, decomposable and GBT, and the recent median (of the last 3 values). Every
+ * family except the blend gets a split-conformal upper bound.
+ */
+public final class ModelFamilies {
+    public static final String BLEND = "blend-conformal";
+    public static final String GBT = "gbt";
+    public static final String SEASONAL_AR = "seasonal-ar";
+    public static final String DECOMPOSABLE = "decomposable";
+    public static final String SELECTION = "per-user-selection";
+    public static final String LAG_LINEAR = "lag-linear";
+    public static final String RECENT_MEDIAN = "recent-median";
+    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN);
+    /** Forecast steps the families are built for (1 h at 5 minutes). */
+    public static final int HORIZON = 12;
+    /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
+    public static final double QUANTILE = 0.95;
+
+    private ModelFamilies() {}
+
+    /** The family name, or a one-line error listing the known ones. */
+    public static String requireKnown(String family) {
+        if (!ALL.contains(family)) {
+            throw new IllegalArgumentException("unknown model family '" + family + "': use one of " + String.join(", ", ALL));
+        }
+        return family;
+    }
+
+    /** Whether the family needs GBT trees fitted on Spark. */
+    public static boolean needsTrees(String family) {
+        return GBT.equals(family) || SELECTION.equals(family);
+    }
+
+    /** Whether the family needs lag-linear coefficients fitted on Spark. */
+    public static boolean needsLinear(String family) {
+        return LAG_LINEAR.equals(family);
+    }
+
+    /** The blend baseline, fitted on {@code train} with the settings {@code evaluate} measured. */
+    public static BlendForecaster blend(Trace train) {
+        Policies.ForesightSettings s = Policies.ForesightSettings.defaults();
+        return train == null || train.users().isEmpty()
+                ? new BlendForecaster(BlendForecaster.Model.untrained(s.quantiles(), HORIZON))
+                : BlendForecaster.fit(train, s.quantiles(), HORIZON, s.scaleAlpha(), s.expertAlpha(), s.peakHoldSteps());
+    }
+
+    /**
+     * Assembles a family.
+     *
+     * @param train     the training trace (the blend and lag-linear's blend base are fitted on it)
+     * @param version   names the fit (recorded in the GBT's forecasts)
+     * @param trees     the Spark GBT export, for {@link #needsTrees} families (else ignored, may be null)
+     * @param linearDir a directory with the Spark job's {@value LinearLagForecaster#FILE}, for lag-linear
+     */
+    public static Forecaster build(String family, Trace train, String version, TreeEnsemble trees, Path linearDir) {
+        requireKnown(family);
+        Objects.requireNonNull(version, "version");
+        if (needsTrees(family) && trees == null) {
+            throw new IllegalArgumentException(family + " needs GBT trees fitted on Spark: train it with the retraining workflow");
+        }
+        if (needsLinear(family) && linearDir == null) {
+            throw new IllegalArgumentException(family + " needs lag-linear coefficients fitted on Spark");
+        }
+        Forecaster naive = new SeasonalNaiveForecaster(UserFeatures.STEPS_PER_DAY, UserFeatures.STEPS_PER_DAY, QUANTILE);
+        Forecaster ar = SeasonalArForecaster.daily();
+        Forecaster dec = DecomposableForecaster.defaults(UserFeatures.NO_HOLIDAYS);
+        return switch (family) {
+            case BLEND -> blend(train);
+            case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
+            case RECENT_MEDIAN -> new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
+            case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
+            case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
+                    QUANTILE, 16, 12);
+            case SELECTION -> new ConformalForecaster(new ModelSelector(List.of(naive, ar, dec,
+                    new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version)), HORIZON, 6, 36), QUANTILE, 8, 24);
+            case LAG_LINEAR -> {
+                try {
+                    yield LinearLagForecaster.load(linearDir, Resource.CPU, blend(train), "lag-linear@" + version);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            default -> throw new IllegalStateException(family);
+        };
+    }
+
+    /** Every family that can be built from {@code trees} (no lag-linear), by family name: what the backtest compares. */
+    public static Map<String, Forecaster> all(Trace train, String version, TreeEnsemble trees) {
+        Map<String, Forecaster> m = new LinkedHashMap<>();
+        for (String f : ALL) {
+            if (!needsLinear(f) && (trees != null || !needsTrees(f))) {
+                m.put(f, build(f, train, version, trees, null));
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,51 @@
+package io.foresight.core.forecast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.foresight.core.eval.Backtest;
+import io.foresight.core.eval.PromotionRule;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.UserSeries;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RecentMedianForecasterTest {
+    /** A level of 1 with a spike of 5 at every 7th step (and random noise): last value chases the spikes. */
+    static UserSeries spiky(int n) {
+        Random rnd = new Random(7);
+        long[] ts = new long[n];
+        double[][] u = new double[Resource.COUNT][n];
+        double[][] c = new double[Resource.COUNT][n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_000_000_200L + 300L * i;
+            for (int r = 0; r < Resource.COUNT; r++) {
+                u[r][i] = (i % 7 == 0 ? 5 : 1) + 0.05 * rnd.nextGaussian();
+                c[r][i] = Double.NaN;
+            }
+        }
+        return new UserSeries("spiky", 300, ts, u, c);
+    }
+
+    @Test
+    void ignoresASingleSpikeAndBoundsItsOwnResiduals() {
+        UserSeries s = spiky(2000);
+        int now = 1401; // index 1400 is a spike (1400 % 7 == 0)
+        Forecast f = RecentMedianForecaster.defaults().forecast(s, now, 12);
+        assertEquals(5, s.usage(Resource.CPU, now - 1), 0.5);
+        assertEquals(1, f.point(Resource.CPU, 0), 0.2, "the median of the last 3 drops the spike");
+        assertTrue(f.upper(Resource.CPU, 0) > 4, "the bound covers the spikes it has seen: " + f.upper(Resource.CPU, 0));
+    }
+
+    @Test
+    void beatsLastValueOnSpikySeriesSoTheGatePassesIt() {
+        UserSeries s = spiky(2000);
+        RecentMedianForecaster m = RecentMedianForecaster.defaults();
+        var scores = Backtest.run(List.of(s), List.of(m), new Backtest.Config(12, 5, s.timestamp(1000), 300));
+        assertTrue(scores.get(m.name() + "/all").relMae() < 0.7, scores.get(m.name() + "/all").toString());
+        double cov = scores.get(m.name() + "/cpu").coverage();
+        assertTrue(cov > 0.9 && cov < 0.99, "coverage near the nominal 0.95: " + cov);
+        assertTrue(new PromotionRule(0.02).decide(scores, m.name(), Backtest.SEASONAL_NAIVE).passed());
+    }
+}
