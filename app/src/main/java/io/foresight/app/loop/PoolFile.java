@@ -344,8 +344,23 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
     }
 
     static PoolFileException err(Path file, int line, String key, String cause, String fix) {
-        return new PoolFileException(file + ":" + line + ": " + (key == null ? "" : "key '" + key + "' ") + cause
-                + ". Fix: " + fix);
+        return new PoolFileException(file + ":" + line + ": " + (key == null ? "" : "key '" + printable(key) + "' ")
+                + printable(cause) + ". Fix: " + fix);
+    }
+
+    /** The text with control characters and line/paragraph separators escaped, so an error stays one line. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /** Properties separators: the first unescaped '=' or ':'. */

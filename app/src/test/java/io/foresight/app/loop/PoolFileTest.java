@@ -113,6 +113,15 @@ class PoolFileTest {
     }
 
     @Test
+    void controlCharactersAndLineSeparatorsAreEscapedSoTheErrorStaysOneLine() {
+        // found by PoolFileProperties: a NEL (U+0085) line printed as is broke the one-line error
+        PoolFileException e = assertThrows(PoolFileException.class,
+                () -> PoolFile.parse(Path.of("/p.yaml"), "pool: a\n\u0085x\u2028y\n", true));
+        assertEquals("/p.yaml:2: expected 'key: value', got '\\u0085x\\u2028y'. Fix: write one key per line (flat keys; no lists or nested blocks)",
+                e.getMessage());
+    }
+
+    @Test
     void aMissingFileSaysWhereTheExampleIs() {
         PoolFileException e = assertThrows(PoolFileException.class, () -> PoolFile.read(dir.resolve("none.yaml")));
         assertTrue(e.getMessage().contains("examples/pool-prometheus.yaml"));
