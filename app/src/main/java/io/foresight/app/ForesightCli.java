@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ApproveCommand.class,
             FreezeCommand.class,
+            LoopCommand.class,
+            ReplayCommand.class,
             ProfileCommand.class,
             EvaluateCommand.class,
             DataCommand.class,

@@ -56,7 +56,9 @@ final class Wiring {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config))
                 .withActuator(new SimulatedCluster(loopStateDir(config).resolve("cluster"), cluster(config)))
-                .withUsageSources(io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS))
+                .withUsageSources(io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
+                        io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS),
+                        () -> System.currentTimeMillis() / 1000))
                 .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider());

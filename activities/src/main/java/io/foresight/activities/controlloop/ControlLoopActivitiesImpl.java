@@ -284,8 +284,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<PlannedAllocation> all = new ArrayList<>();
         long intervalStart = 0;
         int step = 0;
+        Map<String, Map<String, Long>> lastSeen = new LinkedHashMap<>();
         for (ShardTask t : tasks) {
             beat();
+            seen(store.read(ref(t, "collect"), CollectFile.class), lastSeen);
             PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
             plans.add(plan);
@@ -305,7 +307,20 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         TeamLedger ledger = from.add(intervalStart, step, teamCost);
         store.write(ledgerRef, new LedgerMemory(cycle, from, ledger));
         long effectiveAt = intervalStart + step;
-        PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, Set.of());
+        // users with no sample this interval: held (no scale-down), marked stale in the policy facts. Each user is
+        // judged at its own interval start: trace VMs keep their own clocks, so the pool's latest start is no "now"
+        // Only for live sources: a gap in a recorded trace is history, and evaluate's PoolReplay (the same engine)
+        // does not hold those users, so neither does a replay of it
+        Set<String> stale = new java.util.TreeSet<>();
+        if (step > 0 && source(dataSource).live()) {
+            io.foresight.core.monitor.StalenessGuard guard = new io.foresight.core.monitor.StalenessGuard(step, 1);
+            for (Map.Entry<String, Map<String, Long>> u : lastSeen.entrySet()) {
+                long now = u.getValue().getOrDefault("cpu", intervalStart);
+                stale.addAll(guard.check(now, Map.of(u.getKey(), u.getValue()), Set.of("cpu")).held());
+            }
+        }
+        metrics.stale(pool, stale.size());
+        PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, stale);
         List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, config.profiles());
 
         int approved = 0;
@@ -354,7 +369,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         }
         metrics.decided(pool, cycle, tasks.get(0).shard(), Map.of("APPROVED", approved, "ADJUSTED", adjusted,
                 "DENIED", denied, "WAITING_APPROVAL", waitingCount, "HOLD", held), waitingCount, fired);
-        return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting);
+        return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting, stale.size(),
+                stale.stream().sorted().limit(5).toList());
+    }
+
+    /** When each user's usage was last seen, from a shard's collect file: the interval's start if sampled, else nothing. */
+    private static void seen(CollectFile c, Map<String, Map<String, Long>> lastSeen) {
+        for (UsageRow u : c.rows()) {
+            boolean sampled = u.at() != 0 && !Double.isNaN(u.usage()[Resource.CPU.ordinal()]);
+            lastSeen.put(u.user(), sampled ? Map.of("cpu", u.at()) : Map.of());
+        }
     }
 
     /** The id a person approves a change by: {@code pool/cycle/user}. */

@@ -29,6 +29,7 @@ final class LoopMetrics {
     private final Counter rulesFired;
     private final Gauge waiting;
     private final Gauge drifting;
+    private final Gauge stale;
     private final Map<String, Long> lastCounted = new HashMap<>();
     /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
     private final Map<String, Long> lastDecided = new HashMap<>();
@@ -80,6 +81,13 @@ final class LoopMetrics {
         drifting = Gauge.builder().name("foresight_pool_drifting_users")
                 .help("Users whose forecast error drifted in the last cycle (per-user CUSUM alarm; feedback then asks "
                         + "for retraining)").labelNames("pool").register(registry);
+        stale = Gauge.builder().name("foresight_pool_stale_users")
+                .help("Users held at the last policy check because their source reported no sample for the interval")
+                .labelNames("pool").register(registry);
+    }
+
+    void stale(String pool, int users) {
+        stale.labelValues(pool).set(users);
     }
 
     synchronized void record(String pool, long c, MonitorResult r) {

@@ -37,7 +37,7 @@ import java.util.TreeMap;
  * <p>Validation: series without the user label, negative and infinite values are quarantined
  * with their reason; NaN (e.g. a rate over a counter reset) means "not observed".
  */
-public final class PrometheusSource implements UsageSource {
+public final class PrometheusSource {
     /** Prometheus's hard limit of points per series in one range query. */
     public static final int PROMETHEUS_MAX_POINTS = 11_000;
 
@@ -141,12 +141,10 @@ public final class PrometheusSource implements UsageSource {
         this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
     }
 
-    @Override
     public String name() {
         return "prometheus";
     }
 
-    @Override
     public Trace read() {
         return fetch(null);
     }

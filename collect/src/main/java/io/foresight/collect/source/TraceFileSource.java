@@ -11,8 +11,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
-/** Replays trace files (Bitbrains CSV or SWF job log, detected by content). */
-public final class TraceFileSource implements UsageSource {
+/**
+ * Reads trace files (Bitbrains CSV or SWF job log, detected by content) into a validated {@link Trace} for
+ * ingestion and evaluation. The control loop reads usage through its one source interface,
+ * {@code io.foresight.activities.controlloop.UsageSource} (trace replay, live Prometheus).
+ */
+public final class TraceFileSource {
     private final List<Path> files;
     private final TraceFormat format;
     private final Consumer<ValidationReport.QuarantinedRecord> quarantineSink;
@@ -36,12 +40,10 @@ public final class TraceFileSource implements UsageSource {
     public TraceFormat format() { return format; }
     public List<Path> files() { return files; }
 
-    @Override
     public String name() {
         return format == TraceFormat.SWF ? "swf" : "bitbrains";
     }
 
-    @Override
     public Trace read() {
         if (format == TraceFormat.SWF) {
             return SwfReader.toTrace(swfLog());

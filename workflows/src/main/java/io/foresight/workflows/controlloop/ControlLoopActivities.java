@@ -89,10 +89,19 @@ public interface ControlLoopActivities {
      * @param decisionRefs     one decisions file per shard, in shard order
      * @param firedRules       how often each rule fired in the pool
      * @param waitingByShard   per shard, the changes that need a human's approval before they may apply
+     * @param stale            users held because their source reported no sample for the interval
+     * @param staleSample      the first few of them (the count can be the whole pool; the state stays small)
      */
     record PoolPolicyResult(List<String> decisionRefs, int approved, int adjusted, int denied, int waiting,
-                            Map<String, Integer> firedRules, List<List<String>> waitingByShard) {
+                            Map<String, Integer> firedRules, List<List<String>> waitingByShard, int stale,
+                            List<String> staleSample) {
+        public PoolPolicyResult(List<String> decisionRefs, int approved, int adjusted, int denied, int waiting,
+                                Map<String, Integer> firedRules, List<List<String>> waitingByShard) {
+            this(decisionRefs, approved, adjusted, denied, waiting, firedRules, waitingByShard, 0, List.of());
+        }
+
         public PoolPolicyResult {
+            staleSample = staleSample == null ? List.of() : List.copyOf(staleSample); // null: a result recorded before this field
             decisionRefs = List.copyOf(Objects.requireNonNull(decisionRefs, "decisionRefs"));
             firedRules = Map.copyOf(Objects.requireNonNull(firedRules, "firedRules"));
             waitingByShard = Objects.requireNonNull(waitingByShard, "waitingByShard").stream().map(List::copyOf).toList();

@@ -108,6 +108,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private List<String> lastPlanRefs = List.of();
     private String lastPlanSummary = "";
     private String lastDecisionsSummary = "";
+    /** The last policy check's users held because their source stopped reporting, as a status line ("" if none). */
+    private String lastStale = "";
     private Map<String, Integer> lastRulesFired = Map.of();
     private String modelVersion = "";
     private final Set<String> pending = new LinkedHashSet<>();
@@ -228,6 +230,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         if (Workflow.getVersion(POOL_POLICY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
             ControlLoopActivities.PoolPolicyResult pr = compute.checkPoolPolicy(pool, p.dataSource(), cycle, shards,
                     p.shardSize(), cycleMode, frozen);
+            lastStale = pr.stale() == 0 ? "" : "; " + pr.stale() + " user(s) held, source stopped reporting (e.g. "
+                    + String.join(", ", pr.staleSample()) + ")";
             decisions = new ArrayList<>(shards);
             for (int s = 0; s < shards; s++) {
                 // per shard only what allocate needs; counts and waiting ids are the pool's, reported once
@@ -362,7 +366,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             d.firedRules().forEach((rule, n) -> fired.merge(rule, n, Integer::sum));
         }
         lastDecisionsSummary = approved + " approved, " + adjusted + " adjusted, " + denied + " denied, "
-                + waiting + " waiting approval";
+                + waiting + " waiting approval" + lastStale;
         lastRulesFired = fired;
     }
 

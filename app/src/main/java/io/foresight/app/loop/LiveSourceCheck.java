@@ -1,0 +1,47 @@
+package io.foresight.app.loop;
+
+import io.foresight.collect.source.PrometheusException;
+import io.foresight.collect.source.PrometheusSource;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.Trace;
+import java.time.Duration;
+
+/**
+ * What {@code loop start} checks before it starts a loop on a live source, so a Prometheus that is down or a
+ * query that returns no series is a one-line error at the prompt, not a loop that holds forever.
+ */
+public final class LiveSourceCheck {
+    private LiveSourceCheck() {}
+
+    /**
+     * Queries the last hour before the loop's first interval and returns the pool's data-source reference with
+     * its start (the pool file's {@code start}, else the interval that just ended).
+     */
+    public static String prometheus(PoolFile p, long nowSeconds) {
+        long step = p.intervalSeconds();
+        long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
+        start = Math.floorDiv(start, step) * step;
+        String url = p.source().substring("prometheus:".length());
+        PrometheusSource.Config config = new PrometheusSource.Config(java.net.URI.create(url), p.userLabel(),
+                java.util.Map.of(Resource.CPU, p.queries().get(Resource.CPU)), Duration.ofSeconds(10), PrometheusSource.PROMETHEUS_MAX_POINTS);
+        Trace probe;
+        try {
+            probe = new PrometheusSource(config, start - 3600, start + step, (int) step).read();
+        } catch (PrometheusException | java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(p.file() + ": Prometheus at " + url + " cannot be queried (" + oneLine(e.getMessage())
+                    + "). Fix: start it (./foresight stack up) or correct the source URL");
+        }
+        if (probe.users().isEmpty()) {
+            throw new IllegalArgumentException(p.file() + ": Prometheus at " + url + " returned no series with label '" + p.userLabel()
+                    + "' for the cpu query in the hour before " + java.time.Instant.ofEpochSecond(start)
+                    + ". Fix: check prometheus.query.cpu and prometheus.user-label in the Prometheus UI, or set start: to when data exists");
+        }
+        return p.dataSource() + "&start=" + start;
+    }
+
+    private static String oneLine(String s) {
+        String m = String.valueOf(s);
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}
