@@ -132,7 +132,7 @@ public final class TrackedRun implements AutoCloseable {
         Path tmp = null;
         try {
             tmp = Files.createTempFile("foresight-plot", ".png");
-            ForecastPlot.write(title, actual, forecast, tmp);
+            io.foresight.core.eval.ForecastPlot.write(tmp, title, actual, forecast, null);
             artifacts.uploadFile(artifactUri, PLOT_PATH, tmp);
             return this;
         } catch (IOException e) {

@@ -1,7 +1,7 @@
 package io.foresight.spark.activity;
 
 import io.foresight.mlflow.MlflowConnection;
-import io.foresight.spark.training.SparkSessions;
+import io.foresight.spark.SparkSessions;
 import io.foresight.spark.training.TrainingConfig;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.retrain.RetrainingWorkflowImpl;

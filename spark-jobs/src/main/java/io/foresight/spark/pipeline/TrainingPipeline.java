@@ -163,7 +163,7 @@ public final class TrainingPipeline {
                 upper[o + h - from] = fc.upper(Resource.CPU, h);
             }
         }
-        ForecastPlot.write(png, "CPU cores of " + s.user() + ": " + f.name(), actual, point, upper);
+        io.foresight.core.eval.ForecastPlot.write(png, "CPU cores of " + s.user() + ": " + f.name(), actual, point, upper);
     }
 
     /** spark-submit entry: {@code TrainingPipeline <bitbrains.csv[,...]> <out-dir> [maxUsers] [sampleFraction]}. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.spark.training.LagRegressionJob;
-import io.foresight.spark.training.SparkSessions;
+import io.foresight.spark.SparkSessions;
 import io.foresight.spark.training.TrainingConfig;
 import java.io.File;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.foresight.spark.training;
 
+import io.foresight.spark.SparkSessions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
