@@ -8,6 +8,7 @@ import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.actuate.Actuator;
 import io.foresight.core.engine.CycleEngine;
 import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.eval.PolicyMetrics;
@@ -69,7 +70,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.engine = new CycleEngine(new Planner(config.planner()), config.policy(), config.prices());
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), CycleEngine.Parts.DEFAULTS);
         this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
     }
@@ -113,6 +114,21 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** Today's team spend of a pool, before and after the cycle that last wrote it (retries start from before). */
     record LedgerMemory(long cycle, TeamLedger before, TeamLedger after) {}
+
+    /**
+     * Profiles of a shard's users, before and after the cycle that last wrote them: a retried predict starts from
+     * before, so a version is published once per change however often the step runs.
+     */
+    record ProfileMemory(long cycle, Map<String, ProfileState> before, Map<String, ProfileState> after) {}
+
+    /** Every profile version the loop published, one JSON line each, under the state dir (read by {@code foresight profile}). */
+    public static String profileVersionsRef(String pool) {
+        return "pools/" + pool + "/profiles/versions.jsonl";
+    }
+
+    static String profileRef(String pool, int shard) {
+        return "pools/" + pool + "/profiles/shard-" + shard + ".json";
+    }
 
     record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
 
@@ -172,8 +188,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<String> spiking = new ArrayList<>();
         List<io.foresight.core.feedback.Anomaly> anomalies = new ArrayList<>();
         UsageSource src = null;
+        String profRef = profileRef(t.pool(), t.shard());
+        ProfileMemory pm = store.exists(profRef) ? store.read(profRef, ProfileMemory.class) : null;
+        Map<String, ProfileState> profFrom = pm == null ? Map.of() : (pm.cycle() == t.cycle() ? pm.before() : pm.after());
+        Map<String, ProfileState> profAfter = new LinkedHashMap<>();
+        List<ProfileState> published = new ArrayList<>();
         for (UsageRow u : in.rows()) {
             beat();
+            ProfileState before = profFrom.get(u.user());
+            if (before != null) {
+                profAfter.put(u.user(), before);
+            }
             if (u.at() == 0) {
                 // the user's data ended before this interval: hold, predict nothing
                 rows.add(new ForecastRow(u.user(), u.allocation(),
@@ -198,7 +223,20 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     spiking.add(a.user());
                 }
             }
-            rows.add(new ForecastRow(u.user(), u.allocation(), engine.forecast(model.forecaster(), model.version(), h)));
+            Forecast f = engine.forecast(model.forecaster(), model.version(), h);
+            ProfileState after = engine.profile(before, config.profiles().apply(u.user()), h, f);
+            if (after != null) {
+                profAfter.put(u.user(), after);
+                if (before == null || after.version() != before.version()) {
+                    published.add(after);
+                }
+            }
+            rows.add(new ForecastRow(u.user(), u.allocation(), f));
+        }
+        store.write(profRef, new ProfileMemory(t.cycle(), profFrom, profAfter));
+        if (!published.isEmpty()) {
+            // a retried predict appends the same versions again; readers keep one record per (user, version)
+            store.appendLines(profileVersionsRef(t.pool()), published);
         }
         String ref = ref(t, "forecast");
         store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows, spiking, anomalies));
@@ -214,6 +252,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         // a retry of the same cycle starts from the state before its first attempt
         Map<String, int[]> from = mem == null ? Map.of() : (mem.cycle() == t.cycle() ? mem.before() : mem.after());
         Map<String, int[]> after = new LinkedHashMap<>();
+        Map<String, ProfileState> profiles = profiles(t.pool(), t.shard());
+        Map<String, Integer> patterns = new TreeMap<>();
         List<PlanRow> rows = new ArrayList<>();
         int changes = 0;
         int ups = 0;
@@ -222,8 +262,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             beat();
             int[] saved = from.get(f.user());
             Planner.State state = saved == null ? new Planner.State() : Planner.State.restore(saved);
-            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state,
-                    config.profiles().apply(f.user()));
+            UserProfile profile = CycleEngine.profileOf(profiles.get(f.user()), config.profiles().apply(f.user()));
+            patterns.merge(profile.pattern().name(), 1, Integer::sum);
+            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state, profile);
             after.put(f.user(), state.toArray());
             rows.add(new PlanRow(p.user(), p.current().toArray(), p.target().toArray(), p.forecastPeak().toArray(),
                     p.model(), p.reason(), p.changes()));
@@ -240,7 +281,13 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         store.write(memRef, new PlannerMemory(t.cycle(), from, after));
         String ref = ref(t, "plan");
         store.write(ref, new PlanFile(in.interval(), in.intervalStart() + in.stepSeconds(), rows));
-        return new PlanResult(ref, rows.size(), changes, ups, downs);
+        return new PlanResult(ref, rows.size(), changes, ups, downs, patterns);
+    }
+
+    /** The shard's users' profiles after the current cycle's predict (empty before the first). */
+    private Map<String, ProfileState> profiles(String pool, int shard) {
+        String ref = profileRef(pool, shard);
+        return store.exists(ref) ? store.read(ref, ProfileMemory.class).after() : Map.of();
     }
 
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
@@ -273,8 +320,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<PlannedAllocation> all = new ArrayList<>();
         long intervalStart = 0;
         int step = 0;
+        Map<String, ProfileState> learned = new LinkedHashMap<>();
         for (ShardTask t : tasks) {
             beat();
+            learned.putAll(profiles(pool, t.shard()));
             PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
             plans.add(plan);
@@ -286,7 +335,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 all.add(r.toPlan(plan.effectiveAt()));
             }
         }
-        Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, config.profiles(), config.prices());
+        java.util.function.Function<String, UserProfile> who =
+                user -> CycleEngine.profileOf(learned.get(user), config.profiles().apply(user));
+        Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, who, config.prices());
         // today's spend includes the interval just observed; a retried check starts from the ledger before it
         String ledgerRef = "pools/" + pool + "/ledger.json";
         LedgerMemory mem = store.exists(ledgerRef) ? store.read(ledgerRef, LedgerMemory.class) : null;
@@ -295,7 +346,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         store.write(ledgerRef, new LedgerMemory(cycle, from, ledger));
         long effectiveAt = intervalStart + step;
         PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, Set.of());
-        List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, config.profiles());
+        List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, who);
 
         int approved = 0;
         int adjusted = 0;

@@ -9,7 +9,9 @@ import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.model.UserProfile;
 import io.foresight.core.plan.PlannedAllocation;
+import io.foresight.core.plan.PatternAdjustments;
 import io.foresight.core.plan.Planner;
+import io.foresight.core.plan.PlannerConfig;
 import io.foresight.core.policy.DecisionOutcome;
 import io.foresight.core.policy.PolicyDecision;
 import io.foresight.core.policy.PolicyGate;
@@ -38,13 +40,37 @@ public final class CycleEngine {
     /** History kept per user: eight days (the weekly lag plus a day), in steps of the data. */
     public static final int HISTORY_DAYS = 8;
 
+    /**
+     * Which of foresight's parts run (each can be switched off to measure what it is worth, see
+     * {@code evaluate --ablations}).
+     *
+     * @param profiles per-user profiles updated every cycle (pattern, confidence, needs) and the per-pattern
+     *                 planning adjustments they select; off: every user is its configured base profile
+     */
+    public record Parts(boolean profiles) {
+        /** What the loop and {@code evaluate} run unless told otherwise. */
+        public static final Parts DEFAULTS = new Parts(true);
+
+        public Parts withProfiles(boolean on) {
+            return new Parts(on);
+        }
+    }
+
     private final Planner planner;
     private final PolicyGate gate;
     private final PriceBook prices;
     private final AnomalyDetector detector;
     private final int horizon;
+    private final Profiler profiler;
+    private final Parts parts;
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
+        this(planner, gate, prices, null, new Parts(false));
+    }
+
+    private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, Parts parts) {
+        this.profiler = profiler;
+        this.parts = Objects.requireNonNull(parts, "parts");
         this.planner = Objects.requireNonNull(planner, "planner");
         this.gate = Objects.requireNonNull(gate, "gate");
         this.prices = Objects.requireNonNull(prices, "prices");
@@ -55,6 +81,21 @@ public final class CycleEngine {
         }
         // the planner covers steps [0, lead]: the decision's own interval plus the lead time
         this.horizon = lead + 1;
+    }
+
+    /**
+     * Foresight's engine as the loop and {@code evaluate} both build it: the planner with the bundled per-pattern
+     * adjustments and the profiler when profiles are on.
+     */
+    public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts) {
+        Objects.requireNonNull(parts, "parts");
+        Planner planner = new Planner(config, parts.profiles() ? PatternAdjustments.bundled() : PatternAdjustments.NONE);
+        return new CycleEngine(planner, gate, prices, parts.profiles() ? new Profiler(Profiler.Config.defaults()) : null,
+                parts);
+    }
+
+    public Parts parts() {
+        return parts;
     }
 
     public Planner planner() {
@@ -94,6 +135,23 @@ public final class CycleEngine {
             Arrays.fill(row, Double.NaN);
         }
         return new Forecast(user, at, stepSeconds, 0.95, none, none, "none");
+    }
+
+    // ---- 1b. profile ----
+
+    /**
+     * The user's profile after the interval just appended to {@code h} and the forecast made from it ({@code prev}
+     * unchanged when profiles are off or the user is not due).
+     *
+     * @param base the configured facts of the user (team, tier, spot allowed)
+     */
+    public ProfileState profile(ProfileState prev, UserProfile base, UserHistory h, Forecast f) {
+        return profiler == null ? prev : profiler.update(prev, base, h, f);
+    }
+
+    /** The profile the plan and the policy check act on: the learned one, else the configured base. */
+    public static UserProfile profileOf(ProfileState s, UserProfile base) {
+        return s == null ? base : s.profile();
     }
 
     // ---- 2. plan ----

@@ -3,6 +3,7 @@ package io.foresight.core.eval;
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
 import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.feedback.Anomaly;
@@ -15,6 +16,7 @@ import io.foresight.core.plan.PlannedAllocation;
 import io.foresight.core.plan.Planner;
 import io.foresight.core.trace.UserSeries;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +52,9 @@ public final class PoolReplay {
 
         /** The pool's decisions of one cycle (after the policy check and the approvals). */
         default void decided(long at, List<CycleEngine.UserDecision> decisions, Set<String> approved) {}
+
+        /** A new version of a user's profile was published (called on the replay's thread, in pool order). */
+        default void profiled(ProfileState version) {}
     }
 
     /**
@@ -72,6 +77,7 @@ public final class PoolReplay {
     private final String modelVersion;
     private final String pool;
     private final ApprovalModel approvals;
+    /** The configured facts of each user (team, tier, spot allowed): the base the profiler learns on. */
     private final Function<String, UserProfile> profiles;
 
     public PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
@@ -112,6 +118,8 @@ public final class PoolReplay {
         Forecast forecast;
         Forecast nextForecast;
         PlannedAllocation plan;
+        ProfileState profile;
+        ProfileState published;
         boolean spiking;
         int waited;
 
@@ -171,14 +179,26 @@ public final class PoolReplay {
                 List<Anomaly> found = engine.anomalies(u.history);
                 u.spiking = found.stream().anyMatch(a -> a.kind() == Anomaly.Kind.SPIKE);
                 Forecast f = engine.forecast(model, modelVersion, u.history);
-                u.plan = engine.plan(f, u.inForce, u.planner, profiles.apply(u.s.user()));
+                UserProfile base = profiles.apply(u.s.user());
+                u.profile = engine.profile(u.profile, base, u.history, f);
+                u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base));
                 u.nextForecast = f;
             });
+            Map<String, UserProfile> current = new HashMap<>();
             for (UserState u : active) {
                 int i = (int) ((t - u.t0) / step);
                 listener.interval(u.id, i, u.inForce, u.forecast);
                 u.forecast = u.nextForecast;
+                if (u.profile != null && (u.published == null || u.profile.version() != u.published.version())) {
+                    listener.profiled(u.profile);
+                }
+                u.published = u.profile;
+                current.put(u.s.user(), CycleEngine.profileOf(u.profile, profiles.apply(u.s.user())));
             }
+            Function<String, UserProfile> who = user -> {
+                UserProfile p = current.get(user);
+                return p != null ? p : profiles.apply(user);
+            };
             // 3: one policy check over the pool
             Map<String, ResourceVector> inForce = new LinkedHashMap<>();
             Set<String> spiking = new HashSet<>();
@@ -190,11 +210,11 @@ public final class PoolReplay {
                 }
                 plans.add(u.plan);
             }
-            Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, profiles, engine.prices());
+            Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, who, engine.prices());
             ledger = ledger.add(t, step, teamCost);
             long effective = t + step;
             PoolFacts facts = new PoolFacts(pool, effective, teamCost, ledger.today(effective), false, spiking, Set.of());
-            List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, profiles);
+            List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, who);
             // 4: approvals, then what is in force from the next interval on
             Set<String> approved = new HashSet<>();
             for (int k = 0; k < active.size(); k++) {
