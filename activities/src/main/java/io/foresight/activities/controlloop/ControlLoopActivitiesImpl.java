@@ -7,6 +7,7 @@ import io.foresight.core.audit.DecisionRecord;
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.actuate.Actuator;
 import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.LearnedHeadroom;
 import io.foresight.core.engine.PoolFacts;
 import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
@@ -128,6 +129,13 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     static String profileRef(String pool, int shard) {
         return "pools/" + pool + "/profiles/shard-" + shard + ".json";
+    }
+
+    /** The headroom bandit of a pool, before and after the cycle that last wrote it (a retry learns once). */
+    record HeadroomMemory(long cycle, LearnedHeadroom.State before, LearnedHeadroom.State after) {}
+
+    static String headroomRef(String pool) {
+        return "pools/" + pool + "/headroom.json";
     }
 
     record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
@@ -253,6 +261,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         Map<String, int[]> from = mem == null ? Map.of() : (mem.cycle() == t.cycle() ? mem.before() : mem.after());
         Map<String, int[]> after = new LinkedHashMap<>();
         Map<String, ProfileState> profiles = profiles(t.pool(), t.shard());
+        LearnedHeadroom.State arms = headroomBefore(t.pool(), t.cycle());
         Map<String, Integer> patterns = new TreeMap<>();
         List<PlanRow> rows = new ArrayList<>();
         int changes = 0;
@@ -264,7 +273,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             Planner.State state = saved == null ? new Planner.State() : Planner.State.restore(saved);
             UserProfile profile = CycleEngine.profileOf(profiles.get(f.user()), config.profiles().apply(f.user()));
             patterns.merge(profile.pattern().name(), 1, Integer::sum);
-            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state, profile);
+            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state, profile, arms);
             after.put(f.user(), state.toArray());
             rows.add(new PlanRow(p.user(), p.current().toArray(), p.target().toArray(), p.forecastPeak().toArray(),
                     p.model(), p.reason(), p.changes()));
@@ -284,6 +293,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return new PlanResult(ref, rows.size(), changes, ups, downs, patterns);
     }
 
+    /** The bandit's state as this cycle starts (the previous cycle's result; a retry reads the same). */
+    private LearnedHeadroom.State headroomBefore(String pool, long cycle) {
+        String ref = headroomRef(pool);
+        if (!store.exists(ref)) {
+            return null;
+        }
+        HeadroomMemory m = store.read(ref, HeadroomMemory.class);
+        return m.cycle() == cycle ? m.before() : m.after();
+    }
+
     /** The shard's users' profiles after the current cycle's predict (empty before the first). */
     private Map<String, ProfileState> profiles(String pool, int shard) {
         String ref = profileRef(pool, shard);
@@ -293,7 +312,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
     public PolicyResult checkPolicy(ShardTask t, String planRef, Mode mode) {
-        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false);
+        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false, false);
         return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
                 r.firedRules(), r.waitingChangeIds());
     }
@@ -305,7 +324,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
         }
-        return decide(pool, dataSource, cycle, tasks, mode, freeze);
+        return decide(pool, dataSource, cycle, tasks, mode, freeze, true);
     }
 
     /**
@@ -313,9 +332,11 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
      */
     private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, Mode mode,
-                                    boolean freeze) {
+                                    boolean freeze, boolean wholePool) {
         List<PlanFile> plans = new ArrayList<>(tasks.size());
         Set<String> spiking = new HashSet<>();
+        Set<String> anomalous = new HashSet<>();
+        Map<String, double[]> usage = new LinkedHashMap<>();
         Map<String, ResourceVector> inForce = new LinkedHashMap<>();
         List<PlannedAllocation> all = new ArrayList<>();
         long intervalStart = 0;
@@ -328,6 +349,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
             plans.add(plan);
             spiking.addAll(f.spiking());
+            f.anomalies().forEach(a -> anomalous.add(a.user()));
+            if (wholePool) {
+                for (UsageRow u : store.read(ref(t, "collect"), CollectFile.class).rows()) {
+                    usage.put(u.user(), u.usage());
+                }
+            }
             intervalStart = Math.max(intervalStart, f.intervalStart());
             step = f.stepSeconds();
             for (PlanRow r : plan.rows()) {
@@ -347,6 +374,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         long effectiveAt = intervalStart + step;
         PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, Set.of());
         List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, who);
+        if (wholePool) {
+            learnHeadroom(pool, cycle, intervalStart, step, inForce, usage, anomalous, who);
+        }
 
         int approved = 0;
         int adjusted = 0;
@@ -391,6 +421,37 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             audit(t, plans.get(s).effectiveAt(), mine, mode);
         }
         return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting);
+    }
+
+    /**
+     * The engine's headroom stage over the whole pool: outcomes of the interval just observed under the allocation
+     * in force, the next arms; stored with the value before so a retried check learns once.
+     */
+    private void learnHeadroom(String pool, long cycle, long intervalStart, int step, Map<String, ResourceVector> inForce,
+                               Map<String, double[]> usage, Set<String> anomalous,
+                               java.util.function.Function<String, UserProfile> who) {
+        String ref = headroomRef(pool);
+        HeadroomMemory mem = store.exists(ref) ? store.read(ref, HeadroomMemory.class) : null;
+        LearnedHeadroom.State from = mem == null ? null : mem.cycle() == cycle ? mem.before() : mem.after();
+        List<LearnedHeadroom.Outcome> outcomes = new ArrayList<>();
+        Map<String, io.foresight.core.model.Pattern> next = new LinkedHashMap<>();
+        for (Map.Entry<String, ResourceVector> e : inForce.entrySet()) {
+            String user = e.getKey();
+            double[] u = usage.get(user);
+            if (u == null) {
+                continue; // no data for the user this interval: nothing observed, nothing planned
+            }
+            io.foresight.core.model.Pattern p = who.apply(user).pattern();
+            LearnedHeadroom.Outcome o = engine.headroomOutcome(user, p, e.getValue(), u, step, anomalous.contains(user));
+            if (o != null) {
+                outcomes.add(o);
+                next.put(user, p);
+            }
+        }
+        LearnedHeadroom.State after = engine.learnHeadroom(from, intervalStart, outcomes, next);
+        if (after != null) {
+            store.write(ref, new HeadroomMemory(cycle, from, after));
+        }
     }
 
     /** The id a person approves a change by: {@code pool/cycle/user}. */

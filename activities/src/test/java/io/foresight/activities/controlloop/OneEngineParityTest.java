@@ -122,7 +122,13 @@ class OneEngineParityTest {
         Map<String, List<double[]>> evalInForce = new HashMap<>();
         List<Map<String, String>> evalOutcomes = new ArrayList<>();
         List<String> evalVersions = new ArrayList<>();
+        List<io.foresight.core.engine.LearnedHeadroom.State> evalHeadroom = new ArrayList<>();
         replay.run(pool, new PoolReplay.Listener() {
+            @Override
+            public void learned(io.foresight.core.engine.LearnedHeadroom.State s) {
+                evalHeadroom.add(s);
+            }
+
             @Override
             public void profiled(io.foresight.core.engine.ProfileState v) {
                 evalVersions.add(describe(v));
@@ -169,6 +175,15 @@ class OneEngineParityTest {
         java.util.Collections.sort(loopVersions);
         java.util.Collections.sort(evalVersions);
         assertEquals(evalVersions, loopVersions, "profile versions");
+
+        // ---- the same learned headroom: the bandit's evidence and the arms drawn for the next plan ----
+        var loopHeadroom = store.read(ControlLoopActivitiesImpl.headroomRef(POOL),
+                ControlLoopActivitiesImpl.HeadroomMemory.class).after();
+        var last = evalHeadroom.get(evalHeadroom.size() - 1);
+        assertEquals(last.next(), loopHeadroom.next(), "arms drawn for the next plan");
+        assertEquals(StateStore.JSON.writeValueAsString(last.learner()), StateStore.JSON.writeValueAsString(loopHeadroom.learner()),
+                "the bandit's evidence");
+        assertTrue(last.next().values().stream().distinct().count() > 1, "the bandit explores: " + last.next());
         long learned = loopVersions.stream().filter(v -> !v.contains("UNKNOWN")).count();
         assertTrue(learned >= ids.size(), "every user of the slice gets a pattern, got " + loopVersions);
         System.out.println("parity: " + CYCLES + " cycles x " + ids.size() + " users, " + changes

@@ -3,6 +3,7 @@ package io.foresight.core.engine;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.feedback.Anomaly;
 import io.foresight.core.feedback.AnomalyDetector;
+import io.foresight.core.feedback.HeadroomLearner;
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.model.Resource;
@@ -46,13 +47,19 @@ public final class CycleEngine {
      *
      * @param profiles per-user profiles updated every cycle (pattern, confidence, needs) and the per-pattern
      *                 planning adjustments they select; off: every user is its configured base profile
+     * @param learnedHeadroom headroom per user drawn by the per-pattern bandit learning online from the loop's
+     *                 outcomes; off: the planner's configured headroom
      */
-    public record Parts(boolean profiles) {
+    public record Parts(boolean profiles, boolean learnedHeadroom) {
         /** What the loop and {@code evaluate} run unless told otherwise. */
-        public static final Parts DEFAULTS = new Parts(true);
+        public static final Parts DEFAULTS = new Parts(true, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on);
+            return new Parts(on, learnedHeadroom);
+        }
+
+        public Parts withLearnedHeadroom(boolean on) {
+            return new Parts(profiles, on);
         }
     }
 
@@ -64,12 +71,16 @@ public final class CycleEngine {
     private final Profiler profiler;
     private final Parts parts;
 
+    private final LearnedHeadroom headroom;
+
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
-        this(planner, gate, prices, null, new Parts(false));
+        this(planner, gate, prices, null, null, new Parts(false, false));
     }
 
-    private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, Parts parts) {
+    private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, LearnedHeadroom headroom,
+                        Parts parts) {
         this.profiler = profiler;
+        this.headroom = headroom;
         this.parts = Objects.requireNonNull(parts, "parts");
         this.planner = Objects.requireNonNull(planner, "planner");
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -91,7 +102,17 @@ public final class CycleEngine {
         Objects.requireNonNull(parts, "parts");
         Planner planner = new Planner(config, parts.profiles() ? PatternAdjustments.bundled() : PatternAdjustments.NONE);
         return new CycleEngine(planner, gate, prices, parts.profiles() ? new Profiler(Profiler.Config.defaults()) : null,
-                parts);
+                parts.learnedHeadroom() ? new LearnedHeadroom(headroomConfig(config)) : null, parts);
+    }
+
+    /** The bandit's arms: the policy's range [0, 0.5] around the configured headroom, which is also its default. */
+    static HeadroomLearner.Config headroomConfig(PlannerConfig planner) {
+        java.util.TreeSet<Double> arms = new java.util.TreeSet<>(java.util.List.of(0.0, 0.05, 0.1, 0.2, 0.3, 0.5));
+        double h = Math.min(0.5, planner.headroom());
+        arms.add(h);
+        double[] a = arms.stream().mapToDouble(Double::doubleValue).toArray();
+        HeadroomLearner.Config d = HeadroomLearner.Config.defaults();
+        return new HeadroomLearner.Config(a, 0.0, 0.5, d.lambda(), d.discount(), h, d.seed());
     }
 
     public Parts parts() {
@@ -159,6 +180,32 @@ public final class CycleEngine {
     /** The target for one user; {@code state} (the planner's memory of the user) is updated in place. */
     public PlannedAllocation plan(Forecast f, ResourceVector inForce, Planner.State state, UserProfile profile) {
         return planner.plan(f, inForce, state, profile, false);
+    }
+
+    /** As above with the user's learned headroom from {@code learned} (the configured one when learning is off). */
+    public PlannedAllocation plan(Forecast f, ResourceVector inForce, Planner.State state, UserProfile profile,
+                                  LearnedHeadroom.State learned) {
+        double h = headroom == null ? planner.config().headroom()
+                : LearnedHeadroom.headroom(learned, profile.user(), planner.config().headroom());
+        return planner.plan(f, inForce, state, profile.pattern(), false, h);
+    }
+
+    // ---- 3a. learn headroom (pool-wide, once per cycle) ----
+
+    /**
+     * Records the interval just observed ({@code at}) and draws each user's headroom for the next plan; null when
+     * learned headroom is off. {@code outcomes}: see {@link LearnedHeadroom#outcome}.
+     */
+    public LearnedHeadroom.State learnHeadroom(LearnedHeadroom.State prev, long at, List<LearnedHeadroom.Outcome> outcomes,
+                                               java.util.Map<String, io.foresight.core.model.Pattern> next) {
+        return headroom == null ? null : headroom.learn(prev, at, outcomes, next);
+    }
+
+    /** The interval's outcome for the bandit (null when not observed). */
+    public LearnedHeadroom.Outcome headroomOutcome(String user, io.foresight.core.model.Pattern pattern,
+                                                   ResourceVector inForce, double[] usage, int stepSeconds,
+                                                   boolean anomalous) {
+        return LearnedHeadroom.outcome(user, pattern, inForce, usage, stepSeconds, prices, anomalous);
     }
 
     // ---- 3 + 4. propose and check, pool-wide ----

@@ -2,6 +2,7 @@ package io.foresight.core.eval;
 
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.LearnedHeadroom;
 import io.foresight.core.engine.PoolFacts;
 import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
@@ -52,6 +53,9 @@ public final class PoolReplay {
 
         /** The pool's decisions of one cycle (after the policy check and the approvals). */
         default void decided(long at, List<CycleEngine.UserDecision> decisions, Set<String> approved) {}
+
+        /** The headroom bandit's state after a cycle (null when learned headroom is off). */
+        default void learned(LearnedHeadroom.State state) {}
 
         /** A new version of a user's profile was published (called on the replay's thread, in pool order). */
         default void profiled(ProfileState version) {}
@@ -121,6 +125,8 @@ public final class PoolReplay {
         ProfileState profile;
         ProfileState published;
         boolean spiking;
+        boolean anomalous;
+        double[] usage;
         int waited;
 
         UserState(int id, UserReplay r) {
@@ -157,6 +163,7 @@ public final class PoolReplay {
             return;
         }
         TeamLedger ledger = TeamLedger.EMPTY;
+        LearnedHeadroom.State learned = null;
         int window = CycleEngine.historyWindow(step);
         for (long t = start; t <= end; t += step) {
             List<UserState> active = new ArrayList<>();
@@ -171,17 +178,20 @@ public final class PoolReplay {
                 }
             }
             long at = t;
+            LearnedHeadroom.State arms = learned;
             // 1 + 2: observe, judge, forecast and plan each user (independent per user: in parallel)
             parallel(active, executor, threads, u -> {
                 int i = (int) ((at - u.t0) / step);
                 double[] usage = u.s.usageAt(i).toArray();
+                u.usage = usage;
                 u.history.append(at, usage);
                 List<Anomaly> found = engine.anomalies(u.history);
                 u.spiking = found.stream().anyMatch(a -> a.kind() == Anomaly.Kind.SPIKE);
+                u.anomalous = !found.isEmpty();
                 Forecast f = engine.forecast(model, modelVersion, u.history);
                 UserProfile base = profiles.apply(u.s.user());
                 u.profile = engine.profile(u.profile, base, u.history, f);
-                u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base));
+                u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base), arms);
                 u.nextForecast = f;
             });
             Map<String, UserProfile> current = new HashMap<>();
@@ -215,6 +225,20 @@ public final class PoolReplay {
             long effective = t + step;
             PoolFacts facts = new PoolFacts(pool, effective, teamCost, ledger.today(effective), false, spiking, Set.of());
             List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, who);
+            // 3a: the headroom bandit learns from the interval just observed and draws the next plan's arms
+            List<LearnedHeadroom.Outcome> outcomes = new ArrayList<>(active.size());
+            Map<String, io.foresight.core.model.Pattern> next = new LinkedHashMap<>();
+            for (UserState u : active) {
+                UserProfile p = who.apply(u.s.user());
+                LearnedHeadroom.Outcome o = engine.headroomOutcome(u.s.user(), p.pattern(), u.inForce, u.usage, step,
+                        u.anomalous);
+                if (o != null) { // not observed: no evidence, and the next plan uses the configured headroom
+                    outcomes.add(o);
+                    next.put(u.s.user(), p.pattern());
+                }
+            }
+            learned = engine.learnHeadroom(learned, t, outcomes, next);
+            listener.learned(learned);
             // 4: approvals, then what is in force from the next interval on
             Set<String> approved = new HashSet<>();
             for (int k = 0; k < active.size(); k++) {
