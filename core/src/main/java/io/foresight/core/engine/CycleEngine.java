@@ -61,6 +61,24 @@ public final class CycleEngine {
         public Parts withLearnedHeadroom(boolean on) {
             return new Parts(profiles, on);
         }
+
+        /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
+        public java.util.Map<String, Boolean> named() {
+            java.util.Map<String, Boolean> m = new java.util.LinkedHashMap<>();
+            m.put("profiles", profiles);
+            m.put("learned-headroom", learnedHeadroom);
+            return m;
+        }
+
+        /** This set with the named part switched off; an unknown name fails listing the known ones. */
+        public Parts without(String name) {
+            return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "profiles" -> withProfiles(false);
+                case "learned-headroom" -> withLearnedHeadroom(false);
+                default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
+                        + String.join(",", named().keySet()));
+            };
+        }
     }
 
     private final Planner planner;

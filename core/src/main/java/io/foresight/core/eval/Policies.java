@@ -202,12 +202,20 @@ public final class Policies {
      */
     public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
                                       PriceBook prices, ApprovalModel approvals, Evaluator.Config config) {
+        return evaluator(names, train, settings, gate, prices, approvals, config, CycleEngine.Parts.DEFAULTS,
+                UserDirectory.DEFAULTS);
+    }
+
+    /** As above with the given parts of foresight on and the pool's users as configured. */
+    public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
+                                      PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
+                                      CycleEngine.Parts parts, UserDirectory directory) {
         Evaluator.ForesightRun f = null;
         if (names.contains("foresight")) {
-            int horizon = engine(settings, gate, prices).horizon();
+            int horizon = engine(settings, gate, prices, parts).horizon();
             BlendForecaster b = blend(train, settings, horizon);
             f = foresight(train, settings, gate, prices, b, "blend-conformal/" + (train == null || train.users().isEmpty()
-                    ? "untrained" : "fitted"), approvals);
+                    ? "untrained" : "fitted"), approvals, parts, directory);
         }
         return new Evaluator(create(names, train), f, config);
     }
