@@ -62,7 +62,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--off", paramLabel = "part,...", split = ",",
             description = "Run foresight with these parts switched off: profiles (per-user profiles and per-pattern "
-                    + "adjustments), learned-headroom.")
+                    + "adjustments), learned-headroom, spot.")
     List<String> off = List.of();
 
     @Option(names = "--ablations",

@@ -49,17 +49,23 @@ public final class CycleEngine {
      *                 planning adjustments they select; off: every user is its configured base profile
      * @param learnedHeadroom headroom per user drawn by the per-pattern bandit learning online from the loop's
      *                 outcomes; off: the planner's configured headroom
+     * @param spot     users whose profile is spot eligible (policy allows it, interruptible pattern, confident) are
+     *                 proposed on spot capacity; off: everything on-demand
      */
-    public record Parts(boolean profiles, boolean learnedHeadroom) {
+    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
         /** What the loop and {@code evaluate} run unless told otherwise. */
-        public static final Parts DEFAULTS = new Parts(true, true);
+        public static final Parts DEFAULTS = new Parts(true, true, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom);
+            return new Parts(on, learnedHeadroom, spot);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on);
+            return new Parts(profiles, on, spot);
+        }
+
+        public Parts withSpot(boolean on) {
+            return new Parts(profiles, learnedHeadroom, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -67,6 +73,7 @@ public final class CycleEngine {
             java.util.Map<String, Boolean> m = new java.util.LinkedHashMap<>();
             m.put("profiles", profiles);
             m.put("learned-headroom", learnedHeadroom);
+            m.put("spot", spot);
             return m;
         }
 
@@ -75,6 +82,7 @@ public final class CycleEngine {
             return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "profiles" -> withProfiles(false);
                 case "learned-headroom" -> withLearnedHeadroom(false);
+                case "spot" -> withSpot(false);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -92,7 +100,7 @@ public final class CycleEngine {
     private final LearnedHeadroom headroom;
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
-        this(planner, gate, prices, null, null, new Parts(false, false));
+        this(planner, gate, prices, null, null, new Parts(false, false, true));
     }
 
     private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, LearnedHeadroom headroom,
@@ -285,7 +293,8 @@ public final class CycleEngine {
 
     /** The change a plan asks for, as the policy engine sees it; the one cost-delta formula. */
     public ProposedChange propose(PlannedAllocation p, UserProfile profile) {
-        boolean spot = profile.spotAllowed() && profile.pattern().interruptible();
+        // spot only where the profile allows it (policy, pattern, confidence): decided here, priced by the caller
+        boolean spot = parts.spot() && profile.spotAllowed() && profile.pattern().interruptible();
         double delta = costPerHour(prices, p.target(), spot) - costPerHour(prices, p.current(), false);
         return new ProposedChange(p.user(), profile.team(), profile.tier(), profile.pattern(), p.current(), p.target(),
                 p.forecastPeak(), p.model(), spot, delta);
