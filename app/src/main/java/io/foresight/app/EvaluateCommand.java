@@ -151,6 +151,13 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             extra.put("ablations", ab);
         }
+        java.util.Map<String, Object> cold = new java.util.LinkedHashMap<>();
+        evaluator.coldStart().forEach((name, m) -> {
+            java.util.Map<String, Object> h = Summary.headline(m, prices);
+            h.put("user_intervals", m.userIntervals());
+            cold.put(name, h);
+        });
+        extra.put("cold_start", cold);
         Summary.writeJson(res, prices, out.resolve("summary.json"), extra);
         HtmlReport.write(res, prices, out.resolve("report.html"));
         System.out.print(Summary.table(res, prices));

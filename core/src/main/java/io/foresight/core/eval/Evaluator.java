@@ -60,6 +60,14 @@ public final class Evaluator {
 
     private final List<AllocationPolicy> policies;
     private final ForesightRun foresight;
+    /** Per policy, the metrics over the test users absent from the training trace (cold start), filled by {@link #run}. */
+    private final Map<String, PolicyMetrics> coldStart = new LinkedHashMap<>();
+
+    /** The last run's metrics over test users the training trace does not hold, per policy (empty: none). */
+    public Map<String, PolicyMetrics> coldStart() {
+        return coldStart;
+    }
+
     /** What the foresight run reports besides its metrics (spot, profiles, learned headroom), filled by the run. */
     private final Map<String, Object> foresightReport = new LinkedHashMap<>();
     private final Config config;
@@ -145,9 +153,12 @@ public final class Evaluator {
                     return o;
                 }));
             }
-            for (Future<UserOutcome> f : futures) {
-                UserOutcome o = f.get();
+            for (int k = 0; k < futures.size(); k++) {
+                UserOutcome o = futures.get(k).get();
                 o.metrics.forEach((name, m) -> merged.get(name).merge(m));
+                if (train == null || train.user(users.get(k).user()) == null) {
+                    o.metrics.forEach((name, m) -> coldStart.computeIfAbsent(name, x -> new PolicyMetrics()).merge(m));
+                }
                 if (o.forecast != null) {
                     forecastMerged.merge(o.forecast);
                     forecastPolicy[0] = o.forecastPolicy;
@@ -313,6 +324,9 @@ public final class Evaluator {
         foresight.replay().run(replays, listener, pool, config.threads());
         for (int u = 0; u < n; u++) {
             into.merge(metrics[u]);
+            if (train == null || train.user(users.get(u).user()) == null) {
+                coldStart.computeIfAbsent(FORESIGHT, x -> new PolicyMetrics()).merge(metrics[u]);
+            }
         }
         Map<String, Object> sp = new LinkedHashMap<>();
         sp.put("spot_share_of_user_intervals", into.userIntervals() == 0 ? 0.0 : (double) spot[0] / into.userIntervals());
