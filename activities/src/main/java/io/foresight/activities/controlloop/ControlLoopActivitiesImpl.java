@@ -138,6 +138,15 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         return "pools/" + pool + "/headroom.json";
     }
 
+    /** The headroom the pool's bandit has learned per pattern so far (empty before its first cycle), for reports. */
+    public static Map<io.foresight.core.model.Pattern, Double> learnedHeadroom(java.nio.file.Path stateDir, String pool) {
+        StateStore s = new StateStore(stateDir);
+        if (!s.exists(headroomRef(pool))) {
+            return Map.of();
+        }
+        return LearnedHeadroom.best(s.read(headroomRef(pool), HeadroomMemory.class).after());
+    }
+
     record DriftMemory(long cycle, DriftDetector.State before, DriftDetector.State after, FeedbackResult result) {}
 
     static String ref(ShardTask t, String step) {
