@@ -38,7 +38,7 @@ class LoopProfilesTest {
                 .withMetrics(new PrometheusRegistry())
                 .withActuator(new SimulatedCluster(state.resolve("cluster")))
                 .withProfiles(users::base);
-        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg);
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, io.foresight.core.engine.CycleEngine.Parts.ALL);
         String source = "trace:" + slice;
         int n = loop.describePool(POOL, source).users();
         int cycles = 36;

@@ -67,11 +67,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final DriftDetector drift;
 
     public ControlLoopActivitiesImpl(ControlWorkerConfig config) {
+        this(config, CycleEngine.Parts.DEFAULTS);
+    }
+
+    /** With the given parts of foresight on (as {@code evaluate --off} selects them). */
+    public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), CycleEngine.Parts.DEFAULTS);
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts);
         this.metrics = LoopMetrics.of(config.metrics());
         this.drift = new DriftDetector(config.driftUnderShare(), config.driftMaeRatio(), config.driftCycles());
     }

@@ -73,7 +73,8 @@ class OneEngineParityTest {
                 .withPolicy(gate)
                 .withPlanner(settings.planner())
                 .withForecasters(ForecasterProvider.fixed(model, "parity-model"));
-        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg);
+        // every part on in both drivers (profiles, learned headroom, spot), whatever the defaults
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, CycleEngine.Parts.ALL);
         String source = "trace:" + slice();
         int users = loop.describePool(POOL, source).users();
         int shards = (users + SHARD - 1) / SHARD;
@@ -111,7 +112,7 @@ class OneEngineParityTest {
 
         // ---- evaluate's driver ----
         // the same engine the worker builds: profiles and per-pattern adjustments on (CycleEngine.Parts.DEFAULTS)
-        PoolReplay replay = new PoolReplay(Policies.engine(settings, gate, prices), model, "parity-model", POOL,
+        PoolReplay replay = new PoolReplay(Policies.engine(settings, gate, prices, CycleEngine.Parts.ALL), model, "parity-model", POOL,
                 ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();
         List<String> ids = trace.userIds();

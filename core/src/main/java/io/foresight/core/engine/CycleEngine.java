@@ -53,8 +53,11 @@ public final class CycleEngine {
      *                 proposed on spot capacity; off: everything on-demand
      */
     public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+        /** Every part on. */
+        public static final Parts ALL = new Parts(true, true, true);
+
         /** What the loop and {@code evaluate} run unless told otherwise. */
-        public static final Parts DEFAULTS = new Parts(true, true, true);
+        public static final Parts DEFAULTS = ALL;
 
         public Parts withProfiles(boolean on) {
             return new Parts(on, learnedHeadroom, spot);

@@ -82,7 +82,7 @@ class LearnedHeadroomTest {
         int warm = 3 * 288;
         int cycles = 2 * 288;
         var settings = Policies.ForesightSettings.defaults();
-        CycleEngine engine = Policies.engine(settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
+        CycleEngine engine = Policies.engine(settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT, CycleEngine.Parts.ALL);
         PoolReplay replay = new PoolReplay(engine, SeasonalNaiveForecaster.daily(), "seasonal-naive", "t",
                 ApprovalModel.NOW, UserDirectory.DEFAULTS::base);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();

@@ -44,9 +44,9 @@ class SpotEvaluationTest {
         var settings = Policies.ForesightSettings.defaults();
         Evaluator.Config cfg = new Evaluator.Config(1, 4, 0, PriceBook.DEFAULT, null, 5000);
         EvaluationResult on = Policies.evaluator(List.of("foresight"), tt[0], settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT,
-                ApprovalModel.NOW, cfg, CycleEngine.Parts.DEFAULTS, spotOk).run(tt[0], tt[1]);
+                ApprovalModel.NOW, cfg, CycleEngine.Parts.ALL, spotOk).run(tt[0], tt[1]);
         EvaluationResult off = Policies.evaluator(List.of("foresight"), tt[0], settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT,
-                ApprovalModel.NOW, cfg, CycleEngine.Parts.DEFAULTS.withSpot(false), spotOk).run(tt[0], tt[1]);
+                ApprovalModel.NOW, cfg, CycleEngine.Parts.ALL.withSpot(false), spotOk).run(tt[0], tt[1]);
         Map<String, Object> s = spotOf(on);
         double share = ((Number) s.get("spot_share_of_user_intervals")).doubleValue();
         System.out.println("spot on the slice: " + s + "\nspot off: " + spotOf(off));
