@@ -226,6 +226,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  finished %d cycles in %.0f s (%d failed); last rules fired: %s%n", end.cycle(),
                     (System.nanoTime() - started) / 1e9, end.failedCycles(), end.lastRulesFired());
 
+            out.println("  users per pattern (state query, from the profiles the loop keeps): " + end.usersPerPattern());
+            printProfiles(out, wc.stateDir(), pool);
+
             step(out, 4, "Summary (same users and intervals)");
             DemoSummary summary = DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS);
             summary.print(out);
@@ -282,6 +285,31 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Not running:   " + String.join(", ", notRunning));
             out.println("               start them with './foresight stack up', then run './foresight demo'");
         }
+    }
+
+    /** Profile versions the loop wrote (./foresight profile USER) and the headroom it learned per pattern. */
+    private static void printProfiles(PrintStream out, Path stateDir, String pool) {
+        Path log = stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.profileVersionsRef(pool));
+        if (!java.nio.file.Files.isRegularFile(log)) {
+            return;
+        }
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.Map<String, io.foresight.core.engine.ProfileState> versions = new java.util.TreeMap<>();
+            for (String line : java.nio.file.Files.readAllLines(log)) {
+                var v = json.readValue(line, io.foresight.core.engine.ProfileState.class);
+                versions.put(v.user() + "/" + v.version(), v);
+            }
+            long moved = versions.values().stream().filter(v -> v.change().contains("pattern")).count();
+            String example = versions.values().stream().filter(v -> v.change().contains("pattern")).map(v -> v.user())
+                    .findFirst().orElse(null);
+            out.printf(Locale.ROOT, "  profile versions written by the loop: %d (%d pattern changes)%s%n", versions.size(), moved,
+                    example == null ? "" : "; e.g. ./foresight profile " + example);
+        } catch (java.io.IOException e) {
+            out.println("  (cannot read the profile versions: " + e.getMessage() + ")");
+        }
+        out.println("  learned headroom per pattern: "
+                + io.foresight.activities.controlloop.ControlLoopActivitiesImpl.learnedHeadroom(stateDir, pool));
     }
 
     private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser) {

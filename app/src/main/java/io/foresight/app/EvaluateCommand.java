@@ -77,6 +77,21 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "(the loop's safe default when nobody answers), or after N cycles. Default: ${DEFAULT-VALUE}.")
     String approvals;
 
+    @Option(names = "--off", paramLabel = "part,...", split = ",",
+            description = "Run foresight with these parts switched off: profiles (per-user profiles and per-pattern "
+                    + "adjustments), learned-headroom, spot.")
+    List<String> off = List.of();
+
+    @Option(names = "--ablations",
+            description = "Also rerun foresight with each part that is on switched off, one at a time; summary.json gains "
+                    + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off.")
+    boolean ablations;
+
+    @Option(names = "--users-file", paramLabel = "FILE",
+            description = "The pool's users' team, tier and spot permission (format: conf/users.properties). Default: all "
+                    + "users in team default, tier STANDARD, no spot.")
+    Path usersFile;
+
     /** The same Drools gate the control loop runs, so the evaluated allocations are the ones the loop would apply. */
     PolicyGate gate(io.foresight.rules.PoolKind kind) {
         return switch (rules) {
@@ -204,19 +219,46 @@ public final class EvaluateCommand implements Callable<Integer> {
         io.foresight.core.engine.ApprovalModel approvalModel = io.foresight.core.engine.ApprovalModel.parse(approvals);
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
+        io.foresight.core.engine.CycleEngine.Parts parts = io.foresight.core.engine.CycleEngine.Parts.DEFAULTS;
+        for (String o : off) {
+            parts = parts.without(o);
+        }
+        io.foresight.core.engine.UserDirectory directory = usersFile == null ? io.foresight.core.engine.UserDirectory.DEFAULTS
+                : io.foresight.core.engine.UserDirectory.load(usersFile);
         Evaluator evaluator;
         if (model.equals("blend") || !names.contains("foresight")) {
-            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg);
+            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory);
         } else {
             // the same ModelInUse the loop's worker serves (ModelChoice/Models), through the loop's engine
             io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
                     ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
             System.err.println("foresight predicts with " + m.version());
             evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
-                    prices, m.forecaster(), m.version(), approvalModel), cfg);
+                    prices, m.forecaster(), m.version(), approvalModel, parts, directory), cfg);
         }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
-        Summary.writeJson(res, prices, out.resolve("summary.json"));
+        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        if (ablations && names.contains("foresight")) {
+            java.util.Map<String, Object> ab = new java.util.LinkedHashMap<>();
+            for (var part : parts.named().entrySet()) {
+                if (!part.getValue()) {
+                    continue;
+                }
+                System.err.println("ablation: foresight with " + part.getKey() + " off");
+                EvaluationResult r = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
+                        approvalModel, cfg, parts.without(part.getKey()), directory).run(trainTrace, testTrace);
+                ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
+            }
+            extra.put("ablations", ab);
+        }
+        java.util.Map<String, Object> cold = new java.util.LinkedHashMap<>();
+        evaluator.coldStart().forEach((name, m) -> {
+            java.util.Map<String, Object> h = Summary.headline(m, prices);
+            h.put("user_intervals", m.userIntervals());
+            cold.put(name, h);
+        });
+        extra.put("cold_start", cold);
+        Summary.writeJson(res, prices, out.resolve("summary.json"), extra);
         HtmlReport.write(res, prices, out.resolve("report.html"));
         System.out.print(Summary.table(res, prices));
         System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));

@@ -1,6 +1,7 @@
 package io.foresight.app;
 
 import io.foresight.app.stack.FsConfig;
+import io.foresight.core.engine.ProfileState;
 import io.foresight.core.eval.Policies;
 import io.foresight.core.features.FeatureVector;
 import io.foresight.core.features.PatternRules;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code foresight profile USER}: what Foresight believes about one user, from its history: the behaviour
+ * {@code foresight profile USER}: the profile versions the control loop published for the user (each with its
+ * time, pattern, confidence, needs, the model versions that produced it and what changed), read from the loop's
+ * state dir. When the loop has not profiled the user yet, what Foresight believes from the trace: the behaviour
  * pattern of each day (one profile version per day, so a change of behaviour shows), the confidence (share of
  * the last week's days with the current pattern) and the predicted need for the next hour (the forecaster's
  * upper bound, as the planner would use it).
@@ -40,9 +43,19 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--trace", description = "Trace(s) with the user's history (default: data.slice in conf/foresight.properties).")
     String trace;
 
+    @Option(names = "--state", description = "The loop's state dir (default: <state.dir>/loop).")
+    Path state;
+
     @Override
     public Integer call() {
         FsConfig config = FsConfig.load();
+        Path dir = state != null ? state : Wiring.loopStateDir(config);
+        List<ProfileState> written = loopVersions(dir, user);
+        if (!written.isEmpty()) {
+            printLoopVersions(written);
+            return 0;
+        }
+        System.out.println("the loop wrote no profile of " + user + " under " + dir + " (run the worker or demo); from the trace:");
         List<Path> files = trace != null ? BitbrainsReader.paths(trace)
                 : List.of(config.path("data.slice", "data/bitbrains-slice/bitbrains-rnd-2013-07-01_14d_20vms.csv.gz"));
         Trace t = TraceFormat.read(files);
@@ -69,6 +82,55 @@ public final class ProfileCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "predicted need, next hour (upper bound, q cpu %.2f / mem %.2f): cpu %.2f cores, memory %.2f GiB, network %.3f MB/s, disk %.3f MB/s%n",
                 settings.quantiles()[0], settings.quantiles()[1], need.get(Resource.CPU), need.get(Resource.MEMORY), need.get(Resource.NETWORK), need.get(Resource.DISK));
         return 0;
+    }
+
+    /**
+     * The versions the loop published for {@code user} in every pool under {@code stateDir}, oldest first; a retried
+     * step logs a version again, so one record per (pool, version) is kept (the last).
+     */
+    static List<ProfileState> loopVersions(Path stateDir, String user) {
+        Path pools = stateDir.resolve("pools");
+        java.util.Map<String, ProfileState> byVersion = new java.util.TreeMap<>();
+        if (!java.nio.file.Files.isDirectory(pools)) {
+            return List.of();
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (var dirs = java.nio.file.Files.list(pools)) {
+            for (Path pool : dirs.sorted().toList()) {
+                Path log = pool.resolve("profiles").resolve("versions.jsonl");
+                if (!java.nio.file.Files.isRegularFile(log)) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(log)) {
+                    if (line.isBlank() || !line.contains('"' + user + '"')) {
+                        continue;
+                    }
+                    ProfileState p = json.readValue(line, ProfileState.class);
+                    if (p.user().equals(user)) {
+                        byVersion.put(pool.getFileName() + String.format(Locale.ROOT, "/%012d", p.version()), p);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the loop's profile versions under " + pools + ": "
+                    + e.getMessage() + ". Fix: check the state dir (--state)", e);
+        }
+        return new ArrayList<>(byVersion.values());
+    }
+
+    private void printLoopVersions(List<ProfileState> versions) {
+        System.out.println("profile versions the loop wrote for " + user + ":");
+        System.out.println("version  from (UTC)            pattern          conf  spot  cpu next h / day peak  mem next h / day peak  models  change");
+        for (ProfileState p : versions) {
+            System.out.printf(Locale.ROOT, "%7d  %-20s  %-15s  %.2f  %-4s  %6.2f / %6.2f        %6.2f / %6.2f        %s  %s%n",
+                    p.version(), Instant.ofEpochSecond(p.updatedAt()), p.pattern(), p.confidence(),
+                    p.spotEligible() ? "yes" : "no", p.needNextHour()[Resource.CPU.ordinal()],
+                    p.dayPeak()[Resource.CPU.ordinal()], p.needNextHour()[Resource.MEMORY.ordinal()],
+                    p.dayPeak()[Resource.MEMORY.ordinal()], p.models(), p.change());
+        }
+        ProfileState last = versions.get(versions.size() - 1);
+        System.out.printf(Locale.ROOT, "%ncurrent: pattern %s (confidence %.2f), team %s, tier %s, spot %s%n", last.pattern(),
+                last.confidence(), last.team(), last.tier(), last.spotEligible() ? "eligible" : "not eligible");
     }
 
     /** One profile version per whole day of history, each classified from the week before its end. */

@@ -48,6 +48,20 @@ final class Wiring {
                 : DroolsPolicyGate.Budget.configured(java.util.Map.of(DroolsPolicyGate.Budget.TIME_ENV, ms));
     }
 
+    /** The pool's users (team, tier, spot allowed) from users.file; the defaults when the key is unset. */
+    static io.foresight.core.engine.UserDirectory users(FsConfig config) {
+        String f = config.get("users.file", null);
+        if (f == null) {
+            return io.foresight.core.engine.UserDirectory.DEFAULTS;
+        }
+        Path p = config.path("users.file", f);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("users.file " + p + " does not exist. Fix: point FORESIGHT_USERS_FILE at a "
+                    + "properties file like conf/users.properties, or unset it for the defaults");
+        }
+        return io.foresight.core.engine.UserDirectory.load(p);
+    }
+
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
         return controlWorker(config, models, policies(config));
     }
@@ -61,7 +75,8 @@ final class Wiring {
                         () -> System.currentTimeMillis() / 1000))
                 .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
-                .withForecasters(models.provider());
+                .withForecasters(models.provider())
+                .withProfiles(users(config)::base);
     }
 
     /** The simulated cluster's settings (cluster.* in conf/foresight.properties); the defaults model nothing extra. */

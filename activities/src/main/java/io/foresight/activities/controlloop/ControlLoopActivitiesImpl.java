@@ -6,7 +6,9 @@ import io.foresight.core.audit.DecisionRecord;
 
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.LearnedHeadroom;
 import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.eval.PolicyMetrics;
@@ -67,11 +69,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     static final int RETRAIN_COOLDOWN_CYCLES = 288;
 
     public ControlLoopActivitiesImpl(ControlWorkerConfig config) {
+        this(config, CycleEngine.Parts.DEFAULTS);
+    }
+
+    /** With the given parts of foresight on (as {@code evaluate --off} selects them). */
+    public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.engine = new CycleEngine(new Planner(config.planner()), config.policy(), config.prices());
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts);
         this.metrics = LoopMetrics.of(config.metrics());
     }
 
@@ -126,6 +133,38 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The feedback stage's memory: cycles left before another retraining request, and the cycle's answer. */
     record FeedbackMemory(long cycle, int cooldownBefore, int cooldownAfter, FeedbackResult result) {}
+
+    /**
+     * Profiles of a shard's users, before and after the cycle that last wrote them: a retried predict starts from
+     * before, so a version is published once per change however often the step runs.
+     */
+    record ProfileMemory(long cycle, Map<String, ProfileState> before, Map<String, ProfileState> after) {}
+
+    /** Every profile version the loop published, one JSON line each, under the state dir (read by {@code foresight profile}). */
+    public static String profileVersionsRef(String pool) {
+        return "pools/" + pool + "/profiles/versions.jsonl";
+    }
+
+    static String profileRef(String pool, int shard) {
+        return "pools/" + pool + "/profiles/shard-" + shard + ".json";
+    }
+
+    /** The headroom bandit of a pool, before and after the cycle that last wrote it (a retry learns once). */
+    record HeadroomMemory(long cycle, LearnedHeadroom.State before, LearnedHeadroom.State after) {}
+
+    static String headroomRef(String pool) {
+        return "pools/" + pool + "/headroom.json";
+    }
+
+    /** The headroom the pool's bandit has learned per pattern so far (empty before its first cycle), for reports. */
+    public static Map<io.foresight.core.model.Pattern, Double> learnedHeadroom(java.nio.file.Path stateDir, String pool) {
+        StateStore s = new StateStore(stateDir);
+        if (!s.exists(headroomRef(pool))) {
+            return Map.of();
+        }
+        return LearnedHeadroom.best(s.read(headroomRef(pool), HeadroomMemory.class).after());
+    }
+
 
     static String ref(ShardTask t, String step) {
         return StateStore.cycleDir(t.pool(), t.cycle()) + "/" + step + "-s" + t.shard() + ".json";
@@ -183,8 +222,17 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         List<String> spiking = new ArrayList<>();
         List<io.foresight.core.feedback.Anomaly> anomalies = new ArrayList<>();
         UsageSource src = null;
+        String profRef = profileRef(t.pool(), t.shard());
+        ProfileMemory pm = store.exists(profRef) ? store.read(profRef, ProfileMemory.class) : null;
+        Map<String, ProfileState> profFrom = pm == null ? Map.of() : (pm.cycle() == t.cycle() ? pm.before() : pm.after());
+        Map<String, ProfileState> profAfter = new LinkedHashMap<>();
+        List<ProfileState> published = new ArrayList<>();
         for (UsageRow u : in.rows()) {
             beat();
+            ProfileState before = profFrom.get(u.user());
+            if (before != null) {
+                profAfter.put(u.user(), before);
+            }
             if (u.at() == 0) {
                 // the user's data ended before this interval: hold, predict nothing
                 rows.add(new ForecastRow(u.user(), u.allocation(),
@@ -209,7 +257,20 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     spiking.add(a.user());
                 }
             }
-            rows.add(new ForecastRow(u.user(), u.allocation(), engine.forecast(model.forecaster(), model.version(), h)));
+            Forecast f = engine.forecast(model.forecaster(), model.version(), h);
+            ProfileState after = engine.profile(before, config.profiles().apply(u.user()), h, f);
+            if (after != null) {
+                profAfter.put(u.user(), after);
+                if (before == null || after.version() != before.version()) {
+                    published.add(after);
+                }
+            }
+            rows.add(new ForecastRow(u.user(), u.allocation(), f));
+        }
+        store.write(profRef, new ProfileMemory(t.cycle(), profFrom, profAfter));
+        if (!published.isEmpty()) {
+            // a retried predict appends the same versions again; readers keep one record per (user, version)
+            store.appendLines(profileVersionsRef(t.pool()), published);
         }
         String ref = ref(t, "forecast");
         store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows, spiking, anomalies));
@@ -225,6 +286,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         // a retry of the same cycle starts from the state before its first attempt
         Map<String, int[]> from = mem == null ? Map.of() : (mem.cycle() == t.cycle() ? mem.before() : mem.after());
         Map<String, int[]> after = new LinkedHashMap<>();
+        Map<String, ProfileState> profiles = profiles(t.pool(), t.shard());
+        LearnedHeadroom.State arms = headroomBefore(t.pool(), t.cycle());
+        Map<String, Integer> patterns = new TreeMap<>();
         List<PlanRow> rows = new ArrayList<>();
         int changes = 0;
         int ups = 0;
@@ -233,8 +297,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             beat();
             int[] saved = from.get(f.user());
             Planner.State state = saved == null ? new Planner.State() : Planner.State.restore(saved);
-            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state,
-                    config.profiles().apply(f.user()));
+            UserProfile profile = CycleEngine.profileOf(profiles.get(f.user()), config.profiles().apply(f.user()));
+            patterns.merge(profile.pattern().name(), 1, Integer::sum);
+            PlannedAllocation p = engine.plan(f.forecast(), ResourceVector.of(f.allocation()), state, profile, arms);
             after.put(f.user(), state.toArray());
             rows.add(new PlanRow(p.user(), p.current().toArray(), p.target().toArray(), p.forecastPeak().toArray(),
                     p.model(), p.reason(), p.changes()));
@@ -251,13 +316,29 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         store.write(memRef, new PlannerMemory(t.cycle(), from, after));
         String ref = ref(t, "plan");
         store.write(ref, new PlanFile(in.interval(), in.intervalStart() + in.stepSeconds(), rows));
-        return new PlanResult(ref, rows.size(), changes, ups, downs);
+        return new PlanResult(ref, rows.size(), changes, ups, downs, patterns);
+    }
+
+    /** The bandit's state as this cycle starts (the previous cycle's result; a retry reads the same). */
+    private LearnedHeadroom.State headroomBefore(String pool, long cycle) {
+        String ref = headroomRef(pool);
+        if (!store.exists(ref)) {
+            return null;
+        }
+        HeadroomMemory m = store.read(ref, HeadroomMemory.class);
+        return m.cycle() == cycle ? m.before() : m.after();
+    }
+
+    /** The shard's users' profiles after the current cycle's predict (empty before the first). */
+    private Map<String, ProfileState> profiles(String pool, int shard) {
+        String ref = profileRef(pool, shard);
+        return store.exists(ref) ? store.read(ref, ProfileMemory.class).after() : Map.of();
     }
 
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
     public PolicyResult checkPolicy(ShardTask t, String planRef, AllocationMode mode) {
-        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false);
+        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false, false);
         return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
                 r.firedRules(), r.waitingChangeIds());
     }
@@ -269,7 +350,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
         }
-        return decide(pool, dataSource, cycle, tasks, mode, freeze);
+        return decide(pool, dataSource, cycle, tasks, mode, freeze, true);
     }
 
     /**
@@ -277,21 +358,31 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
      */
     private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, AllocationMode mode,
-                                    boolean freeze) {
+                                    boolean freeze, boolean wholePool) {
         List<PlanFile> plans = new ArrayList<>(tasks.size());
         Set<String> spiking = new HashSet<>();
+        Set<String> anomalous = new HashSet<>();
+        Map<String, double[]> usage = new LinkedHashMap<>();
         Map<String, ResourceVector> inForce = new LinkedHashMap<>();
         List<PlannedAllocation> all = new ArrayList<>();
         long intervalStart = 0;
         int step = 0;
         Map<String, Map<String, Long>> lastSeen = new LinkedHashMap<>();
+        Map<String, ProfileState> learned = new LinkedHashMap<>();
         for (ShardTask t : tasks) {
             beat();
             seen(store.read(ref(t, "collect"), CollectFile.class), lastSeen);
+            learned.putAll(profiles(pool, t.shard()));
             PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
             plans.add(plan);
             spiking.addAll(f.spiking());
+            f.anomalies().forEach(a -> anomalous.add(a.user()));
+            if (wholePool) {
+                for (UsageRow u : store.read(ref(t, "collect"), CollectFile.class).rows()) {
+                    usage.put(u.user(), u.usage());
+                }
+            }
             intervalStart = Math.max(intervalStart, f.intervalStart());
             step = f.stepSeconds();
             for (PlanRow r : plan.rows()) {
@@ -299,7 +390,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 all.add(r.toPlan(plan.effectiveAt()));
             }
         }
-        Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, config.profiles(), config.prices());
+        java.util.function.Function<String, UserProfile> who =
+                user -> CycleEngine.profileOf(learned.get(user), config.profiles().apply(user));
+        Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, who, config.prices());
         // today's spend includes the interval just observed; a retried check starts from the ledger before it
         String ledgerRef = "pools/" + pool + "/ledger.json";
         LedgerMemory mem = store.exists(ledgerRef) ? store.read(ledgerRef, LedgerMemory.class) : null;
@@ -321,7 +414,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         }
         metrics.stale(pool, stale.size());
         PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, stale);
-        List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, config.profiles());
+        List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, who);
+        if (wholePool) {
+            learnHeadroom(pool, cycle, intervalStart, step, inForce, usage, anomalous, who);
+        }
 
         int approved = 0;
         int adjusted = 0;
@@ -378,6 +474,37 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         for (UsageRow u : c.rows()) {
             boolean sampled = u.at() != 0 && !Double.isNaN(u.usage()[Resource.CPU.ordinal()]);
             lastSeen.put(u.user(), sampled ? Map.of("cpu", u.at()) : Map.of());
+        }
+    }
+
+    /**
+     * The engine's headroom stage over the whole pool: outcomes of the interval just observed under the allocation
+     * in force, the next arms; stored with the value before so a retried check learns once.
+     */
+    private void learnHeadroom(String pool, long cycle, long intervalStart, int step, Map<String, ResourceVector> inForce,
+                               Map<String, double[]> usage, Set<String> anomalous,
+                               java.util.function.Function<String, UserProfile> who) {
+        String ref = headroomRef(pool);
+        HeadroomMemory mem = store.exists(ref) ? store.read(ref, HeadroomMemory.class) : null;
+        LearnedHeadroom.State from = mem == null ? null : mem.cycle() == cycle ? mem.before() : mem.after();
+        List<LearnedHeadroom.Outcome> outcomes = new ArrayList<>();
+        Map<String, io.foresight.core.model.Pattern> next = new LinkedHashMap<>();
+        for (Map.Entry<String, ResourceVector> e : inForce.entrySet()) {
+            String user = e.getKey();
+            double[] u = usage.get(user);
+            if (u == null) {
+                continue; // no data for the user this interval: nothing observed, nothing planned
+            }
+            io.foresight.core.model.Pattern p = who.apply(user).pattern();
+            LearnedHeadroom.Outcome o = engine.headroomOutcome(user, p, e.getValue(), u, step, anomalous.contains(user));
+            if (o != null) {
+                outcomes.add(o);
+                next.put(user, p);
+            }
+        }
+        LearnedHeadroom.State after = engine.learnHeadroom(from, intervalStart, outcomes, next);
+        if (after != null) {
+            store.write(ref, new HeadroomMemory(cycle, from, after));
         }
     }
 

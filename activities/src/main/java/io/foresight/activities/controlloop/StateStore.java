@@ -70,6 +70,22 @@ final class StateStore {
         }
     }
 
+    /** Appends one JSON line per value to a log under the state dir (created if missing). */
+    void appendLines(String ref, java.util.List<?> values) {
+        Path target = resolve(ref);
+        try {
+            Files.createDirectories(target.getParent());
+            StringBuilder b = new StringBuilder();
+            for (Object v : values) {
+                b.append(JSON.writeValueAsString(v)).append('\n');
+            }
+            Files.writeString(target, b, java.nio.charset.StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + target, e);
+        }
+    }
+
     /** Deletes a directory of old bulk data; missing is fine (already deleted by an earlier attempt). */
     void deleteTree(String ref) {
         Path dir = resolve(ref);

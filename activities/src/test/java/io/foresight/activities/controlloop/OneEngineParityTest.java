@@ -55,7 +55,7 @@ class OneEngineParityTest {
     }
 
     @Test
-    void theLoopsActivitiesAndEvaluatesReplayDecideIdentically() {
+    void theLoopsActivitiesAndEvaluatesReplayDecideIdentically() throws Exception {
         Trace trace = BitbrainsReader.read(slice());
         Trace train = firstDays(trace, 3);
         var settings = Policies.ForesightSettings.defaults();
@@ -73,7 +73,8 @@ class OneEngineParityTest {
                 .withPolicy(gate)
                 .withPlanner(settings.planner())
                 .withForecasters(ForecasterProvider.fixed(model, "parity-model"));
-        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg);
+        // every part on in both drivers (profiles, learned headroom, spot), whatever the defaults
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, CycleEngine.Parts.ALL);
         String source = "trace:" + slice();
         int users = loop.describePool(POOL, source).users();
         int shards = (users + SHARD - 1) / SHARD;
@@ -110,8 +111,9 @@ class OneEngineParityTest {
         }
 
         // ---- evaluate's driver ----
-        PoolReplay replay = new PoolReplay(new CycleEngine(new io.foresight.core.plan.Planner(settings.planner()), gate,
-                prices), model, "parity-model", POOL, ApprovalModel.NOW, UserProfile::newUser);
+        // the same engine the worker builds: profiles and per-pattern adjustments on (CycleEngine.Parts.DEFAULTS)
+        PoolReplay replay = new PoolReplay(Policies.engine(settings, gate, prices, CycleEngine.Parts.ALL), model, "parity-model", POOL,
+                ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();
         List<String> ids = trace.userIds();
         for (String id : ids) {
@@ -120,7 +122,19 @@ class OneEngineParityTest {
         }
         Map<String, List<double[]>> evalInForce = new HashMap<>();
         List<Map<String, String>> evalOutcomes = new ArrayList<>();
+        List<String> evalVersions = new ArrayList<>();
+        List<io.foresight.core.engine.LearnedHeadroom.State> evalHeadroom = new ArrayList<>();
         replay.run(pool, new PoolReplay.Listener() {
+            @Override
+            public void learned(io.foresight.core.engine.LearnedHeadroom.State s) {
+                evalHeadroom.add(s);
+            }
+
+            @Override
+            public void profiled(io.foresight.core.engine.ProfileState v) {
+                evalVersions.add(describe(v));
+            }
+
             @Override
             public void interval(int user, int index, ResourceVector inForce, io.foresight.core.forecast.Forecast f) {
                 evalInForce.computeIfAbsent(ids.get(user), u -> new ArrayList<>()).add(inForce.toArray());
@@ -153,8 +167,33 @@ class OneEngineParityTest {
             }
         }
         assertTrue(changes > 50, "the slice must exercise the policy check, got " + changes + " decided changes");
+
+        // ---- the same profile versions, published once each (the loop's log, retries deduplicated by version) ----
+        List<String> loopVersions = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(state.resolve(ControlLoopActivitiesImpl.profileVersionsRef(POOL)))) {
+            loopVersions.add(describe(StateStore.JSON.readValue(line, io.foresight.core.engine.ProfileState.class)));
+        }
+        java.util.Collections.sort(loopVersions);
+        java.util.Collections.sort(evalVersions);
+        assertEquals(evalVersions, loopVersions, "profile versions");
+
+        // ---- the same learned headroom: the bandit's evidence and the arms drawn for the next plan ----
+        var loopHeadroom = store.read(ControlLoopActivitiesImpl.headroomRef(POOL),
+                ControlLoopActivitiesImpl.HeadroomMemory.class).after();
+        var last = evalHeadroom.get(evalHeadroom.size() - 1);
+        assertEquals(last.next(), loopHeadroom.next(), "arms drawn for the next plan");
+        assertEquals(StateStore.JSON.writeValueAsString(last.learner()), StateStore.JSON.writeValueAsString(loopHeadroom.learner()),
+                "the bandit's evidence");
+        assertTrue(last.next().values().stream().distinct().count() > 1, "the bandit explores: " + last.next());
+        long learned = loopVersions.stream().filter(v -> !v.contains("UNKNOWN")).count();
+        assertTrue(learned >= ids.size(), "every user of the slice gets a pattern, got " + loopVersions);
         System.out.println("parity: " + CYCLES + " cycles x " + ids.size() + " users, " + changes
                 + " policy decisions, " + waitingSeen + " sent to approval");
+    }
+
+    static String describe(io.foresight.core.engine.ProfileState v) {
+        return v.user() + " v" + v.version() + " @" + v.updatedAt() + " " + v.pattern() + " "
+                + String.format(java.util.Locale.ROOT, "%.3f", v.confidence()) + " " + v.change();
     }
 
     static Trace firstDays(Trace t, int days) {

@@ -60,6 +60,16 @@ public final class Evaluator {
 
     private final List<AllocationPolicy> policies;
     private final ForesightRun foresight;
+    /** Per policy, the metrics over the test users absent from the training trace (cold start), filled by {@link #run}. */
+    private final Map<String, PolicyMetrics> coldStart = new LinkedHashMap<>();
+
+    /** The last run's metrics over test users the training trace does not hold, per policy (empty: none). */
+    public Map<String, PolicyMetrics> coldStart() {
+        return coldStart;
+    }
+
+    /** What the foresight run reports besides its metrics (spot, profiles, learned headroom), filled by the run. */
+    private final Map<String, Object> foresightReport = new LinkedHashMap<>();
     private final Config config;
 
     /**
@@ -143,9 +153,12 @@ public final class Evaluator {
                     return o;
                 }));
             }
-            for (Future<UserOutcome> f : futures) {
-                UserOutcome o = f.get();
+            for (int k = 0; k < futures.size(); k++) {
+                UserOutcome o = futures.get(k).get();
                 o.metrics.forEach((name, m) -> merged.get(name).merge(m));
+                if (train == null || train.user(users.get(k).user()) == null) {
+                    o.metrics.forEach((name, m) -> coldStart.computeIfAbsent(name, x -> new PolicyMetrics()).merge(m));
+                }
                 if (o.forecast != null) {
                     forecastMerged.merge(o.forecast);
                     forecastPolicy[0] = o.forecastPolicy;
@@ -182,7 +195,9 @@ public final class Evaluator {
             params.put(p.name(), p.parameters());
         }
         if (foresight != null) {
-            params.put(FORESIGHT, foresight.parameters());
+            Map<String, Object> fp = new LinkedHashMap<>(foresight.parameters());
+            fp.putAll(foresightReport);
+            params.put(FORESIGHT, fp);
         }
         return new EvaluationResult(merged, params, forecastPolicy[0], forecastPolicy[0] == null ? null : forecastMerged,
                 total, intervals[0], test.stepSeconds(), samples, seconds, warmupSteps);
@@ -222,26 +237,88 @@ public final class Evaluator {
             }
         }
         ForecastMetrics fm = new ForecastMetrics();
-        PoolReplay.Listener listener = (u, i, inForce, f) -> {
-            UserSeries s = series[u];
-            double hours = s.stepSeconds() / 3600.0;
-            int day = Math.max(1, 86400 / s.stepSeconds());
-            double[] alloc = inForce.toArray();
-            PolicyMetrics m = metrics[u];
-            double[] usage = s.usageAt(i).toArray();
-            m.scoreInterval(alloc, usage, hours);
-            for (int r = 0; r < Resource.COUNT; r++) {
-                double use = usage[r];
-                double naive = i - day >= 0 ? s.usageColumn(Resource.of(r))[i - day] : Double.NaN;
-                fm.add(r, use, f == null ? Double.NaN : f.point()[r][0], f == null ? Double.NaN : f.upper()[r][0], naive);
+        // spot: which users hold spot capacity (the last applied decision's), interruptions and their fallback
+        int lead = 0;
+        for (int l : foresight.replay().engine().planner().config().leadSteps()) {
+            lead = Math.max(lead, l);
+        }
+        io.foresight.core.cost.SpotMarket market = io.foresight.core.cost.SpotMarket.defaults(lead);
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int u = 0; u < n; u++) {
+            index.put(series[u].user(), u);
+        }
+        boolean[] onSpot = new boolean[n];
+        int[] outage = new int[n];
+        long[] spot = new long[4]; // user-intervals on spot, interruptions, interrupted intervals, of them under-provisioned
+        Map<String, io.foresight.core.engine.ProfileState> profiles = new java.util.HashMap<>();
+        long[] versions = new long[1];
+        io.foresight.core.engine.LearnedHeadroom.State[] bandit = new io.foresight.core.engine.LearnedHeadroom.State[1];
+        PoolReplay.Listener listener = new PoolReplay.Listener() {
+            @Override
+            public void interval(int u, int i, io.foresight.core.model.ResourceVector inForce, io.foresight.core.forecast.Forecast f) {
+                UserSeries s = series[u];
+                double hours = s.stepSeconds() / 3600.0;
+                int day = Math.max(1, 86400 / s.stepSeconds());
+                double[] alloc = inForce.toArray();
+                PolicyMetrics m = metrics[u];
+                double[] usage = s.usageAt(i).toArray();
+                double[] held = alloc;
+                if (onSpot[u] && market.interrupted(s.user(), s.timestamp(i), s.stepSeconds())) {
+                    // reclaimed: nothing until the on-demand fallback arrives, then on-demand
+                    onSpot[u] = false;
+                    outage[u] = market.fallbackSteps();
+                    spot[1]++;
+                }
+                if (outage[u] > 0) {
+                    outage[u]--;
+                    held = alloc.clone();
+                    held[Resource.CPU.ordinal()] = 0;
+                    held[Resource.MEMORY.ordinal()] = 0;
+                    spot[2]++;
+                }
+                boolean under = m.scoreInterval(held, usage, hours);
+                if (held != alloc && under) {
+                    spot[3]++;
+                }
+                if (onSpot[u]) {
+                    m.onSpot(alloc, hours);
+                    spot[0]++;
+                }
+                for (int r = 0; r < Resource.COUNT; r++) {
+                    double use = usage[r];
+                    double naive = i - day >= 0 ? s.usageColumn(Resource.of(r))[i - day] : Double.NaN;
+                    fm.add(r, use, f == null ? Double.NaN : f.point()[r][0], f == null ? Double.NaN : f.upper()[r][0], naive);
+                }
+                if (prev[u] != null && changed(prev[u], alloc)) {
+                    m.changes++;
+                }
+                prev[u] = alloc;
+                if (sampled[u] != null) {
+                    sampled[u][0][i - offsets[u]] = alloc[0];
+                    sampled[u][1][i - offsets[u]] = alloc[1];
+                }
             }
-            if (prev[u] != null && changed(prev[u], alloc)) {
-                m.changes++;
+
+            @Override
+            public void decided(long at, List<io.foresight.core.engine.CycleEngine.UserDecision> decisions,
+                                java.util.Set<String> approved) {
+                for (io.foresight.core.engine.CycleEngine.UserDecision d : decisions) {
+                    var v = d.verdict();
+                    if (v != null && (v.applies() || (d.waiting() && approved.contains(d.user())))) {
+                        onSpot[index.get(d.user())] = v.spot();
+                    }
+                }
             }
-            prev[u] = alloc;
-            if (sampled[u] != null) {
-                sampled[u][0][i - offsets[u]] = alloc[0];
-                sampled[u][1][i - offsets[u]] = alloc[1];
+
+            @Override
+            public void profiled(io.foresight.core.engine.ProfileState p) {
+                profiles.put(p.user(), p);
+                versions[0]++;
+            }
+
+            @Override
+            public void learned(io.foresight.core.engine.LearnedHeadroom.State st) {
+                bandit[0] = st;
             }
         };
         long total = 0;
@@ -275,6 +352,31 @@ public final class Evaluator {
         foresight.replay().run(replays, withProgress, pool, config.threads());
         for (int u = 0; u < n; u++) {
             into.merge(metrics[u]);
+            if (train == null || train.user(users.get(u).user()) == null) {
+                coldStart.computeIfAbsent(FORESIGHT, x -> new PolicyMetrics()).merge(metrics[u]);
+            }
+        }
+        Map<String, Object> sp = new LinkedHashMap<>();
+        sp.put("spot_share_of_user_intervals", into.userIntervals() == 0 ? 0.0 : (double) spot[0] / into.userIntervals());
+        sp.put("interruptions", spot[1]);
+        sp.put("interrupted_user_intervals", spot[2]);
+        sp.put("underprovisioned_user_intervals_from_interruptions", spot[3]);
+        sp.put("cost_with_spot", into.cost(config.prices()));
+        sp.put("cost_all_on_demand", into.onDemandCost(config.prices()));
+        sp.put("interruptions_per_instance_month", market.interruptionsPerMonth());
+        sp.put("interruption_rate_source", "AWS Spot Instance Advisor, frequency of interruption bucket 5-10% per month (upper edge)");
+        sp.put("fallback_steps", market.fallbackSteps());
+        foresightReport.put("spot", sp);
+        Map<String, Integer> perPattern = new java.util.TreeMap<>();
+        profiles.values().forEach(p -> perPattern.merge(p.pattern().name(), 1, Integer::sum));
+        Map<String, Object> pr = new LinkedHashMap<>();
+        pr.put("users_per_pattern_at_end", perPattern);
+        pr.put("versions_published", versions[0]);
+        foresightReport.put("profiles", pr);
+        if (bandit[0] != null) {
+            Map<String, Object> lh = new LinkedHashMap<>();
+            io.foresight.core.engine.LearnedHeadroom.best(bandit[0]).forEach((p, h) -> lh.put(p.name(), h));
+            foresightReport.put("learned_headroom_per_pattern", lh);
         }
         forecastInto.merge(fm);
         for (EvaluationResult.Sample smp : samples) {

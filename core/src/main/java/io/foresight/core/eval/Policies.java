@@ -7,6 +7,7 @@ import io.foresight.core.baseline.StaticPolicy;
 import io.foresight.core.baseline.VpaPolicy;
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.UserDirectory;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.model.UserProfile;
 import io.foresight.core.cost.PriceBook;
@@ -136,7 +137,12 @@ public final class Policies {
 
     /** The engine with foresight's settings, the given policy gate and prices: the same object the loop builds. */
     public static CycleEngine engine(ForesightSettings settings, PolicyGate gate, PriceBook prices) {
-        return new CycleEngine(new Planner(settings.planner()), gate, prices);
+        return engine(settings, gate, prices, CycleEngine.Parts.DEFAULTS);
+    }
+
+    /** As {@link #engine(ForesightSettings, PolicyGate, PriceBook)} with some of foresight's parts switched off. */
+    public static CycleEngine engine(ForesightSettings settings, PolicyGate gate, PriceBook prices, CycleEngine.Parts parts) {
+        return CycleEngine.foresight(settings.planner(), gate, prices, parts);
     }
 
     /** The blend-conformal forecaster with foresight's settings, fitted on {@code train} (untrained if empty). */
@@ -154,8 +160,19 @@ public final class Policies {
      */
     public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
                                                    Forecaster model, String modelVersion, ApprovalModel approvals) {
-        CycleEngine engine = engine(settings, gate, prices);
-        PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, UserProfile::newUser);
+        return foresight(train, settings, gate, prices, model, modelVersion, approvals, CycleEngine.Parts.DEFAULTS,
+                UserDirectory.DEFAULTS);
+    }
+
+    /**
+     * As above with the given parts of foresight on and the pool's users as configured ({@code directory}: team,
+     * tier, spot allowed), as the loop's worker reads them.
+     */
+    public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
+                                                   Forecaster model, String modelVersion, ApprovalModel approvals,
+                                                   CycleEngine.Parts parts, UserDirectory directory) {
+        CycleEngine engine = engine(settings, gate, prices, parts);
+        PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, directory::base);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("forecaster", model.name());
         extra.put("model_version", modelVersion);
@@ -175,6 +192,7 @@ public final class Policies {
         extra.put("gate", gate == PolicyGate.PERMISSIVE ? "permissive" : gate.getClass().getSimpleName());
         extra.put("approvals", approvals.toString());
         extra.put("engine", "io.foresight.core.engine.CycleEngine (the control loop's)");
+        extra.put("parts", parts.toString());
         return new Evaluator.ForesightRun(replay, extra, StaticPolicy.fromTraining(train));
     }
 
@@ -184,12 +202,20 @@ public final class Policies {
      */
     public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
                                       PriceBook prices, ApprovalModel approvals, Evaluator.Config config) {
+        return evaluator(names, train, settings, gate, prices, approvals, config, CycleEngine.Parts.DEFAULTS,
+                UserDirectory.DEFAULTS);
+    }
+
+    /** As above with the given parts of foresight on and the pool's users as configured. */
+    public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
+                                      PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
+                                      CycleEngine.Parts parts, UserDirectory directory) {
         Evaluator.ForesightRun f = null;
         if (names.contains("foresight")) {
-            int horizon = engine(settings, gate, prices).horizon();
+            int horizon = engine(settings, gate, prices, parts).horizon();
             BlendForecaster b = blend(train, settings, horizon);
             f = foresight(train, settings, gate, prices, b, "blend-conformal/" + (train == null || train.users().isEmpty()
-                    ? "untrained" : "fitted"), approvals);
+                    ? "untrained" : "fitted"), approvals, parts, directory);
         }
         return new Evaluator(create(names, train), f, config);
     }

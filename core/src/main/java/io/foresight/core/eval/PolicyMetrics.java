@@ -19,6 +19,8 @@ public final class PolicyMetrics {
     final double[] fitAllocatedHours = new double[Resource.COUNT];
     final double[] fitUnusedHours = new double[Resource.COUNT];
     final double[] slackUnits = new double[Resource.COUNT];
+    /** Allocated resource-hours held on spot capacity (priced at spot in {@link #cost}); 0 for the baselines. */
+    final double[] spotHours = new double[Resource.COUNT];
     long changes;
     double userDays;
     long userIntervals;
@@ -91,6 +93,7 @@ public final class PolicyMetrics {
             slackUnits[r] += o.slackUnits[r];
             fitAllocatedHours[r] += o.fitAllocatedHours[r];
             fitUnusedHours[r] += o.fitUnusedHours[r];
+            spotHours[r] += o.spotHours[r];
         }
         userIntervals += o.userIntervals;
         underUserIntervals += o.underUserIntervals;
@@ -130,9 +133,30 @@ public final class PolicyMetrics {
     public double allocatedHours(Resource r) { return allocatedHours[r.ordinal()]; }
     public double usedHours(Resource r) { return usedHours[r.ordinal()]; }
 
-    /** On-demand cost of the allocated resource-hours of {@code r}. */
+    /** Records that an interval's allocation was held on spot capacity (scored with {@link #scoreInterval} too). */
+    public void onSpot(double[] allocation, double hours) {
+        for (int r = 0; r < Resource.COUNT; r++) {
+            if (!Double.isNaN(allocation[r])) {
+                spotHours[r] += allocation[r] * hours;
+            }
+        }
+    }
+
+    public double spotHours(Resource r) { return spotHours[r.ordinal()]; }
+
+    /** Cost of the allocated resource-hours of {@code r}: on-demand, the hours held on spot at the spot price. */
     public double cost(Resource r, PriceBook prices) {
-        return allocatedHours[r.ordinal()] * prices.onDemandPerHour().get(r);
+        int i = r.ordinal();
+        return (allocatedHours[i] - spotHours[i]) * prices.onDemandPerHour().get(r) + spotHours[i] * prices.spotPerHour().get(r);
+    }
+
+    /** What the same allocations would have cost all on-demand. */
+    public double onDemandCost(PriceBook prices) {
+        double c = 0;
+        for (Resource r : Resource.values()) {
+            c += allocatedHours[r.ordinal()] * prices.onDemandPerHour().get(r);
+        }
+        return c;
     }
 
     public double cost(PriceBook prices) {

@@ -2,7 +2,9 @@ package io.foresight.core.eval;
 
 import io.foresight.core.engine.ApprovalModel;
 import io.foresight.core.engine.CycleEngine;
+import io.foresight.core.engine.LearnedHeadroom;
 import io.foresight.core.engine.PoolFacts;
+import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.TeamLedger;
 import io.foresight.core.engine.UserHistory;
 import io.foresight.core.feedback.Anomaly;
@@ -15,6 +17,7 @@ import io.foresight.core.plan.PlannedAllocation;
 import io.foresight.core.plan.Planner;
 import io.foresight.core.trace.UserSeries;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +53,12 @@ public final class PoolReplay {
 
         /** The pool's decisions of one cycle (after the policy check and the approvals). */
         default void decided(long at, List<CycleEngine.UserDecision> decisions, Set<String> approved) {}
+
+        /** The headroom bandit's state after a cycle (null when learned headroom is off). */
+        default void learned(LearnedHeadroom.State state) {}
+
+        /** A new version of a user's profile was published (called on the replay's thread, in pool order). */
+        default void profiled(ProfileState version) {}
     }
 
     /**
@@ -72,6 +81,7 @@ public final class PoolReplay {
     private final String modelVersion;
     private final String pool;
     private final ApprovalModel approvals;
+    /** The configured facts of each user (team, tier, spot allowed): the base the profiler learns on. */
     private final Function<String, UserProfile> profiles;
 
     public PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
@@ -112,7 +122,11 @@ public final class PoolReplay {
         Forecast forecast;
         Forecast nextForecast;
         PlannedAllocation plan;
+        ProfileState profile;
+        ProfileState published;
         boolean spiking;
+        boolean anomalous;
+        double[] usage;
         int waited;
 
         UserState(int id, UserReplay r) {
@@ -149,6 +163,7 @@ public final class PoolReplay {
             return;
         }
         TeamLedger ledger = TeamLedger.EMPTY;
+        LearnedHeadroom.State learned = null;
         int window = CycleEngine.historyWindow(step);
         for (long t = start; t <= end; t += step) {
             List<UserState> active = new ArrayList<>();
@@ -163,22 +178,37 @@ public final class PoolReplay {
                 }
             }
             long at = t;
+            LearnedHeadroom.State arms = learned;
             // 1 + 2: observe, judge, forecast and plan each user (independent per user: in parallel)
             parallel(active, executor, threads, u -> {
                 int i = (int) ((at - u.t0) / step);
                 double[] usage = u.s.usageAt(i).toArray();
+                u.usage = usage;
                 u.history.append(at, usage);
                 List<Anomaly> found = engine.anomalies(u.history);
                 u.spiking = found.stream().anyMatch(a -> a.kind() == Anomaly.Kind.SPIKE);
+                u.anomalous = !found.isEmpty();
                 Forecast f = engine.forecast(model, modelVersion, u.history);
-                u.plan = engine.plan(f, u.inForce, u.planner, profiles.apply(u.s.user()));
+                UserProfile base = profiles.apply(u.s.user());
+                u.profile = engine.profile(u.profile, base, u.history, f);
+                u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base), arms);
                 u.nextForecast = f;
             });
+            Map<String, UserProfile> current = new HashMap<>();
             for (UserState u : active) {
                 int i = (int) ((t - u.t0) / step);
                 listener.interval(u.id, i, u.inForce, u.forecast);
                 u.forecast = u.nextForecast;
+                if (u.profile != null && (u.published == null || u.profile.version() != u.published.version())) {
+                    listener.profiled(u.profile);
+                }
+                u.published = u.profile;
+                current.put(u.s.user(), CycleEngine.profileOf(u.profile, profiles.apply(u.s.user())));
             }
+            Function<String, UserProfile> who = user -> {
+                UserProfile p = current.get(user);
+                return p != null ? p : profiles.apply(user);
+            };
             // 3: one policy check over the pool
             Map<String, ResourceVector> inForce = new LinkedHashMap<>();
             Set<String> spiking = new HashSet<>();
@@ -190,11 +220,25 @@ public final class PoolReplay {
                 }
                 plans.add(u.plan);
             }
-            Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, profiles, engine.prices());
+            Map<String, Double> teamCost = PoolFacts.teamCostPerHour(inForce, who, engine.prices());
             ledger = ledger.add(t, step, teamCost);
             long effective = t + step;
             PoolFacts facts = new PoolFacts(pool, effective, teamCost, ledger.today(effective), false, spiking, Set.of());
-            List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, profiles);
+            List<CycleEngine.UserDecision> decisions = engine.decide(facts, plans, who);
+            // 3a: the headroom bandit learns from the interval just observed and draws the next plan's arms
+            List<LearnedHeadroom.Outcome> outcomes = new ArrayList<>(active.size());
+            Map<String, io.foresight.core.model.Pattern> next = new LinkedHashMap<>();
+            for (UserState u : active) {
+                UserProfile p = who.apply(u.s.user());
+                LearnedHeadroom.Outcome o = engine.headroomOutcome(u.s.user(), p.pattern(), u.inForce, u.usage, step,
+                        u.anomalous);
+                if (o != null) { // not observed: no evidence, and the next plan uses the configured headroom
+                    outcomes.add(o);
+                    next.put(u.s.user(), p.pattern());
+                }
+            }
+            learned = engine.learnHeadroom(learned, t, outcomes, next);
+            listener.learned(learned);
             // 4: approvals, then what is in force from the next interval on
             Set<String> approved = new HashSet<>();
             for (int k = 0; k < active.size(); k++) {

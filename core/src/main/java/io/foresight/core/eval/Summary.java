@@ -94,6 +94,32 @@ public final class Summary {
         return root;
     }
 
+    /** The headline numbers of one policy's run: cost, under-provisioned fraction per resource, changes per user-day. */
+    public static Map<String, Object> headline(PolicyMetrics m, PriceBook prices) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("cost", m.cost(prices));
+        Map<String, Object> under = new LinkedHashMap<>();
+        for (Resource r : Resource.values()) {
+            under.put(key(r), num(m.underprovisionedFraction(r)));
+        }
+        p.put("underprovisioned_fraction", under);
+        p.put("changes_per_user_day", m.changesPerUserDay());
+        return p;
+    }
+
+    /** As {@link #writeJson(EvaluationResult, PriceBook, Path)} with further top-level sections (e.g. ablations). */
+    public static void writeJson(EvaluationResult res, PriceBook prices, Path file, Map<String, Object> extra) {
+        try {
+            Map<String, Object> root = toMap(res, prices);
+            root.putAll(extra);
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            om.writeValue(file.toFile(), root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public static void writeJson(EvaluationResult res, PriceBook prices, Path file) {
         try {
             ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -91,6 +91,14 @@ public final class HeadroomLearner {
 
     /** The headroom to use next for a user of pattern {@code p} (a Thompson draw: explores). */
     public double headroomFor(Pattern p) {
+        return headroomFor(p, random);
+    }
+
+    /**
+     * As {@link #headroomFor(Pattern)} drawing from the caller's generator: a draw seeded per (user, time) is the
+     * same whichever other users were drawn first, so two drivers visiting users differently agree.
+     */
+    public double headroomFor(Pattern p, SplittableRandom random) {
         Objects.requireNonNull(p, "pattern");
         double[][] s = stats.get(p);
         double[] arms = config.arms();

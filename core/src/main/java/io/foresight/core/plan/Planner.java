@@ -77,7 +77,19 @@ public final class Planner {
      * @param realTime the user asked for real-time service (network priority)
      */
     public PlannedAllocation plan(Forecast f, ResourceVector current, State state, Pattern pattern, boolean realTime) {
+        return plan(f, current, state, pattern, realTime, config.headroom());
+    }
+
+    /**
+     * As above with the base headroom given (a learned one, already within the policy's bounds) instead of the
+     * configured {@link PlannerConfig#headroom()}.
+     */
+    public PlannedAllocation plan(Forecast f, ResourceVector current, State state, Pattern pattern, boolean realTime,
+                                  double headroom) {
         Objects.requireNonNull(f, "forecast");
+        if (!(headroom >= 0)) {
+            throw new IllegalArgumentException("headroom must be >= 0, got " + headroom);
+        }
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(state, "state");
         double[] target = new double[Resource.COUNT];
@@ -103,7 +115,7 @@ public final class Planner {
             double extra = pattern == null ? 0 : adjustments.extraHeadroom(pattern, realTime, r);
             int hold = pattern == null ? config.scaleDownHoldSteps()
                     : adjustments.scaleDownHold(pattern, realTime, r, config.scaleDownHoldSteps());
-            double want = Math.max(config.minimum().get(r), need * (1 + config.headroom() + extra));
+            double want = Math.max(config.minimum().get(r), need * (1 + headroom + extra));
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;
                 state.lowFor[i] = 0;

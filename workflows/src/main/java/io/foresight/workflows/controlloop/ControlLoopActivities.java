@@ -71,7 +71,11 @@ public interface ControlLoopActivities {
 
     record PredictResult(String ref, int forecasts, String modelVersion) {}
 
-    record PlanResult(String ref, int users, int changes, int ups, int downs) {}
+    /**
+     * @param patterns the shard's users per behaviour pattern after this cycle's profiles (null in histories
+     *                 recorded before profiles)
+     */
+    record PlanResult(String ref, int users, int changes, int ups, int downs, Map<String, Integer> patterns) {}
 
     /**
      * @param firedRules       how often each rule fired in the shard (bounded by the number of rules)

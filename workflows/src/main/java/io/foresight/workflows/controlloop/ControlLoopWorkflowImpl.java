@@ -107,6 +107,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private AllocationMode mode = AllocationMode.ENFORCE;
     private List<String> lastPlanRefs = List.of();
     private String lastPlanSummary = "";
+    private Map<String, Integer> usersPerPattern = Map.of();
     private String lastDecisionsSummary = "";
     /** The last policy check's users held because their source stopped reporting, as a status line ("" if none). */
     private String lastStale = "";
@@ -226,6 +227,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 t -> Async.function(compute::plan, t, predicted.get(t.shard()).ref()));
         lastPlanRefs = plans.stream().map(PlanResult::ref).toList();
         lastPlanSummary = summarizePlans(plans);
+        usersPerPattern = patterns(plans);
         List<PolicyResult> decisions;
         if (Workflow.getVersion(POOL_POLICY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
             ControlLoopActivities.PoolPolicyResult pr = compute.checkPoolPolicy(pool, p.dataSource(), cycle, shards,
@@ -338,6 +340,17 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         return RetrainRequest.defaults(paths, 0);
     }
 
+    /** Users per pattern over the shards (plan results recorded before profiles carry none). */
+    private static Map<String, Integer> patterns(List<PlanResult> plans) {
+        Map<String, Integer> out = new TreeMap<>();
+        for (PlanResult r : plans) {
+            if (r.patterns() != null) {
+                r.patterns().forEach((p, n) -> out.merge(p, n, Integer::sum));
+            }
+        }
+        return out;
+    }
+
     private static String summarizePlans(List<PlanResult> plans) {
         int users = 0;
         int changes = 0;
@@ -424,6 +437,6 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished, frozen, lastFailure);
+                retrainingRequests, finished, frozen, lastFailure, usersPerPattern);
     }
 }

@@ -7,15 +7,18 @@ import java.util.Map;
 /**
  * What {@link ControlLoopWorkflow#state()} reports: the next cycle, pause and mode, the last plan (refs
  * and a one-line summary), the last policy decisions (rules fired, counted), the model version in use,
- * changes waiting for approval, the last outcome, whether an operator froze changes, the last failure (empty when the last cycle ran), and counters over the loop's life in this run.
+ * changes waiting for approval, the last outcome, whether an operator froze changes, the last failure (empty when
+ * the last cycle ran), counters over the loop's life in this run, and the pool's users per behaviour pattern after
+ * the last plan (their profiles).
  */
 public record LoopState(String pool, long cycle, boolean paused, AllocationMode mode, List<String> lastPlanRefs,
                         String lastPlanSummary, String lastDecisionsSummary, Map<String, Integer> lastRulesFired,
                         String modelVersion, List<String> pendingApprovals,
                         ControlLoopActivities.MonitorResult lastOutcome, String lastSummaryRef,
                         int failedCycles, int retrainingRequests, boolean finished, boolean frozen,
-                        String lastFailure) {
+                        String lastFailure, Map<String, Integer> usersPerPattern) {
     public LoopState {
+        usersPerPattern = usersPerPattern == null ? Map.of() : Map.copyOf(usersPerPattern);
         lastPlanRefs = List.copyOf(lastPlanRefs);
         lastRulesFired = Map.copyOf(lastRulesFired);
         pendingApprovals = List.copyOf(pendingApprovals);

@@ -130,6 +130,7 @@ class ControlLoopWorkflowTest {
         assertEquals("fake-model/7", s.modelVersion());
         assertEquals(List.of("plan/pool-a/1/0", "plan/pool-a/1/1"), s.lastPlanRefs());
         assertEquals("2 users, 2 changes (2 up, 0 down)", s.lastPlanSummary());
+        assertEquals(java.util.Map.of("BATCH", 2), s.usersPerPattern(), "users per pattern summed over the shards");
         assertEquals("2 approved, 0 adjusted, 0 denied, 0 waiting approval", s.lastDecisionsSummary());
         assertEquals(2, s.lastRulesFired().get("max-step-up"));
         assertEquals("monitor/pool-a/1/pool", s.lastSummaryRef());

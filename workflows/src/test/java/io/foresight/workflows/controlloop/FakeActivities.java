@@ -71,7 +71,7 @@ class FakeActivities implements ControlLoopActivities {
     @Override
     public PlanResult plan(ShardTask t, String forecastRef) {
         calls.add(new Call("plan", t.cycle(), t.shard(), t.key(), forecastRef));
-        return new PlanResult("plan/" + t.key(), 1, 1, 1, 0);
+        return new PlanResult("plan/" + t.key(), 1, 1, 1, 0, Map.of("BATCH", 1));
     }
 
     @Override
