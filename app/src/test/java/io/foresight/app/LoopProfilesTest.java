@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.actuate.SimulatedCluster;
+import io.foresight.core.actuate.SimulatedCluster;
 import io.foresight.activities.controlloop.ControlLoopActivitiesImpl;
 import io.foresight.activities.controlloop.TraceUsageSource;
 import io.foresight.core.engine.ProfileState;
 import io.foresight.core.engine.UserDirectory;
 import io.foresight.core.model.Tier;
 import io.foresight.workflows.controlloop.ControlLoopActivities;
-import io.foresight.workflows.controlloop.Mode;
+import io.foresight.core.alloc.AllocationMode;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ class LoopProfilesTest {
             ControlLoopActivities.PredictResult p = loop.predict(t, col.ref()); // a retried activity
             ControlLoopActivities.PlanResult plan = loop.plan(t, p.ref());
             patterns = plan.patterns();
-            ControlLoopActivities.PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, 1, n, Mode.ENFORCE, false);
+            ControlLoopActivities.PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, 1, n, AllocationMode.ENFORCE, false);
             loop.allocate(t, d.decisionRefs().get(0), d.waitingByShard().get(0));
         }
         assertEquals(n, patterns.values().stream().mapToInt(Integer::intValue).sum(), "every user has a pattern: " + patterns);
