@@ -337,8 +337,19 @@ public final class Evaluator {
             }
 
             @Override
+            public void learned(io.foresight.core.engine.LearnedHeadroom.State state) {
+                listener.learned(state);
+            }
+
+            @Override
+            public void profiled(io.foresight.core.engine.ProfileState version) {
+                listener.profiled(version);
+            }
+
+            @Override
             public void decided(long at, List<io.foresight.core.engine.CycleEngine.UserDecision> decisions,
                                 java.util.Set<String> approved) {
+                listener.decided(at, decisions, approved);
                 done[0]++;
                 long now = System.nanoTime();
                 if (config.progress() != null && config.progressEveryMillis() > 0 && now >= next[0]) {
