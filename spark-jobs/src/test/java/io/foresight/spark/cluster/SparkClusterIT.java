@@ -141,6 +141,13 @@ class SparkClusterIT {
 
         System.setProperty("foresight.spark.executorClassPath", executorCp);
         System.setProperty("foresight.spark.executorJavaOptions", System.getProperty("spark.jvm.flags", ""));
+        // an earlier test in this JVM may have left a local session, which getOrCreate would hand back
+        scala.Option<SparkSession> left = SparkSession.getDefaultSession();
+        if (left.isDefined()) {
+            left.get().stop();
+        }
+        SparkSession.clearDefaultSession();
+        SparkSession.clearActiveSession();
         SparkSession spark = SparkSessions.create(config, "cluster-it");
         try {
             assertEquals(masterUrl, spark.sparkContext().master());
