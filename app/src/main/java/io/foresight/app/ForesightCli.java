@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             DemoCommand.class,
             ApproveCommand.class,
-            FreezeCommand.class,
             LoopCommand.class,
             ReplayCommand.class,
             ProfileCommand.class,
