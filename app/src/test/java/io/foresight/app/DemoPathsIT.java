@@ -46,7 +46,10 @@ class DemoPathsIT {
 
         assertEquals(full.waitingApproval(), full.operatorApprovals(), "full stack: every waiting change approved in time");
         assertEquals(full.policyEvents(), local.policyEvents(), "the policy author edits at the same cycles on both paths");
-        DemoReference.assertAgrees(DemoReference.of(full), local);
+        // Both paths approve every change that waits and score within the tolerance. The number of changes that wait
+        // is not compared: the full stack predicts with the MLflow champion, the in-process path with the built-in
+        // forecaster, so their plans (and which cross the approval threshold) differ.
+        DemoReference.assertCloseTo(DemoReference.of(full), local);
         DemoReference.assertCloseTo(DemoReference.FULL_STACK, full);
     }
 
