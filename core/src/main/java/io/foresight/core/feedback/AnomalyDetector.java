@@ -197,22 +197,10 @@ public final class AnomalyDetector {
             }
             double level = level(resid, base, i, levelBuf);
             double seasonal = exp[i - base];
-            double scale = Math.max(MAD_TO_SIGMA * mad,
-                    Math.max(config.relativeFloor() * Math.abs(seasonal), config.absoluteFloor()[r.ordinal()]));
-            double zSeasonal = raw / scale;
-            double zLevel = (raw - level) / scale;
-            // anomalous against both the seasonal baseline and the recent level, on the same side
-            if (Math.abs(zSeasonal) > config.threshold() && Math.abs(zLevel) > config.threshold()
-                    && Math.signum(zSeasonal) == Math.signum(zLevel) && (raw > hi || raw < lo)) {
+            Anomaly a = judge(s, r, i, raw, seasonal, level, mad, hi, lo);
+            if (a != null) {
                 flagged[i - base] = true;
-                boolean byLevel = Math.abs(zLevel) < Math.abs(zSeasonal); // report the more conservative one
-                double z = byLevel ? zLevel : zSeasonal;
-                double e = byLevel ? seasonal + level : seasonal;
-                Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
-                out.add(new Anomaly(s.user(), r, s.timestamp(i), i, kind, y[i], e, scale, z,
-                        explain(r, kind, y[i], e, z, scale, "median of the same time on the previous "
-                                + config.seasons() + " days" + (byLevel ? String.format(Locale.ROOT,
-                                ", %+.3f %s recent level", level, r.unit()) : ""))));
+                out.add(a);
             }
         }
     }
@@ -287,6 +275,31 @@ public final class AnomalyDetector {
             v[i] = Math.abs(v[i] - m);
         }
         return median(v, n);
+    }
+
+    /**
+     * Whether interval i's residual is anomalous against both the seasonal baseline and the recent level, on the
+     * same side and beyond the trailing window's tail quantiles; the anomaly (reporting the more conservative
+     * z) or null. The one rule behind {@link #detect} and {@link #observe}.
+     */
+    private Anomaly judge(UserSeries s, Resource r, int i, double raw, double seasonal, double level, double mad,
+                          double hi, double lo) {
+        double scale = Math.max(MAD_TO_SIGMA * mad,
+                Math.max(config.relativeFloor() * Math.abs(seasonal), config.absoluteFloor()[r.ordinal()]));
+        double zSeasonal = raw / scale;
+        double zLevel = (raw - level) / scale;
+        if (!(Math.abs(zSeasonal) > config.threshold() && Math.abs(zLevel) > config.threshold()
+                && Math.signum(zSeasonal) == Math.signum(zLevel) && (raw > hi || raw < lo))) {
+            return null;
+        }
+        boolean byLevel = Math.abs(zLevel) < Math.abs(zSeasonal);
+        double z = byLevel ? zLevel : zSeasonal;
+        double e = byLevel ? seasonal + level : seasonal;
+        double y = s.usage(r, i);
+        Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
+        return new Anomaly(s.user(), r, s.timestamp(i), i, kind, y, e, scale, z,
+                explain(r, kind, y, e, z, scale, "median of the same time on the previous " + config.seasons() + " days"
+                        + (byLevel ? String.format(Locale.ROOT, ", %+.3f %s recent level", level, r.unit()) : "")));
     }
 
     /**
@@ -374,21 +387,10 @@ public final class AnomalyDetector {
                     }
                 }
                 double level = n < LEVEL_WINDOW / 3 ? 0 : median(levelBuf, n);
-                double scale = Math.max(MAD_TO_SIGMA * st.mad[k],
-                        Math.max(config.relativeFloor() * Math.abs(seasonal), config.absoluteFloor()[k]));
-                double zSeasonal = raw / scale;
-                double zLevel = (raw - level) / scale;
-                if (Math.abs(zSeasonal) > config.threshold() && Math.abs(zLevel) > config.threshold()
-                        && Math.signum(zSeasonal) == Math.signum(zLevel) && (raw > st.hi[k] || raw < st.lo[k])) {
+                Anomaly a = judge(s, r, i, raw, seasonal, level, st.mad[k], st.hi[k], st.lo[k]);
+                if (a != null) {
                     flag = true;
-                    boolean byLevel = Math.abs(zLevel) < Math.abs(zSeasonal);
-                    double z = byLevel ? zLevel : zSeasonal;
-                    double e = byLevel ? seasonal + level : seasonal;
-                    Anomaly.Kind kind = z > 0 ? Anomaly.Kind.SPIKE : Anomaly.Kind.DROP;
-                    out.add(new Anomaly(s.user(), r, s.timestamp(i), i, kind, y[i], e, scale, z,
-                            explain(r, kind, y[i], e, z, scale, "median of the same time on the previous "
-                                    + config.seasons() + " days" + (byLevel ? String.format(Locale.ROOT,
-                                    ", %+.3f %s recent level", level, r.unit()) : ""))));
+                    out.add(a);
                 }
             }
             put(st, r, abs, raw, flag);
