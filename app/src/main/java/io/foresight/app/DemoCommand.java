@@ -82,6 +82,8 @@ public final class DemoCommand implements Callable<Integer> {
      * What a demo run did, for tests that compare the two paths.
      *
      * @param inProcess          whether it ran on the in-process Temporal test server
+     * @param modelFamily        the family of the model the loop predicted with at the end (both paths serve the
+     *                           retraining workflow's choice on the same data, so they agree)
      * @param summary            the closing table
      * @param waitingApproval    changes the policies sent to a person over the run (audit trail)
      * @param operatorApprovals  approvals the demo operator sent (0 without the policy scenario)
@@ -89,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
      * @param rulesFired         how often each rule fired over the run (audit trail)
      * @param policyEvents       what the scripted policy author did, at which cycle
      */
-    record DemoRun(boolean inProcess, DemoSummary summary, long waitingApproval, int operatorApprovals,
+    record DemoRun(boolean inProcess, String modelFamily, DemoSummary summary, long waitingApproval, int operatorApprovals,
                    Map<io.foresight.core.policy.DecisionOutcome, Long> outcomes, Map<String, Integer> rulesFired,
                    List<String> policyEvents) {}
 
@@ -150,7 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
                 step(out, 2, "Train on the trace (retraining workflow: Spark job -> MLflow run -> registry -> gate)");
                 MlflowConnection mlflow = MlflowConnection.of(URI.create(config.mlflowUrl()));
                 factories.add(TrainingWorker.start(client, WorkerCommand.trainingConfig(config), mlflow, Map.of("demo", "true")));
-                RetrainRequest request = RetrainRequest.defaults(List.of(tracePath.toString()), 0);
+                RetrainRequest request = RetrainRequest.defaults(List.of(tracePath.toString()), 0); // as the in-process path fits
                 String id = "retrain-demo-" + System.currentTimeMillis();
                 RetrainingWorkflow wf = client.newWorkflowStub(RetrainingWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.TRAINING).setWorkflowId(id).setWorkflowExecutionTimeout(Duration.ofHours(1)).build());
@@ -160,12 +162,14 @@ public final class DemoCommand implements Callable<Integer> {
                         r.model().runId(), r.backtest().metric(), r.backtest().candidateValue(), r.backtest().baselineValue(),
                         modelVersion, r.gate().outcome(), r.gate().champion());
             } else {
-                step(out, 2, "Train: skipped (" + (inProcess ? "the in-process path runs without MLflow" : "MLflow is not running")
-                        + "); the loop uses the built-in forecaster");
+                step(out, 2, "Train without MLflow (" + (inProcess ? "the in-process path" : "MLflow is not running")
+                        + "): the retraining workflow's family, window and gate, fitted in this process");
             }
 
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
-            Models models = Models.forLoop(config, warmup(replay, Wiring.WARMUP_STEPS), mlflowUp, out);
+            Trace warm = warmup(replay, Wiring.WARMUP_STEPS);
+            Models models = mlflowUp ? Models.forLoop(config, warm, true, out)
+                    : Models.trainedWithoutMlflow(RetrainRequest.defaults(List.of(tracePath.toString()), 0), warm, out);
             PolicyScenario scenario = policyScenario ? PolicyScenario.prepare(config.stateDir().resolve("demo").resolve("rules"), cycles) : null;
             io.foresight.rules.PolicyRepository policies = scenario != null
                     ? io.foresight.rules.PolicyRepository.fromDirectory(scenario.dir()) : Wiring.policies(config);
@@ -248,7 +252,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             printInterfaces(out, config, inProcess, mlflowUp, pool);
             out.println("Decisions:     ./foresight decisions --last 20");
-            return new DemoRun(inProcess, summary, waiting, approvals, outcomes, fired,
+            return new DemoRun(inProcess, models.family(), summary, waiting, approvals, outcomes, fired,
                     scenario == null ? List.of() : scenario.events());
         } finally {
             factories.forEach(WorkerFactory::shutdown);

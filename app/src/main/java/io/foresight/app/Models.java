@@ -3,11 +3,15 @@ package io.foresight.app;
 import io.foresight.activities.controlloop.ForecasterProvider;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.core.eval.ModelFamilies;
+import io.foresight.core.eval.ModelComparison;
+import io.foresight.core.eval.RetrainWindow;
 import io.foresight.core.forecast.BlendForecaster;
+import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.ModelArtifacts;
 import io.foresight.core.trace.Trace;
 import io.foresight.mlflow.ChampionModelSource;
 import io.foresight.mlflow.MlflowConnection;
+import io.foresight.mlflow.ModelRegistry;
 import io.foresight.mlflow.ModelStore;
 import io.foresight.workflows.retrain.RetrainRequest;
 import java.io.PrintStream;
@@ -28,9 +32,11 @@ final class Models {
     static final String REGISTERED_MODEL = RetrainRequest.REGISTERED_MODEL;
 
     private final ForecasterProvider provider;
+    private final java.util.function.Supplier<String> family;
 
-    private Models(ForecasterProvider provider) {
+    private Models(ForecasterProvider provider, java.util.function.Supplier<String> family) {
         this.provider = provider;
+        this.family = family;
     }
 
     /**
@@ -45,7 +51,7 @@ final class Models {
         Path cache = cacheDir(config);
         if (!useMlflow && !hasCachedChampion(cache)) {
             out.println("  forecaster: " + base.name() + " (no MLflow)");
-            return new Models(ForecasterProvider.fixed(base, baseVersion));
+            return new Models(ForecasterProvider.fixed(base, baseVersion), () -> ModelFamilies.BLEND);
         }
         ChampionModelSource champion = ChampionModelSource.builder().store(ModelStore.of(mlflow(config)))
                 .model(REGISTERED_MODEL).cacheDir(cache).fallback(base)
@@ -56,7 +62,42 @@ final class Models {
             champion.refresh(); // once per predict call: a moved alias is used from the next cycle on
             String version = champion.activeVersion().map(v -> v.label()).orElse(baseVersion + " (no champion)");
             return new ForecasterProvider.ModelInUse(champion, version);
-        });
+        }, () -> champion.activeVersion().map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown"))
+                .orElse(ModelFamilies.BLEND));
+    }
+
+    /**
+     * Without MLflow, the model the retraining workflow would make champion from {@code request} on an empty
+     * registry: the same data window ({@link RetrainWindow}), the same family fitted the same way, judged against
+     * the blend baseline by the same backtest and gate margin; served if it passes, else the blend baseline is
+     * (as on the full stack, where a refused first candidate leaves no champion). So the demo's in-process path
+     * predicts with what its full-stack path does. Families fitted on Spark cannot be made here.
+     *
+     * @param train data the blend baseline is fitted on when the candidate is refused (as {@link #forLoop})
+     */
+    static Models trainedWithoutMlflow(RetrainRequest request, Trace train, PrintStream out) {
+        String family = request.family();
+        BlendForecaster base = ModelFamilies.blend(train);
+        if (ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family)) {
+            out.println("  forecaster: " + base.name() + " (family " + family + " is fitted on Spark, which this path runs without)");
+            return new Models(ForecasterProvider.fixed(base, baselineVersion(train)), () -> ModelFamilies.BLEND);
+        }
+        RetrainWindow w = RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout());
+        Forecaster candidate = ModelFamilies.build(family, w.train(), w.backtestId(), null, null);
+        Forecaster first = w.firstChampion(family);
+        ModelComparison.Result r = w.compare(candidate, first, first == null ? "" : "blend baseline", request.gateMargin());
+        out.println("  " + family + " fitted on the retraining window (backtest " + w.backtestId() + "): " + r.verdict().reason());
+        if (!r.verdict().passed()) {
+            out.println("  forecaster: " + base.name() + " (the candidate did not pass the gate)");
+            return new Models(ForecasterProvider.fixed(base, baselineVersion(train)), () -> ModelFamilies.BLEND);
+        }
+        out.println("  forecaster: " + candidate.name() + " (what the retraining workflow would make champion)");
+        return new Models(ForecasterProvider.fixed(candidate, family + "/" + w.backtestId()), () -> family);
+    }
+
+    /** The family of the model the loop predicts with now. */
+    String family() {
+        return family.get();
     }
 
     static String baselineVersion(Trace train) {

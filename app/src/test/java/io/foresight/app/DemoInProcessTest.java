@@ -40,6 +40,9 @@ class DemoInProcessTest {
         }
         String text = buf.toString(StandardCharsets.UTF_8);
         assertTrue(run.inProcess());
+        // without MLflow the loop still predicts with what the retraining workflow would make champion
+        assertEquals(io.foresight.workflows.retrain.RetrainRequest.DEFAULT_FAMILY, run.modelFamily(), text);
+        assertTrue(text.contains("(what the retraining workflow would make champion)"), text);
 
         // approvals do not starve: every change that waited was approved by the operator in time
         assertTrue(run.waitingApproval() > 0, "the scenario sends changes to a person: " + text);

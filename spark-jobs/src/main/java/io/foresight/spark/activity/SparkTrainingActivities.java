@@ -1,18 +1,15 @@
 package io.foresight.spark.activity;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.foresight.core.eval.Backtest.Config;
 import io.foresight.core.eval.ModelComparison;
+import io.foresight.core.eval.RetrainWindow;
 import io.foresight.core.eval.ModelFamilies;
-import io.foresight.core.eval.PromotionRule;
-import io.foresight.core.eval.TrainingWindow;
 import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.GateVerdict;
 import io.foresight.core.forecast.ModelArtifacts;
 import io.foresight.core.forecast.TreeEnsemble;
 import io.foresight.core.model.Resource;
-import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.mlflow.ArtifactStore;
@@ -39,10 +36,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +83,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
     private final ArtifactStore artifacts;
     private final Map<String, String> runTags;
     /** The last data window read: the steps of one retraining read the same files. */
-    private volatile Window lastWindow;
+    private volatile RetrainWindow lastWindow;
 
     /**
      * @param spark   the session (created lazily by the caller, shared by all activity threads)
@@ -105,37 +99,14 @@ public final class SparkTrainingActivities implements TrainingActivities {
         this.runTags = Map.copyOf(runTags);
     }
 
-    /** The request's data: the trace up to its end time, the holdout split and the id of that split. */
-    record Window(String key, Trace trace, long start, long evalFrom, long end, String backtestId) {
-        Trace train() {
-            return TrainingWindow.before(trace, evalFrom);
-        }
-    }
-
-    Window window(RetrainRequest r) {
+    /** The request's data, cut as {@link RetrainWindow} cuts it (the steps of one retraining read it once). */
+    RetrainWindow window(RetrainRequest r) {
         String key = r.dataPaths() + "|" + r.maxUsers() + "|" + r.endTime() + "|" + r.holdout();
-        Window w = lastWindow;
+        RetrainWindow w = lastWindow;
         if (w != null && w.key().equals(key)) {
             return w;
         }
-        List<Path> files = r.dataPaths().stream().map(Path::of).toList();
-        for (Path f : files) {
-            if (!Files.isReadable(f)) {
-                throw new IllegalArgumentException("trace file " + f.toAbsolutePath() + " is not readable on the training worker:"
-                        + " pass paths this worker can read (--data)");
-            }
-        }
-        Trace all = BitbrainsReader.read(files, r.maxUsers() == 0 ? Integer.MAX_VALUE : r.maxUsers());
-        Trace trace = r.endTime() > 0 ? TrainingWindow.before(all, r.endTime()) : all;
-        long start = TrainingWindow.start(trace);
-        long end = TrainingWindow.end(trace);
-        long evalFrom = end - r.holdout() * 86_400L;
-        if (trace.users().isEmpty() || evalFrom - start < 86_400L) {
-            throw new IllegalArgumentException("the data " + r.dataPaths() + (r.endTime() > 0 ? " before " + r.endTime() : "")
-                    + " spans " + (end - start) / 3600 + " h: retraining needs at least a day before the " + r.holdout()
-                    + "-day holdout; pass more data, a later end time or fewer holdout days");
-        }
-        w = new Window(key, trace, start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12));
+        w = RetrainWindow.read(r.dataPaths(), r.maxUsers(), r.endTime(), r.holdout());
         lastWindow = w;
         return w;
     }
@@ -143,7 +114,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
     @Override
     public FeatureSet extractFeatures(RetrainRequest request, String idempotencyKey) {
         String family = ModelFamilies.requireKnown(request.family());
-        Window w = window(request);
+        RetrainWindow w = window(request);
         String path = "";
         String schema = "";
         if (ModelFamilies.needsLinear(family)) {
@@ -165,7 +136,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
             log.info("training {} already finished as {}", idempotencyKey, done.get());
             return new TrainedModel(done.get().runId(), done.get().modelUri());
         }
-        Window w = sameWindow(request, features);
+        RetrainWindow w = sameWindow(request, features);
         Trace train = w.train();
         Path modelDir = workDir.resolve("models").resolve(dirName(idempotencyKey));
         deleteTree(modelDir);
@@ -240,7 +211,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
 
     @Override
     public Backtest evaluate(RetrainRequest request, FeatureSet features, TrainedModel model) {
-        Window w = sameWindow(request, features);
+        RetrainWindow w = sameWindow(request, features);
         Forecaster candidate = withModel(model.modelUri(), dir -> ModelArtifacts.loadForBacktest(dir).forecaster());
         Forecaster champion = null;
         String championLabel = "";
@@ -258,13 +229,10 @@ public final class SparkTrainingActivities implements TrainingActivities {
                 championLabel = " (champion " + c.label() + " does not load)";
             }
         }
-        if (champion == null && !ModelFamilies.BLEND.equals(request.family())) {
-            // the first time, a challenger must beat the blend baseline (a blend challenger is that baseline itself)
-            champion = ModelFamilies.blend(w.train());
+        if (champion == null && (champion = w.firstChampion(request.family())) != null) {
             championLabel = "blend baseline" + championLabel;
         }
-        ModelComparison.Result r = ModelComparison.run(w.trace().users().values(), candidate, champion, championLabel,
-                Config.rolling(ModelFamilies.HORIZON, w.evalFrom()), new PromotionRule(request.gateMargin()));
+        ModelComparison.Result r = w.compare(candidate, champion, championLabel, request.gateMargin());
         GateVerdict v = r.verdict();
         recordComparison(model, r, v, championVersion);
         double cand = v.metrics().getOrDefault("challenger." + METRIC, Double.NaN);
@@ -332,8 +300,8 @@ public final class SparkTrainingActivities implements TrainingActivities {
         return ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family);
     }
 
-    private Window sameWindow(RetrainRequest request, FeatureSet features) {
-        Window w = window(request);
+    private RetrainWindow sameWindow(RetrainRequest request, FeatureSet features) {
+        RetrainWindow w = window(request);
         if (!w.backtestId().equals(features.backtestId())) {
             throw new IllegalStateException("the data " + request.dataPaths() + " changed since extraction (backtest "
                     + w.backtestId() + ", extracted " + features.backtestId() + "): start the retraining again");
@@ -342,7 +310,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
     }
 
     /** CPU of the busiest user over the first holdout day: one-hour forecasts laid end to end. */
-    static double[][] plotSeries(Forecaster f, Window w) {
+    static double[][] plotSeries(Forecaster f, RetrainWindow w) {
         UserSeries best = null;
         double bestMean = -1;
         for (UserSeries s : w.trace().users().values()) {
@@ -403,14 +371,6 @@ public final class SparkTrainingActivities implements TrainingActivities {
             return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
