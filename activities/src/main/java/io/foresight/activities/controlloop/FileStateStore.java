@@ -142,9 +142,14 @@ public final class FileStateStore implements StateStore {
         anomalyLog.append(anomalies);
     }
 
+    /** A monitor re-run after a crash may append the same anomalies again: one per key is read back. */
     @Override
     public java.util.List<Anomaly> anomalies(String user, long since) {
-        return anomalyLog.read(user, since);
+        java.util.Map<String, Anomaly> once = new java.util.LinkedHashMap<>();
+        for (Anomaly a : anomalyLog.read(user, since)) {
+            once.putIfAbsent(StateStore.anomalyKey(a), a);
+        }
+        return java.util.List.copyOf(once.values());
     }
 
     /** A retried predict appends the same versions again; {@link #profileVersions} keeps one per (user, version). */
