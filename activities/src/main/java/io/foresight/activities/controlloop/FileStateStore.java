@@ -180,16 +180,17 @@ public final class FileStateStore implements StateStore {
         return java.util.List.copyOf(out.values());
     }
 
+    /** The state dir, or the folder it will be made in, must be writable (nothing is created here). */
     @Override
     public void check() {
-        try {
-            Files.createDirectories(root);
-            if (!Files.isWritable(root)) {
-                throw new IOException("not writable");
-            }
-        } catch (IOException e) {
-            throw new StateStoreException("state directory " + root + " cannot be written (" + e.getMessage()
-                    + "). Fix: check its permissions or set FORESIGHT_STATE_DIR", e);
+        Path p = root;
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !Files.isDirectory(p) || !Files.isWritable(p)) {
+            throw new StateStoreException("state directory " + root + " cannot be written (" + (p == null ? "no existing parent"
+                    : p + (Files.isDirectory(p) ? " is not writable" : " is not a directory")) + "). Fix: check its "
+                    + "permissions or set FORESIGHT_STATE_DIR", null);
         }
     }
 }

@@ -62,7 +62,7 @@ public final class PostgresStateStore implements StateStore {
     }
 
     /** Seconds to wait for a connection, and for one statement: a hung server fails the activity, not the worker. */
-    static final int CONNECT_TIMEOUT_S = 5;
+    static final int CONNECT_TIMEOUT_S = 15;
     static final int STATEMENT_TIMEOUT_S = 30;
     private static final int MAX_IDLE = 8;
 
