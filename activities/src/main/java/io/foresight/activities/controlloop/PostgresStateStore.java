@@ -324,6 +324,9 @@ public final class PostgresStateStore implements StateStore {
                 T out = work.apply(c);
                 giveBack(c);
                 return out;
+            } catch (RuntimeException e) {
+                closeQuietly(c); // e.g. a record that does not serialise: the connection may be mid-statement
+                throw e;
             } catch (SQLException e) {
                 closeQuietly(c);
                 last = e;
