@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes deploy/foresight.env from deploy/foresight.env.example with every CHANGE_ME replaced by a random
-# secret (the workers' MLflow password is the admin's; POSTGRES_PWD is POSTGRES_PASSWORD), and makes the ingestion API's TLS keystore.
+# secret (the workers' MLflow password is the admin's; POSTGRES_PWD and FORESIGHT_STATE_STORE_PASSWORD are POSTGRES_PASSWORD), and makes the ingestion API's TLS keystore.
 # Refuses to overwrite an existing deploy/foresight.env. Then: deploy/temporal/gen-certs.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,7 +15,7 @@ pg_pw="$(openssl rand -hex 24)"
 while IFS= read -r line; do
   case "$line" in
     MLFLOW_ADMIN_PASSWORD=CHANGE_ME|MLFLOW_TRACKING_PASSWORD=CHANGE_ME) echo "${line%%=*}=$admin_pw" ;;
-    POSTGRES_PASSWORD=CHANGE_ME|POSTGRES_PWD=CHANGE_ME) echo "${line%%=*}=$pg_pw" ;;
+    POSTGRES_PASSWORD=CHANGE_ME|POSTGRES_PWD=CHANGE_ME|FORESIGHT_STATE_STORE_PASSWORD=CHANGE_ME) echo "${line%%=*}=$pg_pw" ;;
     *=CHANGE_ME) echo "${line%%=*}=$(openssl rand -hex 24)" ;;
     *) echo "$line" ;;
   esac

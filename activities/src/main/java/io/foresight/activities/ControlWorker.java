@@ -1,6 +1,8 @@
 package io.foresight.activities;
 
 import io.foresight.activities.controlloop.ControlLoopActivitiesImpl;
+import io.foresight.activities.controlloop.FileStateStore;
+import io.foresight.activities.controlloop.StateStore;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopWorkflowImpl;
 import io.temporal.client.WorkflowClient;
@@ -17,17 +19,28 @@ public final class ControlWorker {
     private ControlWorker() {}
 
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config) {
+        return register(factory, config, new FileStateStore(config.stateDir()));
+    }
+
+    /** With the loop's state in {@code store} (e.g. PostgreSQL shared by workers on several hosts). */
+    public static Worker register(WorkerFactory factory, ControlWorkerConfig config, StateStore store) {
         Objects.requireNonNull(factory, "factory");
         Worker worker = factory.newWorker(TaskQueues.CONTROL);
         worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config));
+        worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config,
+                io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store));
         return worker;
     }
 
     /** Creates a factory on {@code client}, registers the control worker and starts polling. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config) {
+        return start(client, config, new FileStateStore(config.stateDir()));
+    }
+
+    /** As {@link #start(WorkflowClient, ControlWorkerConfig)}, with the loop's state in {@code store}. */
+    public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, StateStore store) {
         WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
-        register(factory, config);
+        register(factory, config, store);
         factory.start();
         return factory;
     }

@@ -100,6 +100,14 @@ public final class AnomaliesCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d anomalies in %d users of %s (%.3f%% of %d scored resource-intervals)%s%n",
                     found.size(), users, trace, scored == 0 ? 0.0 : 100.0 * found.size() / scored, scored,
                     append ? " (appended to " + anomalyLog.file() + ")" : "");
+        } else if (log == null && System.getenv(LOG_ENV) == null
+                && "postgresql".equals(io.foresight.app.stack.FsConfig.load().get("state.store", "files"))) {
+            // the loop's anomaly log from every worker host sharing the PostgreSQL state store
+            try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(io.foresight.app.stack.FsConfig.load())) {
+                found = store.anomalies(user, from);
+                print(out, found);
+                out.printf(Locale.ROOT, "%d anomalies in %s%n", found.size(), store.describe());
+            }
         } else {
             if (!Files.exists(anomalyLog.file())) {
                 throw new IllegalArgumentException("no anomaly log at " + anomalyLog.file()

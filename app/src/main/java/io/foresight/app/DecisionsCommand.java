@@ -42,11 +42,23 @@ public final class DecisionsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path file = log == null ? defaultLog() : log;
-        if (!file.toFile().exists()) {
-            throw new IllegalArgumentException("no decision log at " + file + ": run the control loop first or pass --log FILE");
+        List<DecisionRecord> records;
+        String from;
+        io.foresight.app.stack.FsConfig config = io.foresight.app.stack.FsConfig.load();
+        if (log == null && "postgresql".equals(config.get("state.store", "files"))) {
+            // the audit trail of every worker host sharing the PostgreSQL state store
+            try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(config)) {
+                records = store.decisions(user, last);
+                from = store.describe();
+            }
+        } else {
+            Path file = log == null ? defaultLog() : log;
+            if (!file.toFile().exists()) {
+                throw new IllegalArgumentException("no decision log at " + file + ": run the control loop first or pass --log FILE");
+            }
+            records = new DecisionLog(file).read(user, last);
+            from = file.toString();
         }
-        List<DecisionRecord> records = new DecisionLog(file).read(user, last);
         if (json) {
             records.forEach(r -> out.println(DecisionLog.toJson(r)));
             return 0;
@@ -60,7 +72,7 @@ public final class DecisionsCommand implements Callable<Integer> {
                     vec(r.proposed()), vec(r.allowed()) + (r.spot() ? " spot" : ""), r.costDeltaPerHour(),
                     String.join(", ", r.firedRules()), r.messages().isEmpty() ? "" : "; " + String.join("; ", r.messages()));
         }
-        out.printf("%d record(s) from %s%n", records.size(), file);
+        out.printf("%d record(s) from %s%n", records.size(), from);
         return 0;
     }
 

@@ -113,6 +113,10 @@ public final class LoopCommand implements Runnable {
                 // fails with one line if Prometheus is down or the cpu query returns no series
                 dataSource = LiveSourceCheck.prometheus(p, System.currentTimeMillis() / 1000);
             }
+            // the workers' state store must answer now: an unreachable PostgreSQL is one line here, not held cycles later
+            try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(config.get())) {
+                store.check();
+            }
             AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
             ControlLoopParams params = new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(),
                     p.acceleration(), 100, p.maxCycles(), Duration.ofMinutes(2), false, mode, null);

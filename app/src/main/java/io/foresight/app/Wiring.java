@@ -79,6 +79,50 @@ final class Wiring {
                 .withProfiles(users(config)::base);
     }
 
+    /**
+     * Where the loop keeps its state (state.store, FORESIGHT_STATE_STORE): {@code files} (the default) in
+     * {@link #loopStateDir}, or {@code postgresql} shared by workers on several hosts, at state.store.url (default the
+     * local stack's server, postgres.ip:postgres.port) as state.store.user with state.store.password (default the
+     * local stack's generated one). A store that cannot be reached is a one-line error naming cause and fix.
+     */
+    static io.foresight.activities.controlloop.StateStore stateStore(FsConfig config) {
+        String kind = config.get("state.store", "files");
+        switch (kind) {
+            case "files" -> {
+                var files = new io.foresight.activities.controlloop.FileStateStore(loopStateDir(config));
+                files.check();
+                return files;
+            }
+            case "postgresql" -> {
+                return io.foresight.activities.controlloop.PostgresStateStore.open(postgresSettings(config));
+            }
+            default -> throw new IllegalArgumentException("state.store '" + kind + "' is not a state store. Fix: set "
+                    + "state.store (FORESIGHT_STATE_STORE) to files or postgresql");
+        }
+    }
+
+    static io.foresight.activities.controlloop.PostgresStateStore.Settings postgresSettings(FsConfig config) {
+        String ip = config.get("postgres.ip", "127.0.0.1");
+        int port = config.getInt("postgres.port", 5532);
+        String url = config.get("state.store.url", io.foresight.app.stack.LocalPostgres.url(ip, port));
+        String password = config.get("state.store.password", null);
+        if (password == null) {
+            Path local = config.stateDir().resolve("postgres").resolve("password");
+            if (!Files.isReadable(local)) {
+                throw new IllegalArgumentException("state.store=postgresql but no password: state.store.password is unset and "
+                        + "the local stack's " + local + " does not exist. Fix: set FORESIGHT_STATE_STORE_PASSWORD, or run "
+                        + "'./foresight stack up' to start the local PostgreSQL");
+            }
+            try {
+                password = Files.readString(local).trim();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read " + local + ": " + e.getMessage() + ". Fix: check its permissions");
+            }
+        }
+        return new io.foresight.activities.controlloop.PostgresStateStore.Settings(url,
+                config.get("state.store.user", io.foresight.app.stack.LocalPostgres.ROLE), password);
+    }
+
     /** The simulated cluster's settings (cluster.* in conf/foresight.properties); the defaults model nothing extra. */
     static SimulatedCluster.Config cluster(FsConfig config) {
         String lead = config.get("cluster.lead.seconds", "0,0,0,0");

@@ -48,8 +48,10 @@ public final class WorkerCommand implements Callable<Integer> {
                     : io.foresight.core.trace.TraceFormat.read(io.foresight.core.trace.BitbrainsReader.paths(trainData));
             // a worker always follows the registry: while MLflow is down it serves the cached champion (or the baseline)
             Models models = Models.forLoop(config, train, true, System.out);
-            factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models)));
-            System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target);
+            io.foresight.activities.controlloop.StateStore state = Wiring.stateStore(config);
+            factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models), state));
+            System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target + "; loop state in "
+                    + state.describe());
         }
         if (queues.contains("training")) {
             factories.add(TrainingWorker.start(temporal.client, trainingConfig(config),

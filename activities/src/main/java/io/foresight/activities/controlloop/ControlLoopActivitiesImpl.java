@@ -1,7 +1,6 @@
 package io.foresight.activities.controlloop;
 
 import io.foresight.core.alloc.AllocationMode;
-import io.foresight.core.audit.DecisionLog;
 import io.foresight.core.audit.DecisionRecord;
 
 import io.foresight.activities.ControlWorkerConfig;
@@ -51,17 +50,15 @@ import java.util.TreeMap;
  */
 public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     private final ControlWorkerConfig config;
-    /** The audit trail of policy decisions, relative to the state dir. */
-    public static final String DECISION_LOG = "decisions.jsonl";
-    /** Anomalies the monitor found in the users' usage, relative to the state dir. */
-    public static final String ANOMALY_LOG = "anomalies.jsonl";
+    /** The audit trail of policy decisions, relative to the state dir (the file store's). */
+    public static final String DECISION_LOG = FileStateStore.DECISION_LOG;
+    /** Anomalies the monitor found in the users' usage, relative to the state dir (the file store's). */
+    public static final String ANOMALY_LOG = FileStateStore.ANOMALY_LOG;
 
     /** Users whose usage spiked in a cycle: the next cycle's policy check may scale them up past the step limit. */
     record AnomalyFile(List<String> spikingUsers) {}
 
     private final StateStore store;
-    private final DecisionLog auditLog;
-    private final io.foresight.core.feedback.AnomalyLog anomalyLog;
     private final CycleEngine engine;
     private final HistoryCache histories = new HistoryCache();
     private final LoopMetrics metrics;
@@ -74,10 +71,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** With the given parts of foresight on (as {@code evaluate --off} selects them). */
     public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts) {
+        this(config, parts, new FileStateStore(config.stateDir()));
+    }
+
+    /**
+     * With the given state store: the local state dir's files, or PostgreSQL shared by workers on several hosts
+     * (then {@code config.stateDir()} holds only this worker's local files).
+     */
+    public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts, StateStore store) {
         this.config = Objects.requireNonNull(config, "config");
-        this.store = new StateStore(config.stateDir());
-        this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
-        this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
+        this.store = Objects.requireNonNull(store, "store");
         this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts);
         this.metrics = LoopMetrics.of(config.metrics());
     }
@@ -142,7 +145,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** Every profile version the loop published, one JSON line each, under the state dir (read by {@code foresight profile}). */
     public static String profileVersionsRef(String pool) {
-        return "pools/" + pool + "/profiles/versions.jsonl";
+        return FileStateStore.profileVersionsRef(pool);
     }
 
     static String profileRef(String pool, int shard) {
@@ -158,7 +161,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The headroom the pool's bandit has learned per pattern so far (empty before its first cycle), for reports. */
     public static Map<io.foresight.core.model.Pattern, Double> learnedHeadroom(java.nio.file.Path stateDir, String pool) {
-        StateStore s = new StateStore(stateDir);
+        StateStore s = new FileStateStore(stateDir);
         if (!s.exists(headroomRef(pool))) {
             return Map.of();
         }
@@ -268,10 +271,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             rows.add(new ForecastRow(u.user(), u.allocation(), f));
         }
         store.write(profRef, new ProfileMemory(t.cycle(), profFrom, profAfter));
-        if (!published.isEmpty()) {
-            // a retried predict appends the same versions again; readers keep one record per (user, version)
-            store.appendLines(profileVersionsRef(t.pool()), published);
-        }
+        // a retried predict publishes the same versions again; the store keeps one per (user, version)
+        store.publishProfiles(t.pool(), published);
         String ref = ref(t, "forecast");
         store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows, spiking, anomalies));
         return new PredictResult(ref, rows.size(), model.version());
@@ -514,9 +515,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     }
 
     /**
-     * Appends the cycle's decisions to the audit trail ({@code decisions.jsonl} in the state dir, read by
-     * {@code foresight decisions}). A retried policy check appends again; readers keep the last record per
-     * (pool, cycle, user).
+     * Appends the cycle's decisions to the audit trail (read by {@code foresight decisions}). A retried policy check
+     * appends again; the store keeps the last record per change id (pool, cycle, user).
      */
     private void audit(ShardTask t, long effectiveAt, List<CycleEngine.UserDecision> decided, AllocationMode mode) {
         if (decided.isEmpty()) {
@@ -530,7 +530,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     p.current(), p.target(), d.outcome(), d.allowed(), d.spot(), d.firedRules(), d.messages(),
                     d.costDeltaPerHour(), mode, mode == AllocationMode.ENFORCE && d.applies()));
         }
-        auditLog.append(records);
+        store.appendDecisions(records);
     }
 
     @Override
@@ -699,7 +699,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         if (store.exists(ref)) {
             return;
         }
-        anomalyLog.append(found);
+        store.appendAnomalies(found);
         metrics.anomalies(pool, found.size());
         store.write(ref, new AnomalyFile(found.stream().filter(a -> a.kind() == io.foresight.core.feedback.Anomaly.Kind.SPIKE)
                 .map(io.foresight.core.feedback.Anomaly::user).distinct().toList()));

@@ -19,7 +19,9 @@ import java.util.Locale;
  * forecaster fitted on the trace's first three days, the bundled Drools rules, one pool-wide policy check).
  * Pools larger than the trace are made of its real VMs time-shifted (copy k of a VM replays its own usage
  * rotated by k * 37 steps, so copies do not move in lockstep). Usage:
- * {@code LoopBenchmark <bitbrains csv(.gz)> [users=100] [cycles=48] [shardSize=500]}.
+ * {@code LoopBenchmark <bitbrains csv(.gz)> [users=100] [cycles=48] [shardSize=500] [files|postgresql]}; with
+ * {@code postgresql} the loop's state goes to the PostgreSQL at FORESIGHT_STATE_STORE_URL (user
+ * FORESIGHT_STATE_STORE_USER, password FORESIGHT_STATE_STORE_PASSWORD) instead of files.
  */
 public final class LoopBenchmark {
     public static void main(String[] args) throws Exception {
@@ -44,10 +46,16 @@ public final class LoopBenchmark {
         var model = io.foresight.core.eval.Policies.blend(firstDays(trace, 3), settings,
                 io.foresight.core.eval.Policies.engine(settings, gate, io.foresight.core.cost.PriceBook.DEFAULT).horizon());
         double fitS = (System.nanoTime() - f0) / 1e9;
+        boolean pg = args.length > 4 && args[4].equals("postgresql");
+        StateStore store = pg ? PostgresStateStore.open(new PostgresStateStore.Settings(System.getenv("FORESIGHT_STATE_STORE_URL"),
+                System.getenv().getOrDefault("FORESIGHT_STATE_STORE_USER", "foresight"),
+                System.getenv("FORESIGHT_STATE_STORE_PASSWORD"))) : new FileStateStore(state);
+        System.out.println("state store: " + store.describe());
         ControlLoopActivitiesImpl a = new ControlLoopActivitiesImpl(ControlWorkerConfig.defaults(state)
                 .withUsageSources(r -> source).withMetrics(new PrometheusRegistry())
                 .withActuator(new SimulatedCluster(state.resolve("cluster"))).withPolicy(gate)
-                .withPlanner(settings.planner()).withForecasters(ForecasterProvider.fixed(model, "blend-conformal/bench")));
+                .withPlanner(settings.planner()).withForecasters(ForecasterProvider.fixed(model, "blend-conformal/bench")),
+                io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store);
         int shards = a.describePool("bench", ref).shards(shardSize);
         long[] ns = new long[6];
         long firstCycleNs = 0;

@@ -1,51 +1,80 @@
 package io.foresight.activities.controlloop;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.foresight.core.audit.DecisionRecord;
+import io.foresight.core.engine.ProfileState;
+import io.foresight.core.feedback.Anomaly;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Objects;
+import java.util.Collection;
+import java.util.List;
 
 /**
- * The loop's bulk data under the state dir, addressed by relative references (what activities return to
- * the workflow). Writes are atomic (temp file, fsync, rename), so a crashed worker leaves either the old
- * or the new file, and a retried activity simply overwrites its own output.
+ * Everything the control loop keeps between activities and cycles, behind one interface: the bulk data of a cycle
+ * (usage, forecasts, plans, decisions, outcomes) and the state that outlives it (planner memory, profiles, team
+ * ledger, drift and headroom state) addressed by relative references, plus the three logs readers query (the
+ * audit trail of decisions, the anomaly log and the published profile versions).
+ *
+ * <p>Every write is idempotent by its key, so a retried activity never duplicates: a reference is overwritten
+ * whole (the key is the plan id, {@code pools/<pool>/cycles/<cycle>/<step>-s<shard>.json}); a decision record is
+ * keyed by its change id (pool, cycle, user; the last write wins), an anomaly by (user, resource, time, kind), a
+ * profile version by (pool, user, version).
+ *
+ * <p>Two implementations: {@link FileStateStore} (a local state directory, the default: one worker host, or
+ * several sharing a file system) and {@link PostgresStateStore} (several worker hosts, each with its own local
+ * directory). A store that cannot be reached throws {@link StateStoreException} with a one-line cause and fix;
+ * the loop treats that like any failed activity (the cycle holds, nothing is applied, {@code loop status} says why).
  */
-final class StateStore {
-    static final ObjectMapper JSON = new ObjectMapper();
+public interface StateStore extends AutoCloseable {
+    /** How references' values are serialised (Jackson on the activities' package-private records). */
+    ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private final Path root;
+    /** Where the state lives, for logs and errors (never a password). */
+    String describe();
 
-    StateStore(Path root) {
-        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
-    }
+    boolean exists(String ref);
 
-    Path root() {
-        return root;
-    }
+    /** Replaces the value under {@code ref} atomically: a reader sees the old or the new bytes, never a mix. */
+    void writeBytes(String ref, byte[] bytes);
 
-    static String cycleDir(String pool, long cycle) {
-        return "pools/" + pool + "/cycles/" + String.format(java.util.Locale.ROOT, "%08d", cycle);
-    }
+    /** The bytes under {@code ref}; a missing reference is an error naming it. */
+    byte[] readBytes(String ref);
 
-    Path resolve(String ref) {
-        Path p = root.resolve(ref).normalize();
-        if (!p.startsWith(root)) {
-            throw new IllegalArgumentException("reference '" + ref + "' points outside the state dir " + root);
-        }
-        return p;
-    }
+    /** Deletes every reference under the folder {@code ref} (old cycles); missing is fine. */
+    void deleteTree(String ref);
 
-    boolean exists(String ref) {
-        return Files.exists(resolve(ref));
-    }
+    /** Appends to the audit trail; a record whose change id is there already replaces it (a retried policy check). */
+    void appendDecisions(List<DecisionRecord> records);
 
-    void write(String ref, Object value) {
+    /**
+     * @param user only this user's records (null: all)
+     * @param last only the newest {@code last} (0 or less: all); oldest first, one record per change id
+     */
+    List<DecisionRecord> decisions(String user, int last);
+
+    /** Appends found anomalies to the anomaly log. */
+    void appendAnomalies(Collection<Anomaly> anomalies);
+
+    /**
+     * @param user  only this user's anomalies (null for all)
+     * @param since only anomalies at or after this Unix time
+     */
+    List<Anomaly> anomalies(String user, long since);
+
+    /** Publishes new profile versions of a pool's users (read by {@code foresight profile} and the demo). */
+    void publishProfiles(String pool, List<ProfileState> versions);
+
+    /** Every published version of the pool's profiles, oldest first, one per (user, version). */
+    List<ProfileState> profileVersions(String pool);
+
+    /** Checks that the store can be read and written now; a one-line {@link StateStoreException} if not. */
+    void check();
+
+    @Override
+    default void close() {}
+
+    default void write(String ref, Object value) {
         try {
             writeBytes(ref, JSON.writeValueAsBytes(value));
         } catch (IOException e) {
@@ -53,60 +82,22 @@ final class StateStore {
         }
     }
 
-    void writeBytes(String ref, byte[] bytes) {
-        Path target = resolve(ref);
+    default <T> T read(String ref, Class<T> type) {
+        byte[] bytes = readBytes(ref);
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(bytes);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return JSON.readValue(bytes, type);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
+            throw new UncheckedIOException("cannot parse " + ref + " in " + describe() + ": " + e.getMessage(), e);
         }
     }
 
-    /** Appends one JSON line per value to a log under the state dir (created if missing). */
-    void appendLines(String ref, java.util.List<?> values) {
-        Path target = resolve(ref);
-        try {
-            Files.createDirectories(target.getParent());
-            StringBuilder b = new StringBuilder();
-            for (Object v : values) {
-                b.append(JSON.writeValueAsString(v)).append('\n');
-            }
-            Files.writeString(target, b, java.nio.charset.StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + target, e);
-        }
+    /** The folder of one cycle's bulk data (deleted whole once the cycle is older than the retention). */
+    static String cycleDir(String pool, long cycle) {
+        return "pools/" + pool + "/cycles/" + String.format(java.util.Locale.ROOT, "%08d", cycle);
     }
 
-    /** Deletes a directory of old bulk data; missing is fine (already deleted by an earlier attempt). */
-    void deleteTree(String ref) {
-        Path dir = resolve(ref);
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete old cycle data " + dir, e);
-        }
-    }
-
-    <T> T read(String ref, Class<T> type) {
-        Path p = resolve(ref);
-        try {
-            return JSON.readValue(p.toFile(), type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + p + " (written by an earlier step of the cycle?)", e);
-        }
+    /** The key of an anomaly in the log: a retried monitor finds the same ones. */
+    static String anomalyKey(Anomaly a) {
+        return a.user() + "|" + a.resource() + "|" + a.at() + "|" + a.kind();
     }
 }

@@ -89,7 +89,7 @@ class ControlLoopActivitiesTest {
         CollectResult c = a.collect(t);
         assertEquals(2, c.users());
         assertFalse(c.exhausted());
-        ControlLoopActivitiesImpl.CollectFile f = new StateStore(state).read(c.ref(), ControlLoopActivitiesImpl.CollectFile.class);
+        ControlLoopActivitiesImpl.CollectFile f = new FileStateStore(state).read(c.ref(), ControlLoopActivitiesImpl.CollectFile.class);
         assertEquals(WARMUP + 3, f.interval());
         UserSeries u = trace.user(trace.userIds().get(4));
         assertEquals(u.user(), f.rows().get(0).user());
@@ -115,10 +115,10 @@ class ControlLoopActivitiesTest {
         assertEquals(6, cluster.entries(POOL).get(0).allocations().size(), "every user of the shard is journaled");
         assertTrue(d.approved() > 0, "the first plan replaces the trace's provisioning for some users");
 
-        ControlLoopActivitiesImpl.PlanFile plan = new StateStore(state).read(
+        ControlLoopActivitiesImpl.PlanFile plan = new FileStateStore(state).read(
                 ControlLoopActivitiesImpl.ref(t0, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
         CollectResult next = a.collect(ShardTask.of(POOL, source, 1, 0, 6));
-        ControlLoopActivitiesImpl.CollectFile f = new StateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
+        ControlLoopActivitiesImpl.CollectFile f = new FileStateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
         for (int i = 0; i < 6; i++) {
             assertEquals(ResourceVector.of(plan.rows().get(i).target()), ResourceVector.of(f.rows().get(i).allocation()),
                     "user " + f.rows().get(i).user());
@@ -140,12 +140,12 @@ class ControlLoopActivitiesTest {
         cluster.apply(new ApplyRequest(POOL, 0, "setup", start, small));
         ShardTask t0 = ShardTask.of(POOL, source, 0, 0, 6);
         cycle(a, t0, List.of());
-        ControlLoopActivitiesImpl.PlanFile plan = new StateStore(state).read(
+        ControlLoopActivitiesImpl.PlanFile plan = new FileStateStore(state).read(
                 ControlLoopActivitiesImpl.ref(t0, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
         assertEquals(plan.effectiveAt(), cluster.clock(POOL), "the apply is requested for the decision's effective time");
 
         CollectResult next = a.collect(ShardTask.of(POOL, source, 1, 0, 6));
-        ControlLoopActivitiesImpl.CollectFile f = new StateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
+        ControlLoopActivitiesImpl.CollectFile f = new FileStateStore(state).read(next.ref(), ControlLoopActivitiesImpl.CollectFile.class);
         for (int i = 0; i < 6; i++) {
             String user = f.rows().get(i).user();
             double asked = plan.rows().get(i).target()[Resource.CPU.ordinal()];
@@ -190,7 +190,7 @@ class ControlLoopActivitiesTest {
     @Test
     void aRetriedPlanStartsFromTheSamePlannerState() throws Exception {
         ControlLoopActivitiesImpl a = activities(PolicyGate.PERMISSIVE);
-        StateStore store = new StateStore(state);
+        StateStore store = new FileStateStore(state);
         String memRef = "pools/" + POOL + "/planner/shard-0.json";
         for (int c = 0; c < 60; c++) {
             ShardTask t = ShardTask.of(POOL, source, c, 0, 6);
@@ -231,7 +231,7 @@ class ControlLoopActivitiesTest {
         String approved = d1.waitingChangeIds().get(0);
         a.allocate(t1, d1.ref(), List.of(approved));
         String user = approved.substring((POOL + "/1/").length());
-        ControlLoopActivitiesImpl.PlanFile plan = new StateStore(state).read(
+        ControlLoopActivitiesImpl.PlanFile plan = new FileStateStore(state).read(
                 ControlLoopActivitiesImpl.ref(t1, "plan"), ControlLoopActivitiesImpl.PlanFile.class);
         ResourceVector target = plan.rows().stream().filter(r -> r.user().equals(user)).map(r -> ResourceVector.of(r.target()))
                 .findFirst().orElseThrow();

@@ -78,7 +78,7 @@ class OneEngineParityTest {
         String source = "trace:" + slice();
         int users = loop.describePool(POOL, source).users();
         int shards = (users + SHARD - 1) / SHARD;
-        StateStore store = new StateStore(state);
+        StateStore store = new FileStateStore(state);
         Map<String, List<double[]>> loopInForce = new HashMap<>();
         List<Map<String, String>> loopOutcomes = new ArrayList<>();
         int waitingSeen = 0;

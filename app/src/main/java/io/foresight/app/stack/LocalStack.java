@@ -111,7 +111,25 @@ public final class LocalStack {
                     "--storage.tsdb.retention.time=3650d"),
                     pIp, pPort, config.prometheusUrl() + "/-/ready", config.prometheusUrl(), state.resolve("prometheus"), "prometheus.port"));
         }
+        Optional<LocalPostgres> pg = postgres();
+        if (pg.isPresent()) {
+            String ip = config.get("postgres.ip", "127.0.0.1");
+            int port = config.getInt("postgres.port", 5532);
+            s.add(new ServiceSpec(POSTGRES, pg.get().serverCommand(ip, port), ip, port, LocalPostgres.url(ip, port),
+                    LocalPostgres.url(ip, port), state.resolve("postgres"), "postgres.port"));
+        }
         return s;
+    }
+
+    static final String POSTGRES = "postgres";
+
+    /** The loop's shared state store when {@code state.store=postgresql} and the machine has PostgreSQL's binaries. */
+    public Optional<LocalPostgres> postgres() {
+        if (!"postgresql".equals(config.get("state.store", "files"))) {
+            return Optional.empty();
+        }
+        return LocalPostgres.findBinaries(config.get("postgres.bin.dir", null))
+                .map(bin -> new LocalPostgres(bin, config.stateDir().resolve("postgres")));
     }
 
     /** Host headers the local MLflow answers: its loopback names, with and without the port. */
@@ -145,6 +163,10 @@ public final class LocalStack {
         mkdirs(logsDir());
         mkdirs(runDir());
         writePrometheusConfig();
+        if ("postgresql".equals(config.get("state.store", "files")) && postgres().isEmpty()) {
+            throw new StackException("state.store=postgresql but PostgreSQL is not installed (no /usr/lib/postgresql/N/bin/postgres)."
+                    + " Fix: apt-get install postgresql, or set FORESIGHT_POSTGRES_BIN_DIR, or use state.store=files");
+        }
         List<ServiceSpec> started = new ArrayList<>();
         try {
             for (ServiceSpec s : services()) {
@@ -164,6 +186,9 @@ public final class LocalStack {
                 start(s);
                 started.add(s);
                 awaitHealthy(s);
+                if (s.name().equals(POSTGRES)) {
+                    postgres().orElseThrow().ensureDatabase(s.ip(), s.port());
+                }
                 out.printf("%-10s up               %s%n", s.name(), s.uiUrl());
             }
             if (services().stream().noneMatch(s -> s.name().equals("prometheus"))) {
@@ -219,6 +244,9 @@ public final class LocalStack {
         if (s.name().equals("temporal") && portFree(s.ip(), s.port())) {
             return false; // the UI alone does not make a server
         }
+        if (s.name().equals(POSTGRES)) {
+            return !portFree(s.ip(), s.port()) && postgres().map(pg -> pg.ready(s.ip(), s.port())).orElse(false);
+        }
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(s.healthUrl())).timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.discarding());
@@ -234,6 +262,9 @@ public final class LocalStack {
     private void start(ServiceSpec s) {
         mkdirs(s.workDir());
         Path log = logsDir().resolve(s.name() + ".log");
+        if (s.name().equals(POSTGRES)) {
+            postgres().orElseThrow().ensureCluster(log);
+        }
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // own session and process group: survives the shell, stopped as a group

@@ -46,6 +46,39 @@ class LocalStackTest {
         services.forEach(s -> assertEquals("127.0.0.1", s.ip()));
     }
 
+    @Test
+    void postgresqlRunsOnlyForThePostgresStateStoreOnItsLoopbackPortAndNeverAsRoot() throws Exception {
+        Path bin = Files.createDirectories(home.resolve("pgbin"));
+        for (String tool : new String[] {"postgres", "initdb"}) {
+            Path t = bin.resolve(tool);
+            Files.writeString(t, "#!/bin/sh\nexit 1\n");
+            t.toFile().setExecutable(true);
+        }
+        FsConfig files = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_POSTGRES_BIN_DIR", bin.toString(),
+                "FORESIGHT_PROMETHEUS_BINARY", "/nonexistent"));
+        assertTrue(new LocalStack(files, new PrintStream(new ByteArrayOutputStream())).services().stream()
+                .noneMatch(s -> s.name().equals("postgres")), "the files store needs no database");
+
+        FsConfig pg = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_POSTGRES_BIN_DIR", bin.toString(),
+                "FORESIGHT_PROMETHEUS_BINARY", "/nonexistent", "FORESIGHT_STATE_STORE", "postgresql", "FORESIGHT_POSTGRES_PORT", "15532"));
+        ServiceSpec s = new LocalStack(pg, new PrintStream(new ByteArrayOutputStream())).services().stream()
+                .filter(x -> x.name().equals("postgres")).findFirst().orElseThrow();
+        assertEquals(15532, s.port());
+        assertEquals("127.0.0.1", s.ip());
+        assertTrue(s.command().contains("listen_addresses=127.0.0.1") && s.command().contains("15532"), s.command().toString());
+        assertTrue(s.command().contains("unix_socket_directories="), "TCP only");
+        assertTrue(s.command().contains(home.resolve(".foresight/postgres/data").toString()), s.command().toString());
+        assertEquals(LocalPostgres.runningAsRoot(), s.command().get(0).equals("unshare"), "as root: in a user namespace");
+
+        FsConfig missing = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_POSTGRES_BIN_DIR", "/nonexistent",
+                "FORESIGHT_STATE_STORE", "postgresql", "FORESIGHT_PYTHON", "/nonexistent/python3"));
+        fakeVenv();
+        StackException e = assertThrows(StackException.class, () -> new LocalStack(missing,
+                new PrintStream(new ByteArrayOutputStream())).up());
+        assertTrue(e.getMessage().startsWith("state.store=postgresql but PostgreSQL is not installed")
+                && e.getMessage().contains("Fix: apt-get install postgresql"), e.getMessage());
+    }
+
     /** A virtualenv whose tools exist (and would fail): enough for up() to get to its port checks. */
     private void fakeVenv() throws Exception {
         Path bin = Files.createDirectories(home.resolve(".venv/bin"));
