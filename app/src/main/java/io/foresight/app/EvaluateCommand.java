@@ -38,10 +38,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "UTC date YYYY-MM-DD) train, the rest is the test. Jobs running across the split count in both parts.")
     String splitAt;
 
-    @Option(names = "--model", paramLabel = "blend|champion|FAMILY|models:/NAME/VERSION", defaultValue = "blend",
-            description = "What foresight predicts with: the blend-conformal forecaster fitted on --train (default), the "
-                    + "MLflow champion the loop serves, a family's newest registered version (fitted on --train if none), "
-                    + "or one registered version. Loaded exactly as the loop loads it.")
+    @Option(names = "--model", paramLabel = "blend|retrained|champion|FAMILY|models:/NAME/VERSION", defaultValue = "blend",
+            description = "What foresight predicts with: the blend-conformal forecaster fitted on --train (default), what "
+                    + "the retraining workflow would make champion from --train (retrained), the MLflow champion the loop "
+                    + "serves, a family's newest registered version (fitted on --train if none), or one registered version. "
+                    + "Loaded exactly as the loop loads it.")
     String model;
 
     @Option(names = "--pool-kind", paramLabel = "auto|vm-fleet|batch", defaultValue = "auto",

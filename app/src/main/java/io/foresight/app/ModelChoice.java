@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 /**
  * The model a command scores, chosen as {@code evaluate --model} spells it:
  * <ul>
+ *   <li>{@code retrained}: what the retraining workflow would make champion from the training data on an empty
+ *       registry (its default family, window and gate: {@link Models#retrained}), which the loop then serves;</li>
  *   <li>{@code champion}: exactly what the control loop serves ({@link Models#forLoop}): the registry's champion
  *       through the one loader, the cached champion while MLflow is down, else the blend baseline;</li>
  *   <li>a family ({@link ModelFamilies#ALL}): its newest registered version (gate passed or not: scoring is not
@@ -36,6 +38,8 @@ import java.util.stream.Stream;
  */
 final class ModelChoice {
     static final String CHAMPION = "champion";
+    /** What the retraining workflow would make champion from the training data (its default family, window and gate). */
+    static final String RETRAINED = "retrained";
     private static final Pattern VERSION_URI = Pattern.compile("models:/([^/]+)/(\\d+)");
 
     private ModelChoice() {}
@@ -47,6 +51,10 @@ final class ModelChoice {
         String s = spec == null ? CHAMPION : spec.trim();
         if (s.equals(CHAMPION)) {
             return Models.forLoop(config, train, true, out).provider().current();
+        }
+        if (s.equals(RETRAINED)) {
+            return Models.retrained(train, io.foresight.workflows.retrain.RetrainRequest.defaults(java.util.List.of("--train"), 0), out)
+                    .provider().current();
         }
         Matcher m = VERSION_URI.matcher(s);
         if (m.matches()) {

@@ -76,23 +76,48 @@ final class Models {
      * @param train data the blend baseline is fitted on when the candidate is refused (as {@link #forLoop})
      */
     static Models trainedWithoutMlflow(RetrainRequest request, Trace train, PrintStream out) {
-        String family = request.family();
-        BlendForecaster base = ModelFamilies.blend(train);
-        if (ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family)) {
-            out.println("  forecaster: " + base.name() + " (family " + family + " is fitted on Spark, which this path runs without)");
-            return new Models(ForecasterProvider.fixed(base, baselineVersion(train)), () -> ModelFamilies.BLEND);
+        if (needsSpark(request.family())) {
+            return blendBecauseSpark(request.family(), train, out);
         }
-        RetrainWindow w = RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout());
+        return retrained(RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout()),
+                request, train, out);
+    }
+
+    /**
+     * As {@link #trainedWithoutMlflow} on data already read (e.g. {@code evaluate --train}): what the retraining
+     * workflow would make champion from {@code data} on an empty registry.
+     */
+    static Models retrained(Trace data, RetrainRequest request, PrintStream out) {
+        if (needsSpark(request.family())) {
+            return blendBecauseSpark(request.family(), data, out);
+        }
+        return retrained(RetrainWindow.of("evaluate|" + request.holdout(), data, 0, request.holdout(), "--train"),
+                request, data, out);
+    }
+
+    private static Models retrained(RetrainWindow w, RetrainRequest request, Trace train, PrintStream out) {
+        String family = request.family();
         Forecaster candidate = ModelFamilies.build(family, w.train(), w.backtestId(), null, null);
         Forecaster first = w.firstChampion(family);
         ModelComparison.Result r = w.compare(candidate, first, first == null ? "" : "blend baseline", request.gateMargin());
         out.println("  " + family + " fitted on the retraining window (backtest " + w.backtestId() + "): " + r.verdict().reason());
         if (!r.verdict().passed()) {
+            BlendForecaster base = ModelFamilies.blend(train);
             out.println("  forecaster: " + base.name() + " (the candidate did not pass the gate)");
             return new Models(ForecasterProvider.fixed(base, baselineVersion(train)), () -> ModelFamilies.BLEND);
         }
         out.println("  forecaster: " + candidate.name() + " (what the retraining workflow would make champion)");
         return new Models(ForecasterProvider.fixed(candidate, family + "/" + w.backtestId()), () -> family);
+    }
+
+    private static boolean needsSpark(String family) {
+        return ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family);
+    }
+
+    private static Models blendBecauseSpark(String family, Trace train, PrintStream out) {
+        BlendForecaster base = ModelFamilies.blend(train);
+        out.println("  forecaster: " + base.name() + " (family " + family + " is fitted on Spark, which this path runs without)");
+        return new Models(ForecasterProvider.fixed(base, baselineVersion(train)), () -> ModelFamilies.BLEND);
     }
 
     /** The family of the model the loop predicts with now. */
