@@ -139,6 +139,25 @@ class ControlLoopWorkflowTest {
     }
 
     @Test
+    void aRefusedChampionIsInTheStateQueryWhileTheLastGoodModelServesAndClearsWhenItIsNoLongerRefused() throws Exception {
+        FakeActivities fake = new FakeActivities(4);
+        fake.refusedOnShard = 1; // reported by any shard's predict
+        String why = "foresight-forecaster/v9 refused: artifact does not load: no passed gate result";
+        fake.refusedAt.put(1L, why);
+        fake.refusedAt.put(2L, why);
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(2, 10, 4));
+        LoopState refused = awaitState(loop, s -> s.cycle() >= 2 && !s.modelRefusal().isEmpty());
+        assertEquals(why, refused.modelRefusal());
+        assertEquals("fake-model/7", refused.modelVersion(), "the last good model is the one in use");
+        assertEquals(0, refused.failedCycles(), "a refusal is not a failed cycle");
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+        assertEquals("", end.modelRefusal(), "cycle 3 predicted without a refusal");
+        assertTrue(end.finished());
+    }
+
+    @Test
     void freezeReachesThePolicyCheckFromTheNextCycleAndSurvivesContinueAsNew() throws Exception {
         start(new FakeActivities(2));
         ControlLoopWorkflow loop = newLoop();
