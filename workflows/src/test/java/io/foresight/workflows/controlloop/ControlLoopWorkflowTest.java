@@ -158,6 +158,23 @@ class ControlLoopWorkflowTest {
     }
 
     @Test
+    void everyActivityHasAHeartbeatTimeoutSoADeadWorkerIsNoticedInSeconds() {
+        start(new FakeActivities(4));
+        newLoop().run(params(2, 10, 2));
+        Set<String> seen = new HashSet<>();
+        for (HistoryEvent e : client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a")).getEvents()) {
+            if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+                var a = e.getActivityTaskScheduledEventAttributes();
+                seen.add(a.getActivityType().getName());
+                long beat = a.getHeartbeatTimeout().getSeconds();
+                assertTrue(beat > 0 && beat <= 10, a.getActivityType().getName() + " heartbeat timeout " + beat + " s");
+            }
+        }
+        assertTrue(seen.containsAll(Set.of("Monitor", "Feedback", "Collect", "Predict", "Plan", "CheckPoolPolicy", "Allocate")),
+                seen.toString());
+    }
+
+    @Test
     void freezeReachesThePolicyCheckFromTheNextCycleAndSurvivesContinueAsNew() throws Exception {
         start(new FakeActivities(2));
         ControlLoopWorkflow loop = newLoop();
