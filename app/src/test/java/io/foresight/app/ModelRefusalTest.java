@@ -95,6 +95,32 @@ class ModelRefusalTest {
         assertEquals(0.0, gauge(metrics, "foresight_model_refused"));
     }
 
+    @Test
+    void aWorkerStartedWhileMlflowIsDownServesTheChampionItCachedNotAnUntrainedModel() throws Exception {
+        Path slice = Path.of("..", "data", "bitbrains-slice", "bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
+        Trace train = BitbrainsReader.read(slice);
+        int deadPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            deadPort = s.getLocalPort(); // closed again: nothing answers there
+        }
+        io.foresight.app.stack.FsConfig config = io.foresight.app.stack.FsConfig.load(Map.of(
+                "FORESIGHT_HOME", Files.createDirectories(tmp.resolve("home")).toString(),
+                "FORESIGHT_MLFLOW_TRACKING_URI", "http://127.0.0.1:" + deadPort));
+        // an earlier run of this worker loaded v1 from the registry into its cache
+        RegistryOnDisk registry = new RegistryOnDisk(tmp.resolve("registry"));
+        registry.publish("1", train, new GateVerdict(true, "passed", Map.of()));
+        ChampionModelSource earlier = ChampionModelSource.builder().store(registry).model(Models.REGISTERED_MODEL)
+                .cacheDir(Models.cacheDir(config)).fallback(ModelFamilies.blend(null))
+                .loader((dir, v) -> ModelArtifacts.load(dir).forecaster()).build();
+        assertEquals(ChampionModelSource.Refresh.LOADED, earlier.refresh());
+
+        // the worker starts again while MLflow is down, as the loop's wiring builds it
+        Models models = Models.forLoop(config, null, true, new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+        var inUse = models.provider().current();
+        assertEquals(Models.REGISTERED_MODEL + "/v1", inUse.version(), "the cached champion, not the untrained baseline");
+        assertEquals("", inUse.refusal());
+    }
+
     private static PredictResult predict(ControlLoopActivitiesImpl loop, String source, long cycle, int users) {
         ShardTask t = ShardTask.of(POOL, source, cycle, 0, users);
         CollectResult c = loop.collect(t);
