@@ -184,7 +184,7 @@ public final class DemoCommand implements Callable<Integer> {
                 wc = wc.withPolicy(scenario.editing(wc.policy(), policies, replay, Wiring.WARMUP_STEPS, out));
             }
             terminateRunningLoop(client, pool);
-            cleanPoolState(wc.stateDir(), pool);
+            cleanPoolState(wc.stateDir(), pool, replay.userIds());
             factories.add(ControlWorker.start(client, wc));
             ControlLoopParams params = ControlLoopParams.of(pool, "trace:" + tracePath)
                     .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(APPROVAL_TIMEOUT)
@@ -236,11 +236,12 @@ public final class DemoCommand implements Callable<Integer> {
             step(out, 4, "Summary (same users and intervals)");
             DemoSummary summary = DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS);
             summary.print(out);
-            reportAnomalies(out, wc.stateDir(), end, injectedUser);
+            reportAnomalies(out, wc.stateDir(), end, injectedUser, java.util.Set.copyOf(replay.userIds()));
             Path decisionLog = wc.stateDir().resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG);
-            Map<String, Integer> fired = PolicyScenario.ruleCounts(decisionLog);
+            Map<String, Integer> fired = PolicyScenario.ruleCounts(decisionLog, pool);
             Map<io.foresight.core.policy.DecisionOutcome, Long> outcomes = new java.util.EnumMap<>(io.foresight.core.policy.DecisionOutcome.class);
-            new io.foresight.core.audit.DecisionLog(decisionLog).readAll().forEach(r -> outcomes.merge(r.outcome(), 1L, Long::sum));
+            new io.foresight.core.audit.DecisionLog(decisionLog).readAll().stream().filter(r -> r.pool().equals(pool))
+                    .forEach(r -> outcomes.merge(r.outcome(), 1L, Long::sum));
             long waiting = outcomes.getOrDefault(io.foresight.core.policy.DecisionOutcome.WAITING_APPROVAL, 0L);
             out.println("  decisions over the run: " + outcomes);
             out.println("  rules fired over the run (./foresight decisions): " + fired);
@@ -316,9 +317,10 @@ public final class DemoCommand implements Callable<Integer> {
                 + io.foresight.activities.controlloop.ControlLoopActivitiesImpl.learnedHeadroom(stateDir, pool));
     }
 
-    private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser) {
+    private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser,
+                                        java.util.Set<String> users) {
         var log = new io.foresight.core.feedback.AnomalyLog(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG));
-        var all = log.read(null, Long.MIN_VALUE);
+        var all = log.read(null, Long.MIN_VALUE).stream().filter(a -> users.contains(a.user())).toList();
         out.printf("  anomalies detected: %d (./foresight anomalies); retraining requests from drift: %d%n", all.size(), end.retrainingRequests());
         if (injectedUser != null) {
             var mine = all.stream().filter(a -> a.user().equals(injectedUser)).toList();
@@ -382,9 +384,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** A demo run starts afresh: the pool's previous cycles, cluster journal, audit trail and anomaly log go. */
-    private static void cleanPoolState(Path stateDir, String pool) throws IOException {
-        Files.deleteIfExists(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG));
-        Files.deleteIfExists(stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG));
+    /**
+     * Removes what an earlier demo run of {@code pool} left: its folders, its lines in the shared decision log, and
+     * the anomalies of its users (anomaly lines name no pool). Other pools' records stay.
+     */
+    static void cleanPoolState(Path stateDir, String pool, java.util.Collection<String> users) throws IOException {
+        io.foresight.core.audit.JsonLineFiles.removeWhere(
+                stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.DECISION_LOG), "pool", List.of(pool));
+        io.foresight.core.audit.JsonLineFiles.removeWhere(
+                stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.ANOMALY_LOG), "user", users);
         for (Path p : List.of(stateDir.resolve("pools").resolve(pool), stateDir.resolve("cluster").resolve(pool))) {
             if (Files.exists(p)) {
                 try (var walk = Files.walk(p)) {

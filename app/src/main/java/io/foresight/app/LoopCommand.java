@@ -226,6 +226,9 @@ public final class LoopCommand implements Runnable {
                 .append(", mode ").append(s.mode() == AllocationMode.DRY_RUN ? "dry-run" : "enforce")
                 .append(s.frozen() ? ", FROZEN" : "").append('\n');
         b.append("  model      ").append(s.modelVersion()).append('\n');
+        if (!s.modelRefusal().isEmpty()) {
+            b.append("  REFUSED    ").append(s.modelRefusal()).append("; the model above serves\n");
+        }
         b.append("  plan       ").append(s.lastPlanSummary()).append('\n');
         b.append("  decisions  ").append(s.lastDecisionsSummary()).append('\n');
         if (!s.lastRulesFired().isEmpty()) {

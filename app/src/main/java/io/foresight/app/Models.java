@@ -58,12 +58,20 @@ final class Models {
                 .loader((dir, v) -> ModelArtifacts.load(dir).forecaster())
                 .build();
         out.println("  forecaster: champion of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
-        return new Models(() -> {
-            champion.refresh(); // once per predict call: a moved alias is used from the next cycle on
+        return new Models(following(champion, baseVersion), () -> champion.activeVersion()
+                .map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown")).orElse(ModelFamilies.BLEND));
+    }
+
+    /**
+     * The champion as the loop's model: refreshed once per predict call (a moved alias is used from the next cycle
+     * on), with the version serving and, when the registry's champion is refused, why.
+     */
+    static ForecasterProvider following(ChampionModelSource champion, String baseVersion) {
+        return () -> {
+            champion.refresh();
             String version = champion.activeVersion().map(v -> v.label()).orElse(baseVersion + " (no champion)");
-            return new ForecasterProvider.ModelInUse(champion, version);
-        }, () -> champion.activeVersion().map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown"))
-                .orElse(ModelFamilies.BLEND));
+            return new ForecasterProvider.ModelInUse(champion, version, champion.refusal());
+        };
     }
 
     /**

@@ -174,9 +174,12 @@ final class PolicyScenario {
     }
 
     /** How often each rule fired over the run, from the audit trail. */
-    static Map<String, Integer> ruleCounts(Path decisionLog) {
+    static Map<String, Integer> ruleCounts(Path decisionLog, String pool) {
         Map<String, Integer> m = new TreeMap<>();
         for (DecisionRecord r : new DecisionLog(decisionLog).readAll()) {
+            if (!r.pool().equals(pool)) {
+                continue; // the log is shared with the other pools' loops
+            }
             r.firedRules().forEach(rule -> m.merge(rule, 1, Integer::sum));
         }
         return m;

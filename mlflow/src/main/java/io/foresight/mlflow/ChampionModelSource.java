@@ -65,6 +65,8 @@ public final class ChampionModelSource implements Forecaster {
     private final Map<String, AtomicLong> predictions = new ConcurrentHashMap<>();
     private volatile Active active;
     private volatile String lastProblem = "";
+    /** Why the alias's current target is not served ("" while it is, or while the registry cannot be asked). */
+    private volatile String refusal = "";
 
     private record Active(String label, Forecaster forecaster, ModelVersionRef version) {}
 
@@ -96,14 +98,17 @@ public final class ChampionModelSource implements Forecaster {
             return keep(problem);
         }
         if (target == null) {
+            refusal = "";
             return keep("registered model " + model + " has no @" + alias + " alias yet");
         }
         if (active.version() != null && active.version().version().equals(target.version())) {
+            refusal = "";
             return Refresh.UNCHANGED;
         }
         String failed = failedVersions.get(target.version());
         if (failed != null) {
             // known bad: don't download it again every cycle, and don't repeat the warning
+            refusal = refusalOf(target, failed);
             return active.version() == null ? Refresh.FALLBACK : Refresh.KEPT_LAST_GOOD;
         }
         String schema = target.tags().get(ModelRegistry.TAG_FEATURE_SCHEMA_HASH);
@@ -125,6 +130,7 @@ public final class ChampionModelSource implements Forecaster {
         Active previous = active;
         active = new Active(target.label(), loaded, target);
         lastProblem = "";
+        refusal = "";
         rememberLoaded(target);
         log.info("model {} active (was {})", target.label(), previous.label());
         return Refresh.LOADED;
@@ -191,7 +197,12 @@ public final class ChampionModelSource implements Forecaster {
 
     private Refresh reject(ModelVersionRef v, String why) {
         failedVersions.put(v.version(), why);
+        refusal = refusalOf(v, why);
         return keep(v.label() + " rejected: " + why);
+    }
+
+    private static String refusalOf(ModelVersionRef v, String why) {
+        return v.label() + " refused: " + why;
     }
 
     private Refresh keep(String problem) {
@@ -231,6 +242,15 @@ public final class ChampionModelSource implements Forecaster {
     /** The active version, or empty while the fallback forecasts. */
     public java.util.Optional<ModelVersionRef> activeVersion() {
         return java.util.Optional.ofNullable(active.version());
+    }
+
+    /**
+     * Why the version the alias points at is refused (feature schema, no passed gate, an artifact that does not
+     * load), naming the version; "" when it is the one served. While it is refused the last good model (or the
+     * fallback) serves. A registry that cannot be asked leaves the last answer as it was.
+     */
+    public String refusal() {
+        return refusal;
     }
 
     /** Versions that failed to load, with the reason (they are not retried until the alias moves away and back). */

@@ -101,6 +101,30 @@ class ChampionModelSourceTest {
     }
 
     @Test
+    void aRefusedChampionIsReportedWithItsReasonWhileTheLastGoodServesUntilTheAliasMovesOn() {
+        store.publish("1", "10", "schema-1");
+        source.refresh();
+        assertEquals("", source.refusal());
+        store.publish("2", "10", "schema-OLD"); // trained on other features
+        assertEquals(ChampionModelSource.Refresh.KEPT_LAST_GOOD, source.refresh());
+        assertTrue(source.refusal().startsWith("m/v2 refused: feature schema schema-OLD"), source.refusal());
+        assertEquals(ChampionModelSource.Refresh.KEPT_LAST_GOOD, source.refresh());
+        assertTrue(source.refusal().startsWith("m/v2 refused"), "still refused on the next cycle: " + source.refusal());
+        store.down = true;
+        source.refresh();
+        assertTrue(source.refusal().startsWith("m/v2 refused"), "an unreachable registry does not clear it");
+        store.down = false;
+        store.publish("3", "not-a-number", "schema-1"); // the loader refuses it (as a model without a passed gate)
+        source.refresh();
+        assertTrue(source.refusal().startsWith("m/v3 refused: artifact does not load"), source.refusal());
+        assertEquals(10, predict(), "the last good version serves");
+        assertEquals("1", source.activeVersion().orElseThrow().version());
+        store.publish("4", "40", "schema-1");
+        assertEquals(ChampionModelSource.Refresh.LOADED, source.refresh());
+        assertEquals("", source.refusal(), "a served champion clears the refusal");
+    }
+
+    @Test
     void failedDownloadIsRetriedNextCycleAndLeavesNoPartialCache() throws Exception {
         store.publish("1", "10", "schema-1");
         store.failDownloads = true;

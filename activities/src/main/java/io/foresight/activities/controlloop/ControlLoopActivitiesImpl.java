@@ -275,7 +275,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         store.publishProfiles(t.pool(), published);
         String ref = ref(t, "forecast");
         store.write(ref, new ForecastFile(in.interval(), in.intervalStart(), in.stepSeconds(), rows, spiking, anomalies));
-        return new PredictResult(ref, rows.size(), model.version());
+        metrics.modelRefused(t.pool(), !model.refusal().isEmpty());
+        return new PredictResult(ref, rows.size(), model.version(), model.refusal());
     }
 
     @Override

@@ -11,11 +11,21 @@ import java.util.Objects;
 public interface ForecasterProvider {
     ModelInUse current();
 
-    /** A forecaster and the version recorded with its forecasts and reported by the loop. */
-    record ModelInUse(Forecaster forecaster, String version) {
+    /**
+     * A forecaster and the version recorded with its forecasts and reported by the loop.
+     *
+     * @param refusal why the model that should serve (the registry's champion) was refused and this one serves
+     *                instead, naming that version; "" when there is no refusal
+     */
+    record ModelInUse(Forecaster forecaster, String version, String refusal) {
         public ModelInUse {
             Objects.requireNonNull(forecaster, "forecaster");
             Objects.requireNonNull(version, "version");
+            refusal = refusal == null ? "" : refusal;
+        }
+
+        public ModelInUse(Forecaster forecaster, String version) {
+            this(forecaster, version, "");
         }
     }
 

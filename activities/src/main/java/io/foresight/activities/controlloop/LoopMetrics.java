@@ -30,6 +30,7 @@ final class LoopMetrics {
     private final Gauge waiting;
     private final Gauge drifting;
     private final Gauge stale;
+    private final Gauge modelRefused;
     private final Map<String, Long> lastCounted = new HashMap<>();
     /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
     private final Map<String, Long> lastDecided = new HashMap<>();
@@ -84,6 +85,14 @@ final class LoopMetrics {
         stale = Gauge.builder().name("foresight_pool_stale_users")
                 .help("Users held at the last policy check because their source reported no sample for the interval")
                 .labelNames("pool").register(registry);
+        modelRefused = Gauge.builder().name("foresight_model_refused")
+                .help("1 while the registry's champion is refused (feature schema, no passed gate, does not load) and "
+                        + "the last good model predicts instead; 0 otherwise").labelNames("pool").register(registry);
+    }
+
+    /** Whether the pool's last predict served the last good model because the registry's champion was refused. */
+    void modelRefused(String pool, boolean refused) {
+        modelRefused.labelValues(pool).set(refused ? 1 : 0);
     }
 
     void stale(String pool, int users) {

@@ -180,7 +180,7 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
             }
             StringBuilder paths = new StringBuilder();
             for (String p : source.substring("trace:".length()).split(",")) {
-                Path resolved = base.resolve(p.strip()).normalize();
+                Path resolved = path(file, e, "source", base, p.strip());
                 if (!Files.isRegularFile(resolved)) {
                     throw bad(file, e, "source", "no trace file at " + resolved);
                 }
@@ -250,7 +250,7 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         Path rules = null;
         if (e.containsKey("rules")) {
-            rules = base.resolve(e.get("rules").value()).normalize();
+            rules = path(file, e, "rules", base, e.get("rules").value());
             if (!Files.isDirectory(rules)) {
                 throw bad(file, e, "rules", rules + " is not a directory");
             }
@@ -265,7 +265,7 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         Path users = null;
         if (e.containsKey("users")) {
-            users = base.resolve(e.get("users").value()).normalize();
+            users = path(file, e, "users", base, e.get("users").value());
             if (!Files.isRegularFile(users)) {
                 throw bad(file, e, "users", "no file at " + users);
             }
@@ -285,6 +285,15 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         long maxCycles = positive(file, e, "max-cycles", 0, 0);
         return new PoolFile(file, pool, source, userLabel, queries, actuator, interval, mode, acceleration, rules, kind,
                 optional(e, "model", null), users, shardSize, maxCycles, start);
+    }
+
+    /** {@code value} relative to the pool file's folder; a value that is no path (e.g. holds NUL) names its line. */
+    private static Path path(Path file, Map<String, Entry> e, String key, Path base, String value) {
+        try {
+            return base.resolve(value).normalize();
+        } catch (java.nio.file.InvalidPathException x) {
+            throw bad(file, e, key, "'" + value + "' is not a file path (" + x.getReason() + ")");
+        }
     }
 
     private static long positive(Path file, Map<String, Entry> e, String key, long dflt, long min) {

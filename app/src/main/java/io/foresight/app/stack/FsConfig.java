@@ -96,9 +96,24 @@ public final class FsConfig {
         return p.isAbsolute() ? p : home.resolve(p).normalize();
     }
 
+    /**
+     * The state folder (models, logs, the loop's state, decisions), made private (0700) on first use by any command,
+     * not only by {@code stack up}: a worker or demo started first would otherwise create it world-readable.
+     */
     public Path stateDir() {
-        return path("state.dir", ".foresight");
+        Path dir = path("state.dir", ".foresight");
+        if (!statePrivate) {
+            try {
+                LocalStack.ensurePrivateDir(dir);
+                statePrivate = true;
+            } catch (StackException e) {
+                // not creatable here (e.g. a read-only checkout): whatever writes into it reports the cause and fix
+            }
+        }
+        return dir;
     }
+
+    private volatile boolean statePrivate;
 
     public Path venvDir() {
         return path("venv.dir", ".venv");

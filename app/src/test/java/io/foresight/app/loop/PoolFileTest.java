@@ -122,6 +122,15 @@ class PoolFileTest {
     }
 
     @Test
+    void aTracePathThatIsNoPathIsRefusedWithTheLine() {
+        for (String source : new String[] {"trace:a\u0000b", "trace: , ", "prometheus:http://[::1"}) {
+            PoolFileException e = assertThrows(PoolFileException.class,
+                    () -> PoolFile.parse(Path.of("/pools/p.yaml"), "pool: a\nsource: " + source + "\n", true), source);
+            assertTrue(e.getMessage().startsWith("/pools/p.yaml:2: ") && e.getMessage().contains("Fix: "), e.getMessage());
+        }
+    }
+
+    @Test
     void aMissingFileSaysWhereTheExampleIs() {
         PoolFileException e = assertThrows(PoolFileException.class, () -> PoolFile.read(dir.resolve("none.yaml")));
         assertTrue(e.getMessage().contains("examples/pool-prometheus.yaml"));

@@ -127,6 +127,15 @@ class LocalStackTest {
     }
 
     @Test
+    void theStateFolderIsPrivateWhicheverCommandCreatesIt() throws Exception {
+        Path other = Files.createDirectories(home.resolve("worker-first"));
+        FsConfig c = FsConfig.load(Map.of("FORESIGHT_HOME", other.toString()));
+        Path loop = Files.createDirectories(c.stateDir().resolve("loop")); // as a worker or the demo does, no stack
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(other.resolve(".foresight"))), loop.toString());
+    }
+
+    @Test
     void mlflowAnswersOnlyLoopbackHostNames() {
         FsConfig c = FsConfig.load(Map.of("FORESIGHT_HOME", home.toString(), "FORESIGHT_MLFLOW_PORT", "15000"));
         ServiceSpec mlflow = new LocalStack(c, new PrintStream(new ByteArrayOutputStream())).services().get(1);

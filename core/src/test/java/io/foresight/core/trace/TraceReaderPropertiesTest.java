@@ -22,6 +22,7 @@ import net.jqwik.api.Combinators;
  * garbage, wrong field counts, overflowing times): a file is either read, with every row accepted,
  * repaired or quarantined with a reason, or refused as a whole with {@link TraceFormatException};
  * no other exception escapes.
+ * Seeds are fixed so the suite is repeatable (a counterexample found once stays found); change one to explore.
  */
 class TraceReaderPropertiesTest {
 
@@ -73,7 +74,7 @@ class TraceReaderPropertiesTest {
         }
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261131")
     void bitbrainsRowsAreReadOrQuarantinedWithAReason(@ForAll("bitbrainsRows") List<String> rows) {
         Path f = write(BitbrainsReader.HEADER + "\n" + String.join("\n", rows) + "\n");
         try {
@@ -109,7 +110,7 @@ class TraceReaderPropertiesTest {
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, row), net.jqwik.api.Tuple.of(2, odd)).list().ofMinSize(1).ofMaxSize(40);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261132")
     void swfJobsAreReadOrQuarantinedWithAReason(@ForAll("swfRows") List<String> rows,
                                                 @ForAll("header") String header) {
         Path f = write(header + String.join("\n", rows) + "\n");

@@ -69,7 +69,15 @@ public interface ControlLoopActivities {
      */
     record CollectResult(String ref, int users, int observed, long intervalStart, boolean exhausted) {}
 
-    record PredictResult(String ref, int forecasts, String modelVersion) {}
+    /**
+     * @param modelRefusal why the registry's champion was refused and {@code modelVersion} (the last good model)
+     *                     predicted instead; "" without a refusal, null in histories recorded before refusals
+     */
+    record PredictResult(String ref, int forecasts, String modelVersion, String modelRefusal) {
+        public PredictResult(String ref, int forecasts, String modelVersion) {
+            this(ref, forecasts, modelVersion, "");
+        }
+    }
 
     /**
      * @param patterns the shard's users per behaviour pattern after this cycle's profiles (null in histories

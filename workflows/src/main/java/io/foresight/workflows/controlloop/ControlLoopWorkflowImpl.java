@@ -113,6 +113,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private String lastStale = "";
     private Map<String, Integer> lastRulesFired = Map.of();
     private String modelVersion = "";
+    /** Why the registry's champion was refused at the last predict ("" if it was not); see {@link LoopState}. */
+    private String modelRefusal = "";
     private final Set<String> pending = new LinkedHashSet<>();
     private final Map<String, Boolean> approvals = new LinkedHashMap<>();
     private MonitorResult lastOutcome;
@@ -223,6 +225,10 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         List<PredictResult> predicted = eachShard(tasks,
                 t -> Async.function(compute::predict, t, collected.get(t.shard()).ref()));
         modelVersion = predicted.get(0).modelVersion();
+        // only reads activity results into the query's state (no new command): replays of older histories, whose
+        // results carry no refusal (null), run the same commands, so this needs no getVersion marker
+        modelRefusal = predicted.stream().map(PredictResult::modelRefusal)
+                .filter(r -> r != null && !r.isEmpty()).findFirst().orElse("");
         List<PlanResult> plans = eachShard(tasks,
                 t -> Async.function(compute::plan, t, predicted.get(t.shard()).ref()));
         lastPlanRefs = plans.stream().map(PlanResult::ref).toList();
@@ -437,6 +443,6 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished, frozen, lastFailure, usersPerPattern);
+                retrainingRequests, finished, frozen, lastFailure, usersPerPattern, modelRefusal);
     }
 }

@@ -139,6 +139,42 @@ class ControlLoopWorkflowTest {
     }
 
     @Test
+    void aRefusedChampionIsInTheStateQueryWhileTheLastGoodModelServesAndClearsWhenItIsNoLongerRefused() throws Exception {
+        FakeActivities fake = new FakeActivities(4);
+        fake.refusedOnShard = 1; // reported by any shard's predict
+        String why = "foresight-forecaster/v9 refused: artifact does not load: no passed gate result";
+        fake.refusedAt.put(1L, why);
+        fake.refusedAt.put(2L, why);
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(2, 10, 4));
+        LoopState refused = awaitState(loop, s -> s.cycle() >= 2 && !s.modelRefusal().isEmpty());
+        assertEquals(why, refused.modelRefusal());
+        assertEquals("fake-model/7", refused.modelVersion(), "the last good model is the one in use");
+        assertEquals(0, refused.failedCycles(), "a refusal is not a failed cycle");
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+        assertEquals("", end.modelRefusal(), "cycle 3 predicted without a refusal");
+        assertTrue(end.finished());
+    }
+
+    @Test
+    void everyActivityHasAHeartbeatTimeoutSoADeadWorkerIsNoticedInSeconds() {
+        start(new FakeActivities(4));
+        newLoop().run(params(2, 10, 2));
+        Set<String> seen = new HashSet<>();
+        for (HistoryEvent e : client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a")).getEvents()) {
+            if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+                var a = e.getActivityTaskScheduledEventAttributes();
+                seen.add(a.getActivityType().getName());
+                long beat = a.getHeartbeatTimeout().getSeconds();
+                assertTrue(beat > 0 && beat <= 10, a.getActivityType().getName() + " heartbeat timeout " + beat + " s");
+            }
+        }
+        assertTrue(seen.containsAll(Set.of("Monitor", "Feedback", "Collect", "Predict", "Plan", "CheckPoolPolicy", "Allocate")),
+                seen.toString());
+    }
+
+    @Test
     void freezeReachesThePolicyCheckFromTheNextCycleAndSurvivesContinueAsNew() throws Exception {
         start(new FakeActivities(2));
         ControlLoopWorkflow loop = newLoop();

@@ -25,6 +25,10 @@ class FakeActivities implements ControlLoopActivities {
     boolean failFirstAllocate;
     /** Cycles where collect fails for good (bad input). */
     final Set<Long> collectFailsAt = new HashSet<>();
+    /** Per cycle, why the champion was refused at predict (the last good fake-model/7 predicting instead). */
+    final Map<Long, String> refusedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The shard whose worker reports the refusal (shards may run on workers that have not refreshed yet). */
+    int refusedOnShard;
     /** Cycles where feedback asks for retraining. */
     final Set<Long> retrainAt = new HashSet<>();
     private final Set<String> allocateAttempted = Collections.synchronizedSet(new HashSet<>());
@@ -65,7 +69,9 @@ class FakeActivities implements ControlLoopActivities {
     @Override
     public PredictResult predict(ShardTask t, String collectRef) {
         calls.add(new Call("predict", t.cycle(), t.shard(), t.key(), collectRef));
-        return new PredictResult("forecast/" + t.key(), 1, "fake-model/7");
+        String refusal = refusedAt.get(t.cycle());
+        return refusal == null ? new PredictResult("forecast/" + t.key(), 1, "fake-model/7")
+                : new PredictResult("forecast/" + t.key(), 1, "fake-model/7", t.shard() == refusedOnShard ? refusal : "");
     }
 
     @Override
