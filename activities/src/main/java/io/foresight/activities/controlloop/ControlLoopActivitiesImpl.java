@@ -74,11 +74,25 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** With the given parts of foresight on (as {@code evaluate --off} selects them). */
     public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts) {
+        this(config, parts, population(config.stateDir()));
+    }
+
+    /** The population profile cold users start from: {@code <stateDir>/population.json} if training wrote one. */
+    public static final String POPULATION_FILE = "population.json";
+
+    static io.foresight.core.engine.PopulationProfile population(java.nio.file.Path stateDir) {
+        java.nio.file.Path f = stateDir.resolve(POPULATION_FILE);
+        return java.nio.file.Files.isRegularFile(f) ? io.foresight.core.engine.PopulationProfile.load(f) : null;
+    }
+
+    /** With the given parts and the population profile users with less than a day of usage start from (may be null). */
+    public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts,
+                                     io.foresight.core.engine.PopulationProfile population) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts);
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts, population);
         this.metrics = LoopMetrics.of(config.metrics());
     }
 
@@ -259,6 +273,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             Forecast f = engine.forecast(model.forecaster(), model.version(), h);
             ProfileState after = engine.profile(before, config.profiles().apply(u.user()), h, f);
+            f = engine.withColdStartNeed(after, h, f);
             if (after != null) {
                 profAfter.put(u.user(), after);
                 if (before == null || after.version() != before.version()) {

@@ -52,9 +52,21 @@ public final class Profiler {
     }
 
     private final Config config;
+    /** Where cold users start from (null: from the configured defaults, pattern UNKNOWN). */
+    private final PopulationProfile population;
 
     public Profiler(Config config) {
+        this(config, null);
+    }
+
+    /** A profiler whose users with less than a day of usage start from {@code population} (null: from defaults). */
+    public Profiler(Config config, PopulationProfile population) {
         this.config = Objects.requireNonNull(config, "config");
+        this.population = population;
+    }
+
+    public PopulationProfile population() {
+        return population;
     }
 
     public Config config() {
@@ -78,7 +90,13 @@ public final class Profiler {
                 || (!base.spotAllowed() && prev.spotEligible()));
         boolean due = prev == null || configChanged
                 || Math.floorMod(lastIndex + Math.floorMod(h.user().hashCode(), every), every) == 0;
-        if (!due || h.size() == 0) {
+        if (!due) {
+            return prev;
+        }
+        if (population != null && (prev == null || prev.coldStart()) && population.cold(h)) {
+            return coldProfile(prev, base, h);
+        }
+        if (h.size() == 0) {
             return prev;
         }
         Pattern label = label(h);
@@ -87,7 +105,7 @@ public final class Profiler {
             recent = recent.substring(recent.length() - config.votes());
         }
         Pattern pattern;
-        if (prev == null || prev.pattern() == Pattern.UNKNOWN) {
+        if (prev == null || prev.pattern() == Pattern.UNKNOWN || prev.coldStart()) {
             pattern = label;
         } else {
             pattern = agreeing(recent, label) ? label : prev.pattern();
@@ -101,12 +119,36 @@ public final class Profiler {
         double[] peak = new double[Resource.COUNT];
         needs(h, forecast, next, peak);
         String change = prev == null ? "first profile" : changes(prev, base, pattern, confidence, spot, next, peak);
+        if (prev != null && prev.coldStart()) {
+            // a day of the user's own usage: the population profile's prediction gives way to it
+            change = "own history after the cold start" + (change == null ? "" : "; " + change);
+        }
         if (change == null) {
             return prev.withRecent(recent);
         }
         return new ProfileState(base.user(), (prev == null ? 0 : prev.version()) + 1, h.nextAt(), base.team(),
                 base.tier(), pattern, confidence, spot, next, peak,
-                Map.of("pattern", PATTERN_MODEL, "need", forecast == null ? "none" : forecast.model()), recent, change);
+                Map.of("pattern", PATTERN_MODEL, "need", forecast == null ? "none" : forecast.model()), recent, change,
+                false);
+    }
+
+    /**
+     * A cold user's profile: the population profile of its predicted pattern (from its first hours, or its team's
+     * users when nothing was observed), with the need the population's regression predicts.
+     */
+    private ProfileState coldProfile(ProfileState prev, UserProfile base, UserHistory h) {
+        PopulationProfile.Prediction p = population.predict(h, base.team());
+        boolean spot = base.spotAllowed() && p.pattern().interruptible() && p.confidence() >= config.spotConfidence();
+        double[] next = population.need(h, p.pattern());
+        double[] peak = next.clone();
+        String change = prev == null ? "first profile (population: " + p.pattern() + ")"
+                : changes(prev, base, p.pattern(), p.confidence(), spot, next, peak);
+        if (change == null) {
+            return prev;
+        }
+        return new ProfileState(base.user(), (prev == null ? 0 : prev.version()) + 1, h.nextAt(), base.team(),
+                base.tier(), p.pattern(), p.confidence(), spot, next, peak,
+                Map.of("pattern", PopulationProfile.MODEL, "need", PopulationProfile.MODEL), "", change, true);
     }
 
     /** The pattern of the last window, UNKNOWN while less than a quarter of it was observed. */

@@ -59,6 +59,9 @@ public final class Policies {
         }
     }
 
+    /** Quantile of the population's next-hour/known peak ratio a cold user's need is floored with (not tuned). */
+    public static final double POPULATION_NEED_QUANTILE = 0.9;
+
     private Policies() {}
 
     /** Parses "a,b,c"; unknown or repeated names fail with the list of valid ones. */
@@ -171,7 +174,11 @@ public final class Policies {
     public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
                                                    Forecaster model, String modelVersion, ApprovalModel approvals,
                                                    CycleEngine.Parts parts, UserDirectory directory) {
-        CycleEngine engine = engine(settings, gate, prices, parts);
+        // cold users start from the population of the training users (never from the users under test)
+        io.foresight.core.engine.PopulationProfile population = parts.profiles() && parts.coldStart() && train != null
+                && !train.users().isEmpty() ? io.foresight.core.engine.PopulationProfile.fit(train,
+                user -> directory.entry(user).team(), POPULATION_NEED_QUANTILE) : null;
+        CycleEngine engine = CycleEngine.foresight(settings.planner(), gate, prices, parts, population);
         PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, directory::base);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("forecaster", model.name());
@@ -193,6 +200,15 @@ public final class Policies {
         extra.put("approvals", approvals.toString());
         extra.put("engine", "io.foresight.core.engine.CycleEngine (the control loop's)");
         extra.put("parts", parts.toString());
+        if (population != null) {
+            Map<String, Object> pop = new LinkedHashMap<>();
+            pop.put("model", io.foresight.core.engine.PopulationProfile.MODEL);
+            pop.put("need_quantile", population.quantile());
+            pop.put("majority", population.majority().name());
+            population.patterns().forEach((p, st) -> pop.put(p.name(), Map.of("share", st.share(),
+                    "precision", st.precision())));
+            extra.put("population_profile", pop);
+        }
         return new Evaluator.ForesightRun(replay, extra, StaticPolicy.fromTraining(train));
     }
 

@@ -105,8 +105,12 @@ public final class SparkTrainingActivities implements TrainingActivities {
         this.runTags = Map.copyOf(runTags);
     }
 
-    /** The request's data: the trace up to its end time, the holdout split and the id of that split. */
-    record Window(String key, Trace trace, long start, long evalFrom, long end, String backtestId) {
+    /**
+     * The request's data: the trace up to its end time, the holdout split and the id of that split. {@code trace}
+     * has the anomalous intervals before the holdout masked ({@link TrainingFilter}: an incident is not behaviour to
+     * learn), {@code masked} counts them; the holdout is kept as observed, so the gate judges on real data.
+     */
+    record Window(String key, Trace trace, long start, long evalFrom, long end, String backtestId, long masked) {
         Trace train() {
             return TrainingWindow.before(trace, evalFrom);
         }
@@ -135,7 +139,11 @@ public final class SparkTrainingActivities implements TrainingActivities {
                     + " spans " + (end - start) / 3600 + " h: retraining needs at least a day before the " + r.holdout()
                     + "-day holdout; pass more data, a later end time or fewer holdout days");
         }
-        w = new Window(key, trace, start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12));
+        io.foresight.core.feedback.TrainingFilter.Cleaned clean = io.foresight.core.feedback.TrainingFilter.clean(trace,
+                evalFrom, new io.foresight.core.feedback.AnomalyDetector(
+                        io.foresight.core.feedback.AnomalyDetector.Config.fiveMinuteDefaults()));
+        w = new Window(key, clean.trace(), start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12),
+                clean.masked());
         lastWindow = w;
         return w;
     }
@@ -152,8 +160,8 @@ public final class SparkTrainingActivities implements TrainingActivities {
             path = t.dir().toString();
             schema = t.schemaHash();
         }
-        log.info("data for {} ({}): {} users, training {}..{}, holdout to {}", idempotencyKey, family, w.trace().users().size(),
-                w.start(), w.evalFrom(), w.end());
+        log.info("data for {} ({}): {} users, training {}..{} ({} anomalous values masked), holdout to {}", idempotencyKey,
+                family, w.trace().users().size(), w.start(), w.evalFrom(), w.masked(), w.end());
         return new FeatureSet(path, schema, w.trace().intervals(), w.backtestId(), w.evalFrom(), w.end());
     }
 
@@ -177,6 +185,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
         params.put("train.from", Long.toString(w.start()));
         params.put("train.to", Long.toString(w.evalFrom()));
         params.put("holdout.days", Integer.toString(request.holdout()));
+        params.put("train.anomalous_values_masked", Long.toString(w.masked()));
         Map<String, Double> metrics = new LinkedHashMap<>();
         double[] objective = null;
         TreeEnsemble trees = null;
