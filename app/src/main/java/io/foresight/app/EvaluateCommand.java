@@ -98,6 +98,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Seed of the draw of held-out users (default: ${DEFAULT-VALUE}).")
     long coldStartSeed;
 
+    @Option(names = "--pattern-model", paramLabel = "FILE",
+            description = "A pattern classifier the pattern training exported (random-forest.json or svm.json): the "
+                    + "profiles name each user's pattern with it instead of the documented rules.")
+    Path patternModel;
+
     @Option(names = "--users-file", paramLabel = "FILE",
             description = "The pool's users' team, tier and spot permission (format: conf/users.properties). Default: all "
                     + "users in team default, tier STANDARD, no spot.")
@@ -274,16 +279,19 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         io.foresight.core.engine.UserDirectory directory = usersFile == null ? io.foresight.core.engine.UserDirectory.DEFAULTS
                 : io.foresight.core.engine.UserDirectory.load(usersFile);
+        io.foresight.core.features.PatternClassifier patterns = patternModel == null ? null
+                : io.foresight.core.features.PatternClassifier.load(patternModel);
         Evaluator evaluator;
         if (model.equals("blend") || !names.contains("foresight")) {
-            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory);
+            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory,
+                    patterns);
         } else {
             // the same ModelInUse the loop's worker serves (ModelChoice/Models), through the loop's engine
             io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
                     ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
             System.err.println("foresight predicts with " + m.version());
             evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
-                    prices, m.forecaster(), m.version(), approvalModel, parts, directory), cfg);
+                    prices, m.forecaster(), m.version(), approvalModel, parts, directory, patterns), cfg);
         }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
@@ -298,7 +306,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
                 Evaluator e = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
-                        approvalModel, cfg, parts.without(part.getKey()), directory);
+                        approvalModel, cfg, parts.without(part.getKey()), directory, patterns);
                 EvaluationResult r = e.run(trainTrace, testTrace);
                 abEvaluators.add(e);
                 ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));

@@ -79,6 +79,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The population profile cold users start from: {@code <stateDir>/population.json} if training wrote one. */
     public static final String POPULATION_FILE = "population.json";
+    /** The pattern classifier the profiles are named with: {@code <stateDir>/patterns.json} if the pattern training wrote one. */
+    public static final String PATTERN_MODEL_FILE = "patterns.json";
 
     static io.foresight.core.engine.PopulationProfile population(java.nio.file.Path stateDir) {
         java.nio.file.Path f = stateDir.resolve(POPULATION_FILE);
@@ -92,7 +94,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.store = new StateStore(config.stateDir());
         this.auditLog = new DecisionLog(config.stateDir().resolve(DECISION_LOG));
         this.anomalyLog = new io.foresight.core.feedback.AnomalyLog(config.stateDir().resolve(ANOMALY_LOG));
-        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts, population);
+        java.nio.file.Path patterns = config.stateDir().resolve(PATTERN_MODEL_FILE);
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts, population,
+                java.nio.file.Files.isRegularFile(patterns) ? io.foresight.core.features.PatternClassifier.load(patterns) : null);
         this.metrics = LoopMetrics.of(config.metrics());
     }
 

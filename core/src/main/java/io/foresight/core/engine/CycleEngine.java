@@ -154,10 +154,20 @@ public final class CycleEngine {
      */
     public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts,
                                         PopulationProfile population) {
+        return foresight(config, gate, prices, parts, population, null);
+    }
+
+    /**
+     * As above; the profiler names patterns with {@code patterns} (a trained classifier, see
+     * {@link io.foresight.core.features.PatternClassifier}) instead of the documented rules when it is not null.
+     */
+    public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts,
+                                        PopulationProfile population,
+                                        io.foresight.core.features.PatternClassifier patterns) {
         Objects.requireNonNull(parts, "parts");
         Planner planner = new Planner(config, parts.profiles() ? PatternAdjustments.bundled() : PatternAdjustments.NONE);
         Profiler profiler = parts.profiles()
-                ? new Profiler(Profiler.Config.defaults(), parts.coldStart() ? population : null) : null;
+                ? new Profiler(Profiler.Config.defaults(), parts.coldStart() ? population : null, patterns) : null;
         return new CycleEngine(planner, gate, prices, profiler,
                 parts.learnedHeadroom() ? new LearnedHeadroom(headroomConfig(config)) : null, parts);
     }
@@ -351,7 +361,7 @@ public final class CycleEngine {
     /** The change a plan asks for, as the policy engine sees it; the one cost-delta formula. */
     public ProposedChange propose(PlannedAllocation p, UserProfile profile) {
         // spot only where the profile allows it (policy, pattern, confidence): decided here, priced by the caller
-        boolean spot = parts.spot() && profile.spotAllowed() && profile.pattern().interruptible();
+        boolean spot = parts.spot() && profile.mayRunOnSpot();
         double delta = costPerHour(prices, p.target(), spot) - costPerHour(prices, p.current(), false);
         return new ProposedChange(p.user(), profile.team(), profile.tier(), profile.pattern(), p.current(), p.target(),
                 p.forecastPeak(), p.model(), spot, delta);

@@ -54,15 +54,26 @@ public final class Profiler {
     private final Config config;
     /** Where cold users start from (null: from the configured defaults, pattern UNKNOWN). */
     private final PopulationProfile population;
+    /** The trained classifier naming the pattern (null: the documented rules, {@link PatternRules}). */
+    private final io.foresight.core.features.PatternClassifier classifier;
 
     public Profiler(Config config) {
-        this(config, null);
+        this(config, null, null);
     }
 
     /** A profiler whose users with less than a day of usage start from {@code population} (null: from defaults). */
     public Profiler(Config config, PopulationProfile population) {
+        this(config, population, null);
+    }
+
+    /**
+     * As above, with the last window's pattern predicted by {@code classifier} (trained to name the next day's
+     * pattern from this day's features) instead of named by the rules; null: the rules.
+     */
+    public Profiler(Config config, PopulationProfile population, io.foresight.core.features.PatternClassifier classifier) {
         this.config = Objects.requireNonNull(config, "config");
         this.population = population;
+        this.classifier = classifier;
     }
 
     public PopulationProfile population() {
@@ -128,7 +139,8 @@ public final class Profiler {
         }
         return new ProfileState(base.user(), (prev == null ? 0 : prev.version()) + 1, h.nextAt(), base.team(),
                 base.tier(), pattern, confidence, spot, next, peak,
-                Map.of("pattern", PATTERN_MODEL, "need", forecast == null ? "none" : forecast.model()), recent, change,
+                Map.of("pattern", classifier == null ? PATTERN_MODEL : classifier.version(),
+                        "need", forecast == null ? "none" : forecast.model()), recent, change,
                 false);
     }
 
@@ -166,7 +178,7 @@ public final class Profiler {
             return Pattern.UNKNOWN;
         }
         FeatureVector v = UserFeatures.profile(h.series(), h.nextAt() - config.windowSeconds(), h.nextAt());
-        return PatternRules.name(v);
+        return classifier == null ? PatternRules.name(v) : classifier.predict(v);
     }
 
     private boolean agreeing(String recent, Pattern label) {
