@@ -80,13 +80,29 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--off", paramLabel = "part,...", split = ",",
             description = "Run foresight with these parts switched off: profiles (per-user profiles and per-pattern "
-                    + "adjustments), learned-headroom, spot.")
+                    + "adjustments), learned-headroom, spot, cold-start (population profile for users with under a day of "
+                    + "usage).")
     List<String> off = List.of();
 
     @Option(names = "--ablations",
             description = "Also rerun foresight with each part that is on switched off, one at a time; summary.json gains "
                     + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off.")
     boolean ablations;
+
+    @Option(names = "--cold-start-share", paramLabel = "F", defaultValue = "0",
+            description = "Hold this share of the test users (0..1, drawn with --cold-start-seed among those in --train) out "
+                    + "of training entirely: nothing is fitted on them and they get no warm-up, so summary.json's cold_start "
+                    + "compares the policies on users nobody has seen. Default: ${DEFAULT-VALUE}.")
+    double coldStartShare;
+
+    @Option(names = "--cold-start-seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the draw of held-out users (default: ${DEFAULT-VALUE}).")
+    long coldStartSeed;
+
+    @Option(names = "--pattern-model", paramLabel = "FILE",
+            description = "A pattern classifier the pattern training exported (random-forest.json or svm.json): the "
+                    + "profiles name each user's pattern with it instead of the documented rules.")
+    Path patternModel;
 
     @Option(names = "--users-file", paramLabel = "FILE",
             description = "The pool's users' team, tier and spot permission (format: conf/users.properties). Default: all "
@@ -157,6 +173,33 @@ public final class EvaluateCommand implements Callable<Integer> {
         return new Trace[] {new Trace(t.stepSeconds(), a, t.report()), new Trace(t.stepSeconds(), b, t.report())};
     }
 
+    /**
+     * The test users to hold out of training: {@code share} of those the training trace holds, drawn with
+     * {@code seed}, in test order.
+     */
+    static java.util.List<String> holdOut(Trace train, Trace test, double share, long seed) {
+        java.util.List<String> known = new java.util.ArrayList<>();
+        for (String u : test.users().keySet()) {
+            if (train.user(u) != null) {
+                known.add(u);
+            }
+        }
+        int n = (int) Math.round(share * known.size());
+        if (n == 0) {
+            return java.util.List.of();
+        }
+        java.util.List<String> drawn = new java.util.ArrayList<>(known);
+        java.util.Collections.shuffle(drawn, new java.util.Random(seed));
+        java.util.Set<String> pick = new java.util.HashSet<>(drawn.subList(0, n));
+        return known.stream().filter(pick::contains).toList();
+    }
+
+    private static java.util.Map<String, Object> coldEntry(io.foresight.core.eval.PolicyMetrics m, PriceBook prices) {
+        java.util.Map<String, Object> h = Summary.headline(m, prices);
+        h.put("user_intervals", m.userIntervals());
+        return h;
+    }
+
     @Override
     public Integer call() {
         List<String> names = Policies.parse(policies);
@@ -171,6 +214,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         if (warmupDays < 0) {
             throw new IllegalArgumentException("--warmup-days must be >= 0, got " + warmupDays);
+        }
+        if (!(coldStartShare >= 0 && coldStartShare < 1)) {
+            throw new IllegalArgumentException("--cold-start-share must be in [0,1), got " + coldStartShare);
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory: pass a directory");
@@ -210,6 +256,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (testTrace.users().isEmpty()) {
             throw new IllegalArgumentException("the --test trace has no usable users (all records quarantined?)");
         }
+        java.util.List<String> heldOut = holdOut(trainTrace, testTrace, coldStartShare, coldStartSeed);
+        if (!heldOut.isEmpty()) {
+            java.util.Map<String, io.foresight.core.trace.UserSeries> kept = new java.util.LinkedHashMap<>(trainTrace.users());
+            kept.keySet().removeAll(heldOut);
+            trainTrace = new Trace(trainTrace.stepSeconds(), kept, trainTrace.report());
+            System.err.println("cold start: " + heldOut.size() + " of " + testTrace.users().size()
+                    + " test users held out of training (seed " + coldStartSeed + ")");
+        }
         if (trainTrace.stepSeconds() != testTrace.stepSeconds()) {
             throw new IllegalArgumentException("--train has " + trainTrace.stepSeconds() + " s steps but --test has "
                     + testTrace.stepSeconds() + " s: pass traces of the same source");
@@ -226,38 +280,55 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         io.foresight.core.engine.UserDirectory directory = usersFile == null ? io.foresight.core.engine.UserDirectory.DEFAULTS
                 : io.foresight.core.engine.UserDirectory.load(usersFile);
+        io.foresight.core.features.PatternClassifier patterns = patternModel == null ? null
+                : io.foresight.core.features.PatternClassifier.load(patternModel);
         Evaluator evaluator;
         if (model.equals("blend") || !names.contains("foresight")) {
-            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory);
+            evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory,
+                    patterns);
         } else {
             // the same ModelInUse the loop's worker serves (ModelChoice/Models), through the loop's engine
             io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
                     ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
             System.err.println("foresight predicts with " + m.version());
             evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
-                    prices, m.forecaster(), m.version(), approvalModel, parts, directory), cfg);
+                    prices, m.forecaster(), m.version(), approvalModel, parts, directory, patterns), cfg);
         }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        java.util.Map<String, EvaluationResult> abCold = java.util.Map.of();
+        java.util.List<Evaluator> abEvaluators = new java.util.ArrayList<>();
         if (ablations && names.contains("foresight")) {
             java.util.Map<String, Object> ab = new java.util.LinkedHashMap<>();
+            abCold = new java.util.LinkedHashMap<>();
             for (var part : parts.named().entrySet()) {
                 if (!part.getValue()) {
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
-                EvaluationResult r = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
-                        approvalModel, cfg, parts.without(part.getKey()), directory).run(trainTrace, testTrace);
+                Evaluator e = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
+                        approvalModel, cfg, parts.without(part.getKey()), directory, patterns);
+                EvaluationResult r = e.run(trainTrace, testTrace);
+                abEvaluators.add(e);
                 ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
+                abCold.put(part.getKey(), r);
             }
             extra.put("ablations", ab);
         }
         java.util.Map<String, Object> cold = new java.util.LinkedHashMap<>();
-        evaluator.coldStart().forEach((name, m) -> {
-            java.util.Map<String, Object> h = Summary.headline(m, prices);
-            h.put("user_intervals", m.userIntervals());
-            cold.put(name, h);
-        });
+        evaluator.coldStart().forEach((name, m) -> cold.put(name, coldEntry(m, prices)));
+        int k = 0;
+        for (String part : abCold.keySet()) {
+            // the same held-out users with one part of foresight off (e.g. cold-start: defaults instead of the population)
+            io.foresight.core.eval.PolicyMetrics m = abEvaluators.get(k++).coldStart().get("foresight");
+            if (m != null) {
+                cold.put("foresight without " + part, coldEntry(m, prices));
+            }
+        }
+        if (!heldOut.isEmpty()) {
+            extra.put("cold_start_held_out", java.util.Map.of("share", coldStartShare, "seed", coldStartSeed,
+                    "users", heldOut));
+        }
         extra.put("cold_start", cold);
         Summary.writeJson(res, prices, out.resolve("summary.json"), extra);
         HtmlReport.write(res, prices, out.resolve("report.html"));

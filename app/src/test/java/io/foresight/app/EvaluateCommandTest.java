@@ -59,4 +59,32 @@ class EvaluateCommandTest {
         assertNotEquals(0, run(err2, "evaluate", "--train", SLICE.toString(), "--split-at", "someday", "--out", out.toString()));
         assertTrue(err2.toString().contains("Fix: e.g. --split-at 10"), err2.toString());
     }
+
+    @Test
+    void coldStartHoldsOutASeededShareAndReportsPopulationStartAgainstDefaults() throws Exception {
+        Trace all = BitbrainsReader.read(SLICE);
+        Trace[] parts = EvaluateCommand.split(all, EvaluateCommand.cutAt("10", all));
+        java.util.List<String> a = EvaluateCommand.holdOut(parts[0], parts[1], 0.25, 7);
+        assertEquals(5, a.size(), "a quarter of the 20 VMs");
+        assertEquals(a, EvaluateCommand.holdOut(parts[0], parts[1], 0.25, 7), "seeded");
+        assertNotEquals(a, EvaluateCommand.holdOut(parts[0], parts[1], 0.25, 8));
+
+        StringWriter err = new StringWriter();
+        int code = run(err, "evaluate", "--train", SLICE.toString(), "--split-at", "10", "--users", "8",
+                "--warmup-days", "3", "--policies", "vpa,foresight", "--cold-start-share", "0.5", "--ablations",
+                "--off", "spot", "--out", out.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertEquals(4, summary.at("/cold_start_held_out/users").size(), summary.toString());
+        JsonNode cold = summary.get("cold_start");
+        for (String p : new String[] {"vpa", "foresight", "foresight without cold-start", "foresight without profiles"}) {
+            assertTrue(cold.has(p) && cold.get(p).get("user_intervals").asLong() > 0, p + " over the held-out users: " + cold);
+        }
+        assertTrue(summary.at("/ablations/cold-start/cost").asDouble() > 0, summary.toString());
+        assertTrue(summary.toString().contains("population/1"), "the population the cold users start from is reported");
+        StringWriter bad = new StringWriter();
+        assertNotEquals(0, run(bad, "evaluate", "--train", SLICE.toString(), "--split-at", "10", "--cold-start-share", "1",
+                "--out", out.toString()));
+        assertTrue(bad.toString().contains("--cold-start-share must be in [0,1)"), bad.toString());
+    }
 }

@@ -47,7 +47,7 @@ class PostgresStateStoreIT {
 
     static ProfileState profile(String user, long version) {
         return new ProfileState(user, version, 1795600800L + version, "team-a", Tier.STANDARD, Pattern.BATCH, 0.8, false,
-                new double[] {1, 2, 0, 0}, new double[] {1, 2, 0, 0}, Map.of(), "", "");
+                new double[] {1, 2, 0, 0}, new double[] {1, 2, 0, 0}, Map.of(), "", "", false);
     }
 
     /** Writes every kind of record twice, as a retried activity would, and checks what a reader sees. */

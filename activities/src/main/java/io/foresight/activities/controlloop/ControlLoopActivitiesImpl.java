@@ -74,14 +74,33 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this(config, parts, new FileStateStore(config.stateDir()));
     }
 
+    /** The population profile cold users start from: {@code <stateDir>/population.json} if training wrote one. */
+    public static final String POPULATION_FILE = "population.json";
+    /** The pattern classifier the profiles are named with: {@code <stateDir>/patterns.json} if the pattern training wrote one. */
+    public static final String PATTERN_MODEL_FILE = "patterns.json";
+
+    static io.foresight.core.engine.PopulationProfile population(java.nio.file.Path stateDir) {
+        java.nio.file.Path f = stateDir.resolve(POPULATION_FILE);
+        return java.nio.file.Files.isRegularFile(f) ? io.foresight.core.engine.PopulationProfile.load(f) : null;
+    }
+
     /**
      * With the given state store: the local state dir's files, or PostgreSQL shared by workers on several hosts
-     * (then {@code config.stateDir()} holds only this worker's local files).
+     * (then {@code config.stateDir()} holds only this worker's local files). Cold users start from the population
+     * profile and profiles are named by the pattern classifier in the state dir, when training wrote them.
      */
     public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts, StateStore store) {
+        this(config, parts, store, population(config.stateDir()));
+    }
+
+    /** With the given state store and the population profile users with less than a day of usage start from (may be null). */
+    public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts, StateStore store,
+                                     io.foresight.core.engine.PopulationProfile population) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
-        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts);
+        java.nio.file.Path patterns = config.stateDir().resolve(PATTERN_MODEL_FILE);
+        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts, population,
+                java.nio.file.Files.isRegularFile(patterns) ? io.foresight.core.features.PatternClassifier.load(patterns) : null);
         this.metrics = LoopMetrics.of(config.metrics());
     }
 
@@ -262,6 +281,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             Forecast f = engine.forecast(model.forecaster(), model.version(), h);
             ProfileState after = engine.profile(before, config.profiles().apply(u.user()), h, f);
+            f = engine.withColdStartNeed(after, h, f);
             if (after != null) {
                 profAfter.put(u.user(), after);
                 if (before == null || after.version() != before.version()) {

@@ -74,7 +74,14 @@ class OneEngineParityTest {
                 .withPlanner(settings.planner())
                 .withForecasters(ForecasterProvider.fixed(model, "parity-model"));
         // every part on in both drivers (profiles, learned headroom, spot), whatever the defaults
-        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, CycleEngine.Parts.ALL);
+        // cold start too: a population fitted on the training days, cold for ten days so every user of the run starts
+        // from it (the warm-up is four days) and the population's pattern and need floor drive both drivers
+        io.foresight.core.engine.PopulationProfile fitted = io.foresight.core.engine.PopulationProfile.fit(train,
+                u -> "default", 0.9);
+        io.foresight.core.engine.PopulationProfile population = new io.foresight.core.engine.PopulationProfile(
+                fitted.stepSeconds(), 10 * 288, fitted.quantile(), fitted.majority(), fitted.teamMajority(),
+                fitted.firstHours(), fitted.patterns());
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, CycleEngine.Parts.ALL, new FileStateStore(state), population);
         String source = "trace:" + slice();
         int users = loop.describePool(POOL, source).users();
         int shards = (users + SHARD - 1) / SHARD;
@@ -112,7 +119,8 @@ class OneEngineParityTest {
 
         // ---- evaluate's driver ----
         // the same engine the worker builds: profiles and per-pattern adjustments on (CycleEngine.Parts.DEFAULTS)
-        PoolReplay replay = new PoolReplay(Policies.engine(settings, gate, prices, CycleEngine.Parts.ALL), model, "parity-model", POOL,
+        PoolReplay replay = new PoolReplay(CycleEngine.foresight(settings.planner(), gate, prices, CycleEngine.Parts.ALL,
+                population), model, "parity-model", POOL,
                 ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();
         List<String> ids = trace.userIds();
@@ -187,6 +195,9 @@ class OneEngineParityTest {
         assertTrue(last.next().values().stream().distinct().count() > 1, "the bandit explores: " + last.next());
         long learned = loopVersions.stream().filter(v -> !v.contains("UNKNOWN")).count();
         assertTrue(learned >= ids.size(), "every user of the slice gets a pattern, got " + loopVersions);
+        assertTrue(loopVersions.stream().allMatch(v -> v.contains("population")) || loopVersions.stream()
+                .filter(v -> v.contains("first profile (population")).count() == ids.size(),
+                "every user starts from the population profile: " + loopVersions);
         System.out.println("parity: " + CYCLES + " cycles x " + ids.size() + " users, " + changes
                 + " policy decisions, " + waitingSeen + " sent to approval");
     }

@@ -51,10 +51,17 @@ public final class CycleEngine {
      *                 outcomes; off: the planner's configured headroom
      * @param spot     users whose profile is spot eligible (policy allows it, interruptible pattern, confident) are
      *                 proposed on spot capacity; off: everything on-demand
+     * @param coldStart users with less than a day of usage start from the population profile of their predicted
+     *                 pattern (needs profiles and a fitted {@link PopulationProfile}); off: from the defaults
      */
-    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean coldStart) {
         /** Every part on. */
-        public static final Parts ALL = new Parts(true, true, true);
+        public static final Parts ALL = new Parts(true, true, true, true);
+
+        /** With cold start as {@link #DEFAULTS} has it. */
+        public Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+            this(profiles, learnedHeadroom, spot, true);
+        }
 
         /**
          * What the loop and {@code evaluate} run unless told otherwise: the parts that helped on Bitbrains Jul -> Aug
@@ -64,15 +71,19 @@ public final class CycleEngine {
         public static final Parts DEFAULTS = new Parts(true, false, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom, spot);
+            return new Parts(on, learnedHeadroom, spot, coldStart);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on, spot);
+            return new Parts(profiles, on, spot, coldStart);
         }
 
         public Parts withSpot(boolean on) {
-            return new Parts(profiles, learnedHeadroom, on);
+            return new Parts(profiles, learnedHeadroom, on, coldStart);
+        }
+
+        public Parts withColdStart(boolean on) {
+            return new Parts(profiles, learnedHeadroom, spot, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -81,6 +92,7 @@ public final class CycleEngine {
             m.put("profiles", profiles);
             m.put("learned-headroom", learnedHeadroom);
             m.put("spot", spot);
+            m.put("cold-start", coldStart);
             return m;
         }
 
@@ -90,6 +102,7 @@ public final class CycleEngine {
                 case "profiles" -> withProfiles(false);
                 case "learned-headroom" -> withLearnedHeadroom(false);
                 case "spot" -> withSpot(false);
+                case "cold-start" -> withColdStart(false);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -132,9 +145,30 @@ public final class CycleEngine {
      * adjustments and the profiler when profiles are on.
      */
     public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts) {
+        return foresight(config, gate, prices, parts, null);
+    }
+
+    /**
+     * As above; users with less than a day of usage start from {@code population} when profiles and cold start are
+     * on (null: no population fitted, they start from the defaults).
+     */
+    public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts,
+                                        PopulationProfile population) {
+        return foresight(config, gate, prices, parts, population, null);
+    }
+
+    /**
+     * As above; the profiler names patterns with {@code patterns} (a trained classifier, see
+     * {@link io.foresight.core.features.PatternClassifier}) instead of the documented rules when it is not null.
+     */
+    public static CycleEngine foresight(PlannerConfig config, PolicyGate gate, PriceBook prices, Parts parts,
+                                        PopulationProfile population,
+                                        io.foresight.core.features.PatternClassifier patterns) {
         Objects.requireNonNull(parts, "parts");
         Planner planner = new Planner(config, parts.profiles() ? PatternAdjustments.bundled() : PatternAdjustments.NONE);
-        return new CycleEngine(planner, gate, prices, parts.profiles() ? new Profiler(Profiler.Config.defaults()) : null,
+        Profiler profiler = parts.profiles()
+                ? new Profiler(Profiler.Config.defaults(), parts.coldStart() ? population : null, patterns) : null;
+        return new CycleEngine(planner, gate, prices, profiler,
                 parts.learnedHeadroom() ? new LearnedHeadroom(headroomConfig(config)) : null, parts);
     }
 
@@ -201,6 +235,32 @@ public final class CycleEngine {
      */
     public ProfileState profile(ProfileState prev, UserProfile base, UserHistory h, Forecast f) {
         return profiler == null ? prev : profiler.update(prev, base, h, f);
+    }
+
+    /**
+     * The forecast the plan acts on: for a user still in its cold start, the upper bound is raised to the need the
+     * population profile predicts for its pattern (the forecaster knows too little of the user yet); else {@code f}.
+     */
+    public Forecast withColdStartNeed(ProfileState s, UserHistory h, Forecast f) {
+        if (s == null || !s.coldStart() || profiler == null || profiler.population() == null) {
+            return f;
+        }
+        double[] need = profiler.population().need(h, s.pattern());
+        double[][] upper = new double[Resource.COUNT][];
+        boolean raised = false;
+        for (Resource r : Resource.values()) {
+            double[] row = f.upper()[r.ordinal()].clone();
+            double n = need[r.ordinal()];
+            for (int k = 0; k < row.length; k++) {
+                if (!Double.isNaN(n) && !Double.isNaN(row[k]) && n > row[k]) {
+                    row[k] = n;
+                    raised = true;
+                }
+            }
+            upper[r.ordinal()] = row;
+        }
+        return raised ? new Forecast(f.user(), f.issuedAt(), f.stepSeconds(), f.quantile(), f.point(), upper, f.model())
+                : f;
     }
 
     /** The profile the plan and the policy check act on: the learned one, else the configured base. */
@@ -301,7 +361,7 @@ public final class CycleEngine {
     /** The change a plan asks for, as the policy engine sees it; the one cost-delta formula. */
     public ProposedChange propose(PlannedAllocation p, UserProfile profile) {
         // spot only where the profile allows it (policy, pattern, confidence): decided here, priced by the caller
-        boolean spot = parts.spot() && profile.spotAllowed() && profile.pattern().interruptible();
+        boolean spot = parts.spot() && profile.mayRunOnSpot();
         double delta = costPerHour(prices, p.target(), spot) - costPerHour(prices, p.current(), false);
         return new ProposedChange(p.user(), profile.team(), profile.tier(), profile.pattern(), p.current(), p.target(),
                 p.forecastPeak(), p.model(), spot, delta);

@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param recent       pattern labels of the last evaluations, oldest first, one character per label
  *                     ({@link Pattern#ordinal()} as a digit): the confidence's evidence
  * @param change       why this version was published
+ * @param coldStart    the user had less than a day of usage: pattern and need are the population profile's
+ *                     prediction ({@link PopulationProfile}), and the engine floors its forecast with that need
  */
 public record ProfileState(String user, long version, long updatedAt, String team, Tier tier, Pattern pattern,
                            double confidence, boolean spotEligible, double[] needNextHour, double[] dayPeak,
-                           Map<String, String> models, String recent, String change) {
+                           Map<String, String> models, String recent, String change, boolean coldStart) {
     public ProfileState {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(team, "team");
@@ -46,6 +48,6 @@ public record ProfileState(String user, long version, long updatedAt, String tea
     /** The same published version with the profiler's working memory advanced (no new version). */
     ProfileState withRecent(String labels) {
         return new ProfileState(user, version, updatedAt, team, tier, pattern, confidence, spotEligible, needNextHour,
-                dayPeak, models, labels, change);
+                dayPeak, models, labels, change, coldStart);
     }
 }

@@ -52,9 +52,32 @@ public final class Profiler {
     }
 
     private final Config config;
+    /** Where cold users start from (null: from the configured defaults, pattern UNKNOWN). */
+    private final PopulationProfile population;
+    /** The trained classifier naming the pattern (null: the documented rules, {@link PatternRules}). */
+    private final io.foresight.core.features.PatternClassifier classifier;
 
     public Profiler(Config config) {
+        this(config, null, null);
+    }
+
+    /** A profiler whose users with less than a day of usage start from {@code population} (null: from defaults). */
+    public Profiler(Config config, PopulationProfile population) {
+        this(config, population, null);
+    }
+
+    /**
+     * As above, with the last window's pattern predicted by {@code classifier} (trained to name the next day's
+     * pattern from this day's features) instead of named by the rules; null: the rules.
+     */
+    public Profiler(Config config, PopulationProfile population, io.foresight.core.features.PatternClassifier classifier) {
         this.config = Objects.requireNonNull(config, "config");
+        this.population = population;
+        this.classifier = classifier;
+    }
+
+    public PopulationProfile population() {
+        return population;
     }
 
     public Config config() {
@@ -78,7 +101,13 @@ public final class Profiler {
                 || (!base.spotAllowed() && prev.spotEligible()));
         boolean due = prev == null || configChanged
                 || Math.floorMod(lastIndex + Math.floorMod(h.user().hashCode(), every), every) == 0;
-        if (!due || h.size() == 0) {
+        if (!due) {
+            return prev;
+        }
+        if (population != null && (prev == null || prev.coldStart()) && population.cold(h)) {
+            return coldProfile(prev, base, h);
+        }
+        if (h.size() == 0) {
             return prev;
         }
         Pattern label = label(h);
@@ -87,7 +116,7 @@ public final class Profiler {
             recent = recent.substring(recent.length() - config.votes());
         }
         Pattern pattern;
-        if (prev == null || prev.pattern() == Pattern.UNKNOWN) {
+        if (prev == null || prev.pattern() == Pattern.UNKNOWN || prev.coldStart()) {
             pattern = label;
         } else {
             pattern = agreeing(recent, label) ? label : prev.pattern();
@@ -101,12 +130,37 @@ public final class Profiler {
         double[] peak = new double[Resource.COUNT];
         needs(h, forecast, next, peak);
         String change = prev == null ? "first profile" : changes(prev, base, pattern, confidence, spot, next, peak);
+        if (prev != null && prev.coldStart()) {
+            // a day of the user's own usage: the population profile's prediction gives way to it
+            change = "own history after the cold start" + (change == null ? "" : "; " + change);
+        }
         if (change == null) {
             return prev.withRecent(recent);
         }
         return new ProfileState(base.user(), (prev == null ? 0 : prev.version()) + 1, h.nextAt(), base.team(),
                 base.tier(), pattern, confidence, spot, next, peak,
-                Map.of("pattern", PATTERN_MODEL, "need", forecast == null ? "none" : forecast.model()), recent, change);
+                Map.of("pattern", classifier == null ? PATTERN_MODEL : classifier.version(),
+                        "need", forecast == null ? "none" : forecast.model()), recent, change,
+                false);
+    }
+
+    /**
+     * A cold user's profile: the population profile of its predicted pattern (from its first hours, or its team's
+     * users when nothing was observed), with the need the population's regression predicts.
+     */
+    private ProfileState coldProfile(ProfileState prev, UserProfile base, UserHistory h) {
+        PopulationProfile.Prediction p = population.predict(h, base.team());
+        boolean spot = base.spotAllowed() && p.pattern().interruptible() && p.confidence() >= config.spotConfidence();
+        double[] next = population.need(h, p.pattern());
+        double[] peak = next.clone();
+        String change = prev == null ? "first profile (population: " + p.pattern() + ")"
+                : changes(prev, base, p.pattern(), p.confidence(), spot, next, peak);
+        if (change == null) {
+            return prev;
+        }
+        return new ProfileState(base.user(), (prev == null ? 0 : prev.version()) + 1, h.nextAt(), base.team(),
+                base.tier(), p.pattern(), p.confidence(), spot, next, peak,
+                Map.of("pattern", PopulationProfile.MODEL, "need", PopulationProfile.MODEL), "", change, true);
     }
 
     /** The pattern of the last window, UNKNOWN while less than a quarter of it was observed. */
@@ -124,7 +178,7 @@ public final class Profiler {
             return Pattern.UNKNOWN;
         }
         FeatureVector v = UserFeatures.profile(h.series(), h.nextAt() - config.windowSeconds(), h.nextAt());
-        return PatternRules.name(v);
+        return classifier == null ? PatternRules.name(v) : classifier.predict(v);
     }
 
     private boolean agreeing(String recent, Pattern label) {

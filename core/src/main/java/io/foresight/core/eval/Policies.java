@@ -59,6 +59,9 @@ public final class Policies {
         }
     }
 
+    /** Quantile of the population's next-hour/known peak ratio a cold user's need is floored with (not tuned). */
+    public static final double POPULATION_NEED_QUANTILE = 0.9;
+
     private Policies() {}
 
     /** Parses "a,b,c"; unknown or repeated names fail with the list of valid ones. */
@@ -171,7 +174,19 @@ public final class Policies {
     public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
                                                    Forecaster model, String modelVersion, ApprovalModel approvals,
                                                    CycleEngine.Parts parts, UserDirectory directory) {
-        CycleEngine engine = engine(settings, gate, prices, parts);
+        return foresight(train, settings, gate, prices, model, modelVersion, approvals, parts, directory, null);
+    }
+
+    /** As above, the profiler naming patterns with a trained classifier ({@code patterns}; null: the rules). */
+    public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
+                                                   Forecaster model, String modelVersion, ApprovalModel approvals,
+                                                   CycleEngine.Parts parts, UserDirectory directory,
+                                                   io.foresight.core.features.PatternClassifier patterns) {
+        // cold users start from the population of the training users (never from the users under test)
+        io.foresight.core.engine.PopulationProfile population = parts.profiles() && parts.coldStart() && train != null
+                && !train.users().isEmpty() ? io.foresight.core.engine.PopulationProfile.fit(train,
+                user -> directory.entry(user).team(), POPULATION_NEED_QUANTILE) : null;
+        CycleEngine engine = CycleEngine.foresight(settings.planner(), gate, prices, parts, population, patterns);
         PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, directory::base);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("forecaster", model.name());
@@ -193,6 +208,16 @@ public final class Policies {
         extra.put("approvals", approvals.toString());
         extra.put("engine", "io.foresight.core.engine.CycleEngine (the control loop's)");
         extra.put("parts", parts.toString());
+        extra.put("pattern_model", patterns == null ? io.foresight.core.engine.Profiler.PATTERN_MODEL : patterns.version());
+        if (population != null) {
+            Map<String, Object> pop = new LinkedHashMap<>();
+            pop.put("model", io.foresight.core.engine.PopulationProfile.MODEL);
+            pop.put("need_quantile", population.quantile());
+            pop.put("majority", population.majority().name());
+            population.patterns().forEach((p, st) -> pop.put(p.name(), Map.of("share", st.share(),
+                    "precision", st.precision())));
+            extra.put("population_profile", pop);
+        }
         return new Evaluator.ForesightRun(replay, extra, StaticPolicy.fromTraining(train));
     }
 
@@ -210,12 +235,20 @@ public final class Policies {
     public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
                                       PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
                                       CycleEngine.Parts parts, UserDirectory directory) {
+        return evaluator(names, train, settings, gate, prices, approvals, config, parts, directory, null);
+    }
+
+    /** As above with the profiler naming patterns with {@code patterns} (null: the rules). */
+    public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
+                                      PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
+                                      CycleEngine.Parts parts, UserDirectory directory,
+                                      io.foresight.core.features.PatternClassifier patterns) {
         Evaluator.ForesightRun f = null;
         if (names.contains("foresight")) {
             int horizon = engine(settings, gate, prices, parts).horizon();
             BlendForecaster b = blend(train, settings, horizon);
             f = foresight(train, settings, gate, prices, b, "blend-conformal/" + (train == null || train.users().isEmpty()
-                    ? "untrained" : "fitted"), approvals, parts, directory);
+                    ? "untrained" : "fitted"), approvals, parts, directory, patterns);
         }
         return new Evaluator(create(names, train), f, config);
     }

@@ -191,6 +191,7 @@ public final class PoolReplay {
                 Forecast f = engine.forecast(model, modelVersion, u.history);
                 UserProfile base = profiles.apply(u.s.user());
                 u.profile = engine.profile(u.profile, base, u.history, f);
+                f = engine.withColdStartNeed(u.profile, u.history, f);
                 u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base), arms);
                 u.nextForecast = f;
             });

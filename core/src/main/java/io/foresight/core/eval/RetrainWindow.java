@@ -1,5 +1,7 @@
 package io.foresight.core.eval;
 
+import io.foresight.core.feedback.AnomalyDetector;
+import io.foresight.core.feedback.TrainingFilter;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
@@ -24,8 +26,10 @@ import java.util.Objects;
  * @param evalFrom   start of the holdout (Unix s)
  * @param end        end of the data, exclusive (Unix s)
  * @param backtestId the id of this split: the same data and holdout give the same id
+ * @param masked     anomalous values masked before the holdout ({@link TrainingFilter}: an incident is not
+ *                   behaviour to learn); the holdout is kept as observed, so the gate judges on real data
  */
-public record RetrainWindow(String key, Trace trace, long start, long evalFrom, long end, String backtestId) {
+public record RetrainWindow(String key, Trace trace, long start, long evalFrom, long end, String backtestId, long masked) {
     public RetrainWindow {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(trace, "trace");
@@ -65,7 +69,10 @@ public record RetrainWindow(String key, Trace trace, long start, long evalFrom, 
                     + " spans " + (end - start) / 3600 + " h: retraining needs at least a day before the " + holdoutDays
                     + "-day holdout; pass more data, a later end time or fewer holdout days");
         }
-        return new RetrainWindow(key, trace, start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12));
+        TrainingFilter.Cleaned clean = TrainingFilter.clean(trace, evalFrom,
+                new AnomalyDetector(AnomalyDetector.Config.fiveMinuteDefaults()));
+        return new RetrainWindow(key, clean.trace(), start, evalFrom, end, "bt-" + sha256(key + "|" + evalFrom).substring(0, 12),
+                clean.masked());
     }
 
     /** What a model may learn from: everything before the holdout. */

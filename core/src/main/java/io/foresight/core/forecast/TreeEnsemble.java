@@ -36,7 +36,8 @@ public final class TreeEnsemble {
             }
         }
 
-        double predict(double[] x) {
+        /** The leaf value x falls into. */
+        public double predict(double[] x) {
             int i = 0;
             while (feature[i] >= 0) {
                 i = x[feature[i]] <= threshold[i] ? left[i] : right[i];

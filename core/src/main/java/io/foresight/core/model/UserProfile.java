@@ -29,6 +29,14 @@ public record UserProfile(
         }
     }
 
+    /**
+     * The one spot rule of the domain: policy allows the user spot capacity and the pattern tolerates interruption.
+     * The engine proposes spot on it, the capacity planner packs such users on spot nodes.
+     */
+    public boolean mayRunOnSpot() {
+        return spotAllowed && pattern.interruptible();
+    }
+
     /** A profile for a user we know nothing about yet. */
     public static UserProfile newUser(String user) {
         return new UserProfile(user, "default", Tier.STANDARD, Pattern.UNKNOWN, 0.0, false, ResourceVector.ZERO, 0, 0);

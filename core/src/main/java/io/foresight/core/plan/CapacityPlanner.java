@@ -33,7 +33,7 @@ public final class CapacityPlanner {
 
         /** Spot only if the pattern tolerates interruption, the profile allows it and the policy kept it. */
         public static Demand of(UserProfile profile, PolicyDecision decision) {
-            boolean spot = profile.pattern().interruptible() && profile.spotAllowed() && decision.spot();
+            boolean spot = profile.mayRunOnSpot() && decision.spot();
             return new Demand(profile.user(), decision.allowed(), spot);
         }
     }

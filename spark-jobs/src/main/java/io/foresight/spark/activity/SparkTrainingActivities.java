@@ -123,8 +123,8 @@ public final class SparkTrainingActivities implements TrainingActivities {
             path = t.dir().toString();
             schema = t.schemaHash();
         }
-        log.info("data for {} ({}): {} users, training {}..{}, holdout to {}", idempotencyKey, family, w.trace().users().size(),
-                w.start(), w.evalFrom(), w.end());
+        log.info("data for {} ({}): {} users, training {}..{} ({} anomalous values masked), holdout to {}", idempotencyKey,
+                family, w.trace().users().size(), w.start(), w.evalFrom(), w.masked(), w.end());
         return new FeatureSet(path, schema, w.trace().intervals(), w.backtestId(), w.evalFrom(), w.end());
     }
 
@@ -148,6 +148,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
         params.put("train.from", Long.toString(w.start()));
         params.put("train.to", Long.toString(w.evalFrom()));
         params.put("holdout.days", Integer.toString(request.holdout()));
+        params.put("train.anomalous_values_masked", Long.toString(w.masked()));
         Map<String, Double> metrics = new LinkedHashMap<>();
         double[] objective = null;
         TreeEnsemble trees = null;

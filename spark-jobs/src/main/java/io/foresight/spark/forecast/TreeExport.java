@@ -28,7 +28,8 @@ public final class TreeExport {
         return new TreeEnsemble(featureNames, out);
     }
 
-    private static TreeEnsemble.Tree flatten(Node root, double weight) {
+    /** One Spark tree (regression or classification: the leaf value is its prediction) in flat form. */
+    public static TreeEnsemble.Tree flatten(Node root, double weight) {
         List<Node> nodes = new ArrayList<>();
         nodes.add(root);
         // Breadth-first numbering; children are appended as they are met.

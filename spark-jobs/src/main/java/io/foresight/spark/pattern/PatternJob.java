@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 
 import io.foresight.core.features.FeatureVector;
+import io.foresight.core.features.PatternClassifier;
 import io.foresight.core.features.PatternRules;
 import io.foresight.core.features.UserFeatures;
 import io.foresight.core.model.Pattern;
@@ -263,11 +264,134 @@ public final class PatternJob {
         return m;
     }
 
+    /** Feature vectors of windows and the rules' pattern of the window that follows each (the label to predict). */
+    public record NextWindowPairs(List<FeatureVector> features, List<Pattern> now, List<Pattern> next) {}
+
+    /**
+     * Every user's consecutive windows of {@code windowDays} (from the user's first interval), each at least a quarter
+     * observed: the features of one (not-a-number as 0, as the served classifier reads them), the rules' name of it
+     * (the persistence baseline) and of the next (the label).
+     */
+    public static NextWindowPairs nextWindowPairs(java.util.Collection<UserSeries> users, int windowDays) {
+        long w = windowDays * 86_400L;
+        List<FeatureVector> x = new ArrayList<>();
+        List<Pattern> now = new ArrayList<>();
+        List<Pattern> next = new ArrayList<>();
+        for (UserSeries s : users) {
+            if (s.size() == 0) {
+                continue;
+            }
+            long end = s.timestamp(s.size() - 1) + s.stepSeconds();
+            for (long from = s.timestamp(0); from + 2 * w <= end; from += w) {
+                if (!observed(s, from, from + w) || !observed(s, from + w, from + 2 * w)) {
+                    continue;
+                }
+                FeatureVector v = UserFeatures.profile(s, from, from + w);
+                x.add(new FeatureVector(v.user(), v.from(), v.to(), io.foresight.core.features.PatternClassifier.input(v)));
+                now.add(PatternRules.name(v));
+                next.add(PatternRules.name(UserFeatures.profile(s, from + w, from + 2 * w)));
+            }
+        }
+        return new NextWindowPairs(x, now, next);
+    }
+
+    private static boolean observed(UserSeries s, long from, long to) {
+        int n = 0;
+        int seen = 0;
+        double[] cpu = s.usageColumn(io.foresight.core.model.Resource.CPU);
+        for (int i = 0; i < s.size(); i++) {
+            long t = s.timestamp(i);
+            if (t >= from && t < to) {
+                n++;
+                seen += Double.isNaN(cpu[i]) ? 0 : 1;
+            }
+        }
+        return n > 0 && seen * 4 >= (to - from) / s.stepSeconds();
+    }
+
+    /**
+     * RandomForest against one-vs-rest LinearSVC on real data: trained on {@code train}'s pairs (this window's features
+     * -> the next window's pattern), scored on {@code test}'s, next to the persistence baseline (the rules' name of
+     * this window). Saves the Spark pipelines under {@code outDir/spark/} and the exported classifiers the profiler
+     * serves as {@code outDir/random-forest.json} and {@code outDir/svm.json}. Metrics: rf_, svm_ (accuracy,
+     * weightedPrecision, weightedRecall), persistence_accuracy, majority_accuracy, train_pairs, test_pairs.
+     */
+    public Map<String, Double> trainNextWindow(SparkSession spark, Trace train, Trace test, int windowDays, Path outDir,
+                                               String version) {
+        NextWindowPairs tr = nextWindowPairs(train.users().values(), windowDays);
+        NextWindowPairs te = nextWindowPairs(test.users().values(), windowDays);
+        if (tr.features().isEmpty() || te.features().isEmpty()) {
+            throw new IllegalArgumentException("pattern training needs two consecutive " + windowDays + "-day windows of a "
+                    + "user in both the training and the test data: pass longer traces or a shorter window");
+        }
+        Dataset<Row> a = toDataset(spark, tr.features(), tr.next()).cache();
+        Dataset<Row> b = toDataset(spark, te.features(), te.next()).cache();
+        PipelineModel rf = trainForest(a);
+        PipelineModel svm = trainSvm(a);
+        Map<String, Double> m = new LinkedHashMap<>();
+        Map<String, Double> rfm = evaluate(rf, b);
+        Map<String, Double> svmm = evaluate(svm, b);
+        rfm.forEach((k, v) -> m.put("rf_" + k, v));
+        svmm.forEach((k, v) -> m.put("svm_" + k, v));
+        long same = 0;
+        int[] count = new int[Pattern.values().length];
+        for (int i = 0; i < te.next().size(); i++) {
+            same += te.now().get(i) == te.next().get(i) ? 1 : 0;
+        }
+        for (Pattern p : tr.next()) {
+            count[p.ordinal()]++;
+        }
+        int major = 0;
+        for (int c = 1; c < count.length; c++) {
+            major = count[c] > count[major] ? c : major;
+        }
+        long hit = 0;
+        for (Pattern p : te.next()) {
+            hit += p.ordinal() == major ? 1 : 0;
+        }
+        m.put("persistence_accuracy", (double) same / te.next().size());
+        m.put("majority_accuracy", (double) hit / te.next().size());
+        m.put("train_pairs", (double) tr.next().size());
+        m.put("test_pairs", (double) te.next().size());
+        try {
+            rf.write().overwrite().save(outDir.resolve("spark").resolve("random-forest").toString());
+            svm.write().overwrite().save(outDir.resolve("spark").resolve("svm-ovr").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save pattern models to " + outDir, e);
+        }
+        PatternExport.toClassifier(rf, PatternClassifier.FOREST + "/" + version, withBaseline(rfm, m))
+                .save(outDir.resolve("random-forest.json"));
+        PatternExport.toClassifier(svm, PatternClassifier.SVM + "/" + version, withBaseline(svmm, m))
+                .save(outDir.resolve("svm.json"));
+        a.unpersist();
+        b.unpersist();
+        return m;
+    }
+
+    private static Map<String, Double> withBaseline(Map<String, Double> own, Map<String, Double> all) {
+        Map<String, Double> out = new LinkedHashMap<>(own);
+        out.put("persistence_accuracy", all.get("persistence_accuracy"));
+        out.put("test_pairs", all.get("test_pairs"));
+        return out;
+    }
+
     /**
      * spark-submit entry: {@code PatternJob <out-dir> [bitbrains.csv[,...] [maxUsers]]}: synthetic
      * accuracy always; weekly stability when trace files are given.
      */
     public static void main(String[] args) {
+        if (args.length >= 4 && args[0].equals("next-window")) {
+            // PatternJob next-window TRAIN TEST OUT-DIR [window-days] [maxUsers]
+            SparkSession spark = SparkSessions.getOrCreate("foresight-patterns");
+            int days = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+            int max = args.length > 5 ? Integer.parseInt(args[5]) : Integer.MAX_VALUE;
+            Trace tr = BitbrainsReader.read(BitbrainsReader.paths(args[1]), max);
+            Trace te = BitbrainsReader.read(BitbrainsReader.paths(args[2]), max);
+            new PatternJob(Config.defaults(42)).trainNextWindow(spark, tr, te, days, Path.of(args[3]), days + "d")
+                    .forEach((k, v) -> System.out.printf("%-32s %.4f%n", k, v));
+            spark.stop();
+            return;
+        }
         if (args.length < 1) {
             System.err.println("usage: PatternJob <out-dir> [bitbrains.csv[,more.csv] [maxUsers]]");
             System.exit(2);
