@@ -28,9 +28,21 @@ final class Models {
     static final String REGISTERED_MODEL = RetrainRequest.REGISTERED_MODEL;
 
     private final ForecasterProvider provider;
+    /** Builds the models of another registry alias (a pool file's model:), with the same settings. */
+    private final java.util.function.Function<String, Models> byAlias;
 
-    private Models(ForecasterProvider provider) {
+    private Models(ForecasterProvider provider, java.util.function.Function<String, Models> byAlias) {
         this.provider = provider;
+        this.byAlias = byAlias;
+    }
+
+    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, PrintStream out) {
+        return forLoop(config, train, useMlflow, io.foresight.mlflow.ModelRegistry.CHAMPION, out);
+    }
+
+    /** The forecaster following {@code alias} of the registered model, with the settings these models were built with. */
+    Models forAlias(String alias) {
+        return byAlias.apply(alias);
     }
 
     /**
@@ -38,25 +50,27 @@ final class Models {
      *                  the untrained defaults
      * @param useMlflow follow the registry's champion; without it a champion cached by an earlier run is still
      *                  served (and the registry then followed) if there is one
+     * @param alias     the registry alias followed (champion unless a pool file names another)
      */
-    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, PrintStream out) {
+    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, String alias, PrintStream out) {
         BlendForecaster base = ModelFamilies.blend(train);
         String baseVersion = baselineVersion(train);
         Path cache = cacheDir(config);
-        if (!useMlflow && !hasCachedChampion(cache)) {
+        java.util.function.Function<String, Models> byAlias = a -> forLoop(config, train, useMlflow, a, out);
+        if (!useMlflow && !hasCached(cache, alias)) {
             out.println("  forecaster: " + base.name() + " (no MLflow)");
-            return new Models(ForecasterProvider.fixed(base, baseVersion));
+            return new Models(ForecasterProvider.fixed(base, baseVersion), byAlias);
         }
         ChampionModelSource champion = ChampionModelSource.builder().store(ModelStore.of(mlflow(config)))
-                .model(REGISTERED_MODEL).cacheDir(cache).fallback(base)
+                .model(REGISTERED_MODEL).alias(alias).cacheDir(cache).fallback(base)
                 .loader((dir, v) -> ModelArtifacts.load(dir).forecaster())
                 .build();
-        out.println("  forecaster: champion of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
+        out.println("  forecaster: " + alias + " of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
         return new Models(() -> {
             champion.refresh(); // once per predict call: a moved alias is used from the next cycle on
-            String version = champion.activeVersion().map(v -> v.label()).orElse(baseVersion + " (no champion)");
+            String version = champion.activeVersion().map(v -> v.label()).orElse(baseVersion + " (no " + alias + ")");
             return new ForecasterProvider.ModelInUse(champion, version);
-        });
+        }, byAlias);
     }
 
     static String baselineVersion(Trace train) {
@@ -71,8 +85,8 @@ final class Models {
         return config.stateDir().resolve("models");
     }
 
-    private static boolean hasCachedChampion(Path cache) {
-        return ChampionModelSource.hasCached(cache, REGISTERED_MODEL, io.foresight.mlflow.ModelRegistry.CHAMPION);
+    private static boolean hasCached(Path cache, String alias) {
+        return ChampionModelSource.hasCached(cache, REGISTERED_MODEL, alias);
     }
 
     ForecasterProvider provider() {

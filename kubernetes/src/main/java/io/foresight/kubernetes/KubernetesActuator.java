@@ -64,6 +64,35 @@ public final class KubernetesActuator implements Actuator {
         this.config = Objects.requireNonNull(config, "config");
     }
 
+    /**
+     * An actuator on the cluster a kubeconfig names.
+     *
+     * @param kubeconfig the kubeconfig file, null for $KUBECONFIG or ~/.kube/config
+     * @param context    a context of it, null for its current context
+     * @throws IllegalArgumentException naming the file or context and the fix
+     */
+    public static KubernetesActuator connect(java.nio.file.Path kubeconfig, String context, KubernetesActuatorConfig config) {
+        java.nio.file.Path file = kubeconfig;
+        if (file == null) {
+            String env = System.getenv("KUBECONFIG");
+            file = env != null && !env.isBlank() ? java.nio.file.Path.of(env.split(java.io.File.pathSeparator)[0])
+                    : java.nio.file.Path.of(System.getProperty("user.home"), ".kube", "config");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("kubeconfig " + file + " does not exist. Fix: set kubernetes.kubeconfig in "
+                    + "the pool file (or KUBECONFIG for the worker) to the file of the cluster to act on");
+        }
+        io.fabric8.kubernetes.client.Config c;
+        try {
+            c = io.fabric8.kubernetes.client.Config.fromKubeconfig(context, java.nio.file.Files.readString(file), file.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("kubeconfig " + file + (context == null ? "" : " context " + context)
+                    + " cannot be used (" + e.getMessage() + "). Fix: check the file and that kubernetes.context names one of "
+                    + "its contexts", e);
+        }
+        return new KubernetesActuator(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(c).build(), config);
+    }
+
     @Override
     public ApplyResult apply(ApplyRequest request) {
         Objects.requireNonNull(request, "request");

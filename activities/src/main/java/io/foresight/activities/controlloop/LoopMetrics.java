@@ -30,6 +30,7 @@ final class LoopMetrics {
     private final Gauge waiting;
     private final Gauge drifting;
     private final Gauge stale;
+    private final Counter refused;
     private final Map<String, Long> lastCounted = new HashMap<>();
     /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
     private final Map<String, Long> lastDecided = new HashMap<>();
@@ -84,6 +85,13 @@ final class LoopMetrics {
         stale = Gauge.builder().name("foresight_pool_stale_users")
                 .help("Users held at the last policy check because their source reported no sample for the interval")
                 .labelNames("pool").register(registry);
+        refused = Counter.builder().name("foresight_actuator_refusals")
+                .help("Shard applies the actuator's target refused (e.g. Kubernetes 403, 404, 409, 422): the shard's "
+                        + "allocations were held for the cycle").labelNames("pool", "status").register(registry);
+    }
+
+    void refused(String pool, int status) {
+        refused.labelValues(pool, String.valueOf(status)).inc();
     }
 
     void stale(String pool, int users) {
