@@ -17,8 +17,13 @@ public final class ControlWorker {
     private ControlWorker() {}
 
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config) {
+        return register(factory, config, io.temporal.worker.WorkerOptions.getDefaultInstance());
+    }
+
+    /** With worker options, e.g. a longer deadlock detection on a host whose cores are shared. */
+    public static Worker register(WorkerFactory factory, ControlWorkerConfig config, io.temporal.worker.WorkerOptions options) {
         Objects.requireNonNull(factory, "factory");
-        Worker worker = factory.newWorker(TaskQueues.CONTROL);
+        Worker worker = factory.newWorker(TaskQueues.CONTROL, options);
         worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
         worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config));
         return worker;
@@ -26,8 +31,12 @@ public final class ControlWorker {
 
     /** Creates a factory on {@code client}, registers the control worker and starts polling. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config) {
+        return start(client, config, io.temporal.worker.WorkerOptions.getDefaultInstance());
+    }
+
+    public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, io.temporal.worker.WorkerOptions options) {
         WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
-        register(factory, config);
+        register(factory, config, options);
         factory.start();
         return factory;
     }

@@ -112,6 +112,11 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
                 metrics, d, retainCycles, pools);
     }
 
+    public ControlWorkerConfig withStateDir(Path dir) {
+        return new ControlWorkerConfig(dir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                metrics, drift, retainCycles, pools);
+    }
+
     public ControlWorkerConfig withPools(PoolWiring w) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
                 metrics, drift, retainCycles, w);

@@ -113,9 +113,8 @@ public final class LoopCommand implements Runnable {
                 // fails with one line if Prometheus is down or the cpu query returns no series
                 dataSource = LiveSourceCheck.prometheus(p, System.currentTimeMillis() / 1000);
             }
-            AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
-            ControlLoopParams params = new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(),
-                    p.acceleration(), 100, p.maxCycles(), Duration.ofMinutes(2), false, mode, null, p.settings());
+            ControlLoopParams params = params(p, dataSource, enforce);
+            AllocationMode mode = params.mode();
             try (TemporalConnection t = TemporalConnection.open(config.get())) {
                 ControlLoopWorkflow loop = t.client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(p.pool()))
@@ -138,6 +137,13 @@ public final class LoopCommand implements Runnable {
                 return 0;
             }
         }
+    }
+
+    /** The loop's input for a pool file: its source reference, timing, mode and settings (rules, model, users, actuator). */
+    static ControlLoopParams params(PoolFile p, String dataSource, boolean enforce) {
+        AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
+        return new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(), p.acceleration(), 100,
+                p.maxCycles(), Duration.ofMinutes(2), false, mode, null, p.settings());
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,

@@ -92,7 +92,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The worker's own collaborators, or those the pool file's settings ask for ({@link io.foresight.activities.PoolWiring}). */
     Wired wired(PoolSettings settings) {
-        if (settings == null || settings.isWorker()) {
+        if (settings == null || settings.allFromWorker()) {
             return new Wired(config, engine);
         }
         return pools.computeIfAbsent(settings, s -> {
@@ -406,7 +406,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         Map<String, ProfileState> learned = new LinkedHashMap<>();
         for (ShardTask t : tasks) {
             beat();
-            seen(store.read(ref(t, "collect"), CollectFile.class), lastSeen);
+            CollectFile collected = store.read(ref(t, "collect"), CollectFile.class); // read once: the pool's largest files
+            seen(collected, lastSeen);
             learned.putAll(profiles(pool, t.shard()));
             PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
@@ -414,7 +415,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             spiking.addAll(f.spiking());
             f.anomalies().forEach(a -> anomalous.add(a.user()));
             if (wholePool) {
-                for (UsageRow u : store.read(ref(t, "collect"), CollectFile.class).rows()) {
+                for (UsageRow u : collected.rows()) {
                     usage.put(u.user(), u.usage());
                 }
             }

@@ -30,7 +30,7 @@ public record PoolSettings(String rulesDir, String poolKind, String model, Strin
     }
 
     /** True when nothing differs from the worker's own configuration. */
-    public boolean isWorker() {
+    public boolean allFromWorker() {
         return equals(WORKER);
     }
 
