@@ -92,7 +92,8 @@ public final class BenchCommand implements Runnable {
             Path state = Files.createTempDirectory("foresight-bench-loop");
             Models models = Models.forLoop(config, LoopBenchmark.firstDays(t, 3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
             TraceUsageSource source = new TraceUsageSource(t, Wiring.WARMUP_STEPS);
-            String pool = "bench-" + users;
+            // a pool of its own per run: tasks still queued for an earlier run (its files are in another state dir) never land here
+            String pool = "bench-" + users + "-" + Long.toString(System.currentTimeMillis(), 36);
             String ref = "bench:" + file.getFileName() + "#" + users;
             // the worker's wiring, on a state dir and simulated cluster of its own
             ControlWorkerConfig worker = Wiring.controlWorker(config, models).withStateDir(state)
@@ -102,9 +103,12 @@ public final class BenchCommand implements Runnable {
             try (TemporalConnection temporal = TemporalConnection.open(config)) {
                 out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
                 // a shared machine can stall a workflow thread past Temporal's 1 s deadlock detector: a false alarm
-                // fails the workflow task and retries it later, which would be measured as loop time
-                WorkerFactory factory = ControlWorker.start(temporal.client, worker,
-                        io.temporal.worker.WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
+                // fails the workflow task and retries it later, which would be measured as loop time. And at 10,000
+                // users 20 CPU-bound shard activities at once on 2 cores starve each other's heartbeats (10 s) and
+                // are retried over and over: run two per core, the rest wait in Temporal's queue
+                WorkerFactory factory = ControlWorker.start(temporal.client, worker, io.temporal.worker.WorkerOptions.newBuilder()
+                        .setDefaultDeadlockDetectionTimeout(30_000)
+                        .setMaxConcurrentActivityExecutionSize(2 * Runtime.getRuntime().availableProcessors()).build());
                 try {
                     String id = ControlLoopWorkflow.workflowId(pool);
                     ControlLoopParams params = new ControlLoopParams(pool, ref, shardSize, 300, 1_000_000, 100, cycles,
