@@ -19,13 +19,22 @@ public final class ControlWorker {
     private ControlWorker() {}
 
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config) {
-        return register(factory, config, new FileStateStore(config.stateDir()));
+        return register(factory, config, new FileStateStore(config.stateDir()), io.temporal.worker.WorkerOptions.getDefaultInstance());
     }
 
     /** With the loop's state in {@code store} (e.g. PostgreSQL shared by workers on several hosts). */
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config, StateStore store) {
+        return register(factory, config, store, io.temporal.worker.WorkerOptions.getDefaultInstance());
+    }
+
+    /**
+     * With the loop's state in {@code store} and worker options, e.g. a longer deadlock detection or fewer
+     * concurrent activities on a host whose cores are shared.
+     */
+    public static Worker register(WorkerFactory factory, ControlWorkerConfig config, StateStore store,
+                                  io.temporal.worker.WorkerOptions options) {
         Objects.requireNonNull(factory, "factory");
-        Worker worker = factory.newWorker(TaskQueues.CONTROL);
+        Worker worker = factory.newWorker(TaskQueues.CONTROL, options);
         worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
         worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config,
                 io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store));
@@ -34,13 +43,19 @@ public final class ControlWorker {
 
     /** Creates a factory on {@code client}, registers the control worker and starts polling. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config) {
-        return start(client, config, new FileStateStore(config.stateDir()));
+        return start(client, config, new FileStateStore(config.stateDir()), io.temporal.worker.WorkerOptions.getDefaultInstance());
     }
 
     /** As {@link #start(WorkflowClient, ControlWorkerConfig)}, with the loop's state in {@code store}. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, StateStore store) {
+        return start(client, config, store, io.temporal.worker.WorkerOptions.getDefaultInstance());
+    }
+
+    /** As {@link #start(WorkflowClient, ControlWorkerConfig, StateStore)}, with worker options. */
+    public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, StateStore store,
+                                      io.temporal.worker.WorkerOptions options) {
         WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
-        register(factory, config, store);
+        register(factory, config, store, options);
         factory.start();
         return factory;
     }

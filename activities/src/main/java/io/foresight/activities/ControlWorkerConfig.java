@@ -33,11 +33,13 @@ import java.util.function.Function;
  * @param metrics      registry the loop's Prometheus metrics are registered in
  * @param drift             the per-user CUSUM on forecast errors whose alarms ask for retraining
  * @param retainCycles      cycles of bulk data kept in the state dir (older cycle dirs are deleted)
+ * @param pools             builds a pool's collaborators from its pool file's settings
  */
 public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSources, ForecasterProvider forecasters,
                                   PolicyGate policy, PlannerConfig planner, PriceBook prices,
                                   Function<String, UserProfile> profiles, Actuator actuator, PrometheusRegistry metrics,
-                                  io.foresight.core.feedback.DriftDetector.Config drift, int retainCycles) {
+                                  io.foresight.core.feedback.DriftDetector.Config drift, int retainCycles,
+                                  PoolWiring pools) {
     /** Two days of 5-minute history before the first cycle: a daily seasonal model needs one, its error band another. */
     public static final int DEFAULT_WARMUP_STEPS = 2 * 288;
 
@@ -55,6 +57,7 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
         Objects.requireNonNull(actuator, "actuator");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(drift, "drift");
+        Objects.requireNonNull(pools, "pools");
         if (retainCycles < 2) {
             throw new IllegalArgumentException("retainCycles must be >= 2 (monitor reads the previous cycle), got "
                     + retainCycles);
@@ -66,51 +69,61 @@ public record ControlWorkerConfig(Path stateDir, UsageSource.Resolver usageSourc
                 ForecasterProvider.fixed(SeasonalNaiveForecaster.daily(), "seasonal-naive/builtin"),
                 PolicyGate.PERMISSIVE, PlannerConfig.defaults(), PriceBook.DEFAULT, UserProfile::newUser,
                 new SimulatedCluster(stateDir.resolve("cluster")), PrometheusRegistry.defaultRegistry,
-                io.foresight.core.feedback.DriftDetector.Config.defaults(), DEFAULT_RETAIN_CYCLES);
+                io.foresight.core.feedback.DriftDetector.Config.defaults(), DEFAULT_RETAIN_CYCLES, PoolWiring.NONE);
     }
 
     public ControlWorkerConfig withUsageSources(UsageSource.Resolver r) {
         return new ControlWorkerConfig(stateDir, r, forecasters, policy, planner, prices, profiles, actuator, metrics,
-                drift, retainCycles);
+                drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withPlanner(PlannerConfig p) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, p, prices, profiles, actuator, metrics,
-                drift, retainCycles);
+                drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withForecasters(ForecasterProvider f) {
         return new ControlWorkerConfig(stateDir, usageSources, f, policy, planner, prices, profiles, actuator, metrics,
-                drift, retainCycles);
+                drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withPolicy(PolicyGate g) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, g, planner, prices, profiles, actuator,
-                metrics, drift, retainCycles);
+                metrics, drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withActuator(Actuator a) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, a,
-                metrics, drift, retainCycles);
+                metrics, drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withMetrics(PrometheusRegistry r) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                r, drift, retainCycles);
+                r, drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withProfiles(Function<String, UserProfile> p) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, p, actuator,
-                metrics, drift, retainCycles);
+                metrics, drift, retainCycles, pools);
     }
 
     public ControlWorkerConfig withDrift(io.foresight.core.feedback.DriftDetector.Config d) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                metrics, d, retainCycles);
+                metrics, d, retainCycles, pools);
+    }
+
+    public ControlWorkerConfig withStateDir(Path dir) {
+        return new ControlWorkerConfig(dir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                metrics, drift, retainCycles, pools);
+    }
+
+    public ControlWorkerConfig withPools(PoolWiring w) {
+        return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
+                metrics, drift, retainCycles, w);
     }
 
     public ControlWorkerConfig withRetainCycles(int n) {
         return new ControlWorkerConfig(stateDir, usageSources, forecasters, policy, planner, prices, profiles, actuator,
-                metrics, drift, n);
+                metrics, drift, n, pools);
     }
 }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             DecisionsCommand.class,
             AnomaliesCommand.class,
             BacktestCommand.class,
+            BenchCommand.class,
         })
 public final class ForesightCli implements Runnable {
     @CommandLine.Spec

@@ -117,9 +117,8 @@ public final class LoopCommand implements Runnable {
             try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(config.get())) {
                 store.check();
             }
-            AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
-            ControlLoopParams params = new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(),
-                    p.acceleration(), 100, p.maxCycles(), Duration.ofMinutes(2), false, mode, null);
+            ControlLoopParams params = params(p, dataSource, enforce);
+            AllocationMode mode = params.mode();
             try (TemporalConnection t = TemporalConnection.open(config.get())) {
                 ControlLoopWorkflow loop = t.client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                         .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(ControlLoopWorkflow.workflowId(p.pool()))
@@ -134,15 +133,21 @@ public final class LoopCommand implements Runnable {
                 System.out.println("started " + ControlLoopWorkflow.workflowId(p.pool()) + " on " + t.target + ": source "
                         + p.source() + ", every " + p.intervalSeconds() + " s" + (p.live() ? " (wall clock)" : " / " + p.acceleration())
                         + ", " + (mode == AllocationMode.DRY_RUN ? "dry-run (decisions recorded, nothing applied)" : "enforce")
-                        + ", actuator " + p.actuator());
-                if (p.rulesDir() != null || p.model() != null || p.usersFile() != null) {
-                    System.out.println("note: rules, pool-kind, model and users are the worker's (FORESIGHT_RULES_DIR, "
-                            + "forecast settings, profiles); start the worker with the same ones as the pool file");
-                }
+                        + ", actuator " + p.actuator() + ", pool kind " + p.kind().label()
+                        + (p.rulesDir() == null ? "" : ", rules " + p.rulesDir())
+                        + (p.model() == null ? "" : ", model @" + p.model())
+                        + (p.usersFile() == null ? "" : ", users " + p.usersFile()));
                 System.out.println("next: ./foresight loop status --pool " + p.pool() + "   (a worker must run: ./foresight worker --queues control)");
                 return 0;
             }
         }
+    }
+
+    /** The loop's input for a pool file: its source reference, timing, mode and settings (rules, model, users, actuator). */
+    static ControlLoopParams params(PoolFile p, String dataSource, boolean enforce) {
+        AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
+        return new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(), p.acceleration(), 100,
+                p.maxCycles(), Duration.ofMinutes(2), false, mode, null, p.settings());
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
@@ -240,6 +245,9 @@ public final class LoopCommand implements Runnable {
         }
         if (s.lastOutcome() != null) {
             b.append("  outcome    ").append(s.lastOutcome()).append('\n');
+        }
+        if (!s.lastHold().isEmpty()) {
+            b.append("  held       ").append(s.lastHold()).append('\n');
         }
         b.append("  failures   ").append(s.failedCycles()).append(" cycle(s)")
                 .append(s.lastFailure() == null || s.lastFailure().isEmpty() ? "" : "; last: " + s.lastFailure()).append('\n');

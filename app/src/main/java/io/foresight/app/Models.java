@@ -33,10 +33,31 @@ final class Models {
 
     private final ForecasterProvider provider;
     private final java.util.function.Supplier<String> family;
+    /** Builds the models of another registry alias (a pool file's model:), with the same settings; null without a registry. */
+    private final java.util.function.Function<String, Models> byAlias;
 
-    private Models(ForecasterProvider provider, java.util.function.Supplier<String> family) {
+    private Models(ForecasterProvider provider, java.util.function.Supplier<String> family,
+                   java.util.function.Function<String, Models> byAlias) {
         this.provider = provider;
         this.family = family;
+        this.byAlias = byAlias;
+    }
+
+    private Models(ForecasterProvider provider, java.util.function.Supplier<String> family) {
+        this(provider, family, null);
+    }
+
+    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, PrintStream out) {
+        return forLoop(config, train, useMlflow, io.foresight.mlflow.ModelRegistry.CHAMPION, out);
+    }
+
+    /** The forecaster following {@code alias} of the registered model, with the settings these models were built with. */
+    Models forAlias(String alias) {
+        if (byAlias == null) {
+            throw new IllegalArgumentException("the pool's model alias " + alias + " needs the MLflow registry, and this worker "
+                    + "predicts without it. Fix: start MLflow (./foresight stack up) or drop model: from the pool file");
+        }
+        return byAlias.apply(alias);
     }
 
     /**
@@ -45,21 +66,25 @@ final class Models {
      * @param useMlflow follow the registry's champion; without it a champion cached by an earlier run is still
      *                  served (and the registry then followed) if there is one
      */
-    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, PrintStream out) {
+    /**
+     * @param alias     the registry alias followed (champion unless a pool file names another)
+     */
+    static Models forLoop(FsConfig config, Trace train, boolean useMlflow, String alias, PrintStream out) {
         BlendForecaster base = ModelFamilies.blend(train);
         String baseVersion = baselineVersion(train);
         Path cache = cacheDir(config);
-        if (!useMlflow && !hasCachedChampion(cache)) {
+        java.util.function.Function<String, Models> byAlias = a -> forLoop(config, train, useMlflow, a, out);
+        if (!useMlflow && !hasCached(cache, alias)) {
             out.println("  forecaster: " + base.name() + " (no MLflow)");
-            return new Models(ForecasterProvider.fixed(base, baseVersion), () -> ModelFamilies.BLEND);
+            return new Models(ForecasterProvider.fixed(base, baseVersion), () -> ModelFamilies.BLEND, byAlias);
         }
         ChampionModelSource champion = ChampionModelSource.builder().store(ModelStore.of(mlflow(config)))
-                .model(REGISTERED_MODEL).cacheDir(cache).fallback(base)
+                .model(REGISTERED_MODEL).alias(alias).cacheDir(cache).fallback(base)
                 .loader((dir, v) -> ModelArtifacts.load(dir).forecaster())
                 .build();
-        out.println("  forecaster: champion of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
+        out.println("  forecaster: " + alias + " of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
         return new Models(following(champion, baseVersion), () -> champion.activeVersion()
-                .map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown")).orElse(ModelFamilies.BLEND));
+                .map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown")).orElse(ModelFamilies.BLEND), byAlias);
     }
 
     /**
@@ -145,8 +170,8 @@ final class Models {
         return config.stateDir().resolve("models");
     }
 
-    private static boolean hasCachedChampion(Path cache) {
-        return ChampionModelSource.hasCached(cache, REGISTERED_MODEL, io.foresight.mlflow.ModelRegistry.CHAMPION);
+    private static boolean hasCached(Path cache, String alias) {
+        return ChampionModelSource.hasCached(cache, REGISTERED_MODEL, alias);
     }
 
     ForecasterProvider provider() {

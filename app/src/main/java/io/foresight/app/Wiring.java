@@ -68,7 +68,7 @@ final class Wiring {
 
     static ControlWorkerConfig controlWorker(FsConfig config, Models models, PolicyRepository policies) {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
-        return ControlWorkerConfig.defaults(loopStateDir(config))
+        return ControlWorkerConfig.defaults(loopStateDir(config)).withPools(pools(config, models))
                 .withActuator(new SimulatedCluster(loopStateDir(config).resolve("cluster"), cluster(config)))
                 .withUsageSources(io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
                         io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS),
@@ -121,6 +121,53 @@ final class Wiring {
         }
         return new io.foresight.activities.controlloop.PostgresStateStore.Settings(url,
                 config.get("state.store.user", io.foresight.app.stack.LocalPostgres.ROLE), password);
+    }
+
+    /**
+     * Builds a pool's collaborators from its pool file's settings: its rules directory (else the worker's) with its
+     * pool kind's thresholds, the forecaster following its model alias, its users file, and its actuator. What the
+     * settings leave out stays the worker's. Errors name the setting and the fix (the cycle fails, visible in status).
+     */
+    static io.foresight.activities.PoolWiring pools(FsConfig config, Models models) {
+        return (worker, s) -> {
+            ControlWorkerConfig c = worker;
+            if (s.rulesDir() != null || s.poolKind() != null) {
+                io.foresight.rules.PoolKind kind = s.poolKind() == null ? io.foresight.rules.PoolKind.VM_FLEET
+                        : io.foresight.rules.PoolKind.parse(s.poolKind());
+                PolicyRepository rules;
+                if (s.rulesDir() != null) {
+                    Path dir = Path.of(s.rulesDir());
+                    if (!Files.isDirectory(dir)) {
+                        throw new IllegalArgumentException("the pool's rules directory " + dir + " does not exist on this worker. "
+                                + "Fix: make the pool file's rules: folder available at the same path on every worker host");
+                    }
+                    rules = PolicyRepository.fromDirectory(dir, kind);
+                } else {
+                    rules = policies(config).forKind(kind);
+                }
+                c = c.withPolicy(new DroolsPolicyGate(rules, PriceBook.DEFAULT, policyBudget(config)));
+            }
+            if (s.model() != null) {
+                c = c.withForecasters(models.forAlias(s.model()).provider());
+            }
+            if (s.usersFile() != null) {
+                Path users = Path.of(s.usersFile());
+                if (!Files.isRegularFile(users)) {
+                    throw new IllegalArgumentException("the pool's users file " + users + " does not exist on this worker. "
+                            + "Fix: make the pool file's users: file available at the same path on every worker host");
+                }
+                c = c.withProfiles(io.foresight.core.engine.UserDirectory.load(users)::base);
+            }
+            if (s.kubernetes()) {
+                io.foresight.kubernetes.KubernetesActuatorConfig k = io.foresight.kubernetes.KubernetesActuatorConfig.fromEnv(System.getenv());
+                if (s.namespacePrefix() != null) {
+                    k = k.withNamespacePrefix(s.namespacePrefix());
+                }
+                c = c.withActuator(io.foresight.kubernetes.KubernetesActuator.connect(
+                        s.kubeconfig() == null ? null : Path.of(s.kubeconfig()), s.kubeContext(), k));
+            }
+            return c;
+        };
     }
 
     /** The simulated cluster's settings (cluster.* in conf/foresight.properties); the defaults model nothing extra. */

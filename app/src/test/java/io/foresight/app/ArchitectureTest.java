@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module boundaries the design depends on, checked on the compiled classes of every module (the app
- * depends on all of them except kubernetes):
+ * depends on all of them):
  * <ul>
  *   <li>core is plain Java, so the engine runs the same in the worker, in {@code evaluate} and in tests;</li>
  *   <li>workflow code is deterministic (Temporal replays it): no I/O, no wall clock, no randomness except

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.foresight.core.actuate.ActuationException;
+import io.foresight.core.actuate.ActuationRefused;
 import io.foresight.core.actuate.Actuator;
 import io.foresight.core.actuate.ApplyRequest;
 import io.foresight.core.actuate.ApplyResult;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Idempotent: every quota carries the idempotency key that last set it and the allocation it
  * replaced; a request whose key is already on every user's quota changes nothing. All-or-nothing:
  * if any Kubernetes call fails, users already changed in this request (and the failing one) are
- * restored to their previous quotas and resources before {@link ActuationException} is thrown.
+ * restored to their previous quotas and resources before {@link ActuationException} is thrown; when the API
+ * refused for a reason a retry does not cure (403, 404, 409, 422) it is an {@link ActuationRefused} naming the fix,
+ * which the loop turns into a safe hold for the cycle.
  *
  * <p>Users live in namespaces named by {@link KubernetesActuatorConfig#namespaceOf}, whatever their pool;
  * a resource with no known value (NaN) is left out of the quota and the containers (not managed). Kubernetes
@@ -59,6 +62,35 @@ public final class KubernetesActuator implements Actuator {
     public KubernetesActuator(KubernetesClient client, KubernetesActuatorConfig config) {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * An actuator on the cluster a kubeconfig names.
+     *
+     * @param kubeconfig the kubeconfig file, null for $KUBECONFIG or ~/.kube/config
+     * @param context    a context of it, null for its current context
+     * @throws IllegalArgumentException naming the file or context and the fix
+     */
+    public static KubernetesActuator connect(java.nio.file.Path kubeconfig, String context, KubernetesActuatorConfig config) {
+        java.nio.file.Path file = kubeconfig;
+        if (file == null) {
+            String env = System.getenv("KUBECONFIG");
+            file = env != null && !env.isBlank() ? java.nio.file.Path.of(env.split(java.io.File.pathSeparator)[0])
+                    : java.nio.file.Path.of(System.getProperty("user.home"), ".kube", "config");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("kubeconfig " + file + " does not exist. Fix: set kubernetes.kubeconfig in "
+                    + "the pool file (or KUBECONFIG for the worker) to the file of the cluster to act on");
+        }
+        io.fabric8.kubernetes.client.Config c;
+        try {
+            c = io.fabric8.kubernetes.client.Config.fromKubeconfig(context, java.nio.file.Files.readString(file), file.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("kubeconfig " + file + (context == null ? "" : " context " + context)
+                    + " cannot be used (" + e.getMessage() + "). Fix: check the file and that kubernetes.context names one of "
+                    + "its contexts", e);
+        }
+        return new KubernetesActuator(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(c).build(), config);
     }
 
     @Override
@@ -105,6 +137,13 @@ public final class KubernetesActuator implements Actuator {
             } catch (Refused | KubernetesClientException | IllegalArgumentException x) {
                 RuntimeException e = x instanceof Refused r ? r.cause : x;
                 boolean ok = rollBack(previous, existed);
+                String fix = e instanceof KubernetesClientException k ? fixFor(k.getCode(), a.user()) : null;
+                if (fix != null) {
+                    throw new ActuationRefused("applying " + request.idempotencyKey() + ": the Kubernetes API refused user "
+                            + a.user() + " (" + ((KubernetesClientException) e).getCode() + " " + reason(e) + ")"
+                            + (ok ? "; the " + previous.size() + " user(s) touched were restored" : "; restoring failed too"),
+                            e, ok, ((KubernetesClientException) e).getCode(), fix);
+                }
                 throw new ActuationException("applying " + request.idempotencyKey() + " failed at user " + a.user() + ": "
                         + e.getMessage() + (ok ? "; the " + previous.size() + " user(s) touched were restored"
                         : "; restoring failed too, check the quotas of " + previous.stream().map(UserAllocation::user).toList()),
@@ -112,6 +151,68 @@ public final class KubernetesActuator implements Actuator {
             }
         }
         return new ApplyResult(request.pool(), request.idempotencyKey(), previous, done, false);
+    }
+
+    /**
+     * The fix for a status a retry does not cure, or null for one it may (5xx, timeouts: the activity retries).
+     */
+    String fixFor(int code, String user) {
+        String ns = config.namespaceOf(user);
+        return switch (code) {
+            case 403 -> "grant the worker's Kubernetes account get, create and update on resourcequotas and get, list and "
+                    + "update on deployments in namespace " + ns + " (or pick another kubernetes.context)";
+            case 404 -> "create namespace " + ns + " (the actuator does not create namespaces) or correct kubernetes.namespace-prefix";
+            case 409 -> "another writer changed resourcequota " + ns + "/" + config.quotaName() + " meanwhile; the next cycle "
+                    + "applies again (make sure no other controller owns that quota)";
+            case 400, 422 -> "the API rejected a value of resourcequota " + ns + "/" + config.quotaName()
+                    + " (e.g. an invalid quantity or limits below requests); check the pool's allocation bounds and limit factors";
+            default -> null;
+        };
+    }
+
+    private static String reason(RuntimeException e) {
+        if (e instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getReason() != null) {
+            return k.getStatus().getReason() + (k.getStatus().getMessage() == null ? "" : ": " + k.getStatus().getMessage());
+        }
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /**
+     * The quota each user would get, against the one it has: the hard limits and the managed annotations that
+     * differ, in Kubernetes' own quantities (what {@code kubectl diff} would show for the quota).
+     */
+    @Override
+    public List<Change> diff(ApplyRequest request) {
+        List<Change> out = new ArrayList<>();
+        for (UserAllocation a : request.allocations()) {
+            ResourceQuota q = quota(a.user());
+            Map<String, Quantity> want = hard(a.allocation());
+            Map<String, Quantity> have = q == null || q.getSpec() == null || q.getSpec().getHard() == null ? Map.of()
+                    : q.getSpec().getHard();
+            StringBuilder what = new StringBuilder(q == null ? "create; " : "");
+            for (Map.Entry<String, Quantity> e : new java.util.TreeMap<>(want).entrySet()) {
+                Quantity old = have.get(e.getKey());
+                if (old == null || old.getNumericalAmount().compareTo(e.getValue().getNumericalAmount()) != 0) {
+                    what.append(e.getKey()).append(' ').append(old == null ? "unset" : old.toString()).append(" -> ")
+                            .append(e.getValue()).append(", ");
+                }
+            }
+            Map<String, String> ann = annotations(a);
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(ann).entrySet()) {
+                String old = q == null ? null : annotation(q, e.getKey());
+                if (!e.getValue().equals(old)) {
+                    what.append(e.getKey()).append(' ').append(old == null ? "unset" : old).append(" -> ").append(e.getValue())
+                            .append(", ");
+                }
+            }
+            if (what.length() > (q == null ? "create; ".length() : 0)) {
+                what.setLength(what.length() - 2);
+                out.add(new Change(a.user(), config.namespaceOf(a.user()) + "/resourcequota/" + config.quotaName(), what.toString()));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -175,11 +276,10 @@ public final class KubernetesActuator implements Actuator {
         patchDeployments(a.user(), a.allocation(), false);
     }
 
-    private void writeQuota(UserAllocation a, String key, UserAllocation previous) {
-        String ns = config.namespaceOf(a.user());
+    /** The quota's managed annotations for an allocation: network, disk (when known) and the market. */
+    private static Map<String, String> annotations(UserAllocation a) {
         ResourceVector v = a.allocation();
         Map<String, String> ann = new HashMap<>();
-        ann.put(KEY, key);
         if (!Double.isNaN(v.network())) {
             ann.put(NETWORK, fmt(v.network()));
         }
@@ -187,9 +287,11 @@ public final class KubernetesActuator implements Actuator {
             ann.put(DISK, fmt(v.disk()));
         }
         ann.put(SPOT, String.valueOf(a.spot()));
-        if (previous != null) {
-            ann.put(PREVIOUS, formatPrevious(previous));
-        }
+        return ann;
+    }
+
+    /** The quota's hard limits for an allocation (resources with no known value are left out). */
+    private Map<String, Quantity> hard(ResourceVector v) {
         Map<String, Quantity> hard = new HashMap<>();
         if (!Double.isNaN(v.cpu())) {
             hard.put("requests.cpu", cpu(v.cpu()));
@@ -199,6 +301,17 @@ public final class KubernetesActuator implements Actuator {
             hard.put("requests.memory", mem(v.memory()));
             hard.put("limits.memory", mem(v.memory() * config.memoryLimitFactor()));
         }
+        return hard;
+    }
+
+    private void writeQuota(UserAllocation a, String key, UserAllocation previous) {
+        String ns = config.namespaceOf(a.user());
+        Map<String, String> ann = annotations(a);
+        ann.put(KEY, key);
+        if (previous != null) {
+            ann.put(PREVIOUS, formatPrevious(previous));
+        }
+        Map<String, Quantity> hard = hard(a.allocation());
         ResourceQuota q = new ResourceQuotaBuilder()
                 .withNewMetadata().withName(config.quotaName()).withNamespace(ns).withAnnotations(ann)
                 .addToLabels(config.userLabel(), labelValue(a.user())).endMetadata()

@@ -32,6 +32,10 @@ public record KubernetesActuatorConfig(String namespacePrefix, String quotaName,
                 Double.parseDouble(env.getOrDefault("FORESIGHT_K8S_MEMORY_LIMIT_FACTOR", String.valueOf(d.memoryLimitFactor()))));
     }
 
+    public KubernetesActuatorConfig withNamespacePrefix(String prefix) {
+        return new KubernetesActuatorConfig(prefix, quotaName, userLabel, cpuLimitFactor, memoryLimitFactor);
+    }
+
     /** The namespace of a user: prefix + user, lower-cased, other characters replaced by '-', at most 63 chars. */
     public String namespaceOf(String user) {
         String s = (namespacePrefix + user).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");

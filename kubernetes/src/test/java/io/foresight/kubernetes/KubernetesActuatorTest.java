@@ -144,4 +144,38 @@ class KubernetesActuatorTest {
         assertEquals("fs-user-42-x", cfg.namespaceOf("User_42.x"));
         assertThrows(IllegalArgumentException.class, () -> cfg.namespaceOf("x".repeat(80)));
     }
+
+    @Test
+    void refusalsARetryDoesNotCureNameTheFixAndLeaveEveryUserAsItWas() {
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 1, 2))));
+        for (int code : new int[] {403, 409, 422, 404}) {
+            server.expect().put().withPath("/api/v1/namespaces/fs-b/resourcequotas/foresight").andReturn(code, "refused").once();
+            io.foresight.core.actuate.ActuationRefused e = assertThrows(io.foresight.core.actuate.ActuationRefused.class,
+                    () -> actuator.apply(new ApplyRequest("p", 2, "p/2-" + code, 0, List.of(ua("a", 3, 4), ua("b", 3, 4)))));
+            assertEquals(code, e.status());
+            assertTrue(e.compensated());
+            assertTrue(e.getMessage().contains("refused user b (" + code), e.getMessage());
+            assertTrue(e.fix().contains("fs-b"), e.fix());
+            assertEquals(1, e.oneLine().lines().count());
+            assertEquals(ResourceVector.of(1, 2, 100, 50), actuator.current("p", "a").orElseThrow().allocation(), "a restored");
+        }
+        server.expect().put().withPath("/api/v1/namespaces/fs-b/resourcequotas/foresight").andReturn(503, "busy").once();
+        ActuationException transientError = assertThrows(ActuationException.class,
+                () -> actuator.apply(new ApplyRequest("p", 3, "p/3", 0, List.of(ua("a", 3, 4), ua("b", 3, 4)))));
+        assertFalse(transientError instanceof io.foresight.core.actuate.ActuationRefused, "a 503 is retried, not held");
+    }
+
+    @Test
+    void aDryRunDiffShowsTheQuotaQuantitiesThatWouldChangeAndWritesNothing() {
+        actuator.apply(new ApplyRequest("p", 1, "p/1", 0, List.of(ua("a", 1, 2), ua("b", 2, 4))));
+        String rv = quota("a").getMetadata().getResourceVersion();
+        List<io.foresight.core.actuate.Actuator.Change> diff = actuator.diff(new ApplyRequest("p", 2, "p/2", 0,
+                List.of(ua("a", 1.5, 2), ua("b", 2, 4), ua("c", 1, 1))));
+        assertEquals(2, diff.size(), "b is unchanged: " + diff);
+        assertEquals("a (fs-a/resourcequota/foresight): limits.cpu 2000m -> 3000m, requests.cpu 1000m -> 1500m",
+                diff.get(0).toString());
+        assertTrue(diff.get(1).what().startsWith("create; limits.cpu unset -> 2000m"), diff.get(1).what());
+        assertEquals(rv, quota("a").getMetadata().getResourceVersion(), "a dry-run writes nothing");
+        assertNull(quota("c"));
+    }
 }

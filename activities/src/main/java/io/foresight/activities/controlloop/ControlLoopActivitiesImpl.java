@@ -27,6 +27,7 @@ import io.foresight.core.policy.ProposedChange;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.workflows.controlloop.ControlLoopActivities;
 import io.foresight.workflows.controlloop.ControlLoopActivities.PoolPolicyResult;
+import io.foresight.workflows.controlloop.PoolSettings;
 import io.foresight.workflows.controlloop.ShardTask;
 import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +61,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     private final StateStore store;
     private final CycleEngine engine;
+    private final CycleEngine.Parts parts;
+    /** Where cold users start from, and what names the profiles' patterns: from training, may be null. */
+    private final io.foresight.core.engine.PopulationProfile population;
+    private final io.foresight.core.features.PatternClassifier patterns;
+    /** Per pool file settings, the pool's collaborators and the engine over them (built once, on first use). */
+    private final Map<PoolSettings, Wired> pools = new java.util.concurrent.ConcurrentHashMap<>();
     private final HistoryCache histories = new HistoryCache();
     private final LoopMetrics metrics;
     /** Cycles between two retraining requests of a pool: a retraining takes minutes and a model time to show its effect. */
@@ -99,9 +106,29 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
         java.nio.file.Path patterns = config.stateDir().resolve(PATTERN_MODEL_FILE);
-        this.engine = CycleEngine.foresight(config.planner(), config.policy(), config.prices(), parts, population,
-                java.nio.file.Files.isRegularFile(patterns) ? io.foresight.core.features.PatternClassifier.load(patterns) : null);
+        this.population = population;
+        this.patterns = java.nio.file.Files.isRegularFile(patterns) ? io.foresight.core.features.PatternClassifier.load(patterns) : null;
+        this.parts = Objects.requireNonNull(parts, "parts");
+        this.engine = engineFor(config);
         this.metrics = LoopMetrics.of(config.metrics());
+    }
+
+    private CycleEngine engineFor(ControlWorkerConfig c) {
+        return CycleEngine.foresight(c.planner(), c.policy(), c.prices(), parts, population, patterns);
+    }
+
+    /** A pool's collaborators (rules, model, users, actuator) and the one engine over them. */
+    record Wired(ControlWorkerConfig config, CycleEngine engine) {}
+
+    /** The worker's own collaborators, or those the pool file's settings ask for ({@link io.foresight.activities.PoolWiring}). */
+    Wired wired(PoolSettings settings) {
+        if (settings == null || settings.allFromWorker()) {
+            return new Wired(config, engine);
+        }
+        return pools.computeIfAbsent(settings, s -> {
+            ControlWorkerConfig c = config.pools().forPool(config, s);
+            return new Wired(c, engineFor(c));
+        });
     }
 
     /** The decision code this worker runs: the same engine {@code evaluate} drives. */
@@ -211,7 +238,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         int observed = 0;
         long start = 0;
         List<String> users = shardUsers(src, t);
-        Map<String, UserAllocation> inForce = config.actuator().current(t.pool(), users);
+        Map<String, UserAllocation> inForce = wired(t.settings()).config().actuator().current(t.pool(), users);
         for (String user : users) {
             beat();
             UserSeries s = src.history(user, interval + 1);
@@ -236,6 +263,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public PredictResult predict(ShardTask t, String collectRef) {
+        // this pool's model, users and engine: the worker's own unless its pool file names others
+        Wired pool = wired(t.settings());
+        ControlWorkerConfig config = pool.config();
+        CycleEngine engine = pool.engine();
         CollectFile in = store.read(collectRef, CollectFile.class);
         ForecasterProvider.ModelInUse model = whileBeating(() -> config.forecasters().current(), BEAT_EVERY);
         Map<String, UserHistory> cache = histories.pool(t.pool());
@@ -301,6 +332,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     @Override
     public PlanResult plan(ShardTask t, String forecastRef) {
+        Wired pool = wired(t.settings()); // this pool's users and engine
+        ControlWorkerConfig config = pool.config();
+        CycleEngine engine = pool.engine();
         ForecastFile in = store.read(forecastRef, ForecastFile.class);
         // planner memory of the shard's users, one file per shard (one fsync per call, not per user)
         String memRef = "pools/" + t.pool() + "/planner/shard-" + t.shard() + ".json";
@@ -360,19 +394,25 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /** Pre pool-wide-check histories call this per shard; it checks that shard alone (their semantics). */
     @Override
     public PolicyResult checkPolicy(ShardTask t, String planRef, AllocationMode mode) {
-        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false, false);
+        PoolPolicyResult r = decide(t.pool(), t.dataSource(), t.cycle(), List.of(t), mode, false, false, t.settings());
         return new PolicyResult(r.decisionRefs().get(0), r.approved(), r.adjusted(), r.denied(), r.waiting(),
                 r.firedRules(), r.waitingChangeIds());
     }
 
     @Override
     public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
-                                            AllocationMode mode, boolean freeze) {
+                                            AllocationMode mode, boolean freeze, PoolSettings settings) {
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
-            tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize));
+            tasks.add(ShardTask.of(pool, dataSource, cycle, s, shardSize).withSettings(settings));
         }
-        return decide(pool, dataSource, cycle, tasks, mode, freeze, true);
+        return decide(pool, dataSource, cycle, tasks, mode, freeze, true, settings);
+    }
+
+    /** The pool-wide check with the worker's own rules, users and actuator (tests, benchmarks). */
+    public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
+                                            AllocationMode mode, boolean freeze) {
+        return checkPoolPolicy(pool, dataSource, cycle, shards, shardSize, mode, freeze, null);
     }
 
     /**
@@ -380,7 +420,10 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * allocation in force, today's ledger, this interval's spiking users, the freeze) and one policy check.
      */
     private PoolPolicyResult decide(String pool, String dataSource, long cycle, List<ShardTask> tasks, AllocationMode mode,
-                                    boolean freeze, boolean wholePool) {
+                                    boolean freeze, boolean wholePool, PoolSettings settings) {
+        Wired wired = wired(settings); // this pool's rules, users and actuator
+        ControlWorkerConfig config = wired.config();
+        CycleEngine engine = wired.engine();
         List<PlanFile> plans = new ArrayList<>(tasks.size());
         Set<String> spiking = new HashSet<>();
         Set<String> anomalous = new HashSet<>();
@@ -393,7 +436,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         Map<String, ProfileState> learned = new LinkedHashMap<>();
         for (ShardTask t : tasks) {
             beat();
-            seen(store.read(ref(t, "collect"), CollectFile.class), lastSeen);
+            CollectFile collected = store.read(ref(t, "collect"), CollectFile.class); // read once: the pool's largest files
+            seen(collected, lastSeen);
             learned.putAll(profiles(pool, t.shard()));
             PlanFile plan = store.read(ref(t, "plan"), PlanFile.class);
             ForecastFile f = store.read(ref(t, "forecast"), ForecastFile.class);
@@ -401,7 +445,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             spiking.addAll(f.spiking());
             f.anomalies().forEach(a -> anomalous.add(a.user()));
             if (wholePool) {
-                for (UsageRow u : store.read(ref(t, "collect"), CollectFile.class).rows()) {
+                for (UsageRow u : collected.rows()) {
                     usage.put(u.user(), u.usage());
                 }
             }
@@ -438,7 +482,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         PoolFacts facts = new PoolFacts(pool, effectiveAt, teamCost, ledger.today(effectiveAt), freeze, spiking, stale);
         List<CycleEngine.UserDecision> decisions = engine.decide(facts, all, who);
         if (wholePool) {
-            learnHeadroom(pool, cycle, intervalStart, step, inForce, usage, anomalous, who);
+            learnHeadroom(engine, pool, cycle, intervalStart, step, inForce, usage, anomalous, who);
         }
 
         int approved = 0;
@@ -450,6 +494,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         int held = 0;
         List<String> refs = new ArrayList<>(tasks.size());
         int k = 0;
+        List<io.foresight.core.actuate.Actuator.Change> diff = new ArrayList<>();
         for (int s = 0; s < tasks.size(); s++) {
             ShardTask t = tasks.get(s);
             List<DecisionRow> rows = new ArrayList<>();
@@ -481,14 +526,56 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                         v.spot(), v.firedRules(), v.messages()));
             }
             String ref = ref(t, "decisions");
-            store.write(ref, new DecisionFile(mode, plans.get(s).effectiveAt(), rows));
+            DecisionFile file = new DecisionFile(mode, plans.get(s).effectiveAt(), rows);
+            store.write(ref, file);
             refs.add(ref);
             audit(t, plans.get(s).effectiveAt(), mine, mode);
+            if (mode == AllocationMode.DRY_RUN) {
+                diff.addAll(config.actuator().diff(new ApplyRequest(pool, cycle, t.key(), file.effectiveAt(),
+                        targets(t.pool(), file, Set.of(), config.actuator()).allocations())));
+            }
         }
         metrics.decided(pool, cycle, tasks.get(0).shard(), Map.of("APPROVED", approved, "ADJUSTED", adjusted,
                 "DENIED", denied, "WAITING_APPROVAL", waitingCount, "HOLD", held), waitingCount, fired);
         return new PoolPolicyResult(refs, approved, adjusted, denied, waitingCount, fired, waiting, stale.size(),
-                stale.stream().sorted().limit(5).toList());
+                stale.stream().sorted().limit(5).toList(), mode == AllocationMode.DRY_RUN ? dryRun(pool, cycle, diff) : null);
+    }
+
+    /**
+     * Writes a dry-run's diff (every change the actuator would make, one line each) next to the cycle's decisions
+     * and sums it up in one line for the loop's status.
+     */
+    private String dryRun(String pool, long cycle, List<io.foresight.core.actuate.Actuator.Change> diff) {
+        String ref = StateStore.cycleDir(pool, cycle) + "/dry-run-diff.txt";
+        StringBuilder text = new StringBuilder();
+        diff.forEach(c -> text.append(c).append('\n'));
+        store.writeBytes(ref, text.toString().getBytes(StandardCharsets.UTF_8));
+        return diff.isEmpty() ? "dry-run: the actuator would change nothing"
+                : "dry-run: the actuator would change " + diff.size() + " user(s), e.g. " + diff.get(0) + " (all in " + ref + ")";
+    }
+
+    /** What an apply of a shard's decisions sets, and how many of its users change. */
+    record Targets(List<UserAllocation> allocations, int applied) {}
+
+    /**
+     * The allocation each user of a decisions file is to hold: the allowed one where the change applies (approved,
+     * adjusted, or waiting and approved by a person), else what it holds now, on the market it is on.
+     */
+    private static Targets targets(String pool, DecisionFile in, Set<String> approved, io.foresight.core.actuate.Actuator actuator) {
+        Map<String, UserAllocation> held = actuator.current(pool, in.rows().stream().map(DecisionRow::user).toList());
+        List<UserAllocation> targets = new ArrayList<>(in.rows().size());
+        int set = 0;
+        for (DecisionRow d : in.rows()) {
+            DecisionOutcome o = d.outcome().equals("HOLD") ? null : DecisionOutcome.valueOf(d.outcome());
+            boolean apply = o == DecisionOutcome.APPROVED || o == DecisionOutcome.ADJUSTED
+                    || (o == DecisionOutcome.WAITING_APPROVAL && approved.contains(d.changeId()));
+            boolean spot = apply ? d.spot() : held.containsKey(d.user()) && held.get(d.user()).spot();
+            targets.add(new UserAllocation(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()), spot));
+            if (apply) {
+                set++;
+            }
+        }
+        return new Targets(targets, set);
     }
 
     /** When each user's usage was last seen, from a shard's collect file: the interval's start if sampled, else nothing. */
@@ -503,7 +590,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * The engine's headroom stage over the whole pool: outcomes of the interval just observed under the allocation
      * in force, the next arms; stored with the value before so a retried check learns once.
      */
-    private void learnHeadroom(String pool, long cycle, long intervalStart, int step, Map<String, ResourceVector> inForce,
+    private void learnHeadroom(CycleEngine engine, String pool, long cycle, long intervalStart, int step, Map<String, ResourceVector> inForce,
                                Map<String, double[]> usage, Set<String> anomalous,
                                java.util.function.Function<String, UserProfile> who) {
         String ref = headroomRef(pool);
@@ -557,24 +644,19 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     @Override
     public AllocateResult allocate(ShardTask t, String decisionsRef, List<String> approvedChangeIds) {
         DecisionFile in = store.read(decisionsRef, DecisionFile.class);
-        Set<String> approved = new HashSet<>(approvedChangeIds);
-        // a change not applied keeps what the user holds, on the market it is on
-        Map<String, UserAllocation> held = config.actuator().current(t.pool(),
-                in.rows().stream().map(DecisionRow::user).toList());
-        List<UserAllocation> targets = new ArrayList<>(in.rows().size());
-        int set = 0;
-        for (DecisionRow d : in.rows()) {
-            DecisionOutcome o = d.outcome().equals("HOLD") ? null : DecisionOutcome.valueOf(d.outcome());
-            boolean apply = o == DecisionOutcome.APPROVED || o == DecisionOutcome.ADJUSTED
-                    || (o == DecisionOutcome.WAITING_APPROVAL && approved.contains(d.changeId()));
-            boolean spot = apply ? d.spot() : held.containsKey(d.user()) && held.get(d.user()).spot();
-            targets.add(new UserAllocation(d.user(), ResourceVector.of(apply ? d.allowed() : d.current()), spot));
-            if (apply) {
-                set++;
-            }
-        }
+        io.foresight.core.actuate.Actuator actuator = wired(t.settings()).config().actuator(); // the pool's actuator
+        Targets planned = targets(t.pool(), in, new HashSet<>(approvedChangeIds), actuator);
+        List<UserAllocation> targets = planned.allocations();
+        int set = planned.applied();
         // every user of the shard is written, holds included: the journal then shows each (cycle, user) once
-        ApplyResult r = config.actuator().apply(new ApplyRequest(t.pool(), t.cycle(), t.key(), in.effectiveAt(), targets));
+        ApplyResult r;
+        try {
+            r = actuator.apply(new ApplyRequest(t.pool(), t.cycle(), t.key(), in.effectiveAt(), targets));
+        } catch (io.foresight.core.actuate.ActuationRefused e) {
+            // a retry does not cure it: hold the shard this cycle (the actuator undid what it changed), say why
+            metrics.refused(t.pool(), e.status());
+            return new AllocateResult(0, targets.size(), false, e.oneLine());
+        }
         if (r.replayed()) {
             return new AllocateResult(0, targets.size(), true);
         }

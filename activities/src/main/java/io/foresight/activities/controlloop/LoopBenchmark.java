@@ -34,7 +34,7 @@ public final class LoopBenchmark {
         int cycles = args.length > 2 ? Integer.parseInt(args[2]) : 48;
         int shardSize = args.length > 3 ? Integer.parseInt(args[3]) : 500;
         long t0 = System.nanoTime();
-        Trace trace = timeShifted(BitbrainsReader.read(List.of(file), users), users);
+        Trace trace = timeShifted(BitbrainsReader.read(List.of(file), users), users, Integer.MAX_VALUE);
         double readS = (System.nanoTime() - t0) / 1e9;
         Path state = Files.createTempDirectory("foresight-loop-bench");
         TraceUsageSource source = new TraceUsageSource(trace, ControlWorkerConfig.DEFAULT_WARMUP_STEPS);
@@ -140,13 +140,20 @@ public final class LoopBenchmark {
 
     private static int distinct;
 
-    /** The trace's real VMs, and as many time-shifted copies of them as it takes to reach {@code users}. */
-    static Trace timeShifted(Trace real, int users) {
+    /**
+     * The trace's real VMs, and as many time-shifted copies of them as it takes to reach {@code users}, every series
+     * cut to its first {@code length} intervals (a benchmark of a few cycles needs only the warm-up and those, and
+     * 10,000 full-month copies would not fit in memory).
+     */
+    public static Trace timeShifted(Trace real, int users, int length) {
         distinct = real.users().size();
-        if (users <= distinct || distinct == 0) {
-            return real;
+        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
+        for (io.foresight.core.trace.UserSeries s : real.users().values()) {
+            out.put(s.user(), s.size() <= length ? s : s.slice(0, length));
         }
-        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>(real.users());
+        if (users <= distinct || distinct == 0) {
+            return new Trace(real.stepSeconds(), out, real.report());
+        }
         List<io.foresight.core.trace.UserSeries> base = List.copyOf(real.users().values());
         for (int k = 1; out.size() < users; k++) {
             for (io.foresight.core.trace.UserSeries s : base) {
@@ -154,23 +161,31 @@ public final class LoopBenchmark {
                     break;
                 }
                 int n = s.size();
+                int m = Math.min(n, length);
                 int shift = Math.floorMod(k * 37, Math.max(1, n));
-                double[][] u = new double[io.foresight.core.model.Resource.COUNT][n];
-                double[][] c = new double[io.foresight.core.model.Resource.COUNT][n];
+                double[][] u = new double[io.foresight.core.model.Resource.COUNT][m];
+                double[][] c = new double[io.foresight.core.model.Resource.COUNT][m];
                 for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < m; i++) {
                         u[r.ordinal()][i] = s.usageColumn(r)[(i + shift) % n];
                         c[r.ordinal()][i] = s.capacityColumn(r)[(i + shift) % n];
                     }
                 }
                 String id = s.user() + "~" + k;
-                out.put(id, new io.foresight.core.trace.UserSeries(id, s.stepSeconds(), s.timestamps().clone(), u, c));
+                out.put(id, new io.foresight.core.trace.UserSeries(id, s.stepSeconds(),
+                        java.util.Arrays.copyOf(s.timestamps(), m), u, c));
             }
         }
         return new Trace(real.stepSeconds(), out, real.report());
     }
 
-    static Trace firstDays(Trace t, int days) {
+    /** How many real VMs the last {@link #timeShifted} call started from. */
+    public static int realUsers() {
+        return distinct;
+    }
+
+    /** The first days of the trace's real VMs (not their copies): what a benchmark's model is fitted on. */
+    public static Trace firstDays(Trace t, int days) {
         java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
         int n = days * 86400 / t.stepSeconds();
         int k = 0;

@@ -31,6 +31,7 @@ final class LoopMetrics {
     private final Gauge drifting;
     private final Gauge stale;
     private final Gauge modelRefused;
+    private final Counter refused;
     private final Map<String, Long> lastCounted = new HashMap<>();
     /** Last cycle whose decisions were counted, per pool and first shard checked (a retried check counts once). */
     private final Map<String, Long> lastDecided = new HashMap<>();
@@ -88,11 +89,18 @@ final class LoopMetrics {
         modelRefused = Gauge.builder().name("foresight_model_refused")
                 .help("1 while the registry's champion is refused (feature schema, no passed gate, does not load) and "
                         + "the last good model predicts instead; 0 otherwise").labelNames("pool").register(registry);
+        refused = Counter.builder().name("foresight_actuator_refusals")
+                .help("Shard applies the actuator's target refused (e.g. Kubernetes 403, 404, 409, 422): the shard's "
+                        + "allocations were held for the cycle").labelNames("pool", "status").register(registry);
     }
 
     /** Whether the pool's last predict served the last good model because the registry's champion was refused. */
     void modelRefused(String pool, boolean refused) {
         modelRefused.labelValues(pool).set(refused ? 1 : 0);
+    }
+
+    void refused(String pool, int status) {
+        refused.labelValues(pool, String.valueOf(status)).inc();
     }
 
     void stale(String pool, int users) {

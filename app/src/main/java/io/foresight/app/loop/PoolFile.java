@@ -29,20 +29,27 @@ import java.util.TreeMap;
  * @param source        trace:PATH[,PATH] | prometheus:URL | store:PATH
  * @param userLabel     Prometheus label identifying a user (prometheus only)
  * @param queries       PromQL per resource, {{label}} standing for userLabel (prometheus only)
- * @param actuator      only "simulated" today
+ * @param actuator      simulated or kubernetes
+ * @param kubeconfig    kubernetes: kubeconfig file, null = $KUBECONFIG or ~/.kube/config on the worker
+ * @param kubeContext   kubernetes: context in the kubeconfig, null = its current context
+ * @param namespacePrefix kubernetes: user u's namespace is prefix + u, null = fs-
  * @param intervalSeconds length of a control interval
  * @param mode          dry-run (default for live sources) or enforce (default for trace replay)
  * @param acceleration  data seconds per wall second: trace replay only, live sources run on the wall clock
- * @param rulesDir      folder of .drl files and thresholds, null = the bundled rules
+ * @param rulesDir      folder of .drl files and thresholds, null = the worker's rules (FORESIGHT_RULES_DIR or bundled)
  * @param kind          vm-fleet or batch: which bundled thresholds
  * @param model         model alias in the registry, null = the worker's configured model
- * @param usersFile     users/teams/tiers file, null = none
+ * @param usersFile     users/teams/tiers/spot file (like conf/users.properties), null = the worker's users.file
  * @param shardSize     users per activity call
  * @param maxCycles     0 = until the source ends (trace) or stopped (live)
  * @param start         a live source's first interval, null = now (the interval that just ended)
+ *
+ * <p>Rules, pool kind, model, users and actuator reach the worker as the loop's {@link #settings()}: whichever
+ * worker runs the loop's activities builds them (the paths must exist on the worker's host too).
  */
 public record PoolFile(Path file, String pool, String source, String userLabel, Map<Resource, String> queries,
-                       String actuator, long intervalSeconds, String mode, double acceleration, Path rulesDir,
+                       String actuator, Path kubeconfig, String kubeContext, String namespacePrefix,
+                       long intervalSeconds, String mode, double acceleration, Path rulesDir,
                        PoolKind kind, String model, Path usersFile, int shardSize, long maxCycles,
                        java.time.Instant start) {
 
@@ -58,14 +65,19 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
             k.put("prometheus.query." + r.name().toLowerCase(Locale.ROOT),
                     "a PromQL query aggregated by {{label}}, e.g. sum by ({{label}}) (rate(container_cpu_usage_seconds_total[5m]))");
         }
-        k.put("actuator", "actuator: simulated (kubernetes comes later)");
+        k.put("actuator", "actuator: simulated (the in-process simulated cluster) or actuator: kubernetes");
+        k.put("kubernetes.kubeconfig", "the worker's kubeconfig file, e.g. kubernetes.kubeconfig: /etc/foresight/kubeconfig "
+                + "(default $KUBECONFIG or ~/.kube/config; only with actuator: kubernetes)");
+        k.put("kubernetes.context", "a context of the kubeconfig, e.g. kubernetes.context: prod-eu (default: its current context)");
+        k.put("kubernetes.namespace-prefix", "a DNS-label prefix, e.g. kubernetes.namespace-prefix: fs- (user u lives in "
+                + "namespace fs-u)");
         k.put("interval", "seconds or a duration like 300, 300s, 5m, 1h");
         k.put("mode", "mode: dry-run (record decisions only) or mode: enforce");
         k.put("acceleration", "a number >= 1 (trace replay only; live sources run on the wall clock)");
         k.put("rules", "a folder of .drl files (./foresight rules export DIR writes the bundled ones)");
         k.put("pool-kind", "pool-kind: vm-fleet or pool-kind: batch");
-        k.put("model", "a model alias in the registry, e.g. model: production");
-        k.put("users", "a users/teams/tiers file");
+        k.put("model", "a model alias in the registry (letters, digits, - or _), e.g. model: champion");
+        k.put("users", "a users/teams/tiers/spot properties file like conf/users.properties, e.g. users: users.properties");
         k.put("start", "an ISO instant (e.g. 2013-07-05T00:00:00Z) for a live source to begin at a past time, e.g. a backfill");
         k.put("shard-size", "a positive number of users per activity call, e.g. shard-size: 500");
         k.put("max-cycles", "a number >= 0 (0 = until stopped)");
@@ -84,6 +96,17 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
 
     public boolean dryRun() {
         return mode.equals("dry-run");
+    }
+
+    /** What the worker builds for this pool: its rules and kind, model alias, users and actuator. */
+    public io.foresight.workflows.controlloop.PoolSettings settings() {
+        boolean k8s = actuator.equals("kubernetes");
+        return new io.foresight.workflows.controlloop.PoolSettings(str(rulesDir), kind.label(), model, str(usersFile),
+                actuator, k8s ? str(kubeconfig) : null, k8s ? kubeContext : null, k8s ? namespacePrefix : null);
+    }
+
+    private static String str(Path p) {
+        return p == null ? null : p.toAbsolutePath().toString();
     }
 
     /**
@@ -225,9 +248,28 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         boolean live = !source.startsWith("trace:");
         String actuator = optional(e, "actuator", "simulated");
-        if (!actuator.equals("simulated")) {
-            throw bad(file, e, "actuator", "'" + actuator + "' is not available"
-                    + (actuator.equals("kubernetes") ? " in the loop yet" : ""));
+        if (!actuator.equals("simulated") && !actuator.equals("kubernetes")) {
+            throw bad(file, e, "actuator", "'" + actuator + "' is not an actuator");
+        }
+        Path kubeconfig = null;
+        String namespacePrefix = null;
+        for (String k : e.keySet()) {
+            if (k.startsWith("kubernetes.") && !actuator.equals("kubernetes")) {
+                throw bad(file, e, k, "only applies to actuator: kubernetes");
+            }
+        }
+        if (e.containsKey("kubernetes.kubeconfig")) {
+            kubeconfig = base.resolve(e.get("kubernetes.kubeconfig").value()).normalize();
+            if (!Files.isRegularFile(kubeconfig)) {
+                throw bad(file, e, "kubernetes.kubeconfig", "no file at " + kubeconfig);
+            }
+        }
+        if (e.containsKey("kubernetes.namespace-prefix")) {
+            namespacePrefix = e.get("kubernetes.namespace-prefix").value();
+            if (!namespacePrefix.matches("[a-z0-9]([a-z0-9-]{0,30})")) {
+                throw bad(file, e, "kubernetes.namespace-prefix", "'" + namespacePrefix
+                        + "' cannot start a namespace name (lower-case letters, digits and '-', at most 31)");
+            }
         }
         long interval = e.containsKey("interval") ? seconds(file, e, "interval") : 300;
         String mode = optional(e, "mode", live ? "dry-run" : "enforce");
@@ -255,6 +297,10 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
                 throw bad(file, e, "rules", rules + " is not a directory");
             }
         }
+        String model = optional(e, "model", null);
+        if (model != null && !model.matches("[A-Za-z0-9][A-Za-z0-9_-]*")) {
+            throw bad(file, e, "model", "'" + model + "' is not a registry alias");
+        }
         PoolKind kind = PoolKind.VM_FLEET;
         if (e.containsKey("pool-kind")) {
             try {
@@ -268,6 +314,11 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
             users = path(file, e, "users", base, e.get("users").value());
             if (!Files.isRegularFile(users)) {
                 throw bad(file, e, "users", "no file at " + users);
+            }
+            try {
+                io.foresight.core.engine.UserDirectory.load(users);
+            } catch (RuntimeException x) {
+                throw bad(file, e, "users", "cannot be read as a users file (" + firstLine(x) + ")");
             }
         }
         java.time.Instant start = null;
@@ -283,8 +334,23 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         int shardSize = (int) positive(file, e, "shard-size", 500, 1);
         long maxCycles = positive(file, e, "max-cycles", 0, 0);
-        return new PoolFile(file, pool, source, userLabel, queries, actuator, interval, mode, acceleration, rules, kind,
-                optional(e, "model", null), users, shardSize, maxCycles, start);
+        if (rules != null) {
+            try {
+                // the worker compiles the same files: a rule that does not compile stops the start, not a cycle
+                io.foresight.rules.PolicyRepository.validate(rules, kind);
+            } catch (RuntimeException x) {
+                throw bad(file, e, "rules", "holds rules that do not load (" + firstLine(x) + ")");
+            }
+        }
+        return new PoolFile(file, pool, source, userLabel, queries, actuator, kubeconfig,
+                optional(e, "kubernetes.context", null), namespacePrefix, interval, mode, acceleration, rules, kind,
+                model, users, shardSize, maxCycles, start);
+    }
+
+    private static String firstLine(Throwable x) {
+        String m = String.valueOf(x.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** {@code value} relative to the pool file's folder; a value that is no path (e.g. holds NUL) names its line. */

@@ -91,7 +91,13 @@ class PoolFileTest {
         String base = "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\n";
         assertMessage(base + "mode: sometimes\n", ":4: key 'mode' 'sometimes' is not a mode");
         assertMessage(base + "interval: 5 minutes\n", ":4: key 'interval' '5 minutes' is not a duration");
-        assertMessage(base + "actuator: kubernetes\n", ":4: key 'actuator' 'kubernetes' is not available in the loop yet");
+        assertMessage(base + "actuator: puppet\n", ":4: key 'actuator' 'puppet' is not an actuator");
+        assertMessage(base + "kubernetes.context: prod\n", ":4: key 'kubernetes.context' only applies to actuator: kubernetes");
+        assertMessage(base + "actuator: kubernetes\nkubernetes.kubeconfig: none.yaml\n", ":5: key 'kubernetes.kubeconfig' no file at ");
+        assertMessage(base + "actuator: kubernetes\nkubernetes.namespace-prefix: Team_\n",
+                ":5: key 'kubernetes.namespace-prefix' 'Team_' cannot start a namespace name");
+        assertMessage(base + "model: champion@v2\n", ":4: key 'model' 'champion@v2' is not a registry alias");
+        assertMessage(base + "users: users.csv\n", ":4: key 'users' no file at ");
         assertMessage(base + "acceleration: 60\n", ":4: key 'acceleration' a live source runs on the wall clock");
         assertMessage(base + "pool-kind: spot\n", ":4: key 'pool-kind' 'spot' is not a pool kind");
         assertMessage(base + "rules: nowhere\n", ":4: key 'rules'");
@@ -143,5 +149,39 @@ class PoolFileTest {
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
         assertTrue(e.getMessage().contains(". Fix: ") || e.getMessage().contains("Fix:"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void rulesKindModelUsersAndActuatorBecomeTheLoopsSettings() throws Exception {
+        Path rules = dir.resolve("rules");
+        io.foresight.rules.PolicyRepository.exportBundled(rules);
+        Path users = write("users.properties", "default.team=web\nuser.vm1.tier=PREMIUM\n");
+        Path kubeconfig = write("kubeconfig", "apiVersion: v1\nkind: Config\n");
+        PoolFile p = PoolFile.read(write("p.yaml", "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\n"
+                + "rules: rules\npool-kind: batch\nmodel: challenger\nusers: users.properties\nactuator: kubernetes\n"
+                + "kubernetes.kubeconfig: kubeconfig\nkubernetes.context: lab\nkubernetes.namespace-prefix: team-\n"));
+        io.foresight.workflows.controlloop.PoolSettings s = p.settings();
+        assertEquals(rules.toAbsolutePath().toString(), s.rulesDir());
+        assertEquals("batch", s.poolKind());
+        assertEquals("challenger", s.model());
+        assertEquals(users.toAbsolutePath().toString(), s.usersFile());
+        assertTrue(s.kubernetes());
+        assertEquals(kubeconfig.toAbsolutePath().toString(), s.kubeconfig());
+        assertEquals("lab", s.kubeContext());
+        assertEquals("team-", s.namespacePrefix());
+        PoolFile plain = PoolFile.read(write("q.yaml", "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\n"));
+        assertEquals(new io.foresight.workflows.controlloop.PoolSettings(null, "vm-fleet", null, null, "simulated", null, null, null),
+                plain.settings());
+    }
+
+    @Test
+    void rulesThatDoNotCompileAndAnUnreadableUsersFileStopTheStart() throws Exception {
+        Files.createDirectory(dir.resolve("bad-rules"));
+        Files.writeString(dir.resolve("bad-rules").resolve("broken.drl"), "package io.foresight.rules;\nrule \"x\" when then nope(; end\n");
+        assertMessage("pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\nrules: bad-rules\n",
+                ":4: key 'rules' holds rules that do not load (");
+        write("users-bad.properties", "user.vm1.tier=GOLD\n");
+        assertMessage("pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\nusers: users-bad.properties\n",
+                ":4: key 'users' cannot be read as a users file (");
     }
 }

@@ -38,4 +38,52 @@ public interface Actuator {
      * Compensating the same result twice changes nothing the second time.
      */
     void compensate(ApplyResult result);
+
+    /**
+     * What {@link #apply} would change, changing nothing (a dry-run): one entry per user whose allocation or market
+     * would differ from what it holds now, in request order. Resources with no known value (NaN) are not managed
+     * and so never differ.
+     */
+    default List<Change> diff(ApplyRequest request) {
+        Map<String, UserAllocation> now = current(request.pool(),
+                request.allocations().stream().map(UserAllocation::user).toList());
+        List<Change> out = new java.util.ArrayList<>();
+        for (UserAllocation want : request.allocations()) {
+            UserAllocation had = now.get(want.user());
+            StringBuilder what = new StringBuilder();
+            for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+                double to = want.allocation().get(r);
+                double from = had == null ? Double.NaN : had.allocation().get(r);
+                if (!Double.isNaN(to) && (Double.isNaN(from) || Math.abs(to - from) > 1e-9)) {
+                    what.append(what.length() == 0 ? "" : ", ").append(r.name().toLowerCase(java.util.Locale.ROOT))
+                            .append(' ').append(Double.isNaN(from) ? "unset" : Change.number(from)).append(" -> ")
+                            .append(Change.number(to));
+                }
+            }
+            if (had == null || had.spot() != want.spot()) {
+                what.append(what.length() == 0 ? "" : ", ").append(want.spot() ? "on spot" : "on demand");
+            }
+            if (what.length() > 0) {
+                out.add(new Change(want.user(), request.pool(), what.toString()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One user's change in a dry-run.
+     *
+     * @param target where it would be written (e.g. a namespace's ResourceQuota)
+     * @param what   the values before and after, e.g. {@code cpu 2 -> 3}
+     */
+    record Change(String user, String target, String what) {
+        @Override
+        public String toString() {
+            return user + " (" + target + "): " + what;
+        }
+
+        static String number(double v) {
+            return java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+        }
+    }
 }

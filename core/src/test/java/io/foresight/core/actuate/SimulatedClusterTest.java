@@ -164,4 +164,20 @@ class SimulatedClusterTest {
         tick(none, 3600 * 100);
         assertTrue(none.interruptions("p").isEmpty(), "the default has no interruptions");
     }
+
+    @Test
+    void aDryRunDiffListsOnlyUsersWhoseAllocationOrMarketWouldChangeAndAppliesNothing() {
+        SimulatedCluster c = new SimulatedCluster(dir, cfg(0, List.of()));
+        c.apply(new ApplyRequest("p", 0, "p/0/0", 0, List.of(
+                new UserAllocation("a", ResourceVector.of(2, 4, Double.NaN, Double.NaN), false),
+                new UserAllocation("b", ResourceVector.of(1, 1, Double.NaN, Double.NaN), false))));
+        List<Actuator.Change> diff = c.diff(new ApplyRequest("p", 1, "p/1/0", 300, List.of(
+                new UserAllocation("a", ResourceVector.of(3, 4, Double.NaN, Double.NaN), false),
+                new UserAllocation("b", ResourceVector.of(1, 1, Double.NaN, Double.NaN), true),
+                new UserAllocation("c", ResourceVector.of(1, 1, Double.NaN, Double.NaN), false))));
+        assertEquals(List.of("a (p): cpu 2 -> 3", "b (p): on spot", "c (p): cpu unset -> 1, memory unset -> 1, on demand"),
+                diff.stream().map(Actuator.Change::toString).toList());
+        assertEquals(2, c.current("p", "a").orElseThrow().allocation().cpu(), 1e-9, "a dry-run applies nothing");
+        assertTrue(c.current("p", "c").isEmpty());
+    }
 }

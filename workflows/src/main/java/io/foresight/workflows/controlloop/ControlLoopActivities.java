@@ -34,10 +34,13 @@ public interface ControlLoopActivities {
     /**
      * Checks the whole pool's planned changes against policy in one pass, with the pool's facts (team spend
      * from every user's allocation in force and today's ledger, this interval's anomalies, the operator's
-     * freeze): budgets are per pool, not per shard. Writes one decisions file per shard.
+     * freeze): budgets are per pool, not per shard. Writes one decisions file per shard. In dry-run it also writes
+     * what the pool's actuator would change ({@code dry-run-diff.txt} in the cycle's folder) and sums it up.
+     *
+     * @param settings the pool file's rules, pool kind, model, users and actuator (null: the worker's own)
      */
     PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize, AllocationMode mode,
-                                     boolean freeze);
+                                     boolean freeze, PoolSettings settings);
 
     /**
      * Applies the allowed allocations of the shard, plus those waiting changes listed in
@@ -103,13 +106,14 @@ public interface ControlLoopActivities {
      * @param waitingByShard   per shard, the changes that need a human's approval before they may apply
      * @param stale            users held because their source reported no sample for the interval
      * @param staleSample      the first few of them (the count can be the whole pool; the state stays small)
+     * @param dryRunDiff       in dry-run, one line on what the actuator would change (null in enforce)
      */
     record PoolPolicyResult(List<String> decisionRefs, int approved, int adjusted, int denied, int waiting,
                             Map<String, Integer> firedRules, List<List<String>> waitingByShard, int stale,
-                            List<String> staleSample) {
+                            List<String> staleSample, String dryRunDiff) {
         public PoolPolicyResult(List<String> decisionRefs, int approved, int adjusted, int denied, int waiting,
                                 Map<String, Integer> firedRules, List<List<String>> waitingByShard) {
-            this(decisionRefs, approved, adjusted, denied, waiting, firedRules, waitingByShard, 0, List.of());
+            this(decisionRefs, approved, adjusted, denied, waiting, firedRules, waitingByShard, 0, List.of(), null);
         }
 
         public PoolPolicyResult {
@@ -131,8 +135,15 @@ public interface ControlLoopActivities {
      * @param applied   users whose allocation was set by this call
      * @param kept      users whose allocation stayed (hold, denied, or waiting without approval)
      * @param duplicate the key had been applied before: nothing was applied again
+     * @param refused   the actuator's target refused the change (e.g. Kubernetes 403, 409, 422): nothing of the
+     *                  shard was applied (what was changed is compensated), one line with the cause and the fix;
+     *                  null when applied
      */
-    record AllocateResult(int applied, int kept, boolean duplicate) {}
+    record AllocateResult(int applied, int kept, boolean duplicate, String refused) {
+        public AllocateResult(int applied, int kept, boolean duplicate) {
+            this(applied, kept, duplicate, null);
+        }
+    }
 
     /**
      * Pool aggregates of one interval. Shortfall and slack are in CPU cores and memory GiB summed over the

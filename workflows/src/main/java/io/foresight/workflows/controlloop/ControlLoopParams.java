@@ -23,10 +23,18 @@ import java.util.Objects;
  *                           (keep the current allocation) applies
  * @param retrainingEnabled  start the retraining workflow when feedback asks for it
  * @param carry              state carried over from the previous run, null on the first run
+ * @param settings           the pool file's rules, pool kind, model, users and actuator; null = the worker's own
  */
 public record ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds,
                                 double acceleration, int cyclesPerRun, long maxCycles, Duration approvalTimeout,
-                                boolean retrainingEnabled, AllocationMode mode, LoopCarry carry) {
+                                boolean retrainingEnabled, AllocationMode mode, LoopCarry carry, PoolSettings settings) {
+    public ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds, double acceleration,
+                             int cyclesPerRun, long maxCycles, Duration approvalTimeout, boolean retrainingEnabled,
+                             AllocationMode mode, LoopCarry carry) {
+        this(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun, maxCycles, approvalTimeout,
+                retrainingEnabled, mode, carry, null);
+    }
+
     public ControlLoopParams {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(dataSource, "dataSource");
@@ -63,37 +71,42 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
 
     public ControlLoopParams withShardSize(int n) {
         return new ControlLoopParams(pool, dataSource, n, intervalSeconds, acceleration, cyclesPerRun, maxCycles,
-                approvalTimeout, retrainingEnabled, mode, carry);
+                approvalTimeout, retrainingEnabled, mode, carry, settings);
     }
 
     public ControlLoopParams withAcceleration(double a) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, a, cyclesPerRun, maxCycles,
-                approvalTimeout, retrainingEnabled, mode, carry);
+                approvalTimeout, retrainingEnabled, mode, carry, settings);
     }
 
     public ControlLoopParams withCycles(int perRun, long max) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, perRun, max,
-                approvalTimeout, retrainingEnabled, mode, carry);
+                approvalTimeout, retrainingEnabled, mode, carry, settings);
     }
 
     public ControlLoopParams withApprovalTimeout(Duration d) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, d, retrainingEnabled, mode, carry);
+                maxCycles, d, retrainingEnabled, mode, carry, settings);
     }
 
     public ControlLoopParams withRetraining(boolean enabled) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, enabled, mode, carry);
+                maxCycles, approvalTimeout, enabled, mode, carry, settings);
     }
 
     public ControlLoopParams withMode(AllocationMode m) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, retrainingEnabled, m, carry);
+                maxCycles, approvalTimeout, retrainingEnabled, m, carry, settings);
     }
 
     public ControlLoopParams withCarry(LoopCarry c) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, retrainingEnabled, mode, c);
+                maxCycles, approvalTimeout, retrainingEnabled, mode, c, settings);
+    }
+
+    public ControlLoopParams withSettings(PoolSettings s) {
+        return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
+                maxCycles, approvalTimeout, retrainingEnabled, mode, carry, s);
     }
 
     /** The wall-clock sleep between cycles. */

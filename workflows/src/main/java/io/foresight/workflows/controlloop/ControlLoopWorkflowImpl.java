@@ -109,6 +109,10 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private String lastPlanSummary = "";
     private Map<String, Integer> usersPerPattern = Map.of();
     private String lastDecisionsSummary = "";
+    /** Why the last cycle's changes were held by the actuator's target (a refusal), "" if they were not. */
+    private String lastHold = "";
+    /** In dry-run, what the actuator would have changed in the last cycle ("" in enforce). */
+    private String lastDryRun = "";
     /** The last policy check's users held because their source stopped reporting, as a status line ("" if none). */
     private String lastStale = "";
     private Map<String, Integer> lastRulesFired = Map.of();
@@ -212,7 +216,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         AllocationMode cycleMode = mode;
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
-            tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()));
+            tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()).withSettings(p.settings()));
         }
         List<CollectResult> collected = eachShard(tasks, t -> Async.function(compute::collect, t));
         if (collected.isEmpty() || collected.stream().anyMatch(CollectResult::exhausted)) {
@@ -237,9 +241,10 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         List<PolicyResult> decisions;
         if (Workflow.getVersion(POOL_POLICY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
             ControlLoopActivities.PoolPolicyResult pr = compute.checkPoolPolicy(pool, p.dataSource(), cycle, shards,
-                    p.shardSize(), cycleMode, frozen);
+                    p.shardSize(), cycleMode, frozen, p.settings());
             lastStale = pr.stale() == 0 ? "" : "; " + pr.stale() + " user(s) held, source stopped reporting (e.g. "
                     + String.join(", ", pr.staleSample()) + ")";
+            lastDryRun = pr.dryRunDiff() == null ? "" : "; " + pr.dryRunDiff();
             decisions = new ArrayList<>(shards);
             for (int s = 0; s < shards; s++) {
                 // per shard only what allocate needs; counts and waiting ids are the pool's, reported once
@@ -263,6 +268,20 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             });
             log.debug("pool {} cycle {}: applied {}", pool, cycle,
                     applied.stream().mapToInt(AllocateResult::applied).sum());
+            List<String> refused = new ArrayList<>();
+            for (int s = 0; s < applied.size(); s++) {
+                if (applied.get(s).refused() != null) {
+                    refused.add("shard " + s + ": " + applied.get(s).refused());
+                }
+            }
+            // a refusal is a safe hold (nothing of the shard applied), not a failed cycle: the loop goes on
+            lastHold = refused.isEmpty() ? "" : "cycle " + cycle + ": changes held, the actuator's target refused them ("
+                    + refused.size() + " of " + applied.size() + " shard(s)); " + refused.get(0);
+            if (!refused.isEmpty()) {
+                log.warn("pool {}: {}", pool, lastHold);
+            }
+        } else {
+            lastHold = "";
         }
 
         String key = ShardTask.poolKey(pool, cycle);
@@ -385,7 +404,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             d.firedRules().forEach((rule, n) -> fired.merge(rule, n, Integer::sum));
         }
         lastDecisionsSummary = approved + " approved, " + adjusted + " adjusted, " + denied + " denied, "
-                + waiting + " waiting approval" + lastStale;
+                + waiting + " waiting approval" + lastStale + lastDryRun;
         lastRulesFired = fired;
     }
 
@@ -443,6 +462,6 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished, frozen, lastFailure, usersPerPattern, modelRefusal);
+                retrainingRequests, finished, frozen, lastFailure, usersPerPattern, modelRefusal, lastHold);
     }
 }

@@ -9,17 +9,19 @@ import java.util.Map;
  * and a one-line summary), the last policy decisions (rules fired, counted), the model version in use,
  * changes waiting for approval, the last outcome, whether an operator froze changes, the last failure (empty when
  * the last cycle ran), counters over the loop's life in this run, and the pool's users per behaviour pattern after
- * the last plan (their profiles), and why the registry's champion model is refused (empty when it serves, or when
- * nothing was refused): while it is refused {@code modelVersion} names the last good model, which goes on serving.
+ * the last plan (their profiles), why the registry's champion model is refused (empty when it serves, or when
+ * nothing was refused: while it is refused {@code modelVersion} names the last good model, which goes on serving),
+ * and why the last cycle's changes were held by the actuator's target (empty if they were not).
  */
 public record LoopState(String pool, long cycle, boolean paused, AllocationMode mode, List<String> lastPlanRefs,
                         String lastPlanSummary, String lastDecisionsSummary, Map<String, Integer> lastRulesFired,
                         String modelVersion, List<String> pendingApprovals,
                         ControlLoopActivities.MonitorResult lastOutcome, String lastSummaryRef,
                         int failedCycles, int retrainingRequests, boolean finished, boolean frozen,
-                        String lastFailure, Map<String, Integer> usersPerPattern, String modelRefusal) {
+                        String lastFailure, Map<String, Integer> usersPerPattern, String modelRefusal, String lastHold) {
     public LoopState {
         modelRefusal = modelRefusal == null ? "" : modelRefusal; // absent in states of workers built before refusals
+        lastHold = lastHold == null ? "" : lastHold;
         usersPerPattern = usersPerPattern == null ? Map.of() : Map.copyOf(usersPerPattern);
         lastPlanRefs = List.copyOf(lastPlanRefs);
         lastRulesFired = Map.copyOf(lastRulesFired);

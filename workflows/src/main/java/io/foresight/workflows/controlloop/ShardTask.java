@@ -5,9 +5,11 @@ import java.util.Objects;
 /**
  * One activity call's slice of work: users {@code [shard * shardSize, (shard + 1) * shardSize)} of the pool,
  * in the data source's stable user order, at one cycle. {@code key} is the idempotency key of the call:
- * the same for every retry of the call, different for every other (pool, cycle, shard).
+ * the same for every retry of the call, different for every other (pool, cycle, shard). {@code settings} are the
+ * pool file's rules, model, users and actuator (null in tasks recorded before they travelled: the worker's own).
  */
-public record ShardTask(String pool, String dataSource, long cycle, int shard, int shardSize, String key) {
+public record ShardTask(String pool, String dataSource, long cycle, int shard, int shardSize, String key,
+                        PoolSettings settings) {
     public ShardTask {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(dataSource, "dataSource");
@@ -19,7 +21,11 @@ public record ShardTask(String pool, String dataSource, long cycle, int shard, i
     }
 
     public static ShardTask of(String pool, String dataSource, long cycle, int shard, int shardSize) {
-        return new ShardTask(pool, dataSource, cycle, shard, shardSize, key(pool, cycle, shard));
+        return new ShardTask(pool, dataSource, cycle, shard, shardSize, key(pool, cycle, shard), null);
+    }
+
+    public ShardTask withSettings(PoolSettings s) {
+        return new ShardTask(pool, dataSource, cycle, shard, shardSize, key, s);
     }
 
     /** {@code pool/cycle/shard}, e.g. {@code pool-a/12/3}. */

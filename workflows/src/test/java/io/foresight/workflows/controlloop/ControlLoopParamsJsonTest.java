@@ -32,4 +32,20 @@ class ControlLoopParamsJsonTest {
         assertEquals(true, json.getData().toStringUtf8().contains("\"mode\":\"DRY_RUN\""), json.getData().toStringUtf8());
         assertEquals(p, converter.fromPayload(json, ControlLoopParams.class, ControlLoopParams.class));
     }
+
+    @Test
+    void poolSettingsTravelInTheParamsAndShardTasksAndRecordedOnesWithoutThemStillRead() {
+        var converter = DefaultDataConverter.STANDARD_INSTANCE;
+        PoolSettings s = new PoolSettings("/rules", "batch", "challenger", "/users.properties", "kubernetes", "/kube", "ctx", "t-");
+        ControlLoopParams p = ControlLoopParams.of("p1", "trace:x.csv").withSettings(s);
+        assertEquals(p, converter.fromPayload(converter.toPayload(p).orElseThrow(), ControlLoopParams.class, ControlLoopParams.class));
+        ShardTask t = ShardTask.of("p1", "trace:x.csv", 3, 1, 500).withSettings(s);
+        assertEquals(t, converter.fromPayload(converter.toPayload(t).orElseThrow(), ShardTask.class, ShardTask.class));
+        // a task recorded before settings travelled: the worker's own configuration
+        Payload old = converter.toPayload("x").orElseThrow().toBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8(
+                "{\"pool\":\"p\",\"dataSource\":\"trace:x\",\"cycle\":2,\"shard\":0,\"shardSize\":500,\"key\":\"p/2/0\"}")).build();
+        ShardTask recorded = converter.fromPayload(old, ShardTask.class, ShardTask.class);
+        assertEquals(null, recorded.settings());
+        assertEquals(true, PoolSettings.WORKER.allFromWorker());
+    }
 }

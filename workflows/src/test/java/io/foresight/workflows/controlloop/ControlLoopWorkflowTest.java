@@ -386,4 +386,32 @@ class ControlLoopWorkflowTest {
         LoopState end = newLoop().run(params(1, 10, 3));
         assertEquals(0, end.retrainingRequests());
     }
+
+    @Test
+    void aRefusedApplyIsASafeHoldShownInTheStateNotAFailedCycle() {
+        FakeActivities fake = new FakeActivities(4);
+        fake.actuatorRefusesAt.add(1L);
+        start(fake);
+        PoolSettings k8s = new PoolSettings(null, "batch", "staging", null, "kubernetes", "/etc/kube/config", "ctx", "t-");
+        ControlLoopWorkflow loop = newLoop();
+        LoopState end = loop.run(params(2, 10, 3).withSettings(k8s));
+        assertEquals(3, end.cycle(), "the loop went on after the refusal");
+        assertEquals(0, end.failedCycles(), "a refusal is a hold, not a failure");
+        assertEquals("", end.lastHold(), "cycle 2 applied again, so nothing is held any more");
+        assertEquals(6, fake.settingsSeen.size());
+        assertTrue(fake.settingsSeen.stream().allMatch(k8s::equals), "every shard task carries the pool's settings");
+    }
+
+    @Test
+    void theStateSaysWhyTheLastCycleWasHeld() throws InterruptedException {
+        FakeActivities fake = new FakeActivities(4);
+        fake.actuatorRefusesAt.add(1L);
+        start(fake);
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(2, 10, 2));
+        LoopState s = awaitState(loop, LoopState::finished);
+        assertTrue(s.lastHold().startsWith("cycle 1: changes held, the actuator's target refused them (1 of 2 shard(s)); "
+                + "shard 0: 403 Forbidden"), s.lastHold());
+        assertEquals(0, s.failedCycles());
+    }
 }

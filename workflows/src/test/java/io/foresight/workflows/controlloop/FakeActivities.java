@@ -31,6 +31,10 @@ class FakeActivities implements ControlLoopActivities {
     int refusedOnShard;
     /** Cycles where feedback asks for retraining. */
     final Set<Long> retrainAt = new HashSet<>();
+    /** Cycles where the actuator's target refuses shard 0's changes (e.g. a Kubernetes 403). */
+    final Set<Long> actuatorRefusesAt = new HashSet<>();
+    /** The settings each shard task carried, per step. */
+    final List<PoolSettings> settingsSeen = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> allocateAttempted = Collections.synchronizedSet(new HashSet<>());
 
     FakeActivities(int users) {
@@ -90,7 +94,7 @@ class FakeActivities implements ControlLoopActivities {
     /** Records the pool-wide check; shard 0 sends {@link #waitingAt}'s changes to approval. */
     @Override
     public PoolPolicyResult checkPoolPolicy(String pool, String dataSource, long cycle, int shards, int shardSize,
-                                            AllocationMode mode, boolean freeze) {
+                                            AllocationMode mode, boolean freeze, PoolSettings settings) {
         calls.add(new Call("checkPoolPolicy", cycle, -1, pool + "/" + cycle + "/pool", mode + (freeze ? " frozen" : "")));
         List<String> refs = new ArrayList<>();
         List<List<String>> waiting = new ArrayList<>();
@@ -107,6 +111,10 @@ class FakeActivities implements ControlLoopActivities {
         calls.add(new Call("allocate", t.cycle(), t.shard(), t.key(), String.join(",", approvedChangeIds)));
         if (failFirstAllocate && allocateAttempted.add(t.key())) {
             throw new IllegalStateException("worker lost after applying " + t.key());
+        }
+        settingsSeen.add(t.settings());
+        if (t.shard() == 0 && actuatorRefusesAt.contains(t.cycle())) {
+            return new AllocateResult(0, 1, false, "403 Forbidden: quota fs-a/foresight. Fix: grant the worker's account update on resourcequotas");
         }
         return new AllocateResult(1, 0, false);
     }

@@ -1,0 +1,273 @@
+package io.foresight.app;
+
+import io.foresight.activities.ControlWorker;
+import io.foresight.activities.ControlWorkerConfig;
+import io.foresight.activities.controlloop.LoopBenchmark;
+import io.foresight.activities.controlloop.TraceUsageSource;
+import io.foresight.app.stack.FsConfig;
+import io.foresight.core.alloc.AllocationMode;
+import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
+import io.foresight.workflows.TaskQueues;
+import io.foresight.workflows.controlloop.ControlLoopParams;
+import io.foresight.workflows.controlloop.ControlLoopWorkflow;
+import io.foresight.workflows.controlloop.LoopState;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.worker.WorkerFactory;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code foresight bench ...}: benchmarks that print numbers on the real traces. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on real traces (print numbers).",
+        subcommands = {BenchCommand.Loop.class})
+public final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /**
+     * The control loop at scale on the configured Temporal server (a real one: {@code ./foresight stack up}), with the
+     * control worker in this process and its real wiring (the blend forecaster fitted on the real VMs' first three
+     * days, the bundled Drools rules, the simulated cluster). Users beyond the trace's real VMs are time-shifted copies
+     * of them (copy k of a VM replays its own usage rotated by k * 37 intervals). Every number is read back from the
+     * workflow's history: a cycle's wall time runs from its first collect scheduled to its last activity completed
+     * (the sleep between cycles left out), a stage's from its first activity scheduled to its last completed.
+     */
+    @Command(name = "loop", mixinStandardHelpOptions = true,
+            description = "Run the control loop for N users on the Temporal server and print wall time per cycle and stage, "
+                    + "history size per cycle and worker heap.")
+    static final class Loop implements Callable<Integer> {
+        @Option(names = "--users", required = true, description = "Users in the pool (real VMs, then time-shifted copies).")
+        int users;
+
+        @Option(names = "--cycles", defaultValue = "5", description = "Cycles to run (default ${DEFAULT-VALUE}; the first builds every history).")
+        int cycles;
+
+        @Option(names = "--shard-size", defaultValue = "500", description = "Users per activity call (default ${DEFAULT-VALUE}).")
+        int shardSize;
+
+        @Option(names = "--trace", description = "Bitbrains CSV(.gz) (default: data.full.dir/bitbrains-rnd/2013-07.csv.gz, else the bundled slice).")
+        Path trace;
+
+        @Override
+        public Integer call() throws Exception {
+            if (users < 1 || cycles < 1 || shardSize < 1) {
+                throw new IllegalArgumentException("--users, --cycles and --shard-size must be >= 1. Fix: e.g. --users 1000 --cycles 5");
+            }
+            FsConfig config = FsConfig.load();
+            PrintStream out = System.out;
+            Path file = trace != null ? trace : defaultTrace(config);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("no trace at " + file + ". Fix: pass --trace PATH to a Bitbrains CSV(.gz)");
+            }
+            long t0 = System.nanoTime();
+            // the warm-up history, the cycles, and one interval more
+            Trace t = LoopBenchmark.timeShifted(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS + cycles + 1);
+            int real = LoopBenchmark.realUsers();
+            out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), shards of %d, %d cycles; read in %.1f s%n",
+                    t.users().size(), Math.min(real, t.users().size()), file.getFileName(),
+                    t.users().size() > real ? ", the rest time-shifted copies of them" : "", shardSize, cycles, (System.nanoTime() - t0) / 1e9);
+            Path state = Files.createTempDirectory("foresight-bench-loop");
+            Models models = Models.forLoop(config, LoopBenchmark.firstDays(t, 3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
+            TraceUsageSource source = new TraceUsageSource(t, Wiring.WARMUP_STEPS);
+            // a pool of its own per run: tasks still queued for an earlier run (its files are in another state dir) never land here
+            String pool = "bench-" + users + "-" + Long.toString(System.currentTimeMillis(), 36);
+            String ref = "bench:" + file.getFileName() + "#" + users;
+            // the worker's wiring, on a state dir and simulated cluster of its own
+            ControlWorkerConfig worker = Wiring.controlWorker(config, models).withStateDir(state)
+                    .withActuator(new io.foresight.core.actuate.SimulatedCluster(state.resolve("cluster")))
+                    .withUsageSources(r -> source).withMetrics(new PrometheusRegistry());
+            HeapSampler heap = HeapSampler.start();
+            try (TemporalConnection temporal = TemporalConnection.open(config)) {
+                out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
+                // a shared machine can stall a workflow thread past Temporal's 1 s deadlock detector: a false alarm
+                // fails the workflow task and retries it later, which would be measured as loop time. And at 10,000
+                // users 20 CPU-bound shard activities at once on 2 cores starve each other's heartbeats (10 s) and
+                // are retried over and over: run two per core, the rest wait in Temporal's queue
+                WorkerFactory factory = ControlWorker.start(temporal.client, worker, new io.foresight.activities.controlloop.FileStateStore(worker.stateDir()), io.temporal.worker.WorkerOptions.newBuilder()
+                        .setDefaultDeadlockDetectionTimeout(30_000)
+                        .setMaxConcurrentActivityExecutionSize(2 * Runtime.getRuntime().availableProcessors()).build());
+                try {
+                    String id = ControlLoopWorkflow.workflowId(pool);
+                    ControlLoopParams params = new ControlLoopParams(pool, ref, shardSize, 300, 1_000_000, 100, cycles,
+                            Duration.ofMinutes(2), false, AllocationMode.ENFORCE, null);
+                    ControlLoopWorkflow loop = temporal.client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
+                            .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(id)
+                            .setWorkflowIdReusePolicy(io.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING)
+                            .build());
+                    long w0 = System.nanoTime();
+                    WorkflowClient.start(loop::run, params);
+                    LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+                    double wall = (System.nanoTime() - w0) / 1e9;
+                    List<Cycle> measured = cycles(LoopCommand.history(temporal.stubs, config.get("temporal.namespace", "default"), id));
+                    print(out, measured, wall, end);
+                } finally {
+                    factory.shutdownNow();
+                }
+            }
+            heap.stop();
+            System.gc();
+            long after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            out.printf(Locale.ROOT, "worker heap: peak used %.0f MiB, after the run and a GC %.0f MiB (max %.0f MiB; the trace "
+                    + "and every user's history are in it)%n", heap.peak() / 1048576.0, after / 1048576.0,
+                    Runtime.getRuntime().maxMemory() / 1048576.0);
+            return 0;
+        }
+
+        static Path defaultTrace(FsConfig config) {
+            Path full = config.path("data.full.dir", config.get("data.full.dir", "../shared/data")).resolve("bitbrains-rnd/2013-07.csv.gz");
+            return Files.isRegularFile(full) ? full : config.path("data.slice", config.get("data.slice", "data/bitbrains-slice"));
+        }
+    }
+
+    static final List<String> STAGES = List.of("Collect", "Predict", "Plan", "CheckPoolPolicy", "Allocate", "Monitor", "Feedback");
+
+    /** One cycle as the history shows it. */
+    record Cycle(int index, long startMs, long endMs, Map<String, long[]> stages, int events, long bytes) {
+        long wallMs() {
+            return endMs - startMs;
+        }
+
+        long stageMs(String stage) {
+            long[] s = stages.get(stage);
+            return s == null ? 0 : s[1] - s[0];
+        }
+    }
+
+    /**
+     * Splits a loop's history into cycles (a cycle starts at its first collect scheduled) and times each stage:
+     * from its first activity scheduled to its last completed.
+     */
+    static List<Cycle> cycles(List<HistoryEvent> events) {
+        Map<Long, String> typeOf = new HashMap<>();
+        List<Cycle> out = new ArrayList<>();
+        Map<String, long[]> stages = null;
+        long start = 0;
+        long end = 0;
+        int count = 0;
+        long bytes = 0;
+        String lastScheduled = "";
+        for (HistoryEvent e : events) {
+            long at = e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+            if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+                String type = e.getActivityTaskScheduledEventAttributes().getActivityType().getName();
+                typeOf.put(e.getEventId(), type);
+                if (type.equals("Collect") && !lastScheduled.equals("Collect")) {
+                    if (stages != null) {
+                        out.add(new Cycle(out.size(), start, end, stages, count, bytes));
+                    }
+                    stages = new LinkedHashMap<>();
+                    start = at;
+                    count = 0;
+                    bytes = 0;
+                }
+                lastScheduled = type;
+                if (stages != null) {
+                    stages.computeIfAbsent(type, k -> new long[] {at, at})[0] = Math.min(stages.get(type)[0], at);
+                }
+            } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && stages != null) {
+                String type = typeOf.get(e.getActivityTaskCompletedEventAttributes().getScheduledEventId());
+                long[] s = stages.get(type);
+                if (s != null) {
+                    s[1] = Math.max(s[1], at);
+                    end = Math.max(end, at);
+                }
+            }
+            if (stages != null) {
+                count++;
+                bytes += e.getSerializedSize();
+            }
+        }
+        if (stages != null) {
+            out.add(new Cycle(out.size(), start, end, stages, count, bytes));
+        }
+        return out;
+    }
+
+    static void print(PrintStream out, List<Cycle> cycles, double wallSeconds, LoopState end) {
+        out.printf(Locale.ROOT, "%-6s %8s", "cycle", "wall_ms");
+        for (String s : STAGES) {
+            out.printf(Locale.ROOT, " %8s", s.equals("CheckPoolPolicy") ? "policy" : s.toLowerCase(Locale.ROOT));
+        }
+        out.printf(Locale.ROOT, " %7s %11s%n", "events", "history_KiB");
+        for (Cycle c : cycles) {
+            row(out, String.valueOf(c.index()), c.wallMs(), STAGES.stream().mapToLong(c::stageMs).toArray(), c.events(), c.bytes());
+        }
+        if (cycles.size() > 1) {
+            List<Cycle> later = cycles.subList(1, cycles.size());
+            long[] st = new long[STAGES.size()];
+            for (int i = 0; i < st.length; i++) {
+                int k = i;
+                st[i] = Math.round(later.stream().mapToLong(c -> c.stageMs(STAGES.get(k))).average().orElse(0));
+            }
+            row(out, "mean>0", Math.round(later.stream().mapToLong(Cycle::wallMs).average().orElse(0)), st,
+                    (int) Math.round(later.stream().mapToInt(Cycle::events).average().orElse(0)),
+                    Math.round(later.stream().mapToLong(Cycle::bytes).average().orElse(0)));
+        }
+        out.printf(Locale.ROOT, "loop: %d cycles in %.1f s end to end (workflow start to result); %d failed; last outcome %d users observed%n",
+                end.cycle(), wallSeconds, end.failedCycles(), end.lastOutcome() == null ? 0 : end.lastOutcome().users());
+    }
+
+    private static void row(PrintStream out, String label, long wall, long[] stages, int events, long bytes) {
+        out.printf(Locale.ROOT, "%-6s %8d", label, wall);
+        for (long s : stages) {
+            out.printf(Locale.ROOT, " %8d", s);
+        }
+        out.printf(Locale.ROOT, " %7d %11.1f%n", events, bytes / 1024.0);
+    }
+
+    /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak). */
+    static final class HeapSampler {
+        private final AtomicLong peak = new AtomicLong();
+        private volatile boolean running = true;
+        private Thread thread;
+
+        static HeapSampler start() {
+            HeapSampler h = new HeapSampler();
+            h.thread = new Thread(() -> {
+                while (h.running) {
+                    h.peak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-heap");
+            h.thread.setDaemon(true);
+            h.thread.start();
+            return h;
+        }
+
+        void stop() {
+            running = false;
+            thread.interrupt();
+        }
+
+        long peak() {
+            return peak.get();
+        }
+    }
+}
