@@ -51,10 +51,17 @@ public final class CycleEngine {
      *                 outcomes; off: the planner's configured headroom
      * @param spot     users whose profile is spot eligible (policy allows it, interruptible pattern, confident) are
      *                 proposed on spot capacity; off: everything on-demand
+     * @param queue    on job logs, the jobs running and waiting at the end of the interval just observed lead the
+     *                 bound ({@link QueueSignal}); off: usage alone. Sources without jobs are unaffected
      */
-    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean queue) {
         /** Every part on. */
-        public static final Parts ALL = new Parts(true, true, true);
+        public static final Parts ALL = new Parts(true, true, true, true);
+
+        /** The three usage parts, with the queue signal on. */
+        public Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+            this(profiles, learnedHeadroom, spot, true);
+        }
 
         /**
          * What the loop and {@code evaluate} run unless told otherwise: the parts that helped on Bitbrains Jul -> Aug
@@ -64,15 +71,19 @@ public final class CycleEngine {
         public static final Parts DEFAULTS = new Parts(true, false, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom, spot);
+            return new Parts(on, learnedHeadroom, spot, queue);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on, spot);
+            return new Parts(profiles, on, spot, queue);
         }
 
         public Parts withSpot(boolean on) {
-            return new Parts(profiles, learnedHeadroom, on);
+            return new Parts(profiles, learnedHeadroom, on, queue);
+        }
+
+        public Parts withQueue(boolean on) {
+            return new Parts(profiles, learnedHeadroom, spot, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -81,6 +92,7 @@ public final class CycleEngine {
             m.put("profiles", profiles);
             m.put("learned-headroom", learnedHeadroom);
             m.put("spot", spot);
+            m.put("queue", queue);
             return m;
         }
 
@@ -90,6 +102,7 @@ public final class CycleEngine {
                 case "profiles" -> withProfiles(false);
                 case "learned-headroom" -> withLearnedHeadroom(false);
                 case "spot" -> withSpot(false);
+                case "queue" -> withQueue(false);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -105,15 +118,17 @@ public final class CycleEngine {
     private final Parts parts;
 
     private final LearnedHeadroom headroom;
+    private final QueueSignal queue;
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
-        this(planner, gate, prices, null, null, new Parts(false, false, true));
+        this(planner, gate, prices, null, null, new Parts(false, false, true, false));
     }
 
     private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, LearnedHeadroom headroom,
                         Parts parts) {
         this.profiler = profiler;
         this.headroom = headroom;
+        this.queue = parts.queue() ? new QueueSignal(QueueSignal.Config.defaults()) : null;
         this.parts = Objects.requireNonNull(parts, "parts");
         this.planner = Objects.requireNonNull(planner, "planner");
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -176,10 +191,15 @@ public final class CycleEngine {
 
     // ---- 1. forecast ----
 
-    /** Forecasts the intervals after the last observed one; the model version is recorded with the forecast. */
+    /**
+     * Forecasts the intervals after the last observed one; the model version is recorded with the forecast. On a job
+     * log (the history has job states) with the queue part on, the demand the log already knows leads the bound
+     * ({@link QueueSignal}).
+     */
     public Forecast forecast(Forecaster model, String modelVersion, UserHistory h) {
         Forecast f = model.forecast(h.series(), h.size(), horizon);
-        return new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
+        Forecast out = new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
+        return queue == null ? out : queue.adjust(out, h);
     }
 
     /** A forecast that knows nothing (the user has no data): the planner holds what is in force. */
