@@ -24,7 +24,7 @@ import java.util.Objects;
  */
 public final class QueueSignal {
     /**
-     * @param quantile      the surprise quantile added to the known demand (0.98: chosen on LCG's first 10 days)
+     * @param quantile      the surprise quantile added to the known demand (0.98; how it was picked: docs/evaluation.md)
      * @param windowSeconds how far back surprises count
      * @param minSurprises  surprises needed before the signal replaces the model's bound
      * @param roomForRecentJob hold at least the size of the user's job submitted within the last day
