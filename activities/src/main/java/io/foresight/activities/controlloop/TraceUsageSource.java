@@ -78,11 +78,14 @@ public final class TraceUsageSource implements UsageSource {
     }
 
     /**
-     * A job log records no provisioned size: where a series has no capacity, the loop takes the user's peak usage
+     * A job log records no provisioned size: where a job log's series has no capacity, the loop takes the user's peak usage
      * over the warm-up intervals [0, warmup) as what it held before the first decision (as the Prometheus source
      * does), so the first plan changes a known allocation instead of proposing from nothing.
      */
     static UserSeries withProvisioned(UserSeries s, int warmup) {
+        if (s.jobs() == null) {
+            return s; // a usage trace: its capacity columns are what was provisioned, gaps included
+        }
         double[][] cap = null;
         for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
             double[] c = s.capacityColumn(r);
