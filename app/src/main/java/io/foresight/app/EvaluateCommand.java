@@ -81,7 +81,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--off", paramLabel = "part,...", split = ",",
             description = "Run foresight with these parts switched off: profiles (per-user profiles and per-pattern "
                     + "adjustments), learned-headroom, spot, cold-start (population profile for users with under a day of "
-                    + "usage).")
+                    + "usage), queue (on job logs: the running and waiting jobs known at each interval's end lead the bound).")
     List<String> off = List.of();
 
     @Option(names = "--ablations",

@@ -138,8 +138,15 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     // ---- files (package-private records so Jackson reads them back) ----
 
-    /** @param at start of the user's interval (Unix s); 0 when the user has no data for it */
-    record UsageRow(String user, long at, double[] usage, double[] allocation) {}
+    /**
+     * @param at   start of the user's interval (Unix s); 0 when the user has no data for it
+     * @param jobs what a job log knew at the interval's end (running and queued jobs); null for other sources
+     */
+    record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs) {
+        UsageRow(String user, long at, double[] usage, double[] allocation) {
+            this(user, at, usage, allocation, null);
+        }
+    }
 
     record CollectFile(String pool, long cycle, int shard, int interval, long intervalStart, int stepSeconds,
                        List<UsageRow> rows) {}
@@ -254,7 +261,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             // in force: what the cluster set, else what the trace says the user had
             rows.add(new UsageRow(user, s.timestamp(interval), usage,
-                    (set == null ? s.capacityAt(interval) : set).toArray()));
+                    (set == null ? s.capacityAt(interval) : set).toArray(), s.jobs() == null ? null : s.jobs().at(interval)));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -302,7 +309,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 cache.put(u.user(), h);
             }
             if (h.nextAt() == u.at()) {
-                h.append(u.at(), u.usage());
+                h.append(u.at(), u.usage(), u.jobs());
             } // else a retry of this cycle: the interval is in already
             for (io.foresight.core.feedback.Anomaly a : engine.anomalies(h)) {
                 anomalies.add(a);

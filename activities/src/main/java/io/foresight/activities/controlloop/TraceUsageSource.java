@@ -1,5 +1,6 @@
 package io.foresight.activities.controlloop;
 
+import io.foresight.core.eval.TraceFiles;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
@@ -9,9 +10,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Replays a recorded trace as the users' actual demand: the Bitbrains per-VM CSV read (and validated)
- * by {@link BitbrainsReader}, one user per VM. Data-source references: {@code trace:<path>[,<path>...]}
- * or a bare path.
+ * Replays a recorded trace as the users' actual demand: a Bitbrains per-VM CSV read (and validated) by
+ * {@link BitbrainsReader}, one user per VM, or an SWF job log read by {@code SwfReader}, one user per job-log
+ * user, whose series carry each interval's job state (running and queued jobs: the queue signal the engine
+ * uses, exactly as in {@code evaluate}). The format is detected by content. Data-source references:
+ * {@code trace:<path>[,<path>...]} or a bare path.
  */
 public final class TraceUsageSource implements UsageSource {
     private final Trace trace;
@@ -38,10 +41,10 @@ public final class TraceUsageSource implements UsageSource {
             for (Path p : paths) {
                 if (!Files.isRegularFile(p)) {
                     throw new IllegalArgumentException("data source '" + r + "': no trace file at " + p.toAbsolutePath()
-                            + ". Fix: pass trace:<path to a Bitbrains CSV(.gz)>, e.g. data/bitbrains-slice/...");
+                            + ". Fix: pass trace:<path to a Bitbrains CSV(.gz) or an SWF job log>, e.g. data/bitbrains-slice/...");
                 }
             }
-            return new TraceUsageSource(BitbrainsReader.read(paths), warmupSteps);
+            return new TraceUsageSource(TraceFiles.read(TraceFiles.check("data source '" + r + "'", paths), paths), warmupSteps);
         });
     }
 
@@ -71,6 +74,55 @@ public final class TraceUsageSource implements UsageSource {
         if (s == null) {
             throw new IllegalArgumentException("user '" + user + "' is not in the trace");
         }
-        return s.slice(0, Math.min(Math.max(upTo, 0), s.size()));
+        return withProvisioned(s.slice(0, Math.min(Math.max(upTo, 0), s.size())), firstInterval);
+    }
+
+    /**
+     * A job log records no provisioned size: where a job log's series has no capacity, the loop takes the user's peak usage
+     * over the warm-up intervals [0, warmup) as what it held before the first decision (as the Prometheus source
+     * does), so the first plan changes a known allocation instead of proposing from nothing.
+     */
+    static UserSeries withProvisioned(UserSeries s, int warmup) {
+        if (s.jobs() == null) {
+            return s; // a usage trace: its capacity columns are what was provisioned, gaps included
+        }
+        double[][] cap = null;
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            double[] c = s.capacityColumn(r);
+            if (c.length == 0 || !Double.isNaN(c[0])) {
+                continue;
+            }
+            double peak = Double.NaN;
+            for (int i = 0; i < Math.min(warmup, s.size()); i++) {
+                double u = s.usage(r, i);
+                if (!Double.isNaN(u) && !(u <= peak)) {
+                    peak = u;
+                }
+            }
+            if (Double.isNaN(peak)) {
+                continue;
+            }
+            if (cap == null) {
+                cap = new double[io.foresight.core.model.Resource.COUNT][];
+                for (io.foresight.core.model.Resource q : io.foresight.core.model.Resource.values()) {
+                    cap[q.ordinal()] = s.capacityColumn(q);
+                }
+            }
+            double[] filled = c.clone();
+            for (int i = 0; i < filled.length; i++) {
+                if (Double.isNaN(filled[i])) {
+                    filled[i] = peak;
+                }
+            }
+            cap[r.ordinal()] = filled;
+        }
+        if (cap == null) {
+            return s;
+        }
+        double[][] use = new double[io.foresight.core.model.Resource.COUNT][];
+        for (io.foresight.core.model.Resource q : io.foresight.core.model.Resource.values()) {
+            use[q.ordinal()] = s.usageColumn(q);
+        }
+        return new UserSeries(s.user(), s.stepSeconds(), s.timestamps(), use, cap, s.jobs());
     }
 }

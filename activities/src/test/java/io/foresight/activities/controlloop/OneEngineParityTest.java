@@ -57,41 +57,112 @@ class OneEngineParityTest {
     @Test
     void theLoopsActivitiesAndEvaluatesReplayDecideIdentically() throws Exception {
         Trace trace = BitbrainsReader.read(slice());
+        // every part on in both drivers (profiles, learned headroom, spot), whatever the defaults
+        // cold start too: a population fitted on the training days, cold for ten days so every user of the run starts
+        // from it (the warm-up is four days) and the population's pattern and need floor drive both drivers
+        Parity r = runBoth(state, trace, "trace:" + slice(), new DroolsPolicyGate(PolicyRepository.bundled(), PriceBook.DEFAULT),
+                CycleEngine.Parts.ALL, WARMUP, CYCLES, true);
+        assertTrue(r.changes() > 50, "the slice must exercise the policy check, got " + r.changes() + " decided changes");
+
+        // ---- the same profile versions, published once each (the loop's log, retries deduplicated by version) ----
+        List<String> loopVersions = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(state.resolve(ControlLoopActivitiesImpl.profileVersionsRef(POOL)))) {
+            loopVersions.add(describe(StateStore.JSON.readValue(line, io.foresight.core.engine.ProfileState.class)));
+        }
+        java.util.Collections.sort(loopVersions);
+        List<String> evalVersions = new ArrayList<>(r.evalVersions());
+        java.util.Collections.sort(evalVersions);
+        assertEquals(evalVersions, loopVersions, "profile versions");
+
+        // ---- the same learned headroom: the bandit's evidence and the arms drawn for the next plan ----
+        var loopHeadroom = new FileStateStore(state).read(ControlLoopActivitiesImpl.headroomRef(POOL),
+                ControlLoopActivitiesImpl.HeadroomMemory.class).after();
+        var last = r.evalHeadroom().get(r.evalHeadroom().size() - 1);
+        assertEquals(last.next(), loopHeadroom.next(), "arms drawn for the next plan");
+        assertEquals(StateStore.JSON.writeValueAsString(last.learner()), StateStore.JSON.writeValueAsString(loopHeadroom.learner()),
+                "the bandit's evidence");
+        assertTrue(last.next().values().stream().distinct().count() > 1, "the bandit explores: " + last.next());
+        long learned = loopVersions.stream().filter(v -> !v.contains("UNKNOWN")).count();
+        assertTrue(learned >= trace.userIds().size(), "every user of the slice gets a pattern, got " + loopVersions);
+        assertTrue(loopVersions.stream().allMatch(v -> v.contains("population")) || loopVersions.stream()
+                .filter(v -> v.contains("first profile (population")).count() == trace.userIds().size(),
+                "every user starts from the population profile: " + loopVersions);
+    }
+
+    /**
+     * The same on a job log (the repo's LCG slice) with the batch thresholds: the loop reads the SWF log through
+     * its trace source, carries each interval's job state (running and queued jobs) through its collect files, and
+     * the queue signal leads both drivers' bounds identically.
+     */
+    @Test
+    void onAJobLogTheQueueSignalDecidesIdenticallyInBothDrivers() throws Exception {
+        // the jobs of the slice's first 30 users, as a log of their own (the loop reads whole files)
+        Path log = state.resolve("lcg-30-users.swf");
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        List<String> lines = new ArrayList<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+                java.nio.file.Files.newInputStream(Path.of("..", "data", "lcg-slice", "LCG-first-3-days.swf.gz")))))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] f = line.trim().split("\\s+");
+                if (line.startsWith(";") || f.length < 12 || keep.contains(f[11]) || (keep.size() < 30 && keep.add(f[11]))) {
+                    lines.add(line);
+                }
+            }
+        }
+        java.nio.file.Files.write(log, lines);
+        Trace trace = io.foresight.core.trace.SwfReader.read(List.of(log));
+        assertEquals(30, trace.users().size());
+        assertTrue(trace.users().values().stream().allMatch(s -> s.jobs() != null), "a job log's series carry job states");
+        Parity r = runBoth(state, trace, "trace:" + log,
+                new DroolsPolicyGate(PolicyRepository.bundled(io.foresight.rules.PoolKind.BATCH), PriceBook.DEFAULT),
+                CycleEngine.Parts.DEFAULTS, 2 * 288, 80, false);
+        assertTrue(r.changes() > 50, "the slice must exercise the policy check, got " + r.changes() + " decided changes");
+        assertTrue(r.knownForecasts() > 0, "forecasts must rest on the jobs known to the log");
+    }
+
+    /** What both drivers did; the drivers were already checked equal, decision by decision. */
+    record Parity(int changes, List<String> evalVersions, List<io.foresight.core.engine.LearnedHeadroom.State> evalHeadroom,
+                  int knownForecasts) {}
+
+    /**
+     * Runs the loop's activities (three shards or more) and evaluate's pool replay over {@code warmup + cycles}
+     * intervals of {@code trace} (read by the loop from {@code source}) and asserts the same decision for every user
+     * in every cycle and the same allocation in force in every interval.
+     */
+    static Parity runBoth(Path state, Trace trace, String source, DroolsPolicyGate gate, CycleEngine.Parts parts, int warmup,
+                          int cycles, boolean coldStart) throws Exception {
         Trace train = firstDays(trace, 3);
         var settings = Policies.ForesightSettings.defaults();
         PriceBook prices = PriceBook.DEFAULT;
-        // approvals at a low threshold so the approval path is exercised too
-        DroolsPolicyGate gate = new DroolsPolicyGate(PolicyRepository.bundled(), prices);
         int horizon = Policies.engine(settings, gate, prices).horizon();
         BlendForecaster model = Policies.blend(train, settings, horizon);
+        List<String> ids = trace.userIds();
 
         // ---- the loop's activities ----
         ControlWorkerConfig cfg = ControlWorkerConfig.defaults(state)
-                .withUsageSources(TraceUsageSource.resolver(WARMUP))
+                .withUsageSources(TraceUsageSource.resolver(warmup))
                 .withMetrics(new PrometheusRegistry())
                 .withActuator(new SimulatedCluster(state.resolve("cluster")))
                 .withPolicy(gate)
                 .withPlanner(settings.planner())
                 .withForecasters(ForecasterProvider.fixed(model, "parity-model"));
-        // every part on in both drivers (profiles, learned headroom, spot), whatever the defaults
-        // cold start too: a population fitted on the training days, cold for ten days so every user of the run starts
-        // from it (the warm-up is four days) and the population's pattern and need floor drive both drivers
-        io.foresight.core.engine.PopulationProfile fitted = io.foresight.core.engine.PopulationProfile.fit(train,
-                u -> "default", 0.9);
-        io.foresight.core.engine.PopulationProfile population = new io.foresight.core.engine.PopulationProfile(
-                fitted.stepSeconds(), 10 * 288, fitted.quantile(), fitted.majority(), fitted.teamMajority(),
-                fitted.firstHours(), fitted.patterns());
-        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, CycleEngine.Parts.ALL, new FileStateStore(state), population);
-        String source = "trace:" + slice();
-        int users = loop.describePool(POOL, source).users();
+        io.foresight.core.engine.PopulationProfile population = null;
+        if (coldStart) {
+            io.foresight.core.engine.PopulationProfile fitted = io.foresight.core.engine.PopulationProfile.fit(train,
+                    u -> "default", 0.9);
+            population = new io.foresight.core.engine.PopulationProfile(fitted.stepSeconds(), 10 * 288, fitted.quantile(),
+                    fitted.majority(), fitted.teamMajority(), fitted.firstHours(), fitted.patterns());
+        }
+        ControlLoopActivitiesImpl loop = new ControlLoopActivitiesImpl(cfg, parts, new FileStateStore(state), population);
+        int users = ids.size();
         int shards = (users + SHARD - 1) / SHARD;
         StateStore store = new FileStateStore(state);
         Map<String, List<double[]>> loopInForce = new HashMap<>();
         List<Map<String, String>> loopOutcomes = new ArrayList<>();
         int waitingSeen = 0;
-        for (long c = 0; c < CYCLES; c++) {
+        int known = 0;
+        for (long c = 0; c < cycles; c++) {
             List<ShardTask> tasks = new ArrayList<>();
-            List<String> plans = new ArrayList<>();
             for (int s = 0; s < shards; s++) {
                 ShardTask t = ShardTask.of(POOL, source, c, s, SHARD);
                 tasks.add(t);
@@ -100,8 +171,10 @@ class OneEngineParityTest {
                     loopInForce.computeIfAbsent(row.user(), u -> new ArrayList<>()).add(row.allocation());
                 }
                 PredictResult p = loop.predict(t, col.ref());
-                PlanResult pl = loop.plan(t, p.ref());
-                plans.add(pl.ref());
+                for (var row : store.read(p.ref(), ControlLoopActivitiesImpl.ForecastFile.class).rows()) {
+                    known += row.forecast().knows(io.foresight.core.model.Resource.CPU) ? 1 : 0;
+                }
+                loop.plan(t, p.ref());
             }
             PoolPolicyResult d = loop.checkPoolPolicy(POOL, source, c, shards, SHARD, AllocationMode.ENFORCE, false);
             waitingSeen += d.waiting();
@@ -117,16 +190,15 @@ class OneEngineParityTest {
             loop.monitor(POOL, source, c, shards, ShardTask.poolKey(POOL, c));
         }
 
-        // ---- evaluate's driver ----
-        // the same engine the worker builds: profiles and per-pattern adjustments on (CycleEngine.Parts.DEFAULTS)
-        PoolReplay replay = new PoolReplay(CycleEngine.foresight(settings.planner(), gate, prices, CycleEngine.Parts.ALL,
-                population), model, "parity-model", POOL,
+        // ---- evaluate's driver: the same engine the worker builds ----
+        PoolReplay replay = new PoolReplay(CycleEngine.foresight(settings.planner(), gate, prices, parts, population), model,
+                "parity-model", POOL,
                 ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();
-        List<String> ids = trace.userIds();
+        UsageSource src = TraceUsageSource.resolver(warmup).open(source);
         for (String id : ids) {
-            UserSeries s = trace.user(id).slice(0, WARMUP + CYCLES);
-            pool.add(new PoolReplay.UserReplay(s, WARMUP, s.capacityAt(WARMUP)));
+            UserSeries s = src.history(id, warmup + cycles); // what the loop reads, provisioned size included
+            pool.add(new PoolReplay.UserReplay(s, warmup, s.capacityAt(warmup)));
         }
         Map<String, List<double[]>> evalInForce = new HashMap<>();
         List<Map<String, String>> evalOutcomes = new ArrayList<>();
@@ -157,9 +229,9 @@ class OneEngineParityTest {
         }, null, 1);
 
         // ---- identical, interval by interval ----
-        assertEquals(CYCLES, evalOutcomes.size());
+        assertEquals(cycles, evalOutcomes.size());
         int changes = 0;
-        for (int c = 0; c < CYCLES; c++) {
+        for (int c = 0; c < cycles; c++) {
             assertEquals(loopOutcomes.get(c), evalOutcomes.get(c), "decisions of cycle " + c);
             for (String o : loopOutcomes.get(c).values()) {
                 changes += o.equals("HOLD") ? 0 : 1;
@@ -171,35 +243,12 @@ class OneEngineParityTest {
             assertEquals(a.size(), b.size(), id);
             for (int i = 0; i < a.size(); i++) {
                 org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(i), b.get(i), 0.0,
-                        "allocation in force of " + id + " at interval " + (WARMUP + i));
+                        "allocation in force of " + id + " at interval " + (warmup + i));
             }
         }
-        assertTrue(changes > 50, "the slice must exercise the policy check, got " + changes + " decided changes");
-
-        // ---- the same profile versions, published once each (the loop's log, retries deduplicated by version) ----
-        List<String> loopVersions = new ArrayList<>();
-        for (String line : java.nio.file.Files.readAllLines(state.resolve(ControlLoopActivitiesImpl.profileVersionsRef(POOL)))) {
-            loopVersions.add(describe(StateStore.JSON.readValue(line, io.foresight.core.engine.ProfileState.class)));
-        }
-        java.util.Collections.sort(loopVersions);
-        java.util.Collections.sort(evalVersions);
-        assertEquals(evalVersions, loopVersions, "profile versions");
-
-        // ---- the same learned headroom: the bandit's evidence and the arms drawn for the next plan ----
-        var loopHeadroom = store.read(ControlLoopActivitiesImpl.headroomRef(POOL),
-                ControlLoopActivitiesImpl.HeadroomMemory.class).after();
-        var last = evalHeadroom.get(evalHeadroom.size() - 1);
-        assertEquals(last.next(), loopHeadroom.next(), "arms drawn for the next plan");
-        assertEquals(StateStore.JSON.writeValueAsString(last.learner()), StateStore.JSON.writeValueAsString(loopHeadroom.learner()),
-                "the bandit's evidence");
-        assertTrue(last.next().values().stream().distinct().count() > 1, "the bandit explores: " + last.next());
-        long learned = loopVersions.stream().filter(v -> !v.contains("UNKNOWN")).count();
-        assertTrue(learned >= ids.size(), "every user of the slice gets a pattern, got " + loopVersions);
-        assertTrue(loopVersions.stream().allMatch(v -> v.contains("population")) || loopVersions.stream()
-                .filter(v -> v.contains("first profile (population")).count() == ids.size(),
-                "every user starts from the population profile: " + loopVersions);
-        System.out.println("parity: " + CYCLES + " cycles x " + ids.size() + " users, " + changes
-                + " policy decisions, " + waitingSeen + " sent to approval");
+        System.out.println("parity: " + cycles + " cycles x " + ids.size() + " users, " + changes
+                + " policy decisions, " + waitingSeen + " sent to approval, " + known + " forecasts on known jobs");
+        return new Parity(changes, evalVersions, evalHeadroom, known);
     }
 
     static String describe(io.foresight.core.engine.ProfileState v) {

@@ -1,6 +1,8 @@
 package io.foresight.core.engine;
 
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.JobColumns;
+import io.foresight.core.trace.JobState;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
 import java.util.Map;
@@ -14,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * only instead of re-reading the whole history every cycle. When the room is used up the last
  * {@code window} intervals move to a new series (once per {@code window + slack} appends, staggered per
  * user so a pool's users do not all rebuild in the same cycle). Intervals not yet observed are NaN, so
- * nothing past {@link #size()} can be read by mistake.
+ * nothing past {@link #size()} can be read by mistake. A history fed from a job log also keeps each interval's
+ * {@link JobState} (running and queued jobs at the interval's end) in the series' {@link JobColumns}.
  */
 public final class UserHistory {
     private static final Map<Integer, double[]> NAN_COLUMNS = new ConcurrentHashMap<>();
@@ -40,7 +43,7 @@ public final class UserHistory {
         // 1/4 window of room, +-1/8 by user so compactions of a pool's users are spread over cycles
         this.slack = Math.max(1, window / 4 + Math.floorMod(user.hashCode(), Math.max(1, window / 8)));
         this.firstAt = firstAt;
-        this.series = allocate(firstAt, new double[Resource.COUNT][0], 0);
+        this.series = allocate(firstAt, new double[Resource.COUNT][0], null, 0, 1);
     }
 
     /** An empty history whose first interval starts at {@code firstAt}. */
@@ -65,7 +68,7 @@ public final class UserHistory {
         for (int r = 0; r < Resource.COUNT; r++) {
             cols[r] = Arrays.copyOfRange(source.usageColumn(Resource.of(r)), from, upTo);
         }
-        h.series = h.allocate(first, cols, upTo - from);
+        h.series = h.allocate(first, cols, source.jobs() == null ? null : source.jobs().slice(from, upTo), upTo - from, 1);
         h.size = upTo - from;
         return h;
     }
@@ -98,6 +101,14 @@ public final class UserHistory {
      * (a source that did not report) are kept as NaN so the grid stays regular.
      */
     public void append(long at, double[] usage) {
+        append(at, usage, null);
+    }
+
+    /**
+     * As {@link #append(long, double[])} with what the job log knew at the interval's end ({@code jobs}: null when
+     * the source knows no jobs).
+     */
+    public void append(long at, double[] usage, JobState jobs) {
         Objects.requireNonNull(usage, "usage");
         if (usage.length != Resource.COUNT) {
             throw new IllegalArgumentException("usage needs one value per resource");
@@ -108,34 +119,38 @@ public final class UserHistory {
                     + next + ", step " + stepSeconds + " s)");
         }
         int skip = (int) ((at - next) / stepSeconds);
-        if (size + skip + 1 > series.size()) {
-            compact(skip + 1);
+        if (size + skip + 1 > series.size() || (jobs != null && series.jobs() == null)) {
+            compact(skip + 1, jobs != null);
         }
         size += skip; // already NaN
         for (int r = 0; r < Resource.COUNT; r++) {
             series.usageColumn(Resource.of(r))[size] = usage[r];
         }
+        if (jobs != null) {
+            series.jobs().set(size, jobs);
+        }
         size++;
     }
 
-    /** Moves the last {@code window} intervals to a new series with room for at least {@code need} more. */
-    private void compact(int need) {
+    /**
+     * Moves the last {@code window} intervals to a new series with room for at least {@code need} more (with job
+     * columns if this one has them or {@code withJobs}).
+     */
+    private void compact(int need, boolean withJobs) {
         int keep = Math.min(size, window);
         int drop = size - keep;
         double[][] cols = new double[Resource.COUNT][];
         for (int r = 0; r < Resource.COUNT; r++) {
             cols[r] = Arrays.copyOfRange(series.usageColumn(Resource.of(r)), drop, size);
         }
+        JobColumns jobs = series.jobs() != null ? series.jobs().slice(drop, size)
+                : withJobs ? JobColumns.unknown(keep) : null;
         firstAt += (long) drop * stepSeconds;
-        series = allocate(firstAt, cols, keep, need);
+        series = allocate(firstAt, cols, jobs, keep, need);
         size = keep;
     }
 
-    private UserSeries allocate(long first, double[][] observed, int n) {
-        return allocate(first, observed, n, 1);
-    }
-
-    private UserSeries allocate(long first, double[][] observed, int n, int need) {
+    private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, int n, int need) {
         int cap = Math.max(n + need, Math.min(n, window) + slack);
         long[] ts = new long[cap];
         for (int i = 0; i < cap; i++) {
@@ -153,7 +168,12 @@ public final class UserHistory {
             Arrays.fill(a, Double.NaN);
             return a;
         });
+        JobColumns jobs = null;
+        if (observedJobs != null) {
+            jobs = JobColumns.unknown(cap);
+            jobs.copyFrom(observedJobs, 0, 0, n);
+        }
         // capacity is not history the forecasters read: one shared read-only NaN column per length
-        return new UserSeries(user, stepSeconds, ts, u, new double[][] {nan, nan, nan, nan});
+        return new UserSeries(user, stepSeconds, ts, u, new double[][] {nan, nan, nan, nan}, jobs);
     }
 }

@@ -431,6 +431,9 @@ public final class Evaluator {
         for (double[] row : c) {
             Arrays.fill(row, Double.NaN);
         }
+        // a job log's job states come along, on the same grid (NaN where the training part has none)
+        io.foresight.core.trace.JobColumns jobs = train.jobs() == null && test.jobs() == null ? null
+                : io.foresight.core.trace.JobColumns.unknown(warm + test.size());
         boolean any = false;
         for (int i = 0; i < train.size(); i++) {
             long t = train.timestamp(i);
@@ -444,6 +447,9 @@ public final class Evaluator {
             for (int r = 0; r < Resource.COUNT; r++) {
                 u[r][k] = train.usageColumn(Resource.of(r))[i];
                 c[r][k] = train.capacityColumn(Resource.of(r))[i];
+            }
+            if (jobs != null && train.jobs() != null) {
+                jobs.set(k, train.jobs().at(i));
             }
             any = true;
         }
@@ -464,7 +470,10 @@ public final class Evaluator {
             System.arraycopy(test.usageColumn(Resource.of(r)), 0, uu[r], warm, test.size());
             System.arraycopy(test.capacityColumn(Resource.of(r)), 0, cc[r], warm, test.size());
         }
-        return new Replay(new UserSeries(test.user(), step, ts, uu, cc), warm);
+        if (jobs != null && test.jobs() != null) {
+            jobs.copyFrom(test.jobs(), 0, warm, test.size());
+        }
+        return new Replay(new UserSeries(test.user(), step, ts, uu, cc, jobs), warm);
     }
 
     private record UserOutcome(Map<String, PolicyMetrics> metrics, ForecastMetrics forecast, String forecastPolicy,

@@ -8,10 +8,21 @@ import java.util.Objects;
  * A forecast for one user: {@code point[r][h]} and {@code upper[r][h]} for resource r at step h
  * after {@code issuedAt} (h = 0 is the interval starting at issuedAt). {@code upper} is the bound at
  * {@code quantile} (e.g. 0.95). {@code model} names the model and version that made it, for the audit.
+ * {@code known}: per resource, demand already known when the forecast was made (a job log's running and queued
+ * jobs), NaN where nothing is known; null when the source knows no jobs.
  */
 public record Forecast(String user, long issuedAt, int stepSeconds, double quantile,
-                       double[][] point, double[][] upper, String model) {
+                       double[][] point, double[][] upper, String model, double[] known) {
+    /** A forecast from usage alone (no known demand). */
+    public Forecast(String user, long issuedAt, int stepSeconds, double quantile, double[][] point, double[][] upper,
+                    String model) {
+        this(user, issuedAt, stepSeconds, quantile, point, upper, model, null);
+    }
+
     public Forecast {
+        if (known != null && known.length != Resource.COUNT) {
+            throw new IllegalArgumentException("known demand needs one value per resource");
+        }
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(point, "point");
         Objects.requireNonNull(upper, "upper");
@@ -31,6 +42,11 @@ public record Forecast(String user, long issuedAt, int stepSeconds, double quant
 
     public double upper(Resource r, int h) {
         return upper[r.ordinal()][h];
+    }
+
+    /** True if the bound for {@code r} rests on demand the source already knew (running and queued jobs). */
+    public boolean knows(Resource r) {
+        return known != null && !Double.isNaN(known[r.ordinal()]);
     }
 
     /** The highest upper bound over steps [from, to), per resource. */

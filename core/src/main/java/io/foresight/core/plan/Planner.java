@@ -13,7 +13,8 @@ import java.util.Objects;
  * between now and the resource's lead time plus one step (so capacity is there before the peak), plus
  * headroom. Scaling up happens at once; scaling down only after demand stayed below the current
  * allocation for {@code scaleDownHoldSteps} consecutive decisions (hysteresis), and changes smaller
- * than the dead-band are skipped. Pure: all state comes in through {@link State}.
+ * than the dead-band are skipped; a bound resting on known demand (a job log's running and queued jobs, see
+ * {@link Forecast#knows}) scales down without the hold. Pure: all state comes in through {@link State}.
  */
 public final class Planner {
     /** Per-user memory of the planner between decisions (how long demand has been low). */
@@ -115,6 +116,11 @@ public final class Planner {
             double extra = pattern == null ? 0 : adjustments.extraHeadroom(pattern, realTime, r);
             int hold = pattern == null ? config.scaleDownHoldSteps()
                     : adjustments.scaleDownHold(pattern, realTime, r, config.scaleDownHoldSteps());
+            if (f.knows(r)) {
+                // the bound rests on jobs known to be running or queued: a drop is jobs that ended, not a forecast
+                // that may bounce back, so no hysteresis (the policy's step limit still paces the scale-down)
+                hold = 0;
+            }
             double want = Math.max(config.minimum().get(r), need * (1 + headroom + extra));
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;

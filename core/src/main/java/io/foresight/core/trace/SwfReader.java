@@ -353,9 +353,76 @@ public final class SwfReader {
             usage[3] = new double[slots];
             Arrays.fill(usage[2], Double.NaN);
             Arrays.fill(usage[3], Double.NaN);
-            users.put(e.getKey(), new UserSeries(e.getKey(), STEP_SECONDS, grid.clone(), usage, cap));
+            users.put(e.getKey(), new UserSeries(e.getKey(), STEP_SECONDS, grid.clone(), usage, cap,
+                    jobStates(e.getValue(), t0, slots, allMemory)));
         }
         return new Trace(STEP_SECONDS, users, log.report());
+    }
+
+    /**
+     * The user's {@link JobState} at the end of every step (instant {@code t0 + (i + 1) * STEP_SECONDS}): resources
+     * of jobs running then (started at or before it, not ended), of jobs submitted but not started (the wait
+     * queue), and of the latest job submitted within the last day. Each uses only what is known at that instant:
+     * submissions up to it and, of a running job, that it has not ended.
+     */
+    public static JobColumns jobStates(List<ExecutionRecord> jobs, long t0, int slots, boolean withMemory) {
+        JobColumns out = JobColumns.unknown(slots);
+        Resource[] known = withMemory ? new Resource[] {Resource.CPU, Resource.MEMORY} : new Resource[] {Resource.CPU};
+        double[][] running = new double[Resource.COUNT][slots + 1];
+        double[][] queued = new double[Resource.COUNT][slots + 1];
+        for (ExecutionRecord j : jobs) {
+            for (Resource r : known) {
+                double amount = j.resources().get(r);
+                // running at step end b: start <= b < end; queued: submit <= b < start
+                addSpan(running[r.ordinal()], firstStepEndAtOrAfter(j.startTime() - t0),
+                        firstStepEndAtOrAfter(j.endTime() - t0), amount, slots);
+                addSpan(queued[r.ordinal()], firstStepEndAtOrAfter(j.submitTime() - t0),
+                        firstStepEndAtOrAfter(j.startTime() - t0), amount, slots);
+            }
+        }
+        List<ExecutionRecord> bySubmit = new ArrayList<>(jobs);
+        bySubmit.sort(java.util.Comparator.comparingLong(ExecutionRecord::submitTime));
+        int next = 0;
+        ExecutionRecord latest = null;
+        double[] run = new double[Resource.COUNT];
+        double[] q = new double[Resource.COUNT];
+        double[] recent = new double[Resource.COUNT];
+        for (int i = 0; i < slots; i++) {
+            long at = t0 + (long) (i + 1) * STEP_SECONDS;
+            while (next < bySubmit.size() && bySubmit.get(next).submitTime() <= at) {
+                latest = bySubmit.get(next++);
+            }
+            boolean fresh = latest != null && latest.submitTime() > at - JobState.RECENT_SECONDS;
+            Arrays.fill(run, Double.NaN);
+            Arrays.fill(q, Double.NaN);
+            Arrays.fill(recent, Double.NaN);
+            for (Resource r : known) {
+                int k = r.ordinal();
+                running[k][i + 1] += running[k][i];
+                queued[k][i + 1] += queued[k][i];
+                run[k] = Math.max(0, running[k][i]);
+                q[k] = Math.max(0, queued[k][i]);
+                recent[k] = fresh ? latest.resources().get(r) : 0;
+            }
+            out.set(i, new JobState(run, q, recent));
+        }
+        return out;
+    }
+
+    /** The index of the first step end at or after {@code offset} seconds from the grid's start (step i ends at (i + 1) * STEP_SECONDS). */
+    private static long firstStepEndAtOrAfter(long offset) {
+        return -Math.floorDiv(-offset, (long) STEP_SECONDS) - 1;
+    }
+
+    /** Adds {@code amount} to the step ends [from, to) of a difference array over {@code slots} step ends. */
+    private static void addSpan(double[] diff, long from, long to, double amount, int slots) {
+        int a = (int) Math.max(0, from);
+        int b = (int) Math.min(slots, to);
+        if (b <= a || amount == 0 || Double.isNaN(amount)) {
+            return;
+        }
+        diff[a] += amount;
+        diff[b] -= amount;
     }
 
     /** Time-weighted average amount of {@code r} in use per step, via a difference array for full steps. */

@@ -16,8 +16,16 @@ public final class UserSeries {
     private final long[] timestamps;
     private final double[][] usage;
     private final double[][] capacity;
+    /** What a job log knows at the end of each interval (running and queued jobs); null for sources without jobs. */
+    private final JobColumns jobs;
 
     public UserSeries(String user, int stepSeconds, long[] timestamps, double[][] usage, double[][] capacity) {
+        this(user, stepSeconds, timestamps, usage, capacity, null);
+    }
+
+    /** A series that also carries the job log's state per interval ({@code jobs} may be null: none known). */
+    public UserSeries(String user, int stepSeconds, long[] timestamps, double[][] usage, double[][] capacity,
+                      JobColumns jobs) {
         this.user = Objects.requireNonNull(user, "user");
         if (stepSeconds <= 0) {
             throw new IllegalArgumentException("stepSeconds must be positive, got " + stepSeconds);
@@ -26,6 +34,10 @@ public final class UserSeries {
         this.timestamps = Objects.requireNonNull(timestamps, "timestamps");
         this.usage = checkShape("usage", usage, timestamps.length);
         this.capacity = checkShape("capacity", capacity, timestamps.length);
+        if (jobs != null && jobs.size() != timestamps.length) {
+            throw new IllegalArgumentException("job columns have " + jobs.size() + " values for " + timestamps.length + " timestamps");
+        }
+        this.jobs = jobs;
     }
 
     private static double[][] checkShape(String what, double[][] m, int n) {
@@ -53,6 +65,9 @@ public final class UserSeries {
     /** The backing column (not copied: callers must not modify it). */
     public double[] capacityColumn(Resource r) { return capacity[r.ordinal()]; }
 
+    /** The job log's state per interval, or null when the source knows no jobs (not copied). */
+    public JobColumns jobs() { return jobs; }
+
     public ResourceVector usageAt(int i) {
         return ResourceVector.of(usage[0][i], usage[1][i], usage[2][i], usage[3][i]);
     }
@@ -70,6 +85,6 @@ public final class UserSeries {
             u[r] = java.util.Arrays.copyOfRange(usage[r], from, to);
             c[r] = java.util.Arrays.copyOfRange(capacity[r], from, to);
         }
-        return new UserSeries(user, stepSeconds, ts, u, c);
+        return new UserSeries(user, stepSeconds, ts, u, c, jobs == null ? null : jobs.slice(from, to));
     }
 }

@@ -95,4 +95,72 @@ class NoFutureLeakTest {
         double[][] ob = replay(oracle, b, k + 1);
         assertFalse(Arrays.equals(oa[k + 1], ob[k + 1]), "the check must catch a policy that reads interval k+1");
     }
+
+    /** A user's random job log over {@code days} from {@code t0}: bursts of 1-4 core jobs, some waiting before they start. */
+    static List<io.foresight.core.model.ExecutionRecord> jobs(long seed, long t0, int days) {
+        Random rnd = new Random(seed);
+        List<io.foresight.core.model.ExecutionRecord> out = new java.util.ArrayList<>();
+        long t = t0;
+        int id = 0;
+        while (t < t0 + days * 86400L) {
+            int burst = 1 + rnd.nextInt(6);
+            for (int b = 0; b < burst; b++) {
+                long wait = rnd.nextInt(3) == 0 ? rnd.nextInt(1200) : 0;
+                long run = 60 + rnd.nextInt(5400);
+                out.add(new io.foresight.core.model.ExecutionRecord("j" + id++, "u", null, null, null, t, t + wait, t + wait + run,
+                        io.foresight.core.model.ResourceVector.of(1 + rnd.nextInt(4), Double.NaN, Double.NaN, Double.NaN),
+                        io.foresight.core.model.ExecutionRecord.Status.COMPLETED, List.of()));
+            }
+            t += 60 + rnd.nextInt(3 * 3600);
+        }
+        return out;
+    }
+
+    static UserSeries fromLog(List<io.foresight.core.model.ExecutionRecord> jobs) {
+        return io.foresight.core.trace.SwfReader.toTrace(new io.foresight.core.trace.SwfReader.Log(jobs,
+                new io.foresight.core.trace.ValidationReport("swf"))).user("u");
+    }
+
+    /**
+     * The queue signal reads a job log's job states; two logs that agree on everything known at the end of interval
+     * k (jobs submitted by then; of a job still running or waiting, only that it has not ended or started) must give
+     * the same allocations through interval k + 1, the first one decided with interval k's data.
+     */
+    @Test
+    void theQueueSignalReadsNothingAfterTheIntervalItDecidesOn() {
+        long t0 = 1_132_444_800L;
+        Trace train = EvaluatorTest.trace(fromLog(jobs(3, t0 - 3 * 86400L, 3)));
+        List<io.foresight.core.model.ExecutionRecord> a = jobs(4, t0, 3);
+        int k = 2 * 288 + 17;
+        long cut = t0 + (k + 1) * 300L; // the end of interval k
+        List<io.foresight.core.model.ExecutionRecord> b = new java.util.ArrayList<>();
+        int changed = 0;
+        for (var j : a) {
+            if (j.submitTime() > cut) {
+                continue; // not known at the cut: replaced below
+            }
+            long start = j.startTime() > cut ? j.startTime() + 1800 : j.startTime();
+            long end = j.endTime() > cut ? Math.max(j.endTime(), start) + 3600 : j.endTime();
+            changed += start != j.startTime() || end != j.endTime() ? 1 : 0;
+            b.add(new io.foresight.core.model.ExecutionRecord(j.jobId(), j.user(), null, null, null, j.submitTime(), start, end,
+                    j.resources(), j.status(), List.of()));
+        }
+        b.add(new io.foresight.core.model.ExecutionRecord("late", "u", null, null, null, cut + 10, cut + 10, cut + 4000,
+                io.foresight.core.model.ResourceVector.of(32, Double.NaN, Double.NaN, Double.NaN),
+                io.foresight.core.model.ExecutionRecord.Status.COMPLETED, List.of()));
+        org.junit.jupiter.api.Assertions.assertTrue(changed > 0, "some job must run or wait across the cut");
+        UserSeries sa = fromLog(a);
+        UserSeries sb = fromLog(b);
+        double[][] fa = foresight(train, sa);
+        double[][] fb = foresight(train, sb);
+        for (int i = 0; i <= k + 1; i++) {
+            assertArrayEquals(fa[i], fb[i], 0.0, "foresight with the queue signal: allocation at " + i
+                    + " depends on the log after the end of interval " + k);
+        }
+        boolean differs = false;
+        for (int i = k + 2; i < Math.min(fa.length, fb.length) && !differs; i++) {
+            differs = !Arrays.equals(fa[i], fb[i]);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(differs, "the logs differ after the cut, so the allocations must too");
+    }
 }
