@@ -82,6 +82,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "adjustments), learned-headroom, spot.")
     List<String> off = List.of();
 
+    @Option(names = "--on", paramLabel = "part,...", split = ",",
+            description = "Run foresight with these parts switched on besides the defaults: recurring-peaks (raise the "
+                    + "upper bound to the daily peak that recurred at that time of day, before it comes).")
+    List<String> on = List.of();
+
     @Option(names = "--ablations",
             description = "Also rerun foresight with each part that is on switched off, one at a time; summary.json gains "
                     + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off.")
@@ -241,6 +246,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
         io.foresight.core.engine.CycleEngine.Parts parts = io.foresight.core.engine.CycleEngine.Parts.DEFAULTS;
+        for (String o : on) {
+            if (!o.trim().equalsIgnoreCase("recurring-peaks")) {
+                throw new IllegalArgumentException("--on knows recurring-peaks only (the other parts are on by default), got '"
+                        + o + "'");
+            }
+            parts = parts.withRecurringPeaks(true);
+        }
         for (String o : off) {
             parts = parts.without(o);
         }
