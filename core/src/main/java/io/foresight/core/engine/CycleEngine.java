@@ -60,8 +60,12 @@ public final class CycleEngine {
             this(profiles, learnedHeadroom, spot, false);
         }
 
-        /** Every part on. */
-        public static final Parts ALL = new Parts(true, true, true, true);
+        /**
+         * Every part on whose decisions both drivers are shown to share (OneEngineParityTest). Recurring peaks is
+         * not among them yet: with it on, that test found the loop and the replay deciding one user differently in
+         * the first cycle, not yet explained; it is off by default and only {@code evaluate --on} turns it on.
+         */
+        public static final Parts ALL = new Parts(true, true, true, false);
 
         /**
          * What the loop and {@code evaluate} run unless told otherwise: the parts that helped on Bitbrains Jul -> Aug

@@ -98,7 +98,7 @@ class SweepTest {
         assertEquals(names, List.copyOf(r.frontier().keySet()));
         for (String n : names) {
             List<Sweep.Point> ps = r.frontier().get(n);
-            assertTrue(ps.size() >= 5, n + " swept over " + ps.size() + " settings");
+            assertTrue(ps.size() >= 3, n + " swept over " + ps.size() + " settings");
             assertEquals(1, ps.stream().filter(p -> p.setting().isDefault()).count(), n + " has one default setting");
             // the default setting is the single-point run's, not a rerun
             assertSame(atDefaults.policies().get(n), ps.stream().filter(p -> p.setting().isDefault()).findFirst().get().metrics());
@@ -117,7 +117,7 @@ class SweepTest {
             assertTrue(vpa.get(k).metrics().cost(PriceBook.DEFAULT) >= vpa.get(k - 1).metrics().cost(PriceBook.DEFAULT) - 1e-9,
                     vpa.get(k).setting().label());
         }
-        // foresight: the safest setting (q 0.995, headroom 0.4) costs more than the riskiest (q 0.8, no headroom)
+        // foresight: the default (q 0.97, headroom 0.05) costs more than the riskiest setting (q 0.9, no headroom)
         List<Sweep.Point> fs = r.frontier().get("foresight");
         assertTrue(fs.get(fs.size() - 1).metrics().cost(PriceBook.DEFAULT) > fs.get(0).metrics().cost(PriceBook.DEFAULT));
         assertTrue(fs.get(fs.size() - 1).metrics().underprovisionedFraction(Resource.CPU)
