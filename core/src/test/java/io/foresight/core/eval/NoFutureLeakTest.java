@@ -71,13 +71,14 @@ class NoFutureLeakTest {
         return out;
     }
 
+    /** The last interval where the two series of each check agree. */
+    private static final int K = 2 * 288 + 17;
+
     @Test
     void noPolicyButTheOracleReadsTheFuture() {
-        int n = 3 * 288;
-        int k = 2 * 288 + 17;
-        UserSeries train = randomSeries(1, 2 * 288);
-        Trace trainTrace = EvaluatorTest.trace(train);
-        UserSeries a = randomSeries(2, n);
+        int k = K;
+        Trace trainTrace = EvaluatorTest.trace(randomSeries(1, 2 * 288));
+        UserSeries a = randomSeries(2, 3 * 288);
         UserSeries b = divergeAfter(a, k);
         List<String> names = Policies.NAMES.stream().filter(x -> !x.equals("oracle")).toList();
         List<AllocationPolicy> ps = Policies.create(names, trainTrace);
@@ -103,11 +104,9 @@ class NoFutureLeakTest {
     /** Every setting of every policy's risk knob in {@code evaluate --sweep} reads only the past. */
     @Test
     void noSweptSettingReadsTheFuture() {
-        int n = 3 * 288;
-        int k = 2 * 288 + 17;
-        UserSeries train = randomSeries(1, 2 * 288);
-        Trace trainTrace = EvaluatorTest.trace(train);
-        UserSeries a = randomSeries(2, n);
+        int k = K;
+        Trace trainTrace = EvaluatorTest.trace(randomSeries(1, 2 * 288));
+        UserSeries a = randomSeries(2, 3 * 288);
         UserSeries b = divergeAfter(a, k);
         var base = Policies.ForesightSettings.defaults();
         var stat = io.foresight.core.baseline.StaticPolicy.fromTraining(trainTrace);
