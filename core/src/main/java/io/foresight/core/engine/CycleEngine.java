@@ -5,6 +5,7 @@ import io.foresight.core.feedback.Anomaly;
 import io.foresight.core.feedback.AnomalyDetector;
 import io.foresight.core.feedback.HeadroomLearner;
 import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.RecurringPeaks;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
@@ -55,14 +56,21 @@ public final class CycleEngine {
      *                 pattern (needs profiles and a fitted {@link PopulationProfile}); off: from the defaults
      * @param queue    on job logs, the jobs running and waiting at the end of the interval just observed lead the
      *                 bound ({@link QueueSignal}); off: usage alone. Sources without jobs are unaffected
+     * @param recurringPeaks every forecast's upper bound is raised to the daily peak that recurred at that time of
+     *                 day ({@link RecurringPeaks#DEFAULT}), so capacity comes before a daily spike; off: the model's bound
      */
-    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean coldStart, boolean queue) {
-        /** Every part on. */
-        public static final Parts ALL = new Parts(true, true, true, true, true);
+    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean coldStart, boolean queue,
+                        boolean recurringPeaks) {
+        /**
+         * Every part on whose decisions both drivers are shown to share (OneEngineParityTest). Recurring peaks is
+         * not among them yet: with it on, that test found the loop and the replay deciding one user differently in
+         * the first cycle, not yet explained; it is off by default and only {@code evaluate --on} turns it on.
+         */
+        public static final Parts ALL = new Parts(true, true, true, true, true, false);
 
-        /** The three usage parts, with cold start and the queue signal on. */
+        /** The three usage parts, with cold start and the queue signal on and recurring peaks off. */
         public Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
-            this(profiles, learnedHeadroom, spot, true, true);
+            this(profiles, learnedHeadroom, spot, true, true, false);
         }
 
         /**
@@ -74,23 +82,27 @@ public final class CycleEngine {
         public static final Parts DEFAULTS = new Parts(true, false, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom, spot, coldStart, queue);
+            return new Parts(on, learnedHeadroom, spot, coldStart, queue, recurringPeaks);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on, spot, coldStart, queue);
+            return new Parts(profiles, on, spot, coldStart, queue, recurringPeaks);
         }
 
         public Parts withSpot(boolean on) {
-            return new Parts(profiles, learnedHeadroom, on, coldStart, queue);
+            return new Parts(profiles, learnedHeadroom, on, coldStart, queue, recurringPeaks);
         }
 
         public Parts withColdStart(boolean on) {
-            return new Parts(profiles, learnedHeadroom, spot, on, queue);
+            return new Parts(profiles, learnedHeadroom, spot, on, queue, recurringPeaks);
         }
 
         public Parts withQueue(boolean on) {
-            return new Parts(profiles, learnedHeadroom, spot, coldStart, on);
+            return new Parts(profiles, learnedHeadroom, spot, coldStart, on, recurringPeaks);
+        }
+
+        public Parts withRecurringPeaks(boolean on) {
+            return new Parts(profiles, learnedHeadroom, spot, coldStart, queue, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -101,6 +113,7 @@ public final class CycleEngine {
             m.put("spot", spot);
             m.put("cold-start", coldStart);
             m.put("queue", queue);
+            m.put("recurring-peaks", recurringPeaks);
             return m;
         }
 
@@ -112,6 +125,7 @@ public final class CycleEngine {
                 case "spot" -> withSpot(false);
                 case "cold-start" -> withColdStart(false);
                 case "queue" -> withQueue(false);
+                case "recurring-peaks" -> withRecurringPeaks(false);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -130,7 +144,7 @@ public final class CycleEngine {
     private final QueueSignal queue;
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
-        this(planner, gate, prices, null, null, new Parts(false, false, true, false, false));
+        this(planner, gate, prices, null, null, new Parts(false, false, true, false, false, false));
     }
 
     private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, LearnedHeadroom headroom,
@@ -228,6 +242,9 @@ public final class CycleEngine {
      */
     public Forecast forecast(Forecaster model, String modelVersion, UserHistory h) {
         Forecast f = model.forecast(h.series(), h.size(), horizon);
+        if (parts.recurringPeaks()) {
+            f = RecurringPeaks.DEFAULT.lift(f, h.series(), h.size());
+        }
         Forecast out = new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
         return queue == null ? out : queue.adjust(out, h);
     }
