@@ -39,6 +39,10 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--sample", defaultValue = "1.0", description = "Share of rows the GBT trains on (default ${DEFAULT-VALUE})")
     double sample;
 
+    @Option(names = "--stride", defaultValue = "36",
+            description = "Steps between origins (default ${DEFAULT-VALUE} = 3 h, the gate's protocol; 1 or 2 measures each step's coverage at every time of day)")
+    int stride;
+
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
@@ -47,7 +51,7 @@ public final class BacktestCommand implements Callable<Integer> {
         List<Path> files = data != null && !data.isEmpty() ? data : defaultData();
         Path dir = out != null ? out : Files.createTempDirectory("foresight-backtest");
         TrainingRequest req = TrainingRequest.of(files, dir, seed).withMaxUsers(users).withSampleFraction(sample)
-                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20);
+                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20).withStride(stride);
         System.out.println("backtest on " + files + " (" + (users == 0 ? "all" : users) + " users), models in " + dir);
         System.out.print(BacktestJob.run(req).format());
         return 0;

@@ -2,11 +2,13 @@ package io.foresight.core.eval;
 
 import io.foresight.core.features.UserFeatures;
 import io.foresight.core.forecast.BlendForecaster;
+import io.foresight.core.forecast.CalibratedForecaster;
 import io.foresight.core.forecast.ConformalForecaster;
 import io.foresight.core.forecast.DecomposableForecaster;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.LinearLagForecaster;
 import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.PointForecaster;
 import io.foresight.core.forecast.RecentMedianForecaster;
 import io.foresight.core.forecast.SeasonalArForecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
@@ -28,7 +30,8 @@ import java.util.Objects;
  * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
  * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
  * per-user selection among naive, AR, decomposable and GBT, and the recent median (of the last 3 values). Every
- * family except the blend gets a split-conformal upper bound.
+ * family except the blend gets a split-conformal upper bound; the recent median's is calibrated per resource and
+ * horizon step on each user's last day of errors at every origin ({@link CalibratedForecaster}).
  */
 public final class ModelFamilies {
     public static final String BLEND = "blend-conformal";
@@ -43,7 +46,6 @@ public final class ModelFamilies {
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
     public static final double QUANTILE = 0.95;
-
     private ModelFamilies() {}
 
     /** The family name, or a one-line error listing the known ones. */
@@ -95,7 +97,7 @@ public final class ModelFamilies {
         return switch (family) {
             case BLEND -> blend(train);
             case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
-            case RECENT_MEDIAN -> new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
+            case RECENT_MEDIAN -> calibrated(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE));
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);
@@ -110,6 +112,11 @@ public final class ModelFamilies {
             }
             default -> throw new IllegalStateException(family);
         };
+    }
+
+    /** {@code point} with the bound calibrated per resource and step on each user's last day of errors. */
+    public static CalibratedForecaster calibrated(PointForecaster point) {
+        return new CalibratedForecaster(point, CalibratedForecaster.DEFAULT_WINDOW, QUANTILE);
     }
 
     /** Every family that can be built from {@code trees} (no lag-linear), by family name: what the backtest compares. */

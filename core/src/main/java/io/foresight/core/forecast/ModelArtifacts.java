@@ -149,6 +149,8 @@ public final class ModelArtifacts {
     private static void collectSchema(Forecaster f, Set<String> out) {
         if (f instanceof ConformalForecaster c) {
             collectSchema(c.base(), out);
+        } else if (f instanceof CalibratedForecaster c) {
+            collectSchema(asForecaster(c.base()), out);
         } else if (f instanceof ModelSelector s) {
             s.candidates().forEach(x -> collectSchema(x, out));
         } else if (f instanceof LinearLagForecaster l) {
@@ -183,6 +185,9 @@ public final class ModelArtifacts {
         if (f instanceof ConformalForecaster c) {
             n.put("type", "conformal").put("quantile", c.quantile()).put("origins", c.origins()).put("spacing", c.spacing());
             n.set("base", encode(c.base()));
+        } else if (f instanceof CalibratedForecaster c) {
+            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal());
+            n.set("base", encode(asForecaster(c.base())));
         } else if (f instanceof BlendForecaster b) {
             n.put("type", "blend");
             n.set("model", JSON.valueToTree(b.model()));
@@ -227,7 +232,7 @@ public final class ModelArtifacts {
             n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
-                    + ": the model format knows conformal, blend, gbt-trees, seasonal-ar, decomposable, selector,"
+                    + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
                     + " lag-linear, seasonal-naive, last-value and recent-median components");
         }
         return n;
@@ -239,6 +244,14 @@ public final class ModelArtifacts {
             case "conformal":
                 return new ConformalForecaster(decode(n.path("base")), num(n, "quantile"), integer(n, "origins"),
                         integer(n, "spacing"));
+            case "calibrated": {
+                Forecaster base = decode(n.path("base"));
+                if (!(base instanceof PointForecaster p)) {
+                    throw new IllegalArgumentException("calibrated component needs a point forecaster as base, got "
+                            + n.path("base").path("type").asText());
+                }
+                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"));
+            }
             case "blend":
                 try {
                     return new BlendForecaster(JSON.treeToValue(n.path("model"), BlendForecaster.Model.class));
@@ -285,6 +298,15 @@ public final class ModelArtifacts {
             default:
                 throw new IllegalArgumentException("unknown model component '" + type + "'");
         }
+    }
+
+    /** Every point model the format knows is also a forecaster (its own bound is unused under calibration). */
+    private static Forecaster asForecaster(PointForecaster p) {
+        if (p instanceof Forecaster f) {
+            return f;
+        }
+        throw new IllegalArgumentException("cannot save point model " + p.getClass().getSimpleName()
+                + ": it is not a forecaster component the format knows");
     }
 
     private static void requireNoHolidays(java.util.function.LongPredicate p, String what) {

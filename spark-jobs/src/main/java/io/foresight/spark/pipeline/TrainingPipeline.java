@@ -82,7 +82,7 @@ public final class TrainingPipeline {
         Map<String, Forecaster> named = ModelFamilies.all(train, version, trees);
         t0 = System.nanoTime();
         Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
-                Backtest.Config.rolling(req.horizon(), evalFrom));
+                new Backtest.Config(req.horizon(), req.stride(), evalFrom, Backtest.Config.rolling(req.horizon(), evalFrom).minHistory()));
         metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
         Map<String, String> keys = new LinkedHashMap<>();
         named.forEach((k, f) -> keys.put(f.name(), k.replace('-', '_')));
@@ -114,7 +114,7 @@ public final class TrainingPipeline {
         }
         plot(busiest(trace), gbtCore, evalFrom, req.horizon(), png);
         return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
-                Backtest.format(scores) + gates);
+                Backtest.format(scores) + "\n" + Backtest.formatCoverage(scores, ModelFamilies.QUANTILE) + gates);
     }
 
     /** Every scored forecaster's metrics under its key ({@code <key>_<resource>_<metric>}, yardsticks included). */
