@@ -4,6 +4,7 @@ import io.foresight.core.features.UserFeatures;
 import io.foresight.core.forecast.BlendForecaster;
 import io.foresight.core.forecast.CalibratedForecaster;
 import io.foresight.core.forecast.ConformalForecaster;
+import io.foresight.core.forecast.DampedEtsForecaster;
 import io.foresight.core.forecast.DecomposableForecaster;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.LinearLagForecaster;
@@ -29,8 +30,9 @@ import java.util.Objects;
  * fitted: the blend (fitted in core on the training trace, with the settings the evaluation chose), the
  * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
  * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
- * per-user selection among naive, AR, decomposable and GBT, and the recent median (of the last 3 values). Every
- * family except the blend gets a split-conformal upper bound; the recent median's is calibrated per resource and
+ * per-user selection among naive, AR, decomposable and GBT, the recent median (of the last 3 values) and
+ * exponential smoothing with a damped trend (fitted per user and resource, {@link DampedEtsForecaster}). Every
+ * family except the blend gets a split-conformal upper bound; the recent median's and ETS's are calibrated per resource and
  * horizon step on each user's last day of errors at every origin ({@link CalibratedForecaster}).
  */
 public final class ModelFamilies {
@@ -41,7 +43,8 @@ public final class ModelFamilies {
     public static final String SELECTION = "per-user-selection";
     public static final String LAG_LINEAR = "lag-linear";
     public static final String RECENT_MEDIAN = "recent-median";
-    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN);
+    public static final String ETS = "ets";
+    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN, ETS);
     /** Forecast steps the families are built for (1 h at 5 minutes). */
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
@@ -98,6 +101,7 @@ public final class ModelFamilies {
             case BLEND -> blend(train);
             case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
             case RECENT_MEDIAN -> calibrated(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE));
+            case ETS -> calibrated(DampedEtsForecaster.defaults());
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);

@@ -228,12 +228,14 @@ public final class ModelArtifacts {
                     .put("quantile", s.quantile());
         } else if (f instanceof LastValueForecaster l) {
             n.put("type", "last-value").put("window", l.window()).put("quantile", l.quantile());
+        } else if (f instanceof DampedEtsForecaster e) {
+            n.put("type", "ets-damped").put("fitWindow", e.fitWindow());
         } else if (f instanceof RecentMedianForecaster m) {
             n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
                     + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive, last-value and recent-median components");
+                    + " lag-linear, seasonal-naive, last-value, recent-median and ets-damped components");
         }
         return n;
     }
@@ -293,6 +295,8 @@ public final class ModelArtifacts {
                 return new SeasonalNaiveForecaster(integer(n, "seasonSteps"), integer(n, "window"), num(n, "quantile"));
             case "last-value":
                 return new LastValueForecaster(integer(n, "window"), num(n, "quantile"));
+            case "ets-damped":
+                return new DampedEtsForecaster(integer(n, "fitWindow"));
             case "recent-median":
                 return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
             default:
