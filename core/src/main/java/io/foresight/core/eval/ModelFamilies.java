@@ -8,6 +8,8 @@ import io.foresight.core.forecast.DampedEtsForecaster;
 import io.foresight.core.forecast.DecomposableForecaster;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.LinearLagForecaster;
+import io.foresight.core.forecast.GlobalGbtForecaster;
+import io.foresight.core.forecast.M5Features;
 import io.foresight.core.forecast.ModelSelector;
 import io.foresight.core.forecast.PointForecaster;
 import io.foresight.core.forecast.RecentMedianForecaster;
@@ -31,8 +33,9 @@ import java.util.Objects;
  * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
  * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
  * per-user selection among naive, AR, decomposable and GBT, the recent median (of the last 3 values) and
- * exponential smoothing with a damped trend (fitted per user and resource, {@link DampedEtsForecaster}). Every
- * family except the blend gets a split-conformal upper bound; the recent median's and ETS's are calibrated per resource and
+ * exponential smoothing with a damped trend (fitted per user and resource, {@link DampedEtsForecaster}), and the
+ * global GBT on the M5 features ({@link GlobalGbtForecaster}, trees fitted on Spark). Every
+ * family except the blend gets a split-conformal upper bound; the recent median's, ETS's and gbt-m5's are calibrated per resource and
  * horizon step on each user's last day of errors at every origin ({@link CalibratedForecaster}).
  */
 public final class ModelFamilies {
@@ -44,7 +47,9 @@ public final class ModelFamilies {
     public static final String LAG_LINEAR = "lag-linear";
     public static final String RECENT_MEDIAN = "recent-median";
     public static final String ETS = "ets";
-    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN, ETS);
+    public static final String GBT_M5 = "gbt-m5";
+    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN, ETS,
+            GBT_M5);
     /** Forecast steps the families are built for (1 h at 5 minutes). */
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
@@ -59,9 +64,20 @@ public final class ModelFamilies {
         return family;
     }
 
-    /** Whether the family needs GBT trees fitted on Spark. */
+    /** Whether the family needs GBT trees fitted on Spark (on the point features of {@link TreeEnsembleForecaster}). */
     public static boolean needsTrees(String family) {
         return GBT.equals(family) || SELECTION.equals(family);
+    }
+
+    /** Whether the family needs the global GBT fitted on Spark on {@link M5Features}. */
+    public static boolean needsM5Trees(String family) {
+        return GBT_M5.equals(family);
+    }
+
+    /** Whether {@code trees} are what {@code family} needs (trees over the features that family computes). */
+    static boolean treesFit(String family, TreeEnsemble trees) {
+        return trees != null && (needsTrees(family) && trees.features().equals(TreeEnsembleForecaster.FEATURES)
+                || needsM5Trees(family) && trees.features().equals(M5Features.NAMES));
     }
 
     /** Whether the family needs lag-linear coefficients fitted on Spark. */
@@ -88,8 +104,9 @@ public final class ModelFamilies {
     public static Forecaster build(String family, Trace train, String version, TreeEnsemble trees, Path linearDir) {
         requireKnown(family);
         Objects.requireNonNull(version, "version");
-        if (needsTrees(family) && trees == null) {
-            throw new IllegalArgumentException(family + " needs GBT trees fitted on Spark: train it with the retraining workflow");
+        if ((needsTrees(family) || needsM5Trees(family)) && !treesFit(family, trees)) {
+            throw new IllegalArgumentException(family + " needs GBT trees fitted on Spark on its features"
+                    + (trees == null ? "" : " (got trees over " + trees.features() + ")") + ": train it with the retraining workflow");
         }
         if (needsLinear(family) && linearDir == null) {
             throw new IllegalArgumentException(family + " needs lag-linear coefficients fitted on Spark");
@@ -102,6 +119,7 @@ public final class ModelFamilies {
             case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
             case RECENT_MEDIAN -> calibrated(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE));
             case ETS -> calibrated(DampedEtsForecaster.defaults());
+            case GBT_M5 -> calibrated(new GlobalGbtForecaster(trees, version));
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);
@@ -123,12 +141,16 @@ public final class ModelFamilies {
         return new CalibratedForecaster(point, CalibratedForecaster.DEFAULT_WINDOW, QUANTILE);
     }
 
-    /** Every family that can be built from {@code trees} (no lag-linear), by family name: what the backtest compares. */
-    public static Map<String, Forecaster> all(Trace train, String version, TreeEnsemble trees) {
+    /**
+     * Every family that can be built from {@code trees} and {@code m5Trees} (either may be null; no lag-linear), by
+     * family name: what the backtest compares.
+     */
+    public static Map<String, Forecaster> all(Trace train, String version, TreeEnsemble trees, TreeEnsemble m5Trees) {
         Map<String, Forecaster> m = new LinkedHashMap<>();
         for (String f : ALL) {
-            if (!needsLinear(f) && (trees != null || !needsTrees(f))) {
-                m.put(f, build(f, train, version, trees, null));
+            TreeEnsemble t = needsM5Trees(f) ? m5Trees : trees;
+            if (!needsLinear(f) && (!needsTrees(f) && !needsM5Trees(f) || treesFit(f, t))) {
+                m.put(f, build(f, train, version, t, null));
             }
         }
         return m;

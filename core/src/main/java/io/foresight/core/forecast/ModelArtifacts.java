@@ -160,6 +160,8 @@ public final class ModelArtifacts {
             collectSchema(l.base(), out);
         } else if (f instanceof TreeEnsembleForecaster t) {
             TreeEnsembleForecaster.FEATURES.forEach(x -> out.add("gbt." + x));
+        } else if (f instanceof GlobalGbtForecaster) {
+            M5Features.NAMES.forEach(x -> out.add("gbt-m5." + x));
         } else if (f instanceof BlendForecaster) {
             for (String x : BlendForecaster.FEATURE_NAMES) {
                 out.add("blend." + x);
@@ -228,6 +230,13 @@ public final class ModelArtifacts {
                     .put("quantile", s.quantile());
         } else if (f instanceof LastValueForecaster l) {
             n.put("type", "last-value").put("window", l.window()).put("quantile", l.quantile());
+        } else if (f instanceof GlobalGbtForecaster g) {
+            n.put("type", "gbt-m5").put("version", g.version());
+            try {
+                n.set("trees", JSON.readTree(g.trees().toJson()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         } else if (f instanceof DampedEtsForecaster e) {
             n.put("type", "ets-damped").put("fitWindow", e.fitWindow());
         } else if (f instanceof RecentMedianForecaster m) {
@@ -235,7 +244,7 @@ public final class ModelArtifacts {
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
                     + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive, last-value, recent-median and ets-damped components");
+                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped and gbt-m5 components");
         }
         return n;
     }
@@ -295,6 +304,8 @@ public final class ModelArtifacts {
                 return new SeasonalNaiveForecaster(integer(n, "seasonSteps"), integer(n, "window"), num(n, "quantile"));
             case "last-value":
                 return new LastValueForecaster(integer(n, "window"), num(n, "quantile"));
+            case "gbt-m5":
+                return new GlobalGbtForecaster(TreeEnsemble.fromJson(n.path("trees").toString()), n.path("version").asText("unversioned"));
             case "ets-damped":
                 return new DampedEtsForecaster(integer(n, "fitWindow"));
             case "recent-median":
