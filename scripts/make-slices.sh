@@ -35,4 +35,12 @@ zcat "$BB" | awk -F, -v from=$FROM -v to=$TO -v vms="$VMS" '
 # SWF submit times are seconds after the header's UnixStartTime; 3 days = 259200 s.
 mkdir -p "$ROOT/data/lcg-slice"
 zcat "$SWF" | awk '/^;/ || $2 < 259200' | gzip -n -9 > "$ROOT/data/lcg-slice/LCG-first-3-days.swf.gz"
-ls -l "$ROOT/data/bitbrains-slice" "$ROOT/data/lcg-slice"
+# --- Azure 2017 sample: the first 12 VMs (file order) x the first 14 days, header kept -------
+# Timestamps start at 1483228800 (2017-01-01 UTC) by the sample's convention; 14 days = 4032 steps.
+AZ=$SRC/azure2017/azure2017_v1_periodic78vms_avg.csv.gz
+mkdir -p "$ROOT/data/azure-slice"
+zcat "$AZ" | awk -F, 'NR == 1 { print; next }
+  !($1 in seen) { seen[$1] = 1; n++ }
+  n <= 12 && $2 < 1483228800 + 14 * 86400' \
+  | gzip -n -9 > "$ROOT/data/azure-slice/azure2017-first-14d_12vms.csv.gz"
+ls -l "$ROOT/data/bitbrains-slice" "$ROOT/data/lcg-slice" "$ROOT/data/azure-slice"

@@ -82,10 +82,27 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "adjustments), learned-headroom, spot.")
     List<String> off = List.of();
 
+    @Option(names = "--on", paramLabel = "part,...", split = ",",
+            description = "Run foresight with these parts switched on besides the defaults: recurring-peaks (raise the "
+                    + "upper bound to the daily peak that recurred at that time of day, before it comes).")
+    List<String> on = List.of();
+
     @Option(names = "--ablations",
             description = "Also rerun foresight with each part that is on switched off, one at a time; summary.json gains "
                     + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off.")
     boolean ablations;
+
+    @Option(names = "--sweep",
+            description = "Also replay every policy over its own risk knob (static scale, hpa target utilisation, vpa and "
+                    + "autopilot percentile and margin, foresight CPU quantile and headroom) and report the cost at matched CPU "
+                    + "risk (0.5% and 1%); summary.json gains frontier and matched_risk, report.html the curves.")
+    boolean sweep;
+
+    @Option(names = "--lead-steps", paramLabel = "L,L,...", split = ",",
+            description = "Also evaluate every policy with decisions in force L steps after their data (1 = the default "
+                    + "one-step lead; e.g. 1,2,6: capacity that takes 5 or 25 more minutes to arrive); summary.json gains "
+                    + "lead_time: {policy: {L: {cost, underprovisioned_fraction, peak_coverage, ...}}}.")
+    List<Integer> leadSteps = List.of();
 
     @Option(names = "--users-file", paramLabel = "FILE",
             description = "The pool's users' team, tier and spot permission (format: conf/users.properties). Default: all "
@@ -171,6 +188,15 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (warmupDays < 0) {
             throw new IllegalArgumentException("--warmup-days must be >= 0, got " + warmupDays);
         }
+        for (int l : leadSteps) {
+            if (l < 1 || l > 288) {
+                throw new IllegalArgumentException("--lead-steps " + l + " is outside 1..288: pass steps of the trace, e.g. 1,2,6");
+            }
+        }
+        if (sweep && names.contains("foresight") && !model.equals("blend")) {
+            throw new IllegalArgumentException("--sweep varies foresight's upper-bound quantile, which needs the blend forecaster "
+                    + "fitted per setting. Fix: use --model blend with --sweep, or drop foresight from --policies");
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory: pass a directory");
         }
@@ -220,6 +246,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.err.println("training " + names + " on " + trainTrace.users().size() + " users");
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
         io.foresight.core.engine.CycleEngine.Parts parts = io.foresight.core.engine.CycleEngine.Parts.DEFAULTS;
+        for (String o : on) {
+            if (!o.trim().equalsIgnoreCase("recurring-peaks")) {
+                throw new IllegalArgumentException("--on knows recurring-peaks only (the other parts are on by default), got '"
+                        + o + "'");
+            }
+            parts = parts.withRecurringPeaks(true);
+        }
         for (String o : off) {
             parts = parts.without(o);
         }
@@ -258,9 +291,42 @@ public final class EvaluateCommand implements Callable<Integer> {
             cold.put(name, h);
         });
         extra.put("cold_start", cold);
+        final io.foresight.core.engine.CycleEngine.Parts partsUsed = parts;
+        Evaluator.Config quiet = new Evaluator.Config(threads, warmupDays, 0, prices, null, 0);
+        if (!leadSteps.isEmpty()) {
+            java.util.Map<String, java.util.Map<String, Object>> byPolicy = new java.util.LinkedHashMap<>();
+            for (int lead : new java.util.TreeSet<>(leadSteps)) {
+                EvaluationResult r = res;
+                if (lead != 1) {
+                    System.err.println("lead time: every policy with decisions in force " + lead + " steps after their data");
+                    r = Policies.evaluator(names, trainTrace, settings.forProvisioningSteps(lead), gate, prices, approvalModel,
+                            quiet.withProvisioningSteps(lead), partsUsed, directory).run(trainTrace, testTrace);
+                }
+                r.policies().forEach((name, m) -> byPolicy.computeIfAbsent(name, x -> new java.util.LinkedHashMap<>())
+                        .put(Integer.toString(lead), Summary.leadTimeEntry(m, prices)));
+            }
+            extra.put("lead_time", byPolicy);
+        }
+        io.foresight.core.eval.Sweep.Result swept = null;
+        if (sweep) {
+            List<io.foresight.core.eval.Sweep.Setting> grid = io.foresight.core.eval.Sweep.settings(names, settings);
+            System.err.println("sweep: " + grid.size() + " settings over " + names);
+            swept = io.foresight.core.eval.Sweep.run(grid, trainTrace, testTrace, cfg,
+                    fs -> Policies.evaluator(List.of("foresight"), trainTrace, fs, gate, prices, approvalModel, quiet, partsUsed,
+                            directory), settings, res);
+            extra.put("frontier", io.foresight.core.eval.Sweep.frontierJson(swept, prices));
+            extra.put("matched_risk", io.foresight.core.eval.Sweep.matchedJson(swept, prices));
+            extra.put("matched_risk_detail", io.foresight.core.eval.Sweep.matchedDetailJson(swept, prices));
+        }
         Summary.writeJson(res, prices, out.resolve("summary.json"), extra);
-        HtmlReport.write(res, prices, out.resolve("report.html"));
+        HtmlReport.write(res, prices, out.resolve("report.html"), swept);
         System.out.print(Summary.table(res, prices));
+        if (extra.get("lead_time") instanceof java.util.Map<?, ?> lt) {
+            System.out.print(Summary.leadTimeTable(lt));
+        }
+        if (swept != null) {
+            System.out.print(io.foresight.core.eval.Sweep.table(swept, prices));
+        }
         System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));
         return 0;
     }

@@ -41,14 +41,14 @@ public final class TraceFileSource {
     public List<Path> files() { return files; }
 
     public String name() {
-        return format == TraceFormat.SWF ? "swf" : "bitbrains";
+        return format.sourceName();
     }
 
     public Trace read() {
         if (format == TraceFormat.SWF) {
             return SwfReader.toTrace(swfLog());
         }
-        return BitbrainsReader.read(files, newReport());
+        return BitbrainsReader.read(files, newReport()); // reads the Azure 2017 sample CPU-only by content
     }
 
     /** The job records behind an SWF trace (read once, shared with {@link #read()}); empty for Bitbrains. */

@@ -28,9 +28,26 @@ public final class AutopilotPolicy implements AllocationPolicy {
     static final long WINDOW_S = 3600;
 
     private final StaticPolicy fallback;
+    private final double cpuPercentile;
+    private final double cpuMargin;
 
     public AutopilotPolicy(StaticPolicy fallback) {
+        this(fallback, CPU_PERCENTILE, CPU_MARGIN);
+    }
+
+    /**
+     * Autopilot with its CPU risk knob set: the percentile of the decayed histogram and the safety margin. Memory
+     * keeps its own (p98 + 15%): the paper sizes memory separately and more conservatively, since running out of
+     * it kills the task.
+     */
+    public AutopilotPolicy(StaticPolicy fallback, double cpuPercentile, double cpuMargin) {
         this.fallback = Objects.requireNonNull(fallback, "fallback");
+        if (!(cpuPercentile > 0 && cpuPercentile <= 1) || !(cpuMargin >= 0)) {
+            throw new IllegalArgumentException("Autopilot CPU percentile must be in (0,1] and margin >= 0, got "
+                    + cpuPercentile + " and " + cpuMargin);
+        }
+        this.cpuPercentile = cpuPercentile;
+        this.cpuMargin = cpuMargin;
     }
 
     @Override
@@ -41,11 +58,11 @@ public final class AutopilotPolicy implements AllocationPolicy {
     @Override
     public Map<String, Object> parameters() {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("cpu_percentile", CPU_PERCENTILE);
+        p.put("cpu_percentile", cpuPercentile);
         p.put("memory_percentile", MEM_PERCENTILE);
         p.put("cpu_half_life_hours", CPU_HALF_LIFE_S / 3600);
         p.put("memory_half_life_hours", MEM_HALF_LIFE_S / 3600);
-        p.put("cpu_safety_margin", CPU_MARGIN);
+        p.put("cpu_safety_margin", cpuMargin);
         p.put("memory_safety_margin", MEM_MARGIN);
         p.put("max_over_seconds", WINDOW_S);
         p.put("network_disk", "static");
@@ -54,7 +71,7 @@ public final class AutopilotPolicy implements AllocationPolicy {
 
     @Override
     public UserAllocator start(UserSeries test) {
-        return new Allocator(test, fallback.start(test));
+        return new Allocator(test, fallback.start(test), cpuPercentile, cpuMargin);
     }
 
     static final class Allocator implements UserAllocator {
@@ -65,10 +82,14 @@ public final class AutopilotPolicy implements AllocationPolicy {
         private final DecayingHistogram mem = new DecayingHistogram(
                 VpaPolicy.MEM_MAX_GIB, VpaPolicy.MEM_FIRST_BUCKET_GIB, VpaPolicy.RATIO, MEM_HALF_LIFE_S);
         private final ArrayDeque<double[]> recent = new ArrayDeque<>(); // {timestamp, cpu, memory}
+        private final double cpuPercentile;
+        private final double cpuMargin;
 
-        Allocator(UserSeries s, UserAllocator staticPart) {
+        Allocator(UserSeries s, UserAllocator staticPart, double cpuPercentile, double cpuMargin) {
             this.s = s;
             this.staticPart = staticPart;
+            this.cpuPercentile = cpuPercentile;
+            this.cpuMargin = cpuMargin;
         }
 
         @Override
@@ -79,7 +100,7 @@ public final class AutopilotPolicy implements AllocationPolicy {
             }
             long now = s.timestamp(i);
             double[] raw = {now,
-                    cpu.isEmpty() ? Double.NaN : cpu.percentile(CPU_PERCENTILE) * (1 + CPU_MARGIN),
+                    cpu.isEmpty() ? Double.NaN : cpu.percentile(cpuPercentile) * (1 + cpuMargin),
                     mem.isEmpty() ? Double.NaN : mem.percentile(MEM_PERCENTILE) * (1 + MEM_MARGIN)};
             recent.addLast(raw);
             while (recent.peekFirst()[0] <= now - WINDOW_S) {

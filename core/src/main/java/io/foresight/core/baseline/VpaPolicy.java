@@ -46,10 +46,27 @@ public final class VpaPolicy implements AllocationPolicy {
     static final double RECOMMENDER_SAMPLE_SECONDS = 60;
 
     private final StaticPolicy fallback;
+    private final double targetPercentile;
+    private final double margin;
 
     /** @param fallback supplies network and disk, which VPA does not manage */
     public VpaPolicy(StaticPolicy fallback) {
+        this(fallback, TARGET_P, MARGIN);
+    }
+
+    /**
+     * VPA with its risk knob set: the target percentile and the safety margin (upstream flags
+     * {@code --target-cpu-percentile} and {@code --recommendation-margin-fraction}), for CPU and memory alike. The
+     * updater's bounds stay around the target: lower = min(p50, target), upper = max(p95, target).
+     */
+    public VpaPolicy(StaticPolicy fallback, double targetPercentile, double margin) {
         this.fallback = Objects.requireNonNull(fallback, "fallback");
+        if (!(targetPercentile > 0 && targetPercentile <= 1) || !(margin >= 0)) {
+            throw new IllegalArgumentException("VPA target percentile must be in (0,1] and margin >= 0, got "
+                    + targetPercentile + " and " + margin);
+        }
+        this.targetPercentile = targetPercentile;
+        this.margin = margin;
     }
 
     @Override
@@ -60,10 +77,10 @@ public final class VpaPolicy implements AllocationPolicy {
     @Override
     public Map<String, Object> parameters() {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("target_percentile", TARGET_P);
-        p.put("lower_bound_percentile", LOWER_P);
-        p.put("upper_bound_percentile", UPPER_P);
-        p.put("safety_margin", MARGIN);
+        p.put("target_percentile", targetPercentile);
+        p.put("lower_bound_percentile", Math.min(LOWER_P, targetPercentile));
+        p.put("upper_bound_percentile", Math.max(UPPER_P, targetPercentile));
+        p.put("safety_margin", margin);
         p.put("half_life_hours", HALF_LIFE_S / 3600);
         p.put("cpu_histogram", "first 0.01 cores, ratio 1.05, max 1000 cores");
         p.put("memory_histogram", "first 1e7 B, ratio 1.05, max 1e12 B, 24h peaks");
@@ -76,7 +93,7 @@ public final class VpaPolicy implements AllocationPolicy {
 
     @Override
     public UserAllocator start(UserSeries test) {
-        return new Allocator(test, fallback.start(test));
+        return new Allocator(test, fallback.start(test), targetPercentile, margin);
     }
 
     /** The recommender's estimate for one user at one moment. */
@@ -94,10 +111,14 @@ public final class VpaPolicy implements AllocationPolicy {
         private double windowPeak = Double.NaN;
         private double[] request; // current pod requests (cpu, memory); null until the pod starts
         private long podStart;
+        private final double targetP;
+        private final double margin;
 
-        Allocator(UserSeries series, UserAllocator staticPart) {
+        Allocator(UserSeries series, UserAllocator staticPart, double targetP, double margin) {
             this.series = series;
             this.staticPart = staticPart;
+            this.targetP = targetP;
+            this.margin = margin;
         }
 
         @Override
@@ -151,9 +172,9 @@ public final class VpaPolicy implements AllocationPolicy {
             DecayingHistogram[] h = {cpu, mem};
             double[] min = {MIN_CPU, MIN_MEMORY_GIB};
             for (int k = 0; k < 2; k++) {
-                t[k] = Math.max(min[k], h[k].percentile(TARGET_P) * (1 + MARGIN));
-                lo[k] = Math.max(min[k], h[k].percentile(LOWER_P) * (1 + MARGIN) * Math.pow(1 + 0.001 / conf, -2));
-                hi[k] = Math.max(min[k], h[k].percentile(UPPER_P) * (1 + MARGIN) * (1 + 1.0 / conf));
+                t[k] = Math.max(min[k], h[k].percentile(targetP) * (1 + margin));
+                lo[k] = Math.max(min[k], h[k].percentile(Math.min(LOWER_P, targetP)) * (1 + margin) * Math.pow(1 + 0.001 / conf, -2));
+                hi[k] = Math.max(min[k], h[k].percentile(Math.max(UPPER_P, targetP)) * (1 + margin) * (1 + 1.0 / conf));
             }
             return new Recommendation(t, lo, hi);
         }

@@ -5,6 +5,7 @@ import io.foresight.core.feedback.Anomaly;
 import io.foresight.core.feedback.AnomalyDetector;
 import io.foresight.core.feedback.HeadroomLearner;
 import io.foresight.core.forecast.Forecast;
+import io.foresight.core.forecast.RecurringPeaks;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
@@ -51,10 +52,16 @@ public final class CycleEngine {
      *                 outcomes; off: the planner's configured headroom
      * @param spot     users whose profile is spot eligible (policy allows it, interruptible pattern, confident) are
      *                 proposed on spot capacity; off: everything on-demand
+     * @param recurringPeaks every forecast's upper bound is raised to the daily peak that recurred at that time of
+     *                 day ({@link RecurringPeaks#DEFAULT}), so capacity comes before a daily spike; off: the model's bound
      */
-    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+    public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean recurringPeaks) {
+        public Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
+            this(profiles, learnedHeadroom, spot, false);
+        }
+
         /** Every part on. */
-        public static final Parts ALL = new Parts(true, true, true);
+        public static final Parts ALL = new Parts(true, true, true, true);
 
         /**
          * What the loop and {@code evaluate} run unless told otherwise: the parts that helped on Bitbrains Jul -> Aug
@@ -64,15 +71,19 @@ public final class CycleEngine {
         public static final Parts DEFAULTS = new Parts(true, false, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom, spot);
+            return new Parts(on, learnedHeadroom, spot, recurringPeaks);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on, spot);
+            return new Parts(profiles, on, spot, recurringPeaks);
         }
 
         public Parts withSpot(boolean on) {
-            return new Parts(profiles, learnedHeadroom, on);
+            return new Parts(profiles, learnedHeadroom, on, recurringPeaks);
+        }
+
+        public Parts withRecurringPeaks(boolean on) {
+            return new Parts(profiles, learnedHeadroom, spot, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -81,6 +92,7 @@ public final class CycleEngine {
             m.put("profiles", profiles);
             m.put("learned-headroom", learnedHeadroom);
             m.put("spot", spot);
+            m.put("recurring-peaks", recurringPeaks);
             return m;
         }
 
@@ -90,6 +102,7 @@ public final class CycleEngine {
                 case "profiles" -> withProfiles(false);
                 case "learned-headroom" -> withLearnedHeadroom(false);
                 case "spot" -> withSpot(false);
+                case "recurring-peaks" -> withRecurringPeaks(false);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -179,6 +192,9 @@ public final class CycleEngine {
     /** Forecasts the intervals after the last observed one; the model version is recorded with the forecast. */
     public Forecast forecast(Forecaster model, String modelVersion, UserHistory h) {
         Forecast f = model.forecast(h.series(), h.size(), horizon);
+        if (parts.recurringPeaks()) {
+            f = RecurringPeaks.DEFAULT.lift(f, h.series(), h.size());
+        }
         return new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
     }
 

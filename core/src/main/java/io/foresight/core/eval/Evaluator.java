@@ -37,12 +37,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and dropped after, so memory stays at the two traces plus a few series.
  */
 public final class Evaluator {
-    /** Harness settings. */
+    /**
+     * Harness settings. {@code provisioningSteps}: how many steps after the data a decision uses it is in force, the
+     * same for every policy: 1 = decided after interval i-1, in force during i (the default); L = decided after
+     * i-L, in force during i (capacity that takes L-1 steps more to arrive; releases wait alike).
+     */
     public record Config(int threads, int warmupDays, int sampleUsers, PriceBook prices, PrintStream progress,
-                         long progressEveryMillis) {
+                         long progressEveryMillis, int provisioningSteps) {
+        public Config(int threads, int warmupDays, int sampleUsers, PriceBook prices, PrintStream progress,
+                      long progressEveryMillis) {
+            this(threads, warmupDays, sampleUsers, prices, progress, progressEveryMillis, 1);
+        }
+
         public Config {
             if (threads <= 0) {
                 throw new IllegalArgumentException("threads must be positive");
+            }
+            if (provisioningSteps < 1) {
+                throw new IllegalArgumentException("provisioning lead must be at least 1 step, got " + provisioningSteps);
             }
             if (warmupDays < 0 || sampleUsers < 0) {
                 throw new IllegalArgumentException("warmupDays and sampleUsers must be >= 0");
@@ -52,6 +64,11 @@ public final class Evaluator {
 
         public static Config defaults(PrintStream progress) {
             return new Config(2, 8, 4, PriceBook.DEFAULT, progress, 5000);
+        }
+
+        /** The same settings with decisions in force {@code steps} steps after their data. */
+        public Config withProvisioningSteps(int steps) {
+            return new Config(threads, warmupDays, sampleUsers, prices, progress, progressEveryMillis, steps);
         }
     }
 
@@ -215,6 +232,7 @@ public final class Evaluator {
         PolicyMetrics[] metrics = new PolicyMetrics[n];
         double[][] prev = new double[n][];
         double[][][] sampled = new double[n][][];
+        double[][][] heldCols = new double[n][][]; // allocation in force per user, CPU and memory, for the daily peaks
         int[] offsets = new int[n];
         UserSeries[] series = new UserSeries[n];
         for (int u = 0; u < n; u++) {
@@ -232,6 +250,10 @@ public final class Evaluator {
             replays.add(new PoolReplay.UserReplay(r.series(), r.offset(), io.foresight.core.model.ResourceVector.of(cap)));
             metrics[u] = new PolicyMetrics();
             metrics[u].userDays = (r.series().size() - r.offset()) * (double) s.stepSeconds() / 86400.0;
+            heldCols[u] = new double[PEAK_RESOURCES.length][r.series().size()];
+            for (double[] h : heldCols[u]) {
+                Arrays.fill(h, Double.NaN);
+            }
             if (sampleIdx.contains(u)) {
                 sampled[u] = new double[2][r.series().size() - r.offset()];
             }
@@ -293,6 +315,9 @@ public final class Evaluator {
                     m.changes++;
                 }
                 prev[u] = alloc;
+                for (int k = 0; k < PEAK_RESOURCES.length; k++) {
+                    heldCols[u][k][i] = held[PEAK_RESOURCES[k].ordinal()];
+                }
                 if (sampled[u] != null) {
                     sampled[u][0][i - offsets[u]] = alloc[0];
                     sampled[u][1][i - offsets[u]] = alloc[1];
@@ -360,8 +385,10 @@ public final class Evaluator {
                 }
             }
         };
-        foresight.replay().run(replays, withProgress, pool, config.threads());
+        PoolReplay replay = foresight.replay().withProvisioningSteps(config.provisioningSteps());
+        replay.run(replays, withProgress, pool, config.threads());
         for (int u = 0; u < n; u++) {
+            scorePeaks(metrics[u], series[u], heldCols[u], offsets[u]);
             into.merge(metrics[u]);
             if (train == null || train.user(users.get(u).user()) == null) {
                 coldStart.computeIfAbsent(FORESIGHT, x -> new PolicyMetrics()).merge(metrics[u]);
@@ -396,6 +423,15 @@ public final class Evaluator {
                     smp.allocation().put(FORESIGHT, sampled[u]);
                 }
             }
+        }
+    }
+
+    /** The resources whose daily-peak coverage is scored. */
+    static final Resource[] PEAK_RESOURCES = {Resource.CPU, Resource.MEMORY};
+
+    private static void scorePeaks(PolicyMetrics m, UserSeries s, double[][] held, int from) {
+        for (int k = 0; k < PEAK_RESOURCES.length; k++) {
+            m.scorePeaks(PEAK_RESOURCES[k], s.timestamps(), s.usageColumn(PEAK_RESOURCES[k]), held[k], from, s.size());
         }
     }
 
@@ -495,11 +531,24 @@ public final class Evaluator {
                 fp = p.name();
             }
             double[][] sa = sample ? new double[2][n - off] : null;
+            double[][] held = new double[PEAK_RESOURCES.length][n];
             double[] prev = null;
+            // decisions not yet in force: the one made at i serves i + provisioningSteps - 1
+            java.util.ArrayDeque<double[]> pipeline = new java.util.ArrayDeque<>();
             for (int i = 0; i < n; i++) {
-                double[] alloc = a.allocate(i);
-                if (alloc == null || alloc.length != Resource.COUNT) {
+                double[] decided = a.allocate(i);
+                if (decided == null || decided.length != Resource.COUNT) {
                     throw new IllegalStateException("policy " + p.name() + " returned no allocation for interval " + i);
+                }
+                double[] alloc = decided;
+                // the oracle is the lower bound (the interval's own usage), not a policy a platform delays
+                if (config.provisioningSteps() > 1 && !(p instanceof io.foresight.core.baseline.OraclePolicy)) {
+                    pipeline.addLast(decided.clone());
+                    // before the first decision arrives the user holds what the policy started with
+                    alloc = pipeline.size() >= config.provisioningSteps() ? pipeline.pollFirst() : pipeline.peekFirst();
+                }
+                for (int k = 0; k < PEAK_RESOURCES.length; k++) {
+                    held[k][i] = alloc[PEAK_RESOURCES[k].ordinal()];
                 }
                 for (int r = 0; r < Resource.COUNT; r++) {
                     usage[r] = cols[r][i];
@@ -525,6 +574,7 @@ public final class Evaluator {
                 }
                 a.observe(i, usage.clone());
             }
+            scorePeaks(m, s, held, off);
             metrics.put(p.name(), m);
             if (sampleAlloc != null) {
                 sampleAlloc.put(p.name(), sa);

@@ -25,9 +25,14 @@ public final class HtmlReport {
     private HtmlReport() {}
 
     public static void write(EvaluationResult res, PriceBook prices, Path file) {
+        write(res, prices, file, null);
+    }
+
+    /** The report with, when {@code sweep} is given, each policy's cost-versus-risk curves and its cost at matched risk. */
+    public static void write(EvaluationResult res, PriceBook prices, Path file, Sweep.Result sweep) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, render(res, prices), StandardCharsets.UTF_8);
+            Files.writeString(file, render(res, prices, sweep), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -42,6 +47,10 @@ public final class HtmlReport {
     }
 
     static String render(EvaluationResult res, PriceBook prices) {
+        return render(res, prices, null);
+    }
+
+    static String render(EvaluationResult res, PriceBook prices, Sweep.Result sweep) {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>Foresight evaluation</title><style>")
                 .append("body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px}")
@@ -54,6 +63,9 @@ public final class HtmlReport {
                         + "Cost is on-demand over the scored intervals. Replay took %.1f s.</p>",
                 res.users(), res.intervals(), res.stepSeconds(), res.warmupSteps(), res.seconds()));
         table(h, res, prices);
+        if (sweep != null) {
+            frontiers(h, sweep, prices);
+        }
         h.append("<h2>Cost against under-provisioning</h2><div class=\"row\">");
         scatter(h, res, prices, Resource.CPU);
         scatter(h, res, prices, Resource.MEMORY);
@@ -84,13 +96,14 @@ public final class HtmlReport {
     private static void table(StringBuilder h, EvaluationResult res, PriceBook prices) {
         h.append("<table><tr><th>policy</th><th>cost (USD)</th><th>under-prov. CPU</th><th>under-prov. memory</th>")
                 .append("<th>mean shortfall CPU</th><th>mean shortfall memory</th><th>slack CPU</th><th>slack memory</th>")
-                .append("<th>under-prov. network</th><th>under-prov. disk</th><th>changes / user / day</th></tr>");
+                .append("<th>under-prov. network</th><th>under-prov. disk</th><th>changes / user / day</th>")
+                .append("<th>daily CPU peaks covered</th></tr>");
         res.policies().forEach((name, m) -> h.append(f("<tr><td>%s</td><td>%.2f</td><td>%.2f%%</td><td>%.2f%%</td><td>%.1f%%</td>"
-                        + "<td>%.1f%%</td><td>%.1f%%</td><td>%.1f%%</td><td>%.2f%%</td><td>%.2f%%</td><td>%.2f</td></tr>",
+                        + "<td>%.1f%%</td><td>%.1f%%</td><td>%.1f%%</td><td>%.2f%%</td><td>%.2f%%</td><td>%.2f</td><td>%.1f%%</td></tr>",
                 esc(name), m.cost(prices), 100 * m.underprovisionedFraction(Resource.CPU), 100 * m.underprovisionedFraction(Resource.MEMORY),
                 100 * m.meanShortfall(Resource.CPU), 100 * m.meanShortfall(Resource.MEMORY), 100 * m.slack(Resource.CPU),
                 100 * m.slack(Resource.MEMORY), 100 * m.underprovisionedFraction(Resource.NETWORK),
-                100 * m.underprovisionedFraction(Resource.DISK), m.changesPerUserDay())));
+                100 * m.underprovisionedFraction(Resource.DISK), m.changesPerUserDay(), 100 * m.peakCoverage(Resource.CPU))));
         h.append("</table>");
         ForecastMetrics fm = res.forecast();
         if (fm != null) {
@@ -101,6 +114,90 @@ public final class HtmlReport {
             }
             h.append("</p>");
         }
+    }
+
+    /** The sweep: the matched-risk table, then one chart per scored resource with every policy's curve. */
+    private static void frontiers(StringBuilder h, Sweep.Result sweep, PriceBook prices) {
+        h.append("<h2>Cost at matched CPU risk</h2><p class=\"note\">Each policy replayed over its own risk knob; the cost "
+                + "(all resources) where its CPU under-provisioning is the given share, read linearly between the settings around "
+                + "it on its frontier. &le;: an upper bound (every setting swept is safer than that); not reached: every setting "
+                + "swept is riskier.</p><table><tr><th>policy</th>");
+        for (double r : Sweep.RISKS) {
+            h.append(f("<th>cost at %s%% CPU under-provisioning</th>", tick(100 * r)));
+        }
+        h.append("<th>settings swept</th></tr>");
+        sweep.frontier().forEach((policy, points) -> {
+            h.append("<tr><td>").append(esc(policy)).append("</td>");
+            for (Sweep.Matched m : Sweep.matched(points, prices, null)) {
+                h.append("<td title=\"").append(esc(m.how())).append("\">").append(!m.reached() ? "not reached"
+                        : (m.how().startsWith("upper bound") ? "&le; " : "") + f("%.2f", m.cost())).append("</td>");
+            }
+            h.append(f("<td>%d</td></tr>", points.size()));
+        });
+        h.append("</table><h2>Cost against under-provisioning over each policy's knob</h2><div class=\"row\">");
+        for (Resource r : Resource.values()) {
+            frontier(h, sweep, prices, r);
+        }
+        h.append("</div>");
+    }
+
+    private static void frontier(StringBuilder h, Sweep.Result sweep, PriceBook prices, Resource r) {
+        double maxX = 0, maxY = 0;
+        boolean any = false;
+        for (List<Sweep.Point> ps : sweep.frontier().values()) {
+            for (Sweep.Point p : ps) {
+                double x = p.metrics().underprovisionedFraction(r);
+                if (!Double.isNaN(x)) {
+                    any = true;
+                    maxX = Math.max(maxX, 100 * x);
+                    maxY = Math.max(maxY, p.metrics().cost(r, prices));
+                }
+            }
+        }
+        if (!any) {
+            return; // not observed in this trace (e.g. memory in the Azure sample)
+        }
+        // the matched risks are the region that matters: show up to 5%, clip riskier settings at the edge
+        maxX = Math.min(Math.max(maxX, 1.2), 5) * 1.05;
+        maxY = maxY <= 0 ? 1 : maxY * 1.1;
+        int w = 520, ht = 340, l = 70, b = 45, t = 30, rt = 90;
+        String name = r.name().toLowerCase(Locale.ROOT);
+        h.append(f("<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">", w, ht));
+        h.append(f("<text x=\"%d\" y=\"18\" font-size=\"13\">%s: cost vs under-provisioned intervals, each policy's knob</text>", l, name));
+        axes(h, w, ht, l, b, t, rt, maxX, maxY, name + " under-provisioned user-intervals (%)", name + " cost (USD)");
+        if (r == Resource.CPU) {
+            for (double risk : Sweep.RISKS) {
+                double x = l + (w - l - rt) * 100 * risk / maxX;
+                h.append(f("<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
+                        x, t, x, ht - b));
+            }
+        }
+        int k = 0;
+        int legendY = t + 10;
+        for (var e : sweep.frontier().entrySet()) {
+            String c = COLORS[k++ % COLORS.length];
+            List<double[]> pts = new ArrayList<>();
+            for (Sweep.Point p : e.getValue()) {
+                double x = p.metrics().underprovisionedFraction(r);
+                if (!Double.isNaN(x)) {
+                    pts.add(new double[] {Math.min(100 * x, maxX), p.metrics().cost(r, prices), p.setting().isDefault() ? 1 : 0});
+                }
+            }
+            pts.sort(java.util.Comparator.comparingDouble(p -> p[0]));
+            StringBuilder d = new StringBuilder();
+            for (double[] p : pts) {
+                double x = l + (w - l - rt) * p[0] / maxX;
+                double y = ht - b - (ht - b - t) * p[1] / maxY;
+                d.append(d.length() == 0 ? "M" : "L").append(f("%.1f %.1f ", x, y));
+                h.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"/>", x, y, p[2] == 1 ? "5" : "3", c));
+            }
+            h.append(f("<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>", d, c));
+            h.append(f("<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>", w - rt + 8, legendY, c, esc(e.getKey())));
+            legendY += 14;
+        }
+        h.append(f("<text x=\"%d\" y=\"%d\" fill=\"#555\">big dot:</text>", w - rt + 8, legendY + 8));
+        h.append(f("<text x=\"%d\" y=\"%d\" fill=\"#555\">default</text>", w - rt + 8, legendY + 22));
+        h.append("</svg>");
     }
 
     private static void scatter(StringBuilder h, EvaluationResult res, PriceBook prices, Resource r) {

@@ -47,6 +47,34 @@ public final class Policies {
             Objects.requireNonNull(planner, "planner");
         }
 
+        /**
+         * These settings with foresight's risk knob set: the CPU upper-bound quantile and the planner's headroom (the
+         * other resources keep their quantiles).
+         */
+        public ForesightSettings withRisk(double cpuQuantile, double headroom) {
+            double[] q = quantiles.clone();
+            q[io.foresight.core.model.Resource.CPU.ordinal()] = cpuQuantile;
+            PlannerConfig p = new PlannerConfig(planner.leadSteps(), headroom, planner.scaleDownHoldSteps(),
+                    planner.deadband(), planner.minimum());
+            return new ForesightSettings(q, scaleAlpha, expertAlpha, peakHoldSteps, p);
+        }
+
+        /**
+         * These settings on a platform where capacity is in force {@code provisioningSteps} after the data a decision
+         * uses: the planner covers the steps until then (lead = provisioningSteps - 1; the harness's own one-step
+         * lead is the first).
+         */
+        public ForesightSettings forProvisioningSteps(int provisioningSteps) {
+            if (provisioningSteps < 1) {
+                throw new IllegalArgumentException("provisioning lead must be at least 1 step, got " + provisioningSteps);
+            }
+            int[] lead = new int[io.foresight.core.model.Resource.COUNT];
+            java.util.Arrays.fill(lead, provisioningSteps - 1);
+            PlannerConfig p = new PlannerConfig(lead, planner.headroom(), planner.scaleDownHoldSteps(), planner.deadband(),
+                    planner.minimum());
+            return new ForesightSettings(quantiles, scaleAlpha, expertAlpha, peakHoldSteps, p);
+        }
+
         /** The settings chosen on the July 2013 training month (see the evaluation report). */
         public static ForesightSettings defaults() {
             // Chosen with EvaluationTuning on July 2013 split at day 21 (the test month was not used):

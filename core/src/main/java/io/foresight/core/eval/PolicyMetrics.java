@@ -21,6 +21,13 @@ public final class PolicyMetrics {
     final double[] slackUnits = new double[Resource.COUNT];
     /** Allocated resource-hours held on spot capacity (priced at spot in {@link #cost}); 0 for the baselines. */
     final double[] spotHours = new double[Resource.COUNT];
+    /** Daily-peak intervals scored and covered, and the sum over users of each user's covered share (see {@link #scorePeaks}). */
+    final long[] peakIntervals = new long[Resource.COUNT];
+    final long[] peakCovered = new long[Resource.COUNT];
+    final double[] peakShareSum = new double[Resource.COUNT];
+    final long[] peakUsers = new long[Resource.COUNT];
+    /** A user-day's peak intervals: its top 1% by usage (at least one). */
+    public static final double PEAK_SHARE_OF_DAY = 0.01;
     long changes;
     double userDays;
     long userIntervals;
@@ -56,16 +63,81 @@ public final class PolicyMetrics {
         slackUnits[r] += Math.max(0, allocation - usage);
         allocatedHours[r] += allocation * hours;
         usedHours[r] += usage * hours;
-        if (!(usage > allocation * (1 + 1e-9) + 1e-12)) {
+        if (!exceeds(usage, allocation)) {
             fitAllocatedHours[r] += allocation * hours;
             fitUnusedHours[r] += (allocation - Math.max(0, usage)) * hours;
         }
-        if (usage > allocation * (1 + 1e-9) + 1e-12) {
+        if (exceeds(usage, allocation)) {
             under[r]++;
             shortfall[r] += usage > 0 ? (usage - allocation) / usage : 0;
             return true;
         }
         return false;
+    }
+
+    /** Usage above the allocation, beyond rounding: the one definition of an under-provisioned interval. */
+    static boolean exceeds(double usage, double allocation) {
+        return usage > allocation * (1 + 1e-9) + 1e-12;
+    }
+
+    /**
+     * Scores whether one user's daily peaks were covered: for each UTC day of {@code [from, to)}, the intervals
+     * with the top {@link #PEAK_SHARE_OF_DAY} of the day's observed usage of {@code r} (at least one; ties to the
+     * earlier interval) count as peaks, covered when the allocation in force was at least the usage. Reading the
+     * whole day is scoring after the fact, not a decision. Call once per user and resource.
+     *
+     * @param timestamps the series' interval starts (Unix seconds)
+     * @param usage      the series' usage of {@code r} (NaN: not observed)
+     * @param allocation the allocation of {@code r} in force at each index (same indexing)
+     */
+    public void scorePeaks(Resource r, long[] timestamps, double[] usage, double[] allocation, int from, int to) {
+        int k = r.ordinal();
+        long peaks = 0;
+        long covered = 0;
+        int i = from;
+        while (i < to) {
+            long day = Math.floorDiv(timestamps[i], 86_400L);
+            int end = i;
+            while (end < to && Math.floorDiv(timestamps[end], 86_400L) == day) {
+                end++;
+            }
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            for (int j = i; j < end; j++) {
+                if (!Double.isNaN(usage[j]) && !Double.isNaN(allocation[j])) {
+                    seen.add(j);
+                }
+            }
+            if (!seen.isEmpty()) {
+                seen.sort((a, b) -> Double.compare(usage[b], usage[a]) != 0 ? Double.compare(usage[b], usage[a])
+                        : Integer.compare(a, b));
+                int top = Math.max(1, (int) Math.ceil(PEAK_SHARE_OF_DAY * seen.size() - 1e-9));
+                for (int q = 0; q < top; q++) {
+                    int j = seen.get(q);
+                    peaks++;
+                    if (!exceeds(usage[j], allocation[j])) {
+                        covered++;
+                    }
+                }
+            }
+            i = end;
+        }
+        if (peaks > 0) {
+            peakIntervals[k] += peaks;
+            peakCovered[k] += covered;
+            peakShareSum[k] += covered / (double) peaks;
+            peakUsers[k]++;
+        }
+    }
+
+    /** Mean over users of the share of their daily-peak intervals of {@code r} that were covered (NaN: none scored). */
+    public double peakCoverage(Resource r) {
+        int k = r.ordinal();
+        return peakUsers[k] == 0 ? Double.NaN : peakShareSum[k] / peakUsers[k];
+    }
+
+    /** Daily-peak intervals of {@code r} scored over all users. */
+    public long peakIntervals(Resource r) {
+        return peakIntervals[r.ordinal()];
     }
 
     /** Counts one change of allocation. */
@@ -94,6 +166,10 @@ public final class PolicyMetrics {
             fitAllocatedHours[r] += o.fitAllocatedHours[r];
             fitUnusedHours[r] += o.fitUnusedHours[r];
             spotHours[r] += o.spotHours[r];
+            peakIntervals[r] += o.peakIntervals[r];
+            peakCovered[r] += o.peakCovered[r];
+            peakShareSum[r] += o.peakShareSum[r];
+            peakUsers[r] += o.peakUsers[r];
         }
         userIntervals += o.userIntervals;
         underUserIntervals += o.underUserIntervals;

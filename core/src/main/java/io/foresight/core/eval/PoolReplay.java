@@ -42,6 +42,10 @@ import java.util.function.Function;
  * </ol>
  * A user starts at its first replayed interval holding what the trace provisioned, with the intervals before
  * it as history. Users run on one time grid; per-user work of an interval runs on the given executor.
+ *
+ * <p>The simulated platform applies what a cycle set {@code provisioningSteps} intervals later (1, the default:
+ * from the next interval on). The engine plans from what it last set (as the loop's actuator reports it); the
+ * allocation scored is what has arrived.
  */
 public final class PoolReplay {
     /** Receives every scored user-interval (called on the replay's thread, in pool order). */
@@ -83,9 +87,19 @@ public final class PoolReplay {
     private final ApprovalModel approvals;
     /** The configured facts of each user (team, tier, spot allowed): the base the profiler learns on. */
     private final Function<String, UserProfile> profiles;
+    private final int provisioningSteps;
 
     public PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
                       Function<String, UserProfile> profiles) {
+        this(engine, model, modelVersion, pool, approvals, profiles, 1);
+    }
+
+    private PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
+                       Function<String, UserProfile> profiles, int provisioningSteps) {
+        if (provisioningSteps < 1) {
+            throw new IllegalArgumentException("provisioning lead must be at least 1 step, got " + provisioningSteps);
+        }
+        this.provisioningSteps = provisioningSteps;
         this.engine = Objects.requireNonNull(engine, "engine");
         this.model = Objects.requireNonNull(model, "model");
         this.modelVersion = Objects.requireNonNull(modelVersion, "modelVersion");
@@ -96,6 +110,12 @@ public final class PoolReplay {
 
     public CycleEngine engine() {
         return engine;
+    }
+
+    /** This replay on a platform where what a cycle sets is in force {@code steps} intervals later. */
+    public PoolReplay withProvisioningSteps(int steps) {
+        return steps == provisioningSteps ? this
+                : new PoolReplay(engine, model, modelVersion, pool, approvals, profiles, steps);
     }
 
     public Forecaster model() {
@@ -118,7 +138,12 @@ public final class PoolReplay {
         final long t0;
         UserHistory history;
         final Planner.State planner = new Planner.State();
+        /** What the platform holds now (scored). */
         ResourceVector inForce;
+        /** What the engine last set; equal to inForce when changes arrive at the next interval. */
+        ResourceVector requested;
+        /** Settings made but not arrived yet, oldest first. */
+        final java.util.ArrayDeque<ResourceVector> arriving = new java.util.ArrayDeque<>();
         Forecast forecast;
         Forecast nextForecast;
         PlannedAllocation plan;
@@ -173,6 +198,7 @@ public final class PoolReplay {
                     if (u.history == null) {
                         u.history = UserHistory.seed(u.s, u.first, window);
                         u.inForce = u.initial;
+                        u.requested = u.initial;
                     }
                     active.add(u);
                 }
@@ -191,7 +217,7 @@ public final class PoolReplay {
                 Forecast f = engine.forecast(model, modelVersion, u.history);
                 UserProfile base = profiles.apply(u.s.user());
                 u.profile = engine.profile(u.profile, base, u.history, f);
-                u.plan = engine.plan(f, u.inForce, u.planner, CycleEngine.profileOf(u.profile, base), arms);
+                u.plan = engine.plan(f, u.requested, u.planner, CycleEngine.profileOf(u.profile, base), arms);
                 u.nextForecast = f;
             });
             Map<String, UserProfile> current = new HashMap<>();
@@ -214,7 +240,7 @@ public final class PoolReplay {
             Set<String> spiking = new HashSet<>();
             List<PlannedAllocation> plans = new ArrayList<>(active.size());
             for (UserState u : active) {
-                inForce.put(u.s.user(), u.inForce);
+                inForce.put(u.s.user(), u.requested);
                 if (u.spiking) {
                     spiking.add(u.s.user());
                 }
@@ -254,7 +280,15 @@ public final class PoolReplay {
                 } else {
                     u.waited = 0;
                 }
-                u.inForce = CycleEngine.inForceAfter(u.inForce, d, ok);
+                u.requested = CycleEngine.inForceAfter(u.requested, d, ok);
+                if (provisioningSteps == 1) {
+                    u.inForce = u.requested;
+                } else {
+                    u.arriving.addLast(u.requested);
+                    if (u.arriving.size() >= provisioningSteps) {
+                        u.inForce = u.arriving.pollFirst();
+                    }
+                }
             }
             listener.decided(effective, decisions, approved);
         }

@@ -26,7 +26,7 @@ public final class Summary {
         return r.name().toLowerCase(Locale.ROOT);
     }
 
-    private static Object num(double v) {
+    static Object num(double v) {
         return Double.isNaN(v) || Double.isInfinite(v) ? null : v;
     }
 
@@ -51,6 +51,11 @@ public final class Summary {
             p.put("underprovisioned_fraction", under);
             p.put("slack", slack);
             p.put("changes_per_user_day", m.changesPerUserDay());
+            Map<String, Object> peaks = new LinkedHashMap<>();
+            for (Resource r : Evaluator.PEAK_RESOURCES) {
+                peaks.put(key(r), num(m.peakCoverage(r)));
+            }
+            p.put("peak_coverage", peaks);
             p.put("mean_shortfall", shortfall);
             p.put("cost_by_resource", cost);
             p.put("allocated_resource_hours", hours);
@@ -107,6 +112,36 @@ public final class Summary {
         return p;
     }
 
+    /** One policy's numbers at one provisioning lead: cost, under-provisioning per resource, daily-peak coverage, churn. */
+    public static Map<String, Object> leadTimeEntry(PolicyMetrics m, PriceBook prices) {
+        Map<String, Object> p = headline(m, prices);
+        Map<String, Object> peaks = new LinkedHashMap<>();
+        for (Resource r : Evaluator.PEAK_RESOURCES) {
+            peaks.put(key(r), num(m.peakCoverage(r)));
+        }
+        p.put("peak_coverage", peaks);
+        return p;
+    }
+
+    /** The terminal table of {@code lead_time}: per policy and lead, cost, CPU under-provisioning and peak coverage. */
+    public static String leadTimeTable(Map<?, ?> byPolicy) {
+        StringBuilder sb = new StringBuilder("provisioning lead (steps from the data a decision uses to the interval it serves)\n");
+        sb.append(String.format(Locale.ROOT, "%-10s %5s %11s %9s %9s %8s%n", "policy", "lead", "cost USD", "under cpu",
+                "under mem", "peak cpu"));
+        byPolicy.forEach((name, leads) -> ((Map<?, ?>) leads).forEach((lead, v) -> {
+            Map<?, ?> e = (Map<?, ?>) v;
+            Map<?, ?> under = (Map<?, ?>) e.get("underprovisioned_fraction");
+            Map<?, ?> peaks = (Map<?, ?>) e.get("peak_coverage");
+            sb.append(String.format(Locale.ROOT, "%-10s %5s %11.2f %8.2f%% %8.2f%% %7.1f%%%n", name, lead,
+                    ((Number) e.get("cost")).doubleValue(), pct(under.get("cpu")), pct(under.get("memory")), pct(peaks.get("cpu"))));
+        }));
+        return sb.toString();
+    }
+
+    private static double pct(Object v) {
+        return v instanceof Number n ? 100 * n.doubleValue() : Double.NaN;
+    }
+
     /** As {@link #writeJson(EvaluationResult, PriceBook, Path)} with further top-level sections (e.g. ablations). */
     public static void writeJson(EvaluationResult res, PriceBook prices, Path file, Map<String, Object> extra) {
         try {
@@ -133,17 +168,18 @@ public final class Summary {
     /** A fixed-width table: one row per policy. */
     public static String table(EvaluationResult res, PriceBook prices) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-10s %11s %9s %9s %8s %8s %8s %8s %9s %9s %9s%n",
+        sb.append(String.format(Locale.ROOT, "%-10s %11s %9s %9s %8s %8s %8s %8s %9s %9s %9s %8s%n",
                 "policy", "cost USD", "under cpu", "under mem", "short cpu", "shortmem", "slackcpu", "slackmem",
-                "under net", "under dsk", "chg/u/day"));
+                "under net", "under dsk", "chg/u/day", "peak cpu"));
         res.policies().forEach((name, m) -> sb.append(String.format(Locale.ROOT,
-                "%-10s %11.2f %8.2f%% %8.2f%% %8.1f%% %7.1f%% %7.1f%% %7.1f%% %8.2f%% %8.2f%% %9.2f%n",
+                "%-10s %11.2f %8.2f%% %8.2f%% %8.1f%% %7.1f%% %7.1f%% %7.1f%% %8.2f%% %8.2f%% %9.2f %7.1f%%%n",
                 name, m.cost(prices),
                 100 * m.underprovisionedFraction(Resource.CPU), 100 * m.underprovisionedFraction(Resource.MEMORY),
                 100 * m.meanShortfall(Resource.CPU), 100 * m.meanShortfall(Resource.MEMORY),
                 100 * m.slack(Resource.CPU), 100 * m.slack(Resource.MEMORY),
                 100 * m.underprovisionedFraction(Resource.NETWORK), 100 * m.underprovisionedFraction(Resource.DISK),
-                m.changesPerUserDay())));
+                m.changesPerUserDay(), 100 * m.peakCoverage(Resource.CPU))));
+        sb.append("peak cpu: mean over users of the share of their daily-peak CPU intervals (top 1% of each day) covered\n");
         ForecastMetrics f = res.forecast();
         if (f != null) {
             for (Resource r : new Resource[] {Resource.CPU, Resource.MEMORY}) {

@@ -1,5 +1,6 @@
 package io.foresight.core.eval;
 
+import io.foresight.core.trace.AzureReader;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.TraceFormatException;
@@ -17,13 +18,13 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the trace files the evaluation is given, detecting the format by content (not by name):
- * a Bitbrains per-VM CSV starts with its header; an SWF job log starts with ';' comment lines or
+ * a Bitbrains per-VM CSV starts with its header (the Azure 2017 sample too, with 'az_' VM ids); an SWF job log starts with ';' comment lines or
  * whitespace-separated numeric job records. SWF is read by {@code io.foresight.core.trace.SwfReader}
  * when that class is present in the build.
  */
 public final class TraceFiles {
     /** The formats the harness recognises. */
-    public enum Format { BITBRAINS, SWF }
+    public enum Format { BITBRAINS, SWF, AZURE2017 }
 
     static final String SWF_READER = "io.foresight.core.trace.SwfReader";
 
@@ -38,7 +39,8 @@ public final class TraceFiles {
             throw new TraceFormatException(file + " is empty. Fix: pass a Bitbrains CSV or an SWF job log");
         }
         if (first.trim().equals(BitbrainsReader.HEADER)) {
-            return Format.BITBRAINS;
+            // the Azure 2017 sample shares the header; its VM ids ('az_') tell it apart
+            return AzureReader.looksLike(file) ? Format.AZURE2017 : Format.BITBRAINS;
         }
         String t = first.trim();
         if (t.startsWith(";") || t.matches("-?\\d+(\\.\\d+)?(\\s+-?\\d+(\\.\\d+)?){9,}")) {
@@ -93,6 +95,9 @@ public final class TraceFiles {
     public static Trace read(Format format, List<Path> files) {
         if (format == Format.BITBRAINS) {
             return BitbrainsReader.read(files);
+        }
+        if (format == Format.AZURE2017) {
+            return AzureReader.read(files);
         }
         try {
             return (Trace) swfReader().invoke(null, files);

@@ -44,13 +44,71 @@ public final class BitbrainsReader {
 
     private BitbrainsReader() {}
 
-    /** True if the file starts like a Bitbrains CSV (after gunzip where needed). */
+    /** True if the file starts like a Bitbrains CSV (after gunzip where needed) and is not the Azure 2017 sample. */
     public static boolean looksLike(Path file) {
-        try (BufferedReader r = open(file)) {
-            String first = r.readLine();
-            return first != null && first.trim().equals(HEADER);
-        } catch (IOException | RuntimeException e) {
-            return false;
+        return Layout.of(file) == Layout.BITBRAINS;
+    }
+
+    /**
+     * What a file in these columns observed. Bitbrains records all four resources; the Azure 2017 sample
+     * (shared/data/azure2017) reuses the columns for CPU only and writes 0 for memory, disk and network, which
+     * must be read as "not observed" (NaN), never as a zero demand.
+     */
+    enum Layout {
+        BITBRAINS("bitbrains"),
+        AZURE2017("azure2017");
+
+        /** The Azure sample's VM ids carry this prefix; Bitbrains ids are numbers. */
+        static final String AZURE_VM_PREFIX = "az_";
+        final String source;
+
+        Layout(String source) {
+            this.source = source;
+        }
+
+        /** The layout of a file by content (header, then the first data row's VM id), or null if not these columns. */
+        static Layout of(Path file) {
+            try (BufferedReader r = open(file)) {
+                String first = r.readLine();
+                if (first == null || !first.trim().equals(HEADER)) {
+                    return null;
+                }
+                String row;
+                while ((row = r.readLine()) != null && row.isBlank()) {
+                    // skip blank lines, as the reader does
+                }
+                return row != null && row.trim().startsWith(AZURE_VM_PREFIX) ? AZURE2017 : BITBRAINS;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Why an otherwise well-formed row does not belong to this layout, or null. */
+        String reject(double[] v) {
+            if (this == AZURE2017) {
+                for (int c = 4; c < COLUMNS - 1; c++) {
+                    if (v[c] != 0) {
+                        return "nonzero " + HEADER.split(",")[c + 1] + ": the Azure 2017 sample has CPU only (memory, disk"
+                                + " and network columns are 0)";
+                    }
+                }
+                return null;
+            }
+            double memCap = v[4], memUse = v[5];
+            return memCap > 0 && memUse > memCap * (1 + CAPACITY_TOLERANCE) ? "memory usage above capacity beyond tolerance" : null;
+        }
+
+        /** Writes one accepted row into slot s; resources this layout did not observe stay NaN. */
+        void fill(double[] v, double[][] usage, double[][] cap, int s) {
+            double cores = v[1], capMhz = v[2], useMhz = v[3];
+            usage[0][s] = useMhz / (capMhz / cores);
+            cap[0][s] = cores;
+            if (this == BITBRAINS) {
+                usage[1][s] = v[5] / KB_PER_GIB;
+                cap[1][s] = v[4] / KB_PER_GIB;
+                usage[2][s] = (v[8] + v[9]) / 1024.0;
+                usage[3][s] = (v[6] + v[7]) / 1024.0;
+            }
         }
     }
 
@@ -67,32 +125,53 @@ public final class BitbrainsReader {
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
     }
 
-    /** Reads every VM of the given files (e.g. consecutive months), concatenated per VM. */
+    /**
+     * Reads every VM of the given files (e.g. consecutive months), concatenated per VM. A file that is the Azure
+     * 2017 sample (same columns, CPU only) is read as {@link AzureReader} reads it: memory, disk and network NaN.
+     */
     public static Trace read(List<Path> files) {
         return read(files, Integer.MAX_VALUE);
     }
 
     /** Reads at most {@code maxUsers} VMs (the first in file order), for quick runs. */
     public static Trace read(List<Path> files, int maxUsers) {
-        return read(files, maxUsers, new ValidationReport("bitbrains"));
+        Layout layout = layoutOf(files);
+        return read(files, maxUsers, new ValidationReport(layout.source), layout);
     }
 
     /** Reads every VM, recording validation in the given report (e.g. one that streams its quarantine). */
     public static Trace read(List<Path> files, ValidationReport report) {
-        return read(files, Integer.MAX_VALUE, report);
+        return read(files, Integer.MAX_VALUE, report, layoutOf(files));
     }
 
-    private static Trace read(List<Path> files, int maxUsers, ValidationReport report) {
+    /** The common layout of the files (Bitbrains when unreadable: reading then fails with the precise cause). */
+    static Layout layoutOf(List<Path> files) {
+        Layout common = null;
+        for (Path f : files) {
+            Layout l = Layout.of(f);
+            if (l == null) {
+                continue;
+            }
+            if (common != null && l != common) {
+                throw new TraceFormatException(f + " is " + l.source + " but an earlier file is " + common.source
+                        + ": one trace must come from one format. Fix: read them separately");
+            }
+            common = l;
+        }
+        return common == null ? Layout.BITBRAINS : common;
+    }
+
+    static Trace read(List<Path> files, int maxUsers, ValidationReport report, Layout layout) {
         if (files.isEmpty()) {
             throw new TraceFormatException("no trace file given: pass at least one Bitbrains CSV file");
         }
         Map<String, Raw> raws = new LinkedHashMap<>();
         for (Path f : files) {
-            readFile(f, raws, report, maxUsers);
+            readFile(f, raws, report, maxUsers, layout);
         }
         Map<String, UserSeries> users = new LinkedHashMap<>();
         for (var e : raws.entrySet()) {
-            UserSeries s = e.getValue().toSeries(e.getKey(), report);
+            UserSeries s = e.getValue().toSeries(e.getKey(), report, layout);
             if (s != null) {
                 users.put(e.getKey(), s);
             }
@@ -100,7 +179,7 @@ public final class BitbrainsReader {
         return new Trace(STEP_SECONDS, users, report);
     }
 
-    private static void readFile(Path file, Map<String, Raw> raws, ValidationReport report, int maxUsers) {
+    private static void readFile(Path file, Map<String, Raw> raws, ValidationReport report, int maxUsers, Layout layout) {
         String src = file.getFileName().toString();
         try (BufferedReader r = open(file)) {
             String header = r.readLine();
@@ -153,13 +232,13 @@ public final class BitbrainsReader {
                     bad = "timestamp after 2100-01-01 (" + f[1].trim() + "): not Unix seconds";
                 }
                 if (bad == null) {
-                    double cores = v[1], capMhz = v[2], useMhz = v[3], memCap = v[4], memUse = v[5];
+                    double cores = v[1], capMhz = v[2], useMhz = v[3];
                     if (cores <= 0 || capMhz <= 0) {
                         bad = "no provisioned CPU (cpu_cores or cpu_capacity_mhz is 0)";
                     } else if (useMhz > capMhz * (1 + CAPACITY_TOLERANCE)) {
                         bad = "cpu usage above capacity beyond tolerance";
-                    } else if (memCap > 0 && memUse > memCap * (1 + CAPACITY_TOLERANCE)) {
-                        bad = "memory usage above capacity beyond tolerance";
+                    } else {
+                        bad = layout.reject(v);
                     }
                 }
                 if (bad != null) {
@@ -244,7 +323,7 @@ public final class BitbrainsReader {
             n = kept;
         }
 
-        UserSeries toSeries(String user, ValidationReport report) {
+        UserSeries toSeries(String user, ValidationReport report, Layout layout) {
             if (n == 0) {
                 return null;
             }
@@ -306,15 +385,7 @@ public final class BitbrainsReader {
                 }
                 filled[s] = true;
                 accepted++;
-                double[] v = rows[i];
-                double cores = v[1], capMhz = v[2], useMhz = v[3];
-                double mhzPerCore = capMhz / cores;
-                usage[0][s] = useMhz / mhzPerCore;
-                cap[0][s] = cores;
-                usage[1][s] = v[5] / KB_PER_GIB;
-                cap[1][s] = v[4] / KB_PER_GIB;
-                usage[2][s] = (v[8] + v[9]) / 1024.0;
-                usage[3][s] = (v[6] + v[7]) / 1024.0;
+                layout.fill(rows[i], usage, cap, s);
             }
             report.accepted(user, accepted);
             if (dupes > 0) {

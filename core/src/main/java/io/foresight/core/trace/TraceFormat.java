@@ -10,13 +10,19 @@ public enum TraceFormat {
     /** GWA-T-12 Bitbrains per-VM CSV: one user per VM. */
     BITBRAINS,
     /** Standard Workload Format job log: one user per SWF user id. */
-    SWF;
+    SWF,
+    /** The Azure 2017 sample (shared/data/azure2017): Bitbrains columns, CPU only, one user per VM. */
+    AZURE2017;
 
     /** Detects the format of one file, or fails naming the file and the formats accepted. */
     public static TraceFormat detect(Path file) {
         Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) {
             throw new TraceFormatException("trace file not found: " + file + ". Fix: check the path");
+        }
+        // The Azure sample shares the Bitbrains header: its VM ids tell them apart.
+        if (AzureReader.looksLike(file)) {
+            return AZURE2017;
         }
         if (BitbrainsReader.looksLike(file)) {
             return BITBRAINS;
@@ -25,7 +31,7 @@ public enum TraceFormat {
             return SWF;
         }
         throw new TraceFormatException(file + " is neither a Bitbrains CSV (first line '" + BitbrainsReader.HEADER
-                + "') nor an SWF job log (';' comments, then 18 whitespace-separated numbers per job)."
+                + "'; the Azure 2017 sample has the same columns) nor an SWF job log (';' comments, then 18 whitespace-separated numbers per job)."
                 + " Fix: pass a file in one of these formats (gzip or plain)");
     }
 
@@ -54,11 +60,16 @@ public enum TraceFormat {
         return switch (this) {
             case BITBRAINS -> BitbrainsReader.read(files);
             case SWF -> SwfReader.read(files);
+            case AZURE2017 -> AzureReader.read(files);
         };
     }
 
     /** The source name readers of this format put in their reports. */
     public String sourceName() {
-        return this == SWF ? "swf" : "bitbrains";
+        return switch (this) {
+            case BITBRAINS -> "bitbrains";
+            case SWF -> "swf";
+            case AZURE2017 -> AzureReader.SOURCE;
+        };
     }
 }

@@ -2,6 +2,7 @@ package io.foresight.core.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.model.Resource;
@@ -57,7 +58,10 @@ class NoFutureLeakTest {
 
     /** The allocation in force at every interval of {@code s} when foresight's pool replay runs it alone. */
     private static double[][] foresight(Trace train, UserSeries s) {
-        var settings = Policies.ForesightSettings.defaults();
+        return foresight(train, s, Policies.ForesightSettings.defaults());
+    }
+
+    private static double[][] foresight(Trace train, UserSeries s, Policies.ForesightSettings settings) {
         var engine = Policies.engine(settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
         var run = Policies.foresight(train, settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT,
                 Policies.blend(train, settings, engine.horizon()), "test", io.foresight.core.engine.ApprovalModel.NOW);
@@ -94,5 +98,37 @@ class NoFutureLeakTest {
         double[][] oa = replay(oracle, a, k + 1);
         double[][] ob = replay(oracle, b, k + 1);
         assertFalse(Arrays.equals(oa[k + 1], ob[k + 1]), "the check must catch a policy that reads interval k+1");
+    }
+
+    /** Every setting of every policy's risk knob in {@code evaluate --sweep} reads only the past. */
+    @Test
+    void noSweptSettingReadsTheFuture() {
+        int n = 3 * 288;
+        int k = 2 * 288 + 17;
+        UserSeries train = randomSeries(1, 2 * 288);
+        Trace trainTrace = EvaluatorTest.trace(train);
+        UserSeries a = randomSeries(2, n);
+        UserSeries b = divergeAfter(a, k);
+        var base = Policies.ForesightSettings.defaults();
+        var stat = io.foresight.core.baseline.StaticPolicy.fromTraining(trainTrace);
+        List<Sweep.Setting> grid = Sweep.settings(Policies.NAMES, base);
+        int checked = 0;
+        for (Sweep.Setting st : grid) {
+            double[][] ra;
+            double[][] rb;
+            if (st.policy().equals("foresight")) {
+                ra = foresight(trainTrace, a, Sweep.foresight(st, base));
+                rb = foresight(trainTrace, b, Sweep.foresight(st, base));
+            } else {
+                AllocationPolicy p = Sweep.baseline(st, stat);
+                ra = replay(p, a, k);
+                rb = replay(p, b, k);
+            }
+            for (int i = 0; i <= k; i++) {
+                assertArrayEquals(ra[i], rb[i], 0.0, st.label() + " allocation at " + i + " depends on data after " + k);
+            }
+            checked++;
+        }
+        assertTrue(checked >= 30, "every knob setting checked: " + checked);
     }
 }

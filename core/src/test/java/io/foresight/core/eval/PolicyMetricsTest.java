@@ -40,4 +40,39 @@ class PolicyMetricsTest {
         assertEquals(0.5, a.slack(Resource.CPU), 1e-12);
         assertEquals(1.5, a.allocatedHours(Resource.CPU), 1e-12);
     }
+
+    @Test
+    void peakCoverageCountsTheTopOnePercentOfEachUserDay() {
+        // day 1: 288 intervals, peaks (top 3) at 100, 200 and 250; the allocation covers two of them
+        // day 2: 100 observed intervals (the rest not observed): top 1 at 20, not covered
+        int n = 288 + 288;
+        long[] ts = new long[n];
+        double[] use = new double[n];
+        double[] alloc = new double[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 86_400L * 10 + 300L * i;
+            use[i] = i < 288 || i < 288 + 100 ? 1 : Double.NaN;
+            alloc[i] = 2;
+        }
+        use[100] = 5;
+        use[200] = 6;
+        use[250] = 7;
+        alloc[200] = 6;
+        alloc[250] = 7.5;
+        use[288 + 20] = 3;
+        PolicyMetrics m = new PolicyMetrics();
+        m.scorePeaks(Resource.CPU, ts, use, alloc, 0, n);
+        assertEquals(4, m.peakIntervals(Resource.CPU));
+        assertEquals(2.0 / 4, m.peakCoverage(Resource.CPU), 1e-12, "one user: covered peaks / peaks");
+        PolicyMetrics other = new PolicyMetrics();
+        other.scorePeaks(Resource.CPU, ts, use, use, 0, n); // an allocation equal to usage covers every peak
+        m.merge(other);
+        assertEquals((0.5 + 1.0) / 2, m.peakCoverage(Resource.CPU), 1e-12, "mean over users, each user alike");
+        assertTrue(Double.isNaN(new PolicyMetrics().peakCoverage(Resource.MEMORY)), "nothing scored: unknown, not 0");
+        // the scored range starts at 'from': the warm-up is not scored
+        PolicyMetrics late = new PolicyMetrics();
+        late.scorePeaks(Resource.CPU, ts, use, alloc, 288, n);
+        assertEquals(1, late.peakIntervals(Resource.CPU));
+        assertEquals(0.0, late.peakCoverage(Resource.CPU), 0);
+    }
 }
