@@ -98,8 +98,7 @@ public final class Backtest {
         long[] n = new long[rc];
         long[][] nStep = new long[rc][hz];
         for (UserSeries s : users) {
-            int first = Math.max(c.minHistory(), firstIndexAtOrAfter(s, c.evalFrom()));
-            for (int o = first; o + c.horizon() <= s.size(); o += c.stride()) {
+            for (int o : origins(s, c)) {
                 Forecast[] fc = new Forecast[f];
                 for (int k = 0; k < f; k++) {
                     fc[k] = all.get(k).forecast(s, o, c.horizon());
@@ -176,6 +175,12 @@ public final class Backtest {
                     covN == 0 ? Double.NaN : covSum / covN, allStep));
         }
         return out;
+    }
+
+    /** The origins (indices) the backtest forecasts {@code s} from: the points {@link BacktestPoints} exports. */
+    public static int[] origins(UserSeries s, Config c) {
+        int first = Math.max(c.minHistory(), firstIndexAtOrAfter(s, c.evalFrom()));
+        return java.util.stream.IntStream.iterate(first, o -> o + c.horizon() <= s.size(), o -> o + c.stride()).toArray();
     }
 
     public static String key(String forecaster, Resource r) {
