@@ -46,13 +46,7 @@ public final class DampedEtsForecaster implements Forecaster, PointForecaster {
 
     @Override
     public Forecast forecast(UserSeries history, int now, int horizon) {
-        double[][] point = pointsFrom(history, now, now + 1, horizon)[0];
-        double[][] upper = new double[Resource.COUNT][];
-        for (int r = 0; r < Resource.COUNT; r++) {
-            upper[r] = point[r].clone();
-        }
-        long issued = history.size() == 0 ? 0 : history.timestamp(0) + (long) now * history.stepSeconds();
-        return new Forecast(history.user(), issued, history.stepSeconds(), 0.5, point, upper, name());
+        return pointForecast(history, now, horizon);
     }
 
     @Override

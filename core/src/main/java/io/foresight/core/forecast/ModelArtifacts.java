@@ -196,11 +196,7 @@ public final class ModelArtifacts {
         } else if (f instanceof TreeEnsembleForecaster t) {
             requireNoHolidays(t.holidays(), "gbt");
             n.put("type", "gbt-trees").put("version", t.version());
-            try {
-                n.set("trees", JSON.readTree(t.trees().toJson()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            n.set("trees", treesJson(t.trees()));
         } else if (f instanceof SeasonalArForecaster a) {
             n.put("type", "seasonal-ar").put("p", a.p()).put("season", a.season()).put("window", a.window());
         } else if (f instanceof DecomposableForecaster d) {
@@ -232,11 +228,7 @@ public final class ModelArtifacts {
             n.put("type", "last-value").put("window", l.window()).put("quantile", l.quantile());
         } else if (f instanceof GlobalGbtForecaster g) {
             n.put("type", "gbt-m5").put("version", g.version());
-            try {
-                n.set("trees", JSON.readTree(g.trees().toJson()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            n.set("trees", treesJson(g.trees()));
         } else if (f instanceof DampedEtsForecaster e) {
             n.put("type", "ets-damped").put("fitWindow", e.fitWindow());
         } else if (f instanceof RecentMedianForecaster m) {
@@ -312,6 +304,14 @@ public final class ModelArtifacts {
                 return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
             default:
                 throw new IllegalArgumentException("unknown model component '" + type + "'");
+        }
+    }
+
+    private static JsonNode treesJson(TreeEnsemble trees) {
+        try {
+            return JSON.readTree(trees.toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -17,4 +17,15 @@ public interface PointForecaster {
      * {@code out[o - from][r][h]} for resource ordinal r and step h (NaN where nothing could be said).
      */
     double[][][] pointsFrom(UserSeries history, int from, int to, int horizon);
+
+    /** The forecast at {@code now} alone, its upper bound equal to the point (a median, not a bound). */
+    default Forecast pointForecast(UserSeries history, int now, int horizon) {
+        double[][] point = pointsFrom(history, now, now + 1, horizon)[0];
+        double[][] upper = new double[point.length][];
+        for (int r = 0; r < point.length; r++) {
+            upper[r] = point[r].clone();
+        }
+        long issued = history.size() == 0 ? 0 : history.timestamp(0) + (long) now * history.stepSeconds();
+        return new Forecast(history.user(), issued, history.stepSeconds(), 0.5, point, upper, name());
+    }
 }

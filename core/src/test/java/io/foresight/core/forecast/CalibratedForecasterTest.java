@@ -39,7 +39,7 @@ class CalibratedForecasterTest {
 
     @Test
     void theBoundWidensWithTheStepAndCoversNominallyOnARandomWalk() {
-        UserSeries s = randomWalk(6000, 3);
+        UserSeries s = randomWalk(4000, 3);
         CalibratedForecaster f = ModelFamilies.calibrated(new RecentMedianForecaster(1, 288, 0.95));
         Forecast fc = f.forecast(s, 3000, 12);
         double m1 = fc.upper(Resource.CPU, 0) - fc.point(Resource.CPU, 0);
@@ -47,9 +47,10 @@ class CalibratedForecasterTest {
         // the 95 % quantile of N(0, h): 1.64 at h = 1, 1.64 * sqrt(12) = 5.7 at h = 12
         assertEquals(1.64, m1, 0.5);
         assertEquals(5.7, m12, 1.5);
-        var scores = Backtest.run(List.of(s), List.of(f), new Backtest.Config(12, 1, s.timestamp(1000), 300));
+        var scores = Backtest.run(List.of(s), List.of(f), new Backtest.Config(12, 1, s.timestamp(2500), 300));
         Backtest.Score cpu = scores.get(f.name() + "/cpu");
-        assertTrue(cpu.worstStepGap(0.95) < 0.015, "every step within 1.5 points: " + java.util.Arrays.toString(cpu.coverageByStep()));
+        // 1,500 points per step: a sampling error of about 0.6 points
+        assertTrue(cpu.worstStepGap(0.95) < 0.02, "every step within 2 points: " + java.util.Arrays.toString(cpu.coverageByStep()));
     }
 
     @Test
@@ -74,16 +75,17 @@ class CalibratedForecasterTest {
     }
 
     /**
-     * The served recent-median family on the bundled real slice (20 VMs, last 2 days, every other origin so every
-     * time of day counts): coverage per resource and step near the nominal 95 %. 480 points per cell give a
-     * sampling error of about 1 point, hence the 3-point tolerance here; docs/evaluation.md has 40 VMs.
+     * The served recent-median family on the bundled real slice (20 VMs, last 2 days, every 4th origin so every
+     * time of day and every phase of Bitbrains' 15-minute grid counts): coverage per resource and step near the
+     * nominal 95 %. About 2,900 points per cell; the 3-point tolerance allows for the days not being alike;
+     * docs/evaluation.md has 40 VMs at every other origin.
      */
     @Test
     void coverageOnRealVmsIsNominalPerResourceAndStep() {
         Trace trace = BitbrainsReader.read(List.of(SLICE), 20);
         long evalFrom = TrainingWindow.end(trace) - 2 * 86_400L;
         Forecaster f = ModelFamilies.build(ModelFamilies.RECENT_MEDIAN, TrainingWindow.before(trace, evalFrom), "t", null, null);
-        var scores = Backtest.run(trace.users().values(), List.of(f), new Backtest.Config(12, 2, evalFrom, 300));
+        var scores = Backtest.run(trace.users().values(), List.of(f), new Backtest.Config(12, 4, evalFrom, 300));
         for (Resource r : Resource.values()) {
             Backtest.Score s = scores.get(Backtest.key(f.name(), r));
             assertTrue(s.worstStepGap(0.95) < 0.03, r + ": " + java.util.Arrays.toString(s.coverageByStep()));

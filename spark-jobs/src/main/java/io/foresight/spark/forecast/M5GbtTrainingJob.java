@@ -5,9 +5,6 @@ import io.foresight.core.forecast.TreeEnsemble;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,13 +128,7 @@ public final class M5GbtTrainingJob {
         PipelineModel model = pipeline().fit(rows);
         Path pipelineDir = outDir.resolve(PIPELINE_DIR);
         Path treesJson = outDir.resolve(TREES_FILE);
-        try {
-            Files.createDirectories(outDir);
-            model.write().overwrite().save(pipelineDir.toString());
-            Files.writeString(treesJson, export(model).toJson());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model to " + outDir, e);
-        }
+        TreeExport.write(model, export(model), pipelineDir, treesJson);
         rows.unpersist();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("gbt_m5_train_rows", (double) n);
