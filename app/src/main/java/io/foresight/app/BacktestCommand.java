@@ -1,6 +1,10 @@
 package io.foresight.app;
 
+import io.foresight.core.eval.Backtest;
+import io.foresight.core.eval.BacktestPoints;
+import io.foresight.core.eval.TrainingWindow;
 import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.Trace;
 import io.foresight.spark.eval.BacktestJob;
 import io.foresight.spark.pipeline.TrainingRequest;
 import java.io.IOException;
@@ -39,6 +43,14 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--sample", defaultValue = "1.0", description = "Share of rows the GBT trains on (default ${DEFAULT-VALUE})")
     double sample;
 
+    @Option(names = "--stride", defaultValue = "36",
+            description = "Steps between origins (default ${DEFAULT-VALUE} = 3 h, the gate's protocol; 1 or 2 measures each step's coverage at every time of day)")
+    int stride;
+
+    @Option(names = "--export-points", paramLabel = "DIR",
+            description = "Also write the series and the origins the backtest scores (series.csv, origins.csv) for bench/peers")
+    Path exportPoints;
+
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
@@ -47,8 +59,15 @@ public final class BacktestCommand implements Callable<Integer> {
         List<Path> files = data != null && !data.isEmpty() ? data : defaultData();
         Path dir = out != null ? out : Files.createTempDirectory("foresight-backtest");
         TrainingRequest req = TrainingRequest.of(files, dir, seed).withMaxUsers(users).withSampleFraction(sample)
-                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20);
+                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20).withStride(stride);
         System.out.println("backtest on " + files + " (" + (users == 0 ? "all" : users) + " users), models in " + dir);
+        if (exportPoints != null) {
+            Trace trace = BitbrainsReader.read(files, users == 0 ? Integer.MAX_VALUE : users);
+            long evalFrom = TrainingWindow.end(trace) - holdoutDays * 86_400L;
+            long n = BacktestPoints.write(trace.users().values(),
+                    new Backtest.Config(horizon, stride, evalFrom, Backtest.Config.rolling(horizon, evalFrom).minHistory()), exportPoints);
+            System.out.println(n + " origins and their series written to " + exportPoints);
+        }
         System.out.print(BacktestJob.run(req).format());
         return 0;
     }

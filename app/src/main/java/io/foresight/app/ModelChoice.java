@@ -80,7 +80,7 @@ final class ModelChoice {
         if (latest.isPresent()) {
             return fromRegistry(latest.get(), config, out);
         }
-        if (ModelFamilies.needsTrees(s) || ModelFamilies.needsLinear(s)) {
+        if (ModelFamilies.needsTrees(s) || ModelFamilies.needsM5Trees(s) || ModelFamilies.needsLinear(s)) {
             throw new IllegalArgumentException("no registered version of family " + s + " in " + Models.REGISTERED_MODEL
                     + ": train one with `foresight train --family " + s + "` (it is fitted on Spark)");
         }

@@ -52,10 +52,23 @@ public final class Backtest {
 
     /**
      * Scores of one forecaster on one resource, or on {@value #ALL}: there MASE, relative MAE and coverage
-     * are means over the resources that had points (MAE and RMSE are NaN: units differ).
+     * are means over the resources that had points (MAE and RMSE are NaN: units differ). {@code coverageByStep[h]}
+     * is the coverage of the upper bound at horizon step h alone (a bound calibrated on average can be too
+     * tight at the last step and too loose at the first).
      */
     public record Score(String forecaster, String resource, long points, double mae, double rmse,
-                        double mase, double relMae, double coverage) {}
+                        double mase, double relMae, double coverage, double[] coverageByStep) {
+        /** The largest distance of a step's coverage from {@code nominal} (NaN steps ignored). */
+        public double worstStepGap(double nominal) {
+            double g = Double.NaN;
+            for (double c : coverageByStep) {
+                if (!Double.isNaN(c) && (Double.isNaN(g) || Math.abs(c - nominal) > g)) {
+                    g = Math.abs(c - nominal);
+                }
+            }
+            return g;
+        }
+    }
 
     private Backtest() {}
 
@@ -79,11 +92,13 @@ public final class Backtest {
         }
         int f = all.size();
         int rc = Resource.COUNT;
+        int hz = c.horizon();
         double[][] abs = new double[f][rc], sq = new double[f][rc], cov = new double[f][rc];
+        double[][][] covStep = new double[f][rc][hz];
         long[] n = new long[rc];
+        long[][] nStep = new long[rc][hz];
         for (UserSeries s : users) {
-            int first = Math.max(c.minHistory(), firstIndexAtOrAfter(s, c.evalFrom()));
-            for (int o = first; o + c.horizon() <= s.size(); o += c.stride()) {
+            for (int o : origins(s, c)) {
                 Forecast[] fc = new Forecast[f];
                 for (int k = 0; k < f; k++) {
                     fc[k] = all.get(k).forecast(s, o, c.horizon());
@@ -100,11 +115,14 @@ public final class Backtest {
                             continue;
                         }
                         n[ri]++;
+                        nStep[ri][h]++;
                         for (int k = 0; k < f; k++) {
                             double e = y - fc[k].point(r, h);
                             abs[k][ri] += Math.abs(e);
                             sq[k][ri] += e * e;
-                            cov[k][ri] += y <= fc[k].upper(r, h) ? 1 : 0;
+                            int in = y <= fc[k].upper(r, h) ? 1 : 0;
+                            cov[k][ri] += in;
+                            covStep[k][ri][h] += in;
                         }
                     }
                 }
@@ -116,15 +134,25 @@ public final class Backtest {
             double maseSum = 0, relSum = 0, covSum = 0;
             int maseN = 0, relN = 0, covN = 0;
             long total = 0;
+            double[] allStep = new double[hz];
+            int[] allStepN = new int[hz];
             for (Resource r : Resource.values()) {
                 int ri = r.ordinal();
                 long m = n[ri];
+                double[] byStep = new double[hz];
+                for (int h = 0; h < hz; h++) {
+                    byStep[h] = nStep[ri][h] == 0 ? Double.NaN : covStep[k][ri][h] / nStep[ri][h];
+                    if (!Double.isNaN(byStep[h])) {
+                        allStep[h] += byStep[h];
+                        allStepN[h]++;
+                    }
+                }
                 double mae = m == 0 ? Double.NaN : abs[k][ri] / m;
                 double mase = m == 0 || abs[0][ri] == 0 ? Double.NaN : abs[k][ri] / abs[0][ri];
                 double rel = m == 0 || abs[1][ri] == 0 ? Double.NaN : abs[k][ri] / abs[1][ri];
                 double coverage = m == 0 ? Double.NaN : cov[k][ri] / m;
                 out.put(key(name, r), new Score(name, resourceKey(r), m, mae,
-                        m == 0 ? Double.NaN : Math.sqrt(sq[k][ri] / m), mase, rel, coverage));
+                        m == 0 ? Double.NaN : Math.sqrt(sq[k][ri] / m), mase, rel, coverage, byStep));
                 total += m;
                 if (!Double.isNaN(mase)) {
                     maseSum += mase;
@@ -139,11 +167,20 @@ public final class Backtest {
                     covN++;
                 }
             }
+            for (int h = 0; h < hz; h++) {
+                allStep[h] = allStepN[h] == 0 ? Double.NaN : allStep[h] / allStepN[h];
+            }
             out.put(name + "/" + ALL, new Score(name, ALL, total, Double.NaN, Double.NaN,
                     maseN == 0 ? Double.NaN : maseSum / maseN, relN == 0 ? Double.NaN : relSum / relN,
-                    covN == 0 ? Double.NaN : covSum / covN));
+                    covN == 0 ? Double.NaN : covSum / covN, allStep));
         }
         return out;
+    }
+
+    /** The origins (indices) the backtest forecasts {@code s} from: the points {@link BacktestPoints} exports. */
+    public static int[] origins(UserSeries s, Config c) {
+        int first = Math.max(c.minHistory(), firstIndexAtOrAfter(s, c.evalFrom()));
+        return java.util.stream.IntStream.iterate(first, o -> o + c.horizon() <= s.size(), o -> o + c.stride()).toArray();
     }
 
     public static String key(String forecaster, Resource r) {
@@ -156,7 +193,7 @@ public final class Backtest {
 
     /**
      * One forecaster's scores as flat metrics ({@code <prefix><resource>_mae}, {@code _rmse}, {@code _mase},
-     * {@code _rel_mae}, {@code _coverage}; for {@value #ALL} only the last three): what MLflow runs, model
+     * {@code _rel_mae}, {@code _coverage}, {@code _coverage_worst_step_gap} (from {@link ModelFamilies#QUANTILE}); for {@value #ALL} all but MAE and RMSE): what MLflow runs, model
      * manifests and the gate record. Empty if the forecaster was not scored.
      */
     public static Map<String, Double> metrics(Map<String, Score> scores, String forecaster, String prefix) {
@@ -173,6 +210,7 @@ public final class Backtest {
             m.put(p + "mase", s.mase());
             m.put(p + "rel_mae", s.relMae());
             m.put(p + "coverage", s.coverage());
+            m.put(p + "coverage_worst_step_gap", s.worstStepGap(ModelFamilies.QUANTILE));
         }
         return m;
     }
@@ -186,6 +224,31 @@ public final class Backtest {
             return 0;
         }
         return (int) Math.min(s.size(), (d + s.stepSeconds() - 1) / s.stepSeconds());
+    }
+
+    /**
+     * Coverage of each forecaster's upper bound per resource and horizon step (percent), with the worst
+     * step's distance from {@code nominal} in points: the calibration table of the backtest output.
+     */
+    public static String formatCoverage(Map<String, Score> scores, double nominal) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "upper-bound coverage (%%) per resource and horizon step h (nominal %.0f %%; worst = largest |gap| in points)%n",
+                nominal * 100));
+        int hz = scores.values().stream().mapToInt(s -> s.coverageByStep().length).max().orElse(0);
+        b.append(String.format("%-40s %-8s", "forecaster", "resource"));
+        for (int h = 0; h < hz; h++) {
+            b.append(String.format(" %5s", "h" + (h + 1)));
+        }
+        b.append(String.format(" %6s%n", "worst"));
+        for (Score s : scores.values()) {
+            String name = s.forecaster().length() > 40 ? s.forecaster().substring(0, 40) : s.forecaster();
+            b.append(String.format("%-40s %-8s", name, s.resource()));
+            for (double c : s.coverageByStep()) {
+                b.append(String.format(Locale.ROOT, " %5.1f", c * 100));
+            }
+            b.append(String.format(Locale.ROOT, " %6.1f%n", s.worstStepGap(nominal) * 100));
+        }
+        return b.toString();
     }
 
     /** A fixed-width table of scores for the console. */

@@ -23,7 +23,7 @@ public final class ModelComparison {
     public record Result(Map<String, Backtest.Score> scores, GateVerdict verdict, String championLabel) {
         /** The table for the console and the MLflow run. */
         public String table() {
-            return Backtest.format(scores);
+            return Backtest.format(scores) + "\n" + Backtest.formatCoverage(scores, ModelFamilies.QUANTILE);
         }
     }
 

@@ -2,11 +2,16 @@ package io.foresight.core.eval;
 
 import io.foresight.core.features.UserFeatures;
 import io.foresight.core.forecast.BlendForecaster;
+import io.foresight.core.forecast.CalibratedForecaster;
 import io.foresight.core.forecast.ConformalForecaster;
+import io.foresight.core.forecast.DampedEtsForecaster;
 import io.foresight.core.forecast.DecomposableForecaster;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.LinearLagForecaster;
+import io.foresight.core.forecast.GlobalGbtForecaster;
+import io.foresight.core.forecast.M5Features;
 import io.foresight.core.forecast.ModelSelector;
+import io.foresight.core.forecast.PointForecaster;
 import io.foresight.core.forecast.RecentMedianForecaster;
 import io.foresight.core.forecast.SeasonalArForecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
@@ -27,8 +32,11 @@ import java.util.Objects;
  * fitted: the blend (fitted in core on the training trace, with the settings the evaluation chose), the
  * global GBT (trees fitted on Spark), the lag-linear CPU model (coefficients fitted on Spark, blend for the
  * other resources), seasonal AR and the decomposable model (fitted per user at forecast time), and the
- * per-user selection among naive, AR, decomposable and GBT, and the recent median (of the last 3 values). Every
- * family except the blend gets a split-conformal upper bound.
+ * per-user selection among naive, AR, decomposable and GBT, the recent median (of the last 3 values) and
+ * exponential smoothing with a damped trend (fitted per user and resource, {@link DampedEtsForecaster}), and the
+ * global GBT on the M5 features ({@link GlobalGbtForecaster}, trees fitted on Spark). Every
+ * family except the blend gets a split-conformal upper bound; the recent median's, ETS's and gbt-m5's are calibrated per resource and
+ * horizon step on each user's last day of errors at every origin ({@link CalibratedForecaster}).
  */
 public final class ModelFamilies {
     public static final String BLEND = "blend-conformal";
@@ -38,12 +46,14 @@ public final class ModelFamilies {
     public static final String SELECTION = "per-user-selection";
     public static final String LAG_LINEAR = "lag-linear";
     public static final String RECENT_MEDIAN = "recent-median";
-    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN);
+    public static final String ETS = "ets";
+    public static final String GBT_M5 = "gbt-m5";
+    public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN, ETS,
+            GBT_M5);
     /** Forecast steps the families are built for (1 h at 5 minutes). */
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
     public static final double QUANTILE = 0.95;
-
     private ModelFamilies() {}
 
     /** The family name, or a one-line error listing the known ones. */
@@ -54,9 +64,20 @@ public final class ModelFamilies {
         return family;
     }
 
-    /** Whether the family needs GBT trees fitted on Spark. */
+    /** Whether the family needs GBT trees fitted on Spark (on the point features of {@link TreeEnsembleForecaster}). */
     public static boolean needsTrees(String family) {
         return GBT.equals(family) || SELECTION.equals(family);
+    }
+
+    /** Whether the family needs the global GBT fitted on Spark on {@link M5Features}. */
+    public static boolean needsM5Trees(String family) {
+        return GBT_M5.equals(family);
+    }
+
+    /** Whether {@code trees} are what {@code family} needs (trees over the features that family computes). */
+    static boolean treesFit(String family, TreeEnsemble trees) {
+        return trees != null && (needsTrees(family) && trees.features().equals(TreeEnsembleForecaster.FEATURES)
+                || needsM5Trees(family) && trees.features().equals(M5Features.NAMES));
     }
 
     /** Whether the family needs lag-linear coefficients fitted on Spark. */
@@ -83,8 +104,9 @@ public final class ModelFamilies {
     public static Forecaster build(String family, Trace train, String version, TreeEnsemble trees, Path linearDir) {
         requireKnown(family);
         Objects.requireNonNull(version, "version");
-        if (needsTrees(family) && trees == null) {
-            throw new IllegalArgumentException(family + " needs GBT trees fitted on Spark: train it with the retraining workflow");
+        if ((needsTrees(family) || needsM5Trees(family)) && !treesFit(family, trees)) {
+            throw new IllegalArgumentException(family + " needs GBT trees fitted on Spark on its features"
+                    + (trees == null ? "" : " (got trees over " + trees.features() + ")") + ": train it with the retraining workflow");
         }
         if (needsLinear(family) && linearDir == null) {
             throw new IllegalArgumentException(family + " needs lag-linear coefficients fitted on Spark");
@@ -95,7 +117,9 @@ public final class ModelFamilies {
         return switch (family) {
             case BLEND -> blend(train);
             case SEASONAL_AR -> new ConformalForecaster(ar, QUANTILE, 16, 12);
-            case RECENT_MEDIAN -> new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
+            case RECENT_MEDIAN -> calibrated(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE));
+            case ETS -> calibrated(DampedEtsForecaster.defaults());
+            case GBT_M5 -> calibrated(new GlobalGbtForecaster(trees, version));
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);
@@ -112,12 +136,21 @@ public final class ModelFamilies {
         };
     }
 
-    /** Every family that can be built from {@code trees} (no lag-linear), by family name: what the backtest compares. */
-    public static Map<String, Forecaster> all(Trace train, String version, TreeEnsemble trees) {
+    /** {@code point} with the bound calibrated per resource and step on each user's last day of errors. */
+    public static CalibratedForecaster calibrated(PointForecaster point) {
+        return new CalibratedForecaster(point, CalibratedForecaster.DEFAULT_WINDOW, QUANTILE);
+    }
+
+    /**
+     * Every family that can be built from {@code trees} and {@code m5Trees} (either may be null; no lag-linear), by
+     * family name: what the backtest compares.
+     */
+    public static Map<String, Forecaster> all(Trace train, String version, TreeEnsemble trees, TreeEnsemble m5Trees) {
         Map<String, Forecaster> m = new LinkedHashMap<>();
         for (String f : ALL) {
-            if (!needsLinear(f) && (trees != null || !needsTrees(f))) {
-                m.put(f, build(f, train, version, trees, null));
+            TreeEnsemble t = needsM5Trees(f) ? m5Trees : trees;
+            if (!needsLinear(f) && (!needsTrees(f) && !needsM5Trees(f) || treesFit(f, t))) {
+                m.put(f, build(f, train, version, t, null));
             }
         }
         return m;

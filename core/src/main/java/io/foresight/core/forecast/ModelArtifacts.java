@@ -149,6 +149,8 @@ public final class ModelArtifacts {
     private static void collectSchema(Forecaster f, Set<String> out) {
         if (f instanceof ConformalForecaster c) {
             collectSchema(c.base(), out);
+        } else if (f instanceof CalibratedForecaster c) {
+            collectSchema(asForecaster(c.base()), out);
         } else if (f instanceof ModelSelector s) {
             s.candidates().forEach(x -> collectSchema(x, out));
         } else if (f instanceof LinearLagForecaster l) {
@@ -158,6 +160,8 @@ public final class ModelArtifacts {
             collectSchema(l.base(), out);
         } else if (f instanceof TreeEnsembleForecaster t) {
             TreeEnsembleForecaster.FEATURES.forEach(x -> out.add("gbt." + x));
+        } else if (f instanceof GlobalGbtForecaster) {
+            M5Features.NAMES.forEach(x -> out.add("gbt-m5." + x));
         } else if (f instanceof BlendForecaster) {
             for (String x : BlendForecaster.FEATURE_NAMES) {
                 out.add("blend." + x);
@@ -183,17 +187,16 @@ public final class ModelArtifacts {
         if (f instanceof ConformalForecaster c) {
             n.put("type", "conformal").put("quantile", c.quantile()).put("origins", c.origins()).put("spacing", c.spacing());
             n.set("base", encode(c.base()));
+        } else if (f instanceof CalibratedForecaster c) {
+            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal());
+            n.set("base", encode(asForecaster(c.base())));
         } else if (f instanceof BlendForecaster b) {
             n.put("type", "blend");
             n.set("model", JSON.valueToTree(b.model()));
         } else if (f instanceof TreeEnsembleForecaster t) {
             requireNoHolidays(t.holidays(), "gbt");
             n.put("type", "gbt-trees").put("version", t.version());
-            try {
-                n.set("trees", JSON.readTree(t.trees().toJson()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            n.set("trees", treesJson(t.trees()));
         } else if (f instanceof SeasonalArForecaster a) {
             n.put("type", "seasonal-ar").put("p", a.p()).put("season", a.season()).put("window", a.window());
         } else if (f instanceof DecomposableForecaster d) {
@@ -223,12 +226,17 @@ public final class ModelArtifacts {
                     .put("quantile", s.quantile());
         } else if (f instanceof LastValueForecaster l) {
             n.put("type", "last-value").put("window", l.window()).put("quantile", l.quantile());
+        } else if (f instanceof GlobalGbtForecaster g) {
+            n.put("type", "gbt-m5").put("version", g.version());
+            n.set("trees", treesJson(g.trees()));
+        } else if (f instanceof DampedEtsForecaster e) {
+            n.put("type", "ets-damped").put("fitWindow", e.fitWindow());
         } else if (f instanceof RecentMedianForecaster m) {
             n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
-                    + ": the model format knows conformal, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive, last-value and recent-median components");
+                    + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
+                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped and gbt-m5 components");
         }
         return n;
     }
@@ -239,6 +247,14 @@ public final class ModelArtifacts {
             case "conformal":
                 return new ConformalForecaster(decode(n.path("base")), num(n, "quantile"), integer(n, "origins"),
                         integer(n, "spacing"));
+            case "calibrated": {
+                Forecaster base = decode(n.path("base"));
+                if (!(base instanceof PointForecaster p)) {
+                    throw new IllegalArgumentException("calibrated component needs a point forecaster as base, got "
+                            + n.path("base").path("type").asText());
+                }
+                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"));
+            }
             case "blend":
                 try {
                     return new BlendForecaster(JSON.treeToValue(n.path("model"), BlendForecaster.Model.class));
@@ -280,11 +296,32 @@ public final class ModelArtifacts {
                 return new SeasonalNaiveForecaster(integer(n, "seasonSteps"), integer(n, "window"), num(n, "quantile"));
             case "last-value":
                 return new LastValueForecaster(integer(n, "window"), num(n, "quantile"));
+            case "gbt-m5":
+                return new GlobalGbtForecaster(TreeEnsemble.fromJson(n.path("trees").toString()), n.path("version").asText("unversioned"));
+            case "ets-damped":
+                return new DampedEtsForecaster(integer(n, "fitWindow"));
             case "recent-median":
                 return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
             default:
                 throw new IllegalArgumentException("unknown model component '" + type + "'");
         }
+    }
+
+    private static JsonNode treesJson(TreeEnsemble trees) {
+        try {
+            return JSON.readTree(trees.toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every point model the format knows is also a forecaster (its own bound is unused under calibration). */
+    private static Forecaster asForecaster(PointForecaster p) {
+        if (p instanceof Forecaster f) {
+            return f;
+        }
+        throw new IllegalArgumentException("cannot save point model " + p.getClass().getSimpleName()
+                + ": it is not a forecaster component the format knows");
     }
 
     private static void requireNoHolidays(java.util.function.LongPredicate p, String what) {

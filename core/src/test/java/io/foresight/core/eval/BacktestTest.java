@@ -137,6 +137,22 @@ class BacktestTest {
     }
 
     @Test
+    void exportsExactlyTheOriginsItScoresAndTheSeries(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        UserSeries s = ramp(1000);
+        Backtest.Config c = new Backtest.Config(4, 10, s.timestamp(600), 300);
+        assertEquals(40, BacktestPoints.write(List.of(s), c, dir));
+        List<String> origins = java.nio.file.Files.readAllLines(dir.resolve(BacktestPoints.ORIGINS));
+        assertEquals("user,origin,timestamp,horizon", origins.get(0));
+        assertEquals("ramp,600," + s.timestamp(600) + ",4", origins.get(1));
+        assertEquals("ramp,990," + s.timestamp(990) + ",4", origins.get(40));
+        Map<String, Backtest.Score> scores = Backtest.run(List.of(s), List.of(new Constant(0)), c);
+        assertEquals((origins.size() - 1) * 4L, scores.get("const0.0/cpu").points(), "every exported origin scored, 4 steps each");
+        List<String> series = java.nio.file.Files.readAllLines(dir.resolve(BacktestPoints.SERIES));
+        assertEquals(1001, series.size());
+        assertEquals("ramp,7," + s.timestamp(7) + ",7.00000000,7.00000000,7.00000000,7.00000000", series.get(8));
+    }
+
+    @Test
     void rejectsEmptyForecasterList() {
         assertThrows(IllegalArgumentException.class, () -> Backtest.run(List.of(), List.of(), new Backtest.Config(1, 1, 0, 0)));
     }

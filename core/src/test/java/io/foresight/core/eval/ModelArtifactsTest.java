@@ -54,6 +54,15 @@ class ModelArtifactsTest {
                         new int[] {2, -1, -1}, new double[] {0, 0.02, -0.02})));
     }
 
+    /** One small tree over the M5 features (scaled last value and step). */
+    static TreeEnsemble m5Trees() {
+        int lag1 = io.foresight.core.forecast.M5Features.NAMES.indexOf("lag1");
+        int step = io.foresight.core.forecast.M5Features.NAMES.indexOf("step");
+        return new TreeEnsemble(io.foresight.core.forecast.M5Features.NAMES, List.of(
+                new TreeEnsemble.Tree(1.0, new int[] {lag1, step, -1, -1, -1}, new double[] {1.0, 5, 0, 0, 0},
+                        new int[] {1, 3, -1, -1, -1}, new int[] {2, 4, -1, -1, -1}, new double[] {0, 0, -0.1, 0.05, 0.1})));
+    }
+
     static List<String> families() {
         return ModelFamilies.ALL;
     }
@@ -65,7 +74,7 @@ class ModelArtifactsTest {
             Files.writeString(linear.resolve("linear.json"),
                     "{\"features\":[\"lag_1\",\"lag_2\",\"mean_12\"],\"coefficients\":[0.6,0.1,0.3],\"intercept\":0.01}");
         }
-        return ModelFamilies.build(family, train, "test-1", trees(), linear);
+        return ModelFamilies.build(family, train, "test-1", ModelFamilies.needsM5Trees(family) ? m5Trees() : trees(), linear);
     }
 
     @ParameterizedTest

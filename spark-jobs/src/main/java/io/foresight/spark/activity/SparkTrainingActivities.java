@@ -22,6 +22,7 @@ import io.foresight.mlflow.TrackedRun;
 import io.foresight.spark.TraceDatasets;
 import io.foresight.spark.features.FeatureJob;
 import io.foresight.spark.forecast.ForecastTrainingJob;
+import io.foresight.spark.forecast.M5GbtTrainingJob;
 import io.foresight.spark.training.LagRegressionJob;
 import io.foresight.spark.training.LagRegressionJob.FeatureTable;
 import io.foresight.workflows.retrain.Backtest;
@@ -168,6 +169,18 @@ public final class SparkTrainingActivities implements TrainingActivities {
             params.put("gbt.stepSize", Double.toString(c.stepSize()));
             params.put("gbt.seed", Long.toString(SEED));
         }
+        if (ModelFamilies.needsM5Trees(family)) {
+            M5GbtTrainingJob.Config c = M5GbtTrainingJob.Config.defaults(SEED);
+            M5GbtTrainingJob.Result m5 = new M5GbtTrainingJob(c).run(s, train, modelDir.resolve("spark"));
+            trees = TreeEnsemble.load(m5.treesJson());
+            metrics.putAll(m5.metrics());
+            params.put("gbt_m5.maxIter", Integer.toString(c.maxIter()));
+            params.put("gbt_m5.maxDepth", Integer.toString(c.maxDepth()));
+            params.put("gbt_m5.stepSize", Double.toString(c.stepSize()));
+            params.put("gbt_m5.originStride", Integer.toString(c.originStride()));
+            params.put("gbt_m5.stepsPerOrigin", Integer.toString(c.stepsPerOrigin()));
+            params.put("gbt_m5.seed", Long.toString(SEED));
+        }
         if (ModelFamilies.needsLinear(family)) {
             FeatureTable t = table(features);
             LagRegressionJob.Fit fit = LagRegressionJob.fit(s, t, MAX_ITER, REG_PARAM);
@@ -298,7 +311,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
     }
 
     private static boolean needsSpark(String family) {
-        return ModelFamilies.needsTrees(family) || ModelFamilies.needsLinear(family);
+        return ModelFamilies.needsTrees(family) || ModelFamilies.needsM5Trees(family) || ModelFamilies.needsLinear(family);
     }
 
     private RetrainWindow sameWindow(RetrainRequest request, FeatureSet features) {

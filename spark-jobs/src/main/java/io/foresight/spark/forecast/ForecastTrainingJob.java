@@ -21,9 +21,6 @@ import io.foresight.core.trace.Trace;
 import io.foresight.spark.SparkSessions;
 import io.foresight.spark.TraceDatasets;
 import io.foresight.spark.features.FeatureJob;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,13 +122,7 @@ public final class ForecastTrainingJob {
         PipelineModel model = pipeline().fit(train);
         Path pipelineDir = outDir.resolve(PIPELINE_DIR);
         Path treesJson = outDir.resolve(TREES_FILE);
-        try {
-            Files.createDirectories(outDir);
-            model.write().overwrite().save(pipelineDir.toString());
-            Files.writeString(treesJson, export(model).toJson());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model to " + outDir, e);
-        }
+        TreeExport.write(model, export(model), pipelineDir, treesJson);
         Map<String, Double> metrics = new LinkedHashMap<>();
         Row m = model.transform(valid)
                 .withColumn("yhat", greatest(lit(0.0), col("base").plus(col("prediction"))))

@@ -14,6 +14,21 @@ import org.apache.spark.ml.tree.Node;
 public final class TreeExport {
     private TreeExport() {}
 
+    /**
+     * Writes a fitted GBT pipeline ({@code pipelineDir}) and its core export ({@code treesJson}), the two forms
+     * every GBT job leaves: Spark's for reloading, the flat trees for serving without Spark.
+     */
+    public static void write(org.apache.spark.ml.PipelineModel model, TreeEnsemble trees, java.nio.file.Path pipelineDir,
+                             java.nio.file.Path treesJson) {
+        try {
+            java.nio.file.Files.createDirectories(treesJson.toAbsolutePath().getParent());
+            model.write().overwrite().save(pipelineDir.toString());
+            java.nio.file.Files.writeString(treesJson, trees.toJson());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write model to " + treesJson.getParent(), e);
+        }
+    }
+
     public static TreeEnsemble toEnsemble(GBTRegressionModel model, List<String> featureNames) {
         if (model.numFeatures() != featureNames.size()) {
             throw new IllegalArgumentException("model has " + model.numFeatures() + " features but "

@@ -21,6 +21,7 @@ import io.foresight.spark.SparkSessions;
 import io.foresight.spark.TraceDatasets;
 import io.foresight.spark.features.FeatureJob;
 import io.foresight.spark.forecast.ForecastTrainingJob;
+import io.foresight.spark.forecast.M5GbtTrainingJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,11 +79,13 @@ public final class TrainingPipeline {
 
         TreeEnsemble trees = TreeEnsemble.load(gbt.treesJson());
         Trace train = TrainingWindow.before(trace, evalFrom);
+        M5GbtTrainingJob.Result m5 = new M5GbtTrainingJob(M5GbtTrainingJob.Config.defaults(req.seed())).run(spark, train, dir);
+        metrics.putAll(m5.metrics());
         String version = dir.getFileName().toString();
-        Map<String, Forecaster> named = ModelFamilies.all(train, version, trees);
+        Map<String, Forecaster> named = ModelFamilies.all(train, version, trees, TreeEnsemble.load(m5.treesJson()));
         t0 = System.nanoTime();
         Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), List.copyOf(named.values()),
-                Backtest.Config.rolling(req.horizon(), evalFrom));
+                new Backtest.Config(req.horizon(), req.stride(), evalFrom, Backtest.Config.rolling(req.horizon(), evalFrom).minHistory()));
         metrics.put("backtest_seconds", (System.nanoTime() - t0) / 1e9);
         Map<String, String> keys = new LinkedHashMap<>();
         named.forEach((k, f) -> keys.put(f.name(), k.replace('-', '_')));
@@ -114,7 +117,7 @@ public final class TrainingPipeline {
         }
         plot(busiest(trace), gbtCore, evalFrom, req.horizon(), png);
         return new TrainingResult(metrics, dir, gbt.treesJson(), schema, png, TreeEnsembleForecaster.FEATURES,
-                Backtest.format(scores) + gates);
+                Backtest.format(scores) + "\n" + Backtest.formatCoverage(scores, ModelFamilies.QUANTILE) + gates);
     }
 
     /** Every scored forecaster's metrics under its key ({@code <key>_<resource>_<metric>}, yardsticks included). */

@@ -15,9 +15,14 @@ import java.util.Objects;
  * @param holdoutDays    the last days held back for evaluation (time split)
  * @param horizon        forecast steps evaluated (12 = next hour at 5-minute steps)
  * @param gbtIterations  boosting iterations of the GBT
+ * @param stride         steps between backtest origins (36 = every 3 h, the gate's protocol; 1 or 2 to measure
+ *                       the bounds' coverage per step at every time of day)
  */
 public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
-                              double sampleFraction, int holdoutDays, int horizon, int gbtIterations) {
+                              double sampleFraction, int holdoutDays, int horizon, int gbtIterations, int stride) {
+    /** Steps between origins of the gate's backtest ({@link io.foresight.core.eval.Backtest.Config#rolling}). */
+    public static final int BACKTEST_STRIDE = 36;
+
     public TrainingRequest {
         Objects.requireNonNull(dataPaths, "dataPaths");
         Objects.requireNonNull(outputDir, "outputDir");
@@ -25,8 +30,8 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
         if (dataPaths.isEmpty()) {
             throw new IllegalArgumentException("no data path: pass at least one Bitbrains CSV file");
         }
-        if (maxUsers < 0 || holdoutDays <= 0 || horizon <= 0 || gbtIterations <= 0) {
-            throw new IllegalArgumentException("maxUsers must be >= 0; holdoutDays, horizon, gbtIterations positive");
+        if (maxUsers < 0 || holdoutDays <= 0 || horizon <= 0 || gbtIterations <= 0 || stride <= 0) {
+            throw new IllegalArgumentException("maxUsers must be >= 0; holdoutDays, horizon, gbtIterations, stride positive");
         }
         if (sampleFraction <= 0 || sampleFraction > 1) {
             throw new IllegalArgumentException("sampleFraction must be in (0,1], got " + sampleFraction);
@@ -35,26 +40,30 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
 
     /** Defaults: all users, all rows, 2 days held back, next hour (bounds: {@link io.foresight.core.eval.ModelFamilies#QUANTILE}). */
     public static TrainingRequest of(List<Path> dataPaths, Path outputDir, long seed) {
-        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 30);
+        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 30, BACKTEST_STRIDE);
     }
 
     public TrainingRequest withMaxUsers(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, gbtIterations, stride);
     }
 
     public TrainingRequest withSampleFraction(double f) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, gbtIterations, stride);
     }
 
     public TrainingRequest withHoldoutDays(int d) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, gbtIterations, stride);
     }
 
     public TrainingRequest withGbtIterations(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, n);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, n, stride);
+    }
+
+    public TrainingRequest withStride(int s) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, gbtIterations, s);
     }
 
     public TrainingRequest withHorizon(int h) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, gbtIterations);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, gbtIterations, stride);
     }
 }

@@ -23,7 +23,7 @@ class TrainingPipelineTest {
 
     @Test
     void producesModelMetricsSchemaAndPlot() throws Exception {
-        TrainingRequest req = new TrainingRequest(List.of(Path.of("synthetic")), dir.resolve("model"), 3, 0, 1.0, 1, 12, 8);
+        TrainingRequest req = new TrainingRequest(List.of(Path.of("synthetic")), dir.resolve("model"), 3, 0, 1.0, 1, 12, 8, TrainingRequest.BACKTEST_STRIDE);
         TrainingResult r = TrainingPipeline.run(SharedSpark.session(), TestTraces.small(8, 2, 21), req);
         assertTrue(Files.isDirectory(r.modelDir().resolve("gbt-pipeline")));
         assertEquals(8, TreeEnsemble.load(r.exportedModelJson()).size());
@@ -56,7 +56,7 @@ class TrainingPipelineTest {
     @Test
     void rejectsBadRequests() {
         assertThrows(IllegalArgumentException.class,
-                () -> new TrainingRequest(List.of(), dir, 1, 0, 1.0, 1, 12, 8));
+                () -> new TrainingRequest(List.of(), dir, 1, 0, 1.0, 1, 12, 8, TrainingRequest.BACKTEST_STRIDE));
         assertThrows(IllegalArgumentException.class,
                 () -> TrainingRequest.of(List.of(Path.of("x")), dir, 1).withSampleFraction(0));
     }
