@@ -124,8 +124,8 @@ public record PopulationProfile(int stepSeconds, int knownSteps, double quantile
                 double[] r = {b, Double.NaN, Double.NaN};
                 for (int j = 0; j < NEED.length; j++) {
                     double[] y = s.usageColumn(NEED[j]);
-                    double seen = max(y, from, o);
-                    double next = max(y, o, o + hour);
+                    double seen = Profiler.max(y, from, o);
+                    double next = Profiler.max(y, o, o + hour);
                     if (seen > UserFeatures.DEFAULT_ACTIVE_THRESHOLDS[NEED[j].ordinal()] && !Double.isNaN(next)) {
                         r[1 + j] = next / seen;
                     }
@@ -225,7 +225,7 @@ public record PopulationProfile(int stepSeconds, int knownSteps, double quantile
             b++;
         }
         for (int j = 0; j < NEED.length; j++) {
-            double peak = max(h.series().usageColumn(NEED[j]), from, h.size());
+            double peak = Profiler.max(h.series().usageColumn(NEED[j]), from, h.size());
             double ratio = s.ratio()[b][j];
             if (!Double.isNaN(peak) && !Double.isNaN(ratio)) {
                 out[NEED[j].ordinal()] = peak * Math.max(1, ratio);
@@ -267,16 +267,6 @@ public record PopulationProfile(int stepSeconds, int knownSteps, double quantile
             n += Double.isNaN(cpu[i]) ? 0 : 1;
         }
         return n;
-    }
-
-    private static double max(double[] y, int from, int to) {
-        double m = Double.NaN;
-        for (int i = Math.max(0, from); i < Math.min(to, y.length); i++) {
-            if (!Double.isNaN(y[i]) && (Double.isNaN(m) || y[i] > m)) {
-                m = y[i];
-            }
-        }
-        return m;
     }
 
     private static double quantile(List<Double> v, double q) {

@@ -218,7 +218,8 @@ public final class Profiler {
         }
     }
 
-    private static double max(double[] y, int from, int to) {
+    /** The largest known (non-NaN) value of {@code y} in [from, to), or NaN if none is known. */
+    static double max(double[] y, int from, int to) {
         double m = Double.NaN;
         for (int i = Math.max(0, from); i < Math.min(to, y.length); i++) {
             if (!Double.isNaN(y[i]) && (Double.isNaN(m) || y[i] > m)) {
