@@ -85,7 +85,7 @@ public final class BenchCommand implements Runnable {
             long t0 = System.nanoTime();
             // the warm-up history, the cycles, and one interval more
             Trace t = LoopBenchmark.timeShifted(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS + cycles + 1);
-            int real = LoopBenchmark.realUsers();
+            int real = LoopBenchmark.realUsers(t);
             out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), shards of %d, %d cycles; read in %.1f s%n",
                     t.users().size(), Math.min(real, t.users().size()), file.getFileName(),
                     t.users().size() > real ? ", the rest time-shifted copies of them" : "", shardSize, cycles, (System.nanoTime() - t0) / 1e9);

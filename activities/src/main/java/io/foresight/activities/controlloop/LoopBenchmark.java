@@ -118,7 +118,7 @@ public final class LoopBenchmark {
             total += n;
         }
         System.out.printf(Locale.ROOT, "trace %s: %d users%s, read in %.1f s, model fitted in %.1f s; %d cycles, %d shard(s) of <= %d%n",
-                file.getFileName(), trace.users().size(), trace.users().size() > distinct ? " (" + distinct
+                file.getFileName(), trace.users().size(), trace.users().size() > realUsers(trace) ? " (" + realUsers(trace)
                         + " real VMs, the rest time-shifted copies)" : "", readS, fitS, ran, shards, shardSize);
         String[] names = {"collect", "predict", "plan", "policy", "allocate", "monitor"};
         int steady = Math.max(1, ran - 1);
@@ -138,7 +138,8 @@ public final class LoopBenchmark {
         System.out.println("  state dir (bulk data, journal): " + state);
     }
 
-    private static int distinct;
+    /** Marks a time-shifted copy's id ({@code VM~k}); Bitbrains VM ids are numbers. */
+    private static final String COPY_MARK = "~";
 
     /**
      * The trace's real VMs, and as many time-shifted copies of them as it takes to reach {@code users}, every series
@@ -146,7 +147,7 @@ public final class LoopBenchmark {
      * 10,000 full-month copies would not fit in memory).
      */
     public static Trace timeShifted(Trace real, int users, int length) {
-        distinct = real.users().size();
+        int distinct = real.users().size();
         java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
         for (io.foresight.core.trace.UserSeries s : real.users().values()) {
             out.put(s.user(), s.size() <= length ? s : s.slice(0, length));
@@ -171,7 +172,7 @@ public final class LoopBenchmark {
                         c[r.ordinal()][i] = s.capacityColumn(r)[(i + shift) % n];
                     }
                 }
-                String id = s.user() + "~" + k;
+                String id = s.user() + COPY_MARK + k;
                 out.put(id, new io.foresight.core.trace.UserSeries(id, s.stepSeconds(),
                         java.util.Arrays.copyOf(s.timestamps(), m), u, c));
             }
@@ -179,19 +180,18 @@ public final class LoopBenchmark {
         return new Trace(real.stepSeconds(), out, real.report());
     }
 
-    /** How many real VMs the last {@link #timeShifted} call started from. */
-    public static int realUsers() {
-        return distinct;
+    /** The real VMs of {@code t}, not their time-shifted copies. */
+    public static int realUsers(Trace t) {
+        return (int) t.users().keySet().stream().filter(id -> !id.contains(COPY_MARK)).count();
     }
 
     /** The first days of the trace's real VMs (not their copies): what a benchmark's model is fitted on. */
     public static Trace firstDays(Trace t, int days) {
         java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
         int n = days * 86400 / t.stepSeconds();
-        int k = 0;
         for (var e : t.users().entrySet()) {
-            if (k++ >= distinct) {
-                break; // fit on the real VMs only
+            if (e.getKey().contains(COPY_MARK)) {
+                continue; // fit on the real VMs only
             }
             out.put(e.getKey(), e.getValue().slice(0, Math.min(n, e.getValue().size())));
         }
