@@ -131,7 +131,8 @@ public final class LoopCommand implements Runnable {
                             + p.pool() + " first, or steer it with loop mode/pause/freeze");
                 }
                 System.out.println("started " + ControlLoopWorkflow.workflowId(p.pool()) + " on " + t.target + ": source "
-                        + p.source() + ", every " + p.intervalSeconds() + " s" + (p.live() ? " (wall clock)" : " / " + p.acceleration())
+                        + p.source() + ", every " + p.intervalSeconds() + " s" + (p.live() && p.acceleration() == 1 ? " (wall clock)"
+                                : " / " + p.acceleration() + (p.live() ? " (backfilled history from " + p.start() + ")" : ""))
                         + ", " + (mode == AllocationMode.DRY_RUN ? "dry-run (decisions recorded, nothing applied)" : "enforce")
                         + ", actuator " + p.actuator() + ", pool kind " + p.kind().label()
                         + (p.rulesDir() == null ? "" : ", rules " + p.rulesDir())

@@ -2,9 +2,7 @@ package io.foresight.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.foresight.activities.ControlWorker;
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
@@ -12,12 +10,9 @@ import io.foresight.workflows.controlloop.LoopState;
 import io.foresight.core.alloc.AllocationMode;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.worker.WorkerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +35,7 @@ class LoopCliIT {
     @TempDir
     Path dir;
 
-    String cli(String... args) {
+    static String cli(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int code;
@@ -68,32 +63,14 @@ class LoopCliIT {
 
     @Test
     void operateALoopFromTheCommandLine() throws Exception {
-        Path bin = LoopResetIT.temporalBin();
-        assumeTrue(Files.isExecutable(bin), "needs the Temporal CLI at " + bin + " (./foresight stack up, or FORESIGHT_TEMPORAL_BIN)");
-        int port = LoopResetIT.freePort();
-        Process server = new ProcessBuilder(bin.toString(), "server", "start-dev", "--ip", "127.0.0.1", "--port", String.valueOf(port),
-                "--headless", "--db-filename", dir.resolve("temporal.db").toString(), "--log-level", "error")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("temporal.log").toFile()).start();
-        WorkflowServiceStubs stubs = null;
-        WorkerFactory factory = null;
         java.util.function.Supplier<FsConfig> before = LoopCommand.config;
-        try {
-            stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (true) {
-                try {
-                    stubs.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace("default").build());
-                    break;
-                } catch (RuntimeException notYet) {
-                    assertTrue(System.nanoTime() < deadline && server.isAlive(), () -> LoopResetIT.readQuietly(dir.resolve("temporal.log")));
-                    Thread.sleep(300);
-                }
-            }
+        try (DevServer temporal = DevServer.start(dir)) {
+            int port = temporal.port;
+            WorkflowServiceStubs stubs = temporal.stubs;
             LoopCommand.config = () -> FsConfig.load(Map.of("FORESIGHT_TEMPORAL_ADDRESS", "127.0.0.1:" + port,
                     "FORESIGHT_HOME", dir.toString()));
-            WorkflowClient client = WorkflowClient.newInstance(stubs);
-            factory = ControlWorker.start(client, ControlWorkerConfig.defaults(dir.resolve("state")));
+            WorkflowClient client = temporal.client;
+            temporal.controlWorker(ControlWorkerConfig.defaults(dir.resolve("state")));
 
             Path pool = Files.writeString(dir.resolve("pool.properties"), "pool=cli-it\nsource=trace:" + SLICE
                     + "\ninterval=300\nacceleration=600\nshard-size=8\n");
@@ -141,16 +118,6 @@ class LoopCliIT {
                     || st == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED, st.name());
         } finally {
             LoopCommand.config = before;
-            if (factory != null) {
-                factory.shutdownNow();
-            }
-            if (stubs != null) {
-                stubs.shutdownNow();
-            }
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
         }
     }
 }

@@ -12,10 +12,9 @@ import io.foresight.activities.controlloop.PrometheusUsageSource;
 import io.foresight.activities.controlloop.TraceUsageSource;
 import io.foresight.app.loop.LiveSourceCheck;
 import io.foresight.app.loop.PoolFile;
-import io.foresight.core.model.Resource;
+import io.foresight.app.stack.PrometheusBackfill;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
-import io.foresight.core.trace.UserSeries;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
@@ -53,8 +52,6 @@ class LoopPrometheusIT {
     static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
     static final Path PROMTOOL = Path.of("/usr/bin/promtool");
     static final Path SLICE = Path.of("..", "data", "bitbrains-slice", "bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
-    static final String[] METRIC = {"foresight_usage_cpu_cores", "foresight_usage_memory_gib",
-        "foresight_usage_network_mbps", "foresight_usage_disk_mbps"};
     static final int STEP = 300;
 
     @TempDir
@@ -75,26 +72,11 @@ class LoopPrometheusIT {
         silent = trace.userIds().subList(0, 2);
         Path om = dir.resolve("slice.om");
         try (BufferedWriter w = Files.newBufferedWriter(om)) {
-            for (Resource r : Resource.values()) {
-                w.write("# TYPE " + METRIC[r.ordinal()] + " gauge\n");
-                for (UserSeries s : trace.users().values()) {
-                    // the silent users' exporter stops after the loop's first interval
-                    long stop = silent.contains(s.user()) ? start + STEP : end;
-                    for (int i = 0; i < s.size() && s.timestamp(i) <= stop; i++) {
-                        double v = s.usage(r, i);
-                        if (!Double.isNaN(v)) {
-                            w.write(METRIC[r.ordinal()] + "{user=\"" + s.user() + "\"} " + v + " " + s.timestamp(i) + "\n");
-                        }
-                    }
-                }
-            }
-            w.write("# EOF\n");
+            // the silent users' exporter stops after the loop's first interval
+            PrometheusBackfill.writeOpenMetrics(trace, w, user -> silent.contains(user) ? start + STEP : end);
         }
-        Path data = Files.createDirectories(dir.resolve("tsdb"));
-        Process backfill = new ProcessBuilder(PROMTOOL.toString(), "tsdb", "create-blocks-from", "openmetrics", "-q",
-                om.toString(), data.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("promtool.log").toFile()).start();
-        assertTrue(backfill.waitFor(300, TimeUnit.SECONDS), "promtool backfill timed out");
-        assertEquals(0, backfill.exitValue(), () -> read(dir.resolve("promtool.log")));
+        Path data = dir.resolve("tsdb");
+        PrometheusBackfill.createBlocks(PROMTOOL, om, data, dir.resolve("promtool.log"));
         Path cfg = Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 1h\nscrape_configs: []\n");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

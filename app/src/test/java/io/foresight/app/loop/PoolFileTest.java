@@ -36,6 +36,8 @@ class PoolFileTest {
         assertTrue(p.dryRun());
         assertTrue(p.live());
         assertEquals(PoolKind.VM_FLEET, p.kind());
+        assertEquals(java.time.Instant.parse("2013-07-05T00:00:00Z"), p.start(), "four days into the backfilled slice");
+        assertEquals(60.0, p.acceleration());
         String ref = p.dataSource();
         assertTrue(ref.startsWith("prometheus:http://127.0.0.1:9090#label=user&cpu="), ref);
         assertTrue(ref.endsWith("&step=300"), ref);
@@ -99,6 +101,8 @@ class PoolFileTest {
         assertMessage(base + "model: champion@v2\n", ":4: key 'model' 'champion@v2' is not a registry alias");
         assertMessage(base + "users: users.csv\n", ":4: key 'users' no file at ");
         assertMessage(base + "acceleration: 60\n", ":4: key 'acceleration' a live source runs on the wall clock");
+        assertEquals(60.0, PoolFile.read(write("backfill.yaml", base + "start: 2013-07-05T00:00:00Z\nacceleration: 60\n")).acceleration(),
+                "backfilled history from a past start may be replayed faster than it happened");
         assertMessage(base + "pool-kind: spot\n", ":4: key 'pool-kind' 'spot' is not a pool kind");
         assertMessage(base + "rules: nowhere\n", ":4: key 'rules'");
         assertMessage(base + "pool: b\n", ":4: key 'pool' given twice (first on line 1)");
