@@ -85,13 +85,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<String> off = List.of();
 
     @Option(names = "--on", paramLabel = "part,...", split = ",",
-            description = "Run foresight with these parts switched on besides the defaults: recurring-peaks (raise the "
-                    + "upper bound to the daily peak that recurred at that time of day, before it comes).")
+            description = "Run foresight with these parts switched on besides the defaults (the names of --off): e.g. "
+                    + "learned-headroom (the headroom bandit per pattern), recurring-peaks (raise the upper bound to the "
+                    + "daily peak that recurred at that time of day, before it comes).")
     List<String> on = List.of();
 
     @Option(names = "--ablations",
             description = "Also rerun foresight with each part that is on switched off, one at a time; summary.json gains "
-                    + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off.")
+                    + "ablations: {part: {cost, underprovisioned_fraction, changes_per_user_day}} with that part off, "
+                    + "and additions: the same for each part that is off by default, switched on alone.")
     boolean ablations;
 
     @Option(names = "--cold-start-share", paramLabel = "F", defaultValue = "0",
@@ -302,11 +304,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Evaluator.Config cfg = new Evaluator.Config(threads, warmupDays, 4, prices, System.err, 5000);
         io.foresight.core.engine.CycleEngine.Parts parts = io.foresight.core.engine.CycleEngine.Parts.DEFAULTS;
         for (String o : on) {
-            if (!o.trim().equalsIgnoreCase("recurring-peaks")) {
-                throw new IllegalArgumentException("--on knows recurring-peaks only (the other parts are on by default), got '"
-                        + o + "'");
-            }
-            parts = parts.withRecurringPeaks(true);
+            parts = parts.with(o);
         }
         for (String o : off) {
             parts = parts.without(o);
@@ -347,6 +345,18 @@ public final class EvaluateCommand implements Callable<Integer> {
                 abCold.put(part.getKey(), r);
             }
             extra.put("ablations", ab);
+            // the parts that are off by default, each switched on alone: what keeping them off gives up
+            java.util.Map<String, Object> on = new java.util.LinkedHashMap<>();
+            for (var part : parts.named().entrySet()) {
+                if (part.getValue()) {
+                    continue;
+                }
+                System.err.println("ablation: foresight with " + part.getKey() + " on");
+                EvaluationResult r = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
+                        approvalModel, cfg, parts.with(part.getKey()), directory, patterns).run(trainTrace, testTrace);
+                on.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
+            }
+            extra.put("additions", on);
         }
         java.util.Map<String, Object> cold = new java.util.LinkedHashMap<>();
         evaluator.coldStart().forEach((name, m) -> cold.put(name, coldEntry(m, prices)));

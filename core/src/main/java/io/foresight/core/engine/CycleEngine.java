@@ -117,6 +117,20 @@ public final class CycleEngine {
             return m;
         }
 
+        /** This set with the named part switched on; an unknown name fails listing the known ones. */
+        public Parts with(String name) {
+            return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "profiles" -> withProfiles(true);
+                case "learned-headroom" -> withLearnedHeadroom(true);
+                case "spot" -> withSpot(true);
+                case "cold-start" -> withColdStart(true);
+                case "queue" -> withQueue(true);
+                case "recurring-peaks" -> withRecurringPeaks(true);
+                default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
+                        + String.join(",", named().keySet()));
+            };
+        }
+
         /** This set with the named part switched off; an unknown name fails listing the known ones. */
         public Parts without(String name) {
             return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
