@@ -27,7 +27,7 @@ import java.util.function.LongUnaryOperator;
  * @param patternsAtEnd   users per pattern in their last published profile
  * @param versions        profile versions the loop published over the run
  * @param patternChanges  of them, versions whose pattern moved
- * @param example         one user's versions whose pattern moved, oldest first (empty if none moved)
+ * @param example         one user's versions, oldest first: one whose pattern moved, else the one with the most versions
  * @param headroom        the headroom learned per pattern (empty when learned headroom is off)
  * @param interruptions   spot interruptions the cluster applied (each user fell back to on-demand)
  * @param fallbackSeconds how long an interrupted user waited for its on-demand capacity: the cluster's lead time
@@ -57,6 +57,7 @@ record DemoBehaviour(Map<Pattern, Integer> patternsAtStart, Map<Pattern, Integer
         Map<Pattern, Integer> end = new TreeMap<>();
         long changes = 0;
         List<ProfileState> example = List.of();
+        List<ProfileState> busiest = List.of();
         for (List<ProfileState> vs : perUser.values()) {
             start.merge(vs.get(0).pattern(), 1, Integer::sum);
             end.merge(vs.get(vs.size() - 1).pattern(), 1, Integer::sum);
@@ -70,9 +71,19 @@ record DemoBehaviour(Map<Pattern, Integer> patternsAtStart, Map<Pattern, Integer
             if (moved > 0 && example.isEmpty()) {
                 example = vs;
             }
+            if (vs.size() > busiest.size()) {
+                busiest = vs;
+            }
         }
-        return new DemoBehaviour(start, end, byVersion.size(), changes, example,
-                new TreeMap<>(ControlLoopActivitiesImpl.learnedHeadroom(stateDir, pool)),
+        if (example.isEmpty()) {
+            example = busiest;
+        }
+        // the bandit's arms per pattern the users had (the others keep the configured headroom, untried)
+        Map<Pattern, Double> learned = new TreeMap<>(ControlLoopActivitiesImpl.learnedHeadroom(stateDir, pool));
+        java.util.Set<Pattern> seen = new java.util.HashSet<>(start.keySet());
+        seen.addAll(end.keySet());
+        learned.keySet().retainAll(seen);
+        return new DemoBehaviour(start, end, byVersion.size(), changes, example, learned,
                 cluster == null ? List.of() : cluster.interruptions(pool), fallbackSeconds);
     }
 
@@ -88,13 +99,10 @@ record DemoBehaviour(Map<Pattern, Integer> patternsAtStart, Map<Pattern, Integer
         if (!example.isEmpty()) {
             String user = example.get(0).user();
             out.println("  e.g. user " + user + " (./foresight profile " + user + "):");
-            Pattern last = null;
-            for (ProfileState v : example) {
-                if (v.pattern() != last) {
-                    out.printf(Locale.ROOT, "    v%d cycle %d: %s (confidence %.2f, spot eligible %s) - %s%n", v.version(),
-                            cycleOf.applyAsLong(v.updatedAt()), v.pattern(), v.confidence(), v.spotEligible(), v.change());
-                    last = v.pattern();
-                }
+            for (ProfileState v : example.subList(Math.max(0, example.size() - 6), example.size())) {
+                out.printf(Locale.ROOT, "    v%d cycle %d: %s (confidence %.2f, spot eligible %s, next-hour cpu need %.2f) - %s%n",
+                        v.version(), cycleOf.applyAsLong(v.updatedAt()), v.pattern(), v.confidence(), v.spotEligible(),
+                        v.needNextHour()[0], v.change());
             }
         }
         out.println("  learned headroom per pattern (the loop's bandit): " + (headroom.isEmpty() ? "none (part off)" : headroom));
