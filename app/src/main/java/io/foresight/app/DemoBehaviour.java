@@ -87,7 +87,7 @@ record DemoBehaviour(Map<Pattern, Integer> patternsAtStart, Map<Pattern, Integer
                 cluster == null ? List.of() : cluster.interruptions(pool), fallbackSeconds);
     }
 
-    /** Distinct users that lost spot capacity and fell back to on-demand. */
+    /** Users that lost spot capacity and fell back to on-demand, one per interruption. */
     long fallbacks() {
         return interruptions.size();
     }
