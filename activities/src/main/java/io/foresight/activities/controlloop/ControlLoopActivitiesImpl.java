@@ -715,7 +715,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     continue; // not observed this interval
                 }
                 outcome.scoreInterval(u.allocation(), u.usage(), hours);
-                cost += config.prices().costPerHour(ResourceVector.of(u.allocation()), false);
+                // what holding the allocation costs: on spot capacity at the spot price
+                cost += config.prices().costPerHour(ResourceVector.of(u.allocation()), u.spot());
                 held.put(u.user(), ResourceVector.of(u.allocation()));
                 if (u.spot()) {
                     onSpot.add(u.user());
