@@ -41,6 +41,21 @@ public final class ControlWorker {
         return worker;
     }
 
+    /**
+     * A control worker running the engine with {@code parts} (e.g. the demo, which shows the learned headroom that is
+     * off by default), its state in files under the config's state dir.
+     */
+    public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config,
+                                      io.foresight.core.engine.CycleEngine.Parts parts) {
+        WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
+        Worker worker = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.getDefaultInstance());
+        worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config, parts,
+                new FileStateStore(config.stateDir())));
+        factory.start();
+        return factory;
+    }
+
     /** Creates a factory on {@code client}, registers the control worker and starts polling. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config) {
         return start(client, config, new FileStateStore(config.stateDir()), io.temporal.worker.WorkerOptions.getDefaultInstance());

@@ -69,6 +69,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "policy author edits mid-run; pending approvals are approved by a demo operator (default: ${DEFAULT-VALUE}).")
     boolean policyScenario;
 
+    @Option(names = "--spot", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Let every user of the demo run on spot (where its profile is BATCH or IDLE and confident) and "
+                    + "reclaim all spot capacity once, two thirds in, so the fallback to on-demand shows (default: ${DEFAULT-VALUE}).")
+    boolean spot;
+
     @Option(names = "--in-process", description = "Use the in-process Temporal test server instead of the local stack.")
     boolean inProcess;
 
@@ -93,7 +98,14 @@ public final class DemoCommand implements Callable<Integer> {
      */
     record DemoRun(boolean inProcess, String modelFamily, DemoSummary summary, long waitingApproval, int operatorApprovals,
                    Map<io.foresight.core.policy.DecisionOutcome, Long> outcomes, Map<String, Integer> rulesFired,
-                   List<String> policyEvents) {}
+                   List<String> policyEvents, DemoBehaviour behaviour) {}
+
+    /**
+     * The engine's parts in the demo: the defaults with learned headroom on, so the run shows what the bandit learns
+     * per pattern (off by default in the loop and evaluate: README, "Profiles, learned headroom and spot").
+     */
+    static final io.foresight.core.engine.CycleEngine.Parts PARTS =
+            io.foresight.core.engine.CycleEngine.Parts.DEFAULTS.withLearnedHeadroom(true);
 
     @Override
     public Integer call() throws Exception {
@@ -183,9 +195,34 @@ public final class DemoCommand implements Callable<Integer> {
                 // the author's edits land right before the policy check of their cycle, on either server
                 wc = wc.withPolicy(scenario.editing(wc.policy(), policies, replay, Wiring.WARMUP_STEPS, out));
             }
+            io.foresight.core.actuate.SimulatedCluster cluster = null;
+            long fallbackSeconds = 0;
+            if (spot) {
+                // every user may run on spot (its profile still decides: BATCH or IDLE, confident), and all spot
+                // capacity is reclaimed once, two thirds in: the simulated cluster moves those users to on-demand
+                var base = wc.profiles();
+                wc = wc.withProfiles(u -> {
+                    var b = base.apply(u);
+                    return new io.foresight.core.model.UserProfile(b.user(), b.team(), b.tier(), b.pattern(), b.confidence(),
+                            true, b.predictedNeed(), b.version(), b.updatedAt());
+                });
+                int at = Wiring.WARMUP_STEPS + 2 * cycles / 3;
+                UserSeries first = replay.users().values().iterator().next();
+                long when = first.timestamp(Math.min(at, first.size() - 1)) + replay.stepSeconds();
+                io.foresight.core.actuate.SimulatedCluster.Config cc = Wiring.cluster(config).withScripted(
+                        List.of(new io.foresight.core.actuate.SimulatedCluster.ScriptedInterruption(when, "*")));
+                cluster = new io.foresight.core.actuate.SimulatedCluster(wc.stateDir().resolve("cluster"), cc);
+                wc = wc.withActuator(cluster);
+                for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+                    fallbackSeconds = Math.max(fallbackSeconds, cc.lead(r));
+                }
+                out.printf("  spot: every user may run on spot where its profile allows; all spot capacity is reclaimed at cycle %d%n",
+                        at - Wiring.WARMUP_STEPS);
+            }
+            out.println("  learned headroom on for the demo (off by default): the bandit picks each user's headroom per pattern");
             terminateRunningLoop(client, pool);
             cleanPoolState(wc.stateDir(), pool, replay.userIds());
-            factories.add(ControlWorker.start(client, wc));
+            factories.add(ControlWorker.start(client, wc, PARTS));
             ControlLoopParams params = ControlLoopParams.of(pool, "trace:" + tracePath)
                     .withAcceleration(acceleration).withCycles(100, cycles).withApprovalTimeout(APPROVAL_TIMEOUT)
                     .withRetraining(mlflowUp);
@@ -230,8 +267,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  finished %d cycles in %.0f s (%d failed); last rules fired: %s%n", end.cycle(),
                     (System.nanoTime() - started) / 1e9, end.failedCycles(), end.lastRulesFired());
 
-            out.println("  users per pattern (state query, from the profiles the loop keeps): " + end.usersPerPattern());
-            printProfiles(out, wc.stateDir(), pool);
+            out.println("  users per pattern now (state query, from the profiles the loop keeps): " + end.usersPerPattern());
+            DemoBehaviour behaviour = DemoBehaviour.of(wc.stateDir(), pool, cluster, fallbackSeconds);
+            behaviour.print(out, PolicyScenario.cycleClock(replay, Wiring.WARMUP_STEPS));
 
             step(out, 4, "Summary (same users and intervals)");
             DemoSummary summary = DemoSummary.of(replay, wc.stateDir(), pool, wc.prices(), Wiring.WARMUP_STEPS);
@@ -254,7 +292,7 @@ public final class DemoCommand implements Callable<Integer> {
             printInterfaces(out, config, inProcess, mlflowUp, pool);
             out.println("Decisions:     ./foresight decisions --last 20");
             return new DemoRun(inProcess, models.family(), summary, waiting, approvals, outcomes, fired,
-                    scenario == null ? List.of() : scenario.events());
+                    scenario == null ? List.of() : scenario.events(), behaviour);
         } finally {
             factories.forEach(WorkerFactory::shutdown);
             factories.forEach(f -> f.awaitTermination(10, TimeUnit.SECONDS));
@@ -290,31 +328,6 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Not running:   " + String.join(", ", notRunning));
             out.println("               start them with './foresight stack up', then run './foresight demo'");
         }
-    }
-
-    /** Profile versions the loop wrote (./foresight profile USER) and the headroom it learned per pattern. */
-    private static void printProfiles(PrintStream out, Path stateDir, String pool) {
-        Path log = stateDir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.profileVersionsRef(pool));
-        if (!java.nio.file.Files.isRegularFile(log)) {
-            return;
-        }
-        try {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            java.util.Map<String, io.foresight.core.engine.ProfileState> versions = new java.util.TreeMap<>();
-            for (String line : java.nio.file.Files.readAllLines(log)) {
-                var v = json.readValue(line, io.foresight.core.engine.ProfileState.class);
-                versions.put(v.user() + "/" + v.version(), v);
-            }
-            long moved = versions.values().stream().filter(v -> v.change().contains("pattern")).count();
-            String example = versions.values().stream().filter(v -> v.change().contains("pattern")).map(v -> v.user())
-                    .findFirst().orElse(null);
-            out.printf(Locale.ROOT, "  profile versions written by the loop: %d (%d pattern changes)%s%n", versions.size(), moved,
-                    example == null ? "" : "; e.g. ./foresight profile " + example);
-        } catch (java.io.IOException e) {
-            out.println("  (cannot read the profile versions: " + e.getMessage() + ")");
-        }
-        out.println("  learned headroom per pattern: "
-                + io.foresight.activities.controlloop.ControlLoopActivitiesImpl.learnedHeadroom(stateDir, pool));
     }
 
     private static void reportAnomalies(PrintStream out, Path stateDir, LoopState end, String injectedUser,

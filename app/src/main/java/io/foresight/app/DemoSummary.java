@@ -22,14 +22,28 @@ import java.util.stream.Stream;
  * activity wrote) next to the capacity the trace itself provisioned (static allocation), over exactly the
  * same users and intervals. CPU and memory are scored; cost covers every allocated resource.
  */
-record DemoSummary(Row loop, Row statik, long userIntervals) {
+record DemoSummary(Row loop, Row statik, long userIntervals, Spot spot) {
     record Row(double cost, long underCpu, long underMemory, long underAny, double slackCpu, double slackMemory) {}
+
+    /**
+     * Spot in the loop, from the capacity planner's placement the monitor wrote each cycle ({@code nodes.json}).
+     *
+     * @param userIntervals      scored user-intervals held on spot capacity (priced at spot in the loop's cost)
+     * @param nodeCost           what the placed nodes cost over the run (spot nodes at spot prices)
+     * @param nodeCostOnDemand   the same allocations placed all on-demand
+     * @param maxSpotNodes       the most spot nodes of one cycle
+     */
+    record Spot(long userIntervals, double nodeCost, double nodeCostOnDemand, int maxSpotNodes) {}
 
     static DemoSummary of(Trace trace, Path stateDir, String pool, PriceBook prices, int warmup) throws IOException {
         Path cycles = stateDir.resolve("pools").resolve(pool).resolve("cycles");
         Acc loop = new Acc();
         Acc statik = new Acc();
         int step = trace.stepSeconds();
+        long spotIntervals = 0;
+        double nodeCost = 0;
+        double nodeCostOnDemand = 0;
+        int maxSpotNodes = 0;
         try (Stream<Path> dirs = Files.list(cycles)) {
             for (Path dir : dirs.sorted().toList()) {
                 Path csv = dir.resolve("outcomes.csv");
@@ -38,6 +52,17 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
                 }
                 int interval = warmup + Integer.parseInt(dir.getFileName().toString());
                 Map<String, double[][]> byUser = read(csv);
+                java.util.Set<String> spot = java.util.Set.of();
+                Path placed = dir.resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.NODES);
+                if (Files.isRegularFile(placed)) {
+                    var nodes = JSON.readValue(placed.toFile(),
+                            io.foresight.activities.controlloop.ControlLoopActivitiesImpl.NodesFile.class);
+                    spot = java.util.Set.copyOf(nodes.spotUsers());
+                    nodeCost += nodes.costPerHour() * step / 3600.0;
+                    nodeCostOnDemand += nodes.costPerHourAllOnDemand() * step / 3600.0;
+                    maxSpotNodes = Math.max(maxSpotNodes, nodes.nodes().entrySet().stream()
+                            .filter(n -> n.getKey().endsWith("/spot")).mapToInt(Map.Entry::getValue).sum());
+                }
                 for (var e : byUser.entrySet()) {
                     UserSeries s = trace.user(e.getKey());
                     if (s == null || interval >= s.size()) {
@@ -51,15 +76,22 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
                         double c = s.capacity(r, interval);
                         cap[r.ordinal()] = Double.isNaN(c) ? alloc[r.ordinal()] : c;
                     }
-                    loop.add(use, alloc, prices.cost(ResourceVector.of(alloc), step, false));
+                    boolean onSpot = spot.contains(e.getKey());
+                    if (onSpot) {
+                        spotIntervals++;
+                    }
+                    loop.add(use, alloc, prices.cost(ResourceVector.of(alloc), step, onSpot));
                     statik.add(use, cap, prices.cost(ResourceVector.of(cap), step, false));
                 }
             }
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IllegalStateException("no outcomes under " + cycles + ": the loop did not complete a cycle. Fix: see the worker log and the Temporal UI");
         }
-        return new DemoSummary(loop.row(), statik.row(), loop.m.userIntervals());
+        return new DemoSummary(loop.row(), statik.row(), loop.m.userIntervals(),
+                new Spot(spotIntervals, nodeCost, nodeCostOnDemand, maxSpotNodes));
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** user -> {usage[], allocation[]} from one cycle's outcomes.csv (user,resource,usage,allocation,...). */
     private static Map<String, double[][]> read(Path csv) {
@@ -121,6 +153,9 @@ record DemoSummary(Row loop, Row statik, long userIntervals) {
         }
         out.printf(Locale.ROOT, "  %d user-intervals; cost saving vs static: %.1f%%%n", userIntervals,
                 statik.cost() > 0 ? 100 * (1 - loop.cost() / statik.cost()) : 0.0);
+        out.printf(Locale.ROOT, "  spot: %d of %d user-intervals on spot capacity (up to %d spot nodes); the capacity planner's nodes "
+                + "cost $%.2f, $%.2f all on-demand%n", spot.userIntervals(), userIntervals, spot.maxSpotNodes(), spot.nodeCost(),
+                spot.nodeCostOnDemand());
         out.println("  under-prov. = user-intervals with usage above the allocation; slack = Autopilot's relative slack,");
         out.println("  sum(allocation - usage) / sum(allocation), over the other user-intervals (never negative)");
     }

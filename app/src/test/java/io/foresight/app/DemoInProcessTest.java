@@ -72,6 +72,22 @@ class DemoInProcessTest {
 
         DemoReference.assertCloseTo(DemoReference.FULL_STACK, run);
 
+        // profiles change during the run and the summary shows it: users per pattern at start and end, the versions
+        DemoBehaviour b = run.behaviour();
+        assertEquals(20, b.patternsAtStart().values().stream().mapToInt(Integer::intValue).sum(), text);
+        assertEquals(20, b.patternsAtEnd().values().stream().mapToInt(Integer::intValue).sum(), text);
+        assertTrue(b.versions() >= 20, "every user has a first profile version, and more: " + text);
+        assertTrue(text.contains("users per pattern (first and last profile the loop published): start {"), text);
+        // spot: eligible users ran on spot nodes, the injected interruption moved them to on-demand within the lead time
+        assertTrue(run.summary().spot().userIntervals() > 0, "users on spot: " + text);
+        assertTrue(run.summary().spot().nodeCost() < run.summary().spot().nodeCostOnDemand(), text);
+        assertTrue(b.fallbacks() >= 1, "at least one user fell back from spot to on-demand: " + text);
+        assertTrue(b.interruptions().stream().allMatch(i -> i.at() == b.interruptions().get(0).at()), "one injected interruption: " + text);
+        assertTrue(text.contains("spot interruption at cycle " + (2 * DemoReference.CYCLES / 3) + ":"), text);
+        // the bandit learned a headroom for every pattern the users had, within the policy's bounds
+        assertFalse(b.headroom().isEmpty(), text);
+        b.headroom().values().forEach(h -> assertTrue(h >= 0 && h <= 0.5, "headroom " + h));
+
         // the in-process server has no UI: none is listed, and the summary says how to start them
         assertFalse(text.contains("Temporal UI:   http"), text);
         assertTrue(text.contains("./foresight stack up"), text);

@@ -53,6 +53,13 @@ class DemoPathsIT {
         assertEquals(local.waitingApproval(), local.operatorApprovals(), "in process: every waiting change approved in time");
         assertEquals(full.policyEvents(), local.policyEvents(), "the policy author edits at the same cycles on both paths");
         DemoReference.assertAgrees(DemoReference.of(full), local);
+        // ... and the same profiles, spot use and fallback, and learned headroom
+        assertEquals(full.behaviour().patternsAtStart(), local.behaviour().patternsAtStart(), "patterns at start");
+        assertEquals(full.behaviour().patternsAtEnd(), local.behaviour().patternsAtEnd(), "patterns at end");
+        assertEquals(full.behaviour().versions(), local.behaviour().versions(), "profile versions");
+        assertEquals(full.summary().spot().userIntervals(), local.summary().spot().userIntervals(), "spot user-intervals");
+        assertEquals(full.behaviour().fallbacks(), local.behaviour().fallbacks(), "fallbacks to on-demand");
+        assertEquals(full.behaviour().headroom(), local.behaviour().headroom(), "learned headroom per pattern");
         DemoReference.assertCloseTo(DemoReference.FULL_STACK, full);
     }
 

@@ -141,10 +141,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /**
      * @param at   start of the user's interval (Unix s); 0 when the user has no data for it
      * @param jobs what a job log knew at the interval's end (running and queued jobs); null for other sources
+     * @param spot whether the actuator holds the allocation on spot capacity
      */
-    record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs) {
+    record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs,
+                    boolean spot) {
         UsageRow(String user, long at, double[] usage, double[] allocation) {
-            this(user, at, usage, allocation, null);
+            this(user, at, usage, allocation, null, false);
         }
     }
 
@@ -261,7 +263,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             // in force: what the cluster set, else what the trace says the user had
             rows.add(new UsageRow(user, s.timestamp(interval), usage,
-                    (set == null ? s.capacityAt(interval) : set).toArray(), s.jobs() == null ? null : s.jobs().at(interval)));
+                    (set == null ? s.capacityAt(interval) : set).toArray(), s.jobs() == null ? null : s.jobs().at(interval),
+                    set != null && inForce.get(user).spot()));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -624,6 +627,21 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         }
     }
 
+    /** The pool's nodes in a cycle's interval, written by the monitor next to {@code outcomes.csv}. */
+    public static final String NODES = "nodes.json";
+
+    /**
+     * The capacity planner's placement of the allocations in force during the interval the monitor scored: node
+     * counts per type and market, their cost per hour, the same allocations all on-demand, and the users on spot.
+     */
+    public record NodesFile(Map<String, Integer> nodes, double costPerHour, double costPerHourAllOnDemand,
+                            List<String> spotUsers, Map<String, String> unplaced) {
+        static NodesFile of(io.foresight.core.plan.CapacityPlanner.Plan p, io.foresight.core.plan.CapacityPlanner.Plan od,
+                            Set<String> spot) {
+            return new NodesFile(p.counts(), p.costPerHour(), od.costPerHour(), List.copyOf(spot), p.unplaced());
+        }
+    }
+
     /** The id a person approves a change by: {@code pool/cycle/user}. */
     public static String changeId(String pool, long cycle, String user) {
         return pool + "/" + cycle + "/" + user;
@@ -680,6 +698,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         StringBuilder csv = new StringBuilder("user,resource,usage,allocation,shortfall,slack,forecast\n");
         List<io.foresight.core.feedback.Anomaly> found = new ArrayList<>();
         List<UserError> errors = new ArrayList<>();
+        Map<String, ResourceVector> held = new LinkedHashMap<>();
+        Set<String> onSpot = new java.util.TreeSet<>();
         for (int s = 0; s < shards; s++) {
             beat();
             ShardTask t = ShardTask.of(pool, dataSource, cycle, s, 1);
@@ -695,7 +715,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                     continue; // not observed this interval
                 }
                 outcome.scoreInterval(u.allocation(), u.usage(), hours);
-                cost += config.prices().costPerHour(ResourceVector.of(u.allocation()), false);
+                // what holding the allocation costs: on spot capacity at the spot price
+                cost += config.prices().costPerHour(ResourceVector.of(u.allocation()), u.spot());
+                held.put(u.user(), ResourceVector.of(u.allocation()));
+                if (u.spot()) {
+                    onSpot.add(u.user());
+                }
                 Forecast f = prev.get(u.user());
                 for (Resource r : Resource.values()) {
                     int i = r.ordinal();
@@ -724,6 +749,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         metrics.drifting(pool, trackDrift(pool, cycle, errors).stream()
                 .map(io.foresight.core.feedback.DriftDetector.DriftAlarm::user).distinct().count());
         store.writeBytes(dir + "/outcomes.csv", csv.toString().getBytes(StandardCharsets.UTF_8));
+        store.write(dir + "/" + NODES, NodesFile.of(engine.place(held, onSpot), engine.place(held, Set.of()), onSpot));
         MonitorResult m = new MonitorResult(dir + "/outcomes.csv", (int) outcome.userIntervals(),
                 (int) outcome.underUserIntervals(), outcome.shortfallUnits(Resource.CPU), outcome.slackUnits(Resource.CPU),
                 outcome.shortfallUnits(Resource.MEMORY), outcome.slackUnits(Resource.MEMORY), cost,

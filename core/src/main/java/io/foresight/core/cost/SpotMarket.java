@@ -36,9 +36,18 @@ public record SpotMarket(double interruptionsPerMonth, int fallbackSteps, long s
         return 1 - Math.pow(1 - interruptionsPerMonth, stepSeconds / month);
     }
 
-    /** Whether the user's spot capacity is reclaimed in the interval starting at {@code at}. */
-    public boolean interrupted(String user, long at, int stepSeconds) {
-        long mix = seed * 0x9E3779B97F4A7C15L ^ (long) user.hashCode() * 0xC2B2AE3D27D4EB4FL ^ at;
+    /** Whether the spot instance {@code instance} is reclaimed in the interval starting at {@code at}. */
+    public boolean interrupted(String instance, long at, int stepSeconds) {
+        long mix = seed * 0x9E3779B97F4A7C15L ^ (long) instance.hashCode() * 0xC2B2AE3D27D4EB4FL ^ at;
         return new SplittableRandom(mix).nextDouble() < perInterval(stepSeconds);
+    }
+
+    /**
+     * The spot nodes of {@code nodes} reclaimed in the interval starting at {@code at}: each spot node (an instance,
+     * the unit the documented rate counts) is drawn once. Every user placed on a reclaimed node loses its capacity.
+     */
+    public java.util.List<io.foresight.core.plan.CapacityPlanner.Node> reclaimed(
+            io.foresight.core.plan.CapacityPlanner.Plan nodes, long at, int stepSeconds) {
+        return nodes.nodes().stream().filter(n -> n.spot() && interrupted(n.id(), at, stepSeconds)).toList();
     }
 }

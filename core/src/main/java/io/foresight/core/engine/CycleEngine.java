@@ -156,6 +156,9 @@ public final class CycleEngine {
 
     private final LearnedHeadroom headroom;
     private final QueueSignal queue;
+    /** Packs the pool onto instance types (the bundled catalog, on-demand and spot list prices). */
+    private final io.foresight.core.plan.CapacityPlanner capacity =
+            new io.foresight.core.plan.CapacityPlanner(io.foresight.core.plan.InstanceCatalog.bundled());
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
         this(planner, gate, prices, null, null, new Parts(false, false, true, false, false, false));
@@ -426,6 +429,27 @@ public final class CycleEngine {
             return v.allowed();
         }
         return inForce;
+    }
+
+    // ---- 6. place (pool-wide, once per cycle) ----
+
+    /**
+     * The nodes that hold the pool's allocations in force: the capacity planner packs every user's CPU and memory onto
+     * instance types, users in {@code onSpot} (whose last applied decision put them on spot: an eligible profile and
+     * the policy kept it) on spot nodes, the rest on on-demand ones. It decides no allocation: the plans and the
+     * policy check come first and are priced per resource-hour like every baseline (which packs nothing); the
+     * placement says which nodes the platform pays for, and which users a reclaimed spot node takes down.
+     */
+    public io.foresight.core.plan.CapacityPlanner.Plan place(java.util.Map<String, ResourceVector> inForce,
+                                                             java.util.Set<String> onSpot) {
+        List<io.foresight.core.plan.CapacityPlanner.Demand> demands = new ArrayList<>(inForce.size());
+        inForce.forEach((user, a) -> demands.add(new io.foresight.core.plan.CapacityPlanner.Demand(user,
+                ResourceVector.of(known(a.cpu()), known(a.memory()), 0, 0), onSpot.contains(user))));
+        return capacity.plan(demands);
+    }
+
+    private static double known(double v) {
+        return Double.isNaN(v) || v < 0 ? 0 : v; // a resource the source does not report takes no room on a node
     }
 
     // ---- monitor ----

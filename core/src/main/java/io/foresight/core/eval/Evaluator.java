@@ -259,19 +259,16 @@ public final class Evaluator {
             }
         }
         ForecastMetrics fm = new ForecastMetrics();
-        // spot: which users hold spot capacity (the last applied decision's), interruptions and their fallback
-        int lead = 0;
-        for (int l : foresight.replay().engine().planner().config().leadSteps()) {
-            lead = Math.max(lead, l);
-        }
-        io.foresight.core.cost.SpotMarket market = io.foresight.core.cost.SpotMarket.defaults(lead);
-        Map<String, Integer> index = new java.util.HashMap<>();
-        for (int u = 0; u < n; u++) {
-            index.put(series[u].user(), u);
-        }
+        // spot: where each user's capacity was held (the replay's platform: the engine's node placement, the
+        // seeded spot market reclaiming spot nodes, the on-demand fallback one lead time later)
         boolean[] onSpot = new boolean[n];
-        int[] outage = new int[n];
-        long[] spot = new long[4]; // user-intervals on spot, interruptions, interrupted intervals, of them under-provisioned
+        boolean[] lost = new boolean[n];
+        // user-intervals on spot, reclaimed spot nodes, users on them, user-intervals without capacity, of them
+        // under-provisioned
+        long[] spot = new long[5];
+        // node-hours of the packing: all, spot; node cost with spot and all on-demand (USD)
+        double[] nodes = new double[4];
+        Map<String, Integer> nodeTypes = new java.util.TreeMap<>();
         Map<String, io.foresight.core.engine.ProfileState> profiles = new java.util.HashMap<>();
         long[] versions = new long[1];
         io.foresight.core.engine.LearnedHeadroom.State[] bandit = new io.foresight.core.engine.LearnedHeadroom.State[1];
@@ -285,22 +282,16 @@ public final class Evaluator {
                 PolicyMetrics m = metrics[u];
                 double[] usage = s.usageAt(i).toArray();
                 double[] held = alloc;
-                if (onSpot[u] && market.interrupted(s.user(), s.timestamp(i), s.stepSeconds())) {
-                    // reclaimed: nothing until the on-demand fallback arrives, then on-demand
-                    onSpot[u] = false;
-                    outage[u] = market.fallbackSteps();
-                    spot[1]++;
-                }
-                if (outage[u] > 0) {
-                    outage[u]--;
+                if (lost[u]) {
+                    // its spot node was reclaimed: nothing until the on-demand fallback arrives
                     held = alloc.clone();
                     held[Resource.CPU.ordinal()] = 0;
                     held[Resource.MEMORY.ordinal()] = 0;
-                    spot[2]++;
+                    spot[3]++;
                 }
                 boolean under = m.scoreInterval(held, usage, hours);
                 if (held != alloc && under) {
-                    spot[3]++;
+                    spot[4]++;
                 }
                 if (onSpot[u]) {
                     m.onSpot(alloc, hours);
@@ -325,14 +316,23 @@ public final class Evaluator {
             }
 
             @Override
-            public void decided(long at, List<io.foresight.core.engine.CycleEngine.UserDecision> decisions,
-                                java.util.Set<String> approved) {
-                for (io.foresight.core.engine.CycleEngine.UserDecision d : decisions) {
-                    var v = d.verdict();
-                    if (v != null && (v.applies() || (d.waiting() && approved.contains(d.user())))) {
-                        onSpot[index.get(d.user())] = v.spot();
-                    }
-                }
+            public void held(int u, boolean spotCapacity, boolean capacityLost) {
+                onSpot[u] = spotCapacity;
+                lost[u] = capacityLost;
+            }
+
+            @Override
+            public void placed(long at, io.foresight.core.plan.CapacityPlanner.Plan plan,
+                               io.foresight.core.plan.CapacityPlanner.Plan allOnDemand,
+                               List<io.foresight.core.plan.CapacityPlanner.Node> reclaimed) {
+                double hours = series[0].stepSeconds() / 3600.0;
+                nodes[0] += plan.nodes().size() * hours;
+                nodes[1] += plan.nodes().stream().filter(io.foresight.core.plan.CapacityPlanner.Node::spot).count() * hours;
+                nodes[2] += plan.costPerHour() * hours;
+                nodes[3] += allOnDemand.costPerHour() * hours;
+                plan.counts().forEach((type, k) -> nodeTypes.merge(type, k, Integer::sum));
+                spot[1] += reclaimed.size();
+                reclaimed.forEach(node -> spot[2] += node.users().size());
             }
 
             @Override
@@ -372,6 +372,18 @@ public final class Evaluator {
             }
 
             @Override
+            public void placed(long at, io.foresight.core.plan.CapacityPlanner.Plan nodes,
+                               io.foresight.core.plan.CapacityPlanner.Plan allOnDemand,
+                               List<io.foresight.core.plan.CapacityPlanner.Node> reclaimed) {
+                listener.placed(at, nodes, allOnDemand, reclaimed);
+            }
+
+            @Override
+            public void held(int user, boolean onSpot, boolean capacityLost) {
+                listener.held(user, onSpot, capacityLost);
+            }
+
+            @Override
             public void decided(long at, List<io.foresight.core.engine.CycleEngine.UserDecision> decisions,
                                 java.util.Set<String> approved) {
                 listener.decided(at, decisions, approved);
@@ -397,12 +409,20 @@ public final class Evaluator {
         Map<String, Object> sp = new LinkedHashMap<>();
         sp.put("spot_share_of_user_intervals", into.userIntervals() == 0 ? 0.0 : (double) spot[0] / into.userIntervals());
         sp.put("interruptions", spot[1]);
-        sp.put("interrupted_user_intervals", spot[2]);
-        sp.put("underprovisioned_user_intervals_from_interruptions", spot[3]);
+        sp.put("users_on_reclaimed_nodes", spot[2]);
+        sp.put("interrupted_user_intervals", spot[3]);
+        sp.put("underprovisioned_user_intervals_from_interruptions", spot[4]);
         sp.put("cost_with_spot", into.cost(config.prices()));
         sp.put("cost_all_on_demand", into.onDemandCost(config.prices()));
+        // what the platform pays for whole nodes: the capacity planner's packing each interval (bundled catalog)
+        sp.put("node_hours", nodes[0]);
+        sp.put("spot_share_of_node_hours", nodes[0] == 0 ? 0.0 : nodes[1] / nodes[0]);
+        sp.put("node_cost_with_spot", nodes[2]);
+        sp.put("node_cost_all_on_demand", nodes[3]);
+        sp.put("node_type_intervals", nodeTypes);
+        io.foresight.core.cost.SpotMarket market = replay.market();
         sp.put("interruptions_per_instance_month", market.interruptionsPerMonth());
-        sp.put("interruption_rate_source", "AWS Spot Instance Advisor, frequency of interruption bucket 5-10% per month (upper edge)");
+        sp.put("interruption_rate_source", "AWS Spot Instance Advisor, frequency of interruption bucket 5-10% per month (upper edge), drawn per spot node");
         sp.put("fallback_steps", market.fallbackSteps());
         foresightReport.put("spot", sp);
         Map<String, Integer> perPattern = new java.util.TreeMap<>();

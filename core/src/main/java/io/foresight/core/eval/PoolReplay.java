@@ -13,6 +13,8 @@ import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
 import io.foresight.core.model.UserProfile;
+import io.foresight.core.cost.SpotMarket;
+import io.foresight.core.plan.CapacityPlanner;
 import io.foresight.core.plan.PlannedAllocation;
 import io.foresight.core.plan.Planner;
 import io.foresight.core.trace.UserSeries;
@@ -46,6 +48,11 @@ import java.util.function.Function;
  * <p>The simulated platform applies what a cycle set {@code provisioningSteps} intervals later (1, the default:
  * from the next interval on). The engine plans from what it last set (as the loop's actuator reports it); the
  * allocation scored is what has arrived.
+ *
+ * <p>Spot: a user whose applied decision put it on spot holds spot capacity. Every interval the engine places the
+ * pool on nodes ({@link CycleEngine#place}) and the {@link SpotMarket} draws each spot node once; the users of a
+ * reclaimed node have no CPU or memory until the on-demand replacement arrives {@link SpotMarket#fallbackSteps()}
+ * intervals later (the provisioning lead), and stay on-demand until a later applied decision puts them on spot again.
  */
 public final class PoolReplay {
     /** Receives every scored user-interval (called on the replay's thread, in pool order). */
@@ -63,6 +70,20 @@ public final class PoolReplay {
 
         /** A new version of a user's profile was published (called on the replay's thread, in pool order). */
         default void profiled(ProfileState version) {}
+
+        /**
+         * The pool's nodes during the interval starting at {@code at} (before the users' {@link #interval} calls):
+         * the capacity planner's packing of the allocations in force, the same allocations all on-demand, and the
+         * spot nodes the market reclaimed in it.
+         */
+        default void placed(long at, CapacityPlanner.Plan nodes, CapacityPlanner.Plan allOnDemand,
+                            List<CapacityPlanner.Node> reclaimed) {}
+
+        /**
+         * Where a user's allocation in force was held in the interval (called right before its {@link #interval}):
+         * on spot, or lost with a reclaimed spot node until its on-demand replacement arrives.
+         */
+        default void held(int user, boolean onSpot, boolean capacityLost) {}
     }
 
     /**
@@ -88,19 +109,26 @@ public final class PoolReplay {
     /** The configured facts of each user (team, tier, spot allowed): the base the profiler learns on. */
     private final Function<String, UserProfile> profiles;
     private final int provisioningSteps;
+    private final SpotMarket market;
 
     public PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
                       Function<String, UserProfile> profiles) {
-        this(engine, model, modelVersion, pool, approvals, profiles, 1);
+        this(engine, model, modelVersion, pool, approvals, profiles, 1, null);
     }
 
+    /** @param market the spot market; null: the documented default rate with the fallback one lead time later */
     private PoolReplay(CycleEngine engine, Forecaster model, String modelVersion, String pool, ApprovalModel approvals,
-                       Function<String, UserProfile> profiles, int provisioningSteps) {
+                       Function<String, UserProfile> profiles, int provisioningSteps, SpotMarket market) {
         if (provisioningSteps < 1) {
             throw new IllegalArgumentException("provisioning lead must be at least 1 step, got " + provisioningSteps);
         }
         this.provisioningSteps = provisioningSteps;
         this.engine = Objects.requireNonNull(engine, "engine");
+        int lead = provisioningSteps;
+        for (int l : engine.planner().config().leadSteps()) {
+            lead = Math.max(lead, l);
+        }
+        this.market = market != null ? market : SpotMarket.defaults(lead);
         this.model = Objects.requireNonNull(model, "model");
         this.modelVersion = Objects.requireNonNull(modelVersion, "modelVersion");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -115,11 +143,22 @@ public final class PoolReplay {
     /** This replay on a platform where what a cycle sets is in force {@code steps} intervals later. */
     public PoolReplay withProvisioningSteps(int steps) {
         return steps == provisioningSteps ? this
-                : new PoolReplay(engine, model, modelVersion, pool, approvals, profiles, steps);
+                : new PoolReplay(engine, model, modelVersion, pool, approvals, profiles, steps, null);
+    }
+
+    /** This replay with spot capacity reclaimed by {@code m} (e.g. another rate, to measure what interruptions cost). */
+    public PoolReplay withSpotMarket(SpotMarket m) {
+        return new PoolReplay(engine, model, modelVersion, pool, approvals, profiles, provisioningSteps,
+                Objects.requireNonNull(m, "market"));
     }
 
     public Forecaster model() {
         return model;
+    }
+
+    /** The spot market the replay's platform draws interruptions from (the documented rate, seeded). */
+    public SpotMarket market() {
+        return market;
     }
 
     public String modelVersion() {
@@ -153,6 +192,10 @@ public final class PoolReplay {
         boolean anomalous;
         double[] usage;
         int waited;
+        /** Holds spot capacity (its last applied decision put it there, and no node of it was reclaimed since). */
+        boolean spot;
+        /** Intervals left without capacity after a reclaimed spot node, until the on-demand fallback arrives. */
+        int lost;
 
         UserState(int id, UserReplay r) {
             this.id = id;
@@ -221,9 +264,34 @@ public final class PoolReplay {
                 u.plan = engine.plan(f, u.requested, u.planner, CycleEngine.profileOf(u.profile, base), arms);
                 u.nextForecast = f;
             });
+            // the platform: the pool on nodes, spot nodes reclaimed, their users lost until the fallback arrives
+            Map<String, ResourceVector> held = new LinkedHashMap<>();
+            Set<String> onSpot = new HashSet<>();
+            Map<String, UserState> byUser = new HashMap<>();
+            for (UserState u : active) {
+                held.put(u.s.user(), u.inForce);
+                byUser.put(u.s.user(), u);
+                if (u.spot) {
+                    onSpot.add(u.s.user());
+                }
+            }
+            CapacityPlanner.Plan nodes = engine.place(held, onSpot);
+            List<CapacityPlanner.Node> reclaimed = market.reclaimed(nodes, t, step);
+            for (CapacityPlanner.Node n : reclaimed) {
+                for (String user : n.users()) {
+                    UserState u = byUser.get(user);
+                    u.spot = false;
+                    u.lost = market.fallbackSteps();
+                }
+            }
+            listener.placed(t, nodes, onSpot.isEmpty() ? nodes : engine.place(held, Set.of()), reclaimed);
             Map<String, UserProfile> current = new HashMap<>();
             for (UserState u : active) {
                 int i = (int) ((t - u.t0) / step);
+                listener.held(u.id, u.spot, u.lost > 0);
+                if (u.lost > 0) {
+                    u.lost--;
+                }
                 listener.interval(u.id, i, u.inForce, u.forecast);
                 u.forecast = u.nextForecast;
                 if (u.profile != null && (u.published == null || u.profile.version() != u.published.version())) {
@@ -280,6 +348,9 @@ public final class PoolReplay {
                     }
                 } else {
                     u.waited = 0;
+                }
+                if (d.verdict() != null && (d.verdict().applies() || ok)) {
+                    u.spot = d.verdict().spot();
                 }
                 u.requested = CycleEngine.inForceAfter(u.requested, d, ok);
                 if (provisioningSteps == 1) {

@@ -20,12 +20,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The profiler on the repo's real slice (14 days of 20 Bitbrains VMs). */
-class ProfilerTest {
+public class ProfilerTest {
     static final int DAY = 288;
     /** The stated bound: a change of behaviour moves the published pattern within one day of 5-minute cycles. */
     static final int MOVES_WITHIN_CYCLES = DAY;
 
-    static Trace slice() {
+    public static Trace slice() {
         Path p = Path.of("..", "data", "bitbrains-slice", "bitbrains-rnd-2013-07-01_14d_20vms.csv.gz");
         assertTrue(p.toFile().isFile(), "the repo's real slice is missing: " + p.toAbsolutePath());
         return BitbrainsReader.read(p);

@@ -52,6 +52,13 @@ class SpotEvaluationTest {
         System.out.println("spot on the slice: " + s + "\nspot off: " + spotOf(off));
         assertTrue(share > 0.05, "interruptible, confident users go on spot: share " + share);
         assertTrue(((Number) s.get("cost_with_spot")).doubleValue() < ((Number) s.get("cost_all_on_demand")).doubleValue());
+        // the capacity planner placed the pool every interval: spot nodes cost less than the same pool all on-demand
+        assertTrue(((Number) s.get("node_hours")).doubleValue() > 0, s.toString());
+        assertTrue(((Number) s.get("spot_share_of_node_hours")).doubleValue() > 0, s.toString());
+        assertTrue(((Number) s.get("node_cost_with_spot")).doubleValue()
+                < ((Number) s.get("node_cost_all_on_demand")).doubleValue(), s.toString());
+        assertEquals(((Number) spotOf(off).get("node_cost_with_spot")).doubleValue(),
+                ((Number) spotOf(off).get("node_cost_all_on_demand")).doubleValue(), 1e-9);
         assertEquals(0.0, ((Number) spotOf(off).get("spot_share_of_user_intervals")).doubleValue());
         assertEquals(((Number) spotOf(off).get("cost_with_spot")).doubleValue(),
                 ((Number) spotOf(off).get("cost_all_on_demand")).doubleValue(), 1e-9);

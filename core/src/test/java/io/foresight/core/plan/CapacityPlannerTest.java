@@ -91,7 +91,7 @@ class CapacityPlannerTest {
 
     @Test
     void tooLargeUserIsReportedNotDropped() {
-        CapacityPlanner.Plan p = planner.plan(List.of(d("huge", 64, 8, false), d("ok", 1, 1, false)));
+        CapacityPlanner.Plan p = planner.plan(List.of(d("huge", 96, 8, false), d("ok", 1, 1, false)));
         assertTrue(p.unplaced().get("huge").contains("largest instance type"));
         assertNull(p.nodeOf("huge"));
         assertTrue(p.nodeOf("ok") != null);
