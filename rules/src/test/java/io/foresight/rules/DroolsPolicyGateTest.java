@@ -202,7 +202,7 @@ class DroolsPolicyGateTest {
     void invalidThresholdsAreRejectedWithTheReason(@TempDir Path dir) throws Exception {
         copyOfBundled(dir);
         Path th = Files.walk(dir).filter(p -> p.getFileName().toString().equals("thresholds.json")).findFirst().orElseThrow();
-        Files.writeString(th, Files.readString(th).replace("\"cpu\": 16,", "\"cpu\": 0.1,"));
+        Files.writeString(th, Files.readString(th).replace("\"cpu\": 16,", "\"cpu\": 0.01,"));
         PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyRepository.validate(dir));
         assertTrue(e.getMessage().contains("tiers.STANDARD") && e.getMessage().contains("min <= max"), e.getMessage());
         Files.writeString(th, "{\n  \"tiers\": {\n    oops\n}");

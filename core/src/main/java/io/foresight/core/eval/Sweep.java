@@ -97,9 +97,10 @@ public final class Sweep {
                 case "foresight" -> {
                     double dq = foresight.quantiles()[Resource.CPU.ordinal()];
                     double dh = foresight.planner().headroom();
-                    // each setting is a full replay through the engine, the costly part of a sweep: three, the default
-                    // (below 0.5 % CPU risk on both providers) and two riskier ones, spanning the risks matched
-                    double[][] grid = {{0.9, 0.0}, {0.95, 0.0}, {dq, dh}};
+                    // each setting is a full replay through the engine, the costly part of a sweep: the quantile moves the
+                    // bound in steps (a conformal quantile), the headroom moves it smoothly, so both are swept around the
+                    // default to give a curve the matched risks can be read off between close settings
+                    double[][] grid = {{0.85, 0.0}, {0.9, 0.0}, {0.9, 0.15}, {0.95, 0.0}, {dq, dh}};
                     for (double[] g : grid) {
                         out.add(new Setting(p, knob("cpu_quantile", g[0], "headroom", g[1]), g[0] == dq && g[1] == dh));
                     }

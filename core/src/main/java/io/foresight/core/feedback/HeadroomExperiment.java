@@ -161,7 +161,7 @@ public final class HeadroomExperiment {
                         run.headroom = p == FIXED.length && !learning ? frozen.get(pattern[u]) : learner.headroomFor(pattern[u]);
                     }
                     Planner planner = new Planner(new PlannerConfig(base.leadSteps(), run.headroom,
-                            base.scaleDownHoldSteps(), base.deadband(), base.minimum()));
+                            base.scaleDownHoldSteps(), base.deadband(), base.minimum(), base.levelRatio()));
                     PlannedAllocation plan = planner.plan(f, run.current, run.state);
                     run.current = plan.target();
                     double cost = prices.cost(nanToZero(plan.target()), 300, false);

@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * Turns a forecast into an allocation. For each resource the target covers the highest upper bound
  * between now and the resource's lead time plus one step (so capacity is there before the peak), plus
- * headroom. Scaling up happens at once; scaling down only after demand stayed below the current
+ * headroom, rounded up to the next level of the configured ladder ({@link PlannerConfig#level}). Scaling up happens at once; scaling down only after demand stayed below the current
  * allocation for {@code scaleDownHoldSteps} consecutive decisions (hysteresis), and changes smaller
  * than the dead-band are skipped; a bound resting on known demand (a job log's running and queued jobs, see
  * {@link Forecast#knows}) scales down without the hold. Pure: all state comes in through {@link State}.
@@ -121,7 +121,7 @@ public final class Planner {
                 // that may bounce back, so no hysteresis (the policy's step limit still paces the scale-down)
                 hold = 0;
             }
-            double want = Math.max(config.minimum().get(r), need * (1 + headroom + extra));
+            double want = Math.max(config.minimum().get(r), config.level(need * (1 + headroom + extra)));
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;
                 state.lowFor[i] = 0;

@@ -8,11 +8,21 @@ import io.foresight.core.model.ResourceVector;
  * is decided that far ahead of the peak it serves. {@code headroom}: fraction added above the
  * forecast's upper bound. {@code scaleDownHoldSteps}: how long demand must stay low before
  * scaling down (hysteresis). {@code deadband}: relative change below which nothing changes.
- * {@code minimum}: floor per resource.
+ * {@code minimum}: floor per resource. {@code levelRatio}: allocations are set on a geometric ladder of levels
+ * {@code levelRatio^k} (k integer) per resource, the target rounded up to the next level, so a bound that wanders
+ * within one level changes nothing (fewer changes, each a step of at least that ratio); 1 = no ladder.
  */
 public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband,
-                            ResourceVector minimum) {
+                            ResourceVector minimum, double levelRatio) {
+    /** Without a ladder of levels (every target as computed). */
+    public PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband, ResourceVector minimum) {
+        this(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, 1.0);
+    }
+
     public PlannerConfig {
+        if (!(levelRatio >= 1 && levelRatio <= 4)) {
+            throw new IllegalArgumentException("levelRatio must be in [1, 4] (1 = no ladder), got " + levelRatio);
+        }
         if (leadSteps == null || leadSteps.length != Resource.COUNT) {
             throw new IllegalArgumentException("leadSteps needs one value per resource");
         }
@@ -50,6 +60,23 @@ public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldS
             steps[i] = (int) ((leadSeconds[i] + stepSeconds - 1) / stepSeconds);
         }
         return new PlannerConfig(steps, headroom, scaleDownHoldSteps, deadband, minimum);
+    }
+
+    /** These settings with another ladder of levels (see {@link #levelRatio()}). */
+    public PlannerConfig withLevelRatio(double ratio) {
+        return new PlannerConfig(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, ratio);
+    }
+
+    /**
+     * The lowest level of the ladder at or above {@code x} (x itself without a ladder or when not positive): with
+     * ratio 1.25, 0.3 becomes 1.25^-5 = 0.328.
+     */
+    public double level(double x) {
+        if (levelRatio == 1.0 || !(x > 0) || Double.isInfinite(x)) {
+            return x;
+        }
+        double k = Math.ceil(Math.log(x) / Math.log(levelRatio) - 1e-9);
+        return Math.pow(levelRatio, k);
     }
 
     public int lead(Resource r) {

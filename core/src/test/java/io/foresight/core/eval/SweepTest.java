@@ -117,7 +117,7 @@ class SweepTest {
             assertTrue(vpa.get(k).metrics().cost(PriceBook.DEFAULT) >= vpa.get(k - 1).metrics().cost(PriceBook.DEFAULT) - 1e-9,
                     vpa.get(k).setting().label());
         }
-        // foresight: the default (q 0.97, headroom 0.05) costs more than the riskiest setting (q 0.9, no headroom)
+        // foresight: the default (q 0.97, headroom 0.05) costs more than the riskiest setting (q 0.85, no headroom)
         List<Sweep.Point> fs = r.frontier().get("foresight");
         assertTrue(fs.get(fs.size() - 1).metrics().cost(PriceBook.DEFAULT) > fs.get(0).metrics().cost(PriceBook.DEFAULT));
         assertTrue(fs.get(fs.size() - 1).metrics().underprovisionedFraction(Resource.CPU)
