@@ -126,6 +126,7 @@ public final class BenchCommand implements Runnable {
                     double wall = (System.nanoTime() - w0) / 1e9;
                     List<Cycle> measured = cycles(LoopCommand.history(temporal.stubs, config.get("temporal.namespace", "default"), id));
                     print(out, measured, wall, end);
+                    printCpu(out, measured, heap);
                 } finally {
                     factory.shutdownNow();
                 }
@@ -241,16 +242,44 @@ public final class BenchCommand implements Runnable {
         out.printf(Locale.ROOT, " %7d %11.1f%n", events, bytes / 1024.0);
     }
 
-    /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak). */
+    /**
+     * CPU the worker process used per later cycle (every thread: activities, Temporal client, GC) and the load average:
+     * on a shared machine a cycle's wall time is mostly waiting for a core, its CPU time is what the loop costs.
+     */
+    static void printCpu(PrintStream out, List<Cycle> cycles, HeapSampler samples) {
+        if (cycles.size() > 1) {
+            double cpuMs = cycles.subList(1, cycles.size()).stream()
+                    .mapToDouble(c -> (samples.cpuAt(c.endMs()) - samples.cpuAt(c.startMs())) / 1e6).average().orElse(0);
+            out.printf(Locale.ROOT, "worker process CPU per later cycle: %.0f ms (all threads; sampled every 100 ms)%n", cpuMs);
+        }
+        out.printf(Locale.ROOT, "load average at the end: %.1f on %d cores%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak), and the process's CPU time. */
     static final class HeapSampler {
         private final AtomicLong peak = new AtomicLong();
         private volatile boolean running = true;
         private Thread thread;
+        /** (wall ms, process CPU ns) every 100 ms. */
+        private final java.util.concurrent.ConcurrentSkipListMap<Long, Long> cpu = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+        private static long processCpuNanos() {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                    ? os.getProcessCpuTime() : 0;
+        }
+
+        /** The process's CPU time at wall time {@code ms} (the nearest sample before it). */
+        long cpuAt(long ms) {
+            java.util.Map.Entry<Long, Long> e = cpu.floorEntry(ms);
+            return e == null ? 0 : e.getValue();
+        }
 
         static HeapSampler start() {
             HeapSampler h = new HeapSampler();
             h.thread = new Thread(() -> {
                 while (h.running) {
+                    h.cpu.put(System.currentTimeMillis(), processCpuNanos());
                     h.peak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
                     try {
                         Thread.sleep(100);

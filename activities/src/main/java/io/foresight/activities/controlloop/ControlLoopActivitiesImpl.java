@@ -874,7 +874,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : Double.toString(v); // exact and far cheaper than String.format
+        // exact (shortest round-tripping digits) and far cheaper than String.format or Java 17's Double.toString
+        return Double.isNaN(v) ? "" : com.fasterxml.jackson.core.io.NumberOutput.toString(v, true);
     }
 
     private static String csvField(String s) {
