@@ -2,12 +2,10 @@ package io.foresight.app;
 
 import io.foresight.activities.ControlWorker;
 import io.foresight.activities.ControlWorkerConfig;
-import io.foresight.activities.controlloop.LoopBenchmark;
-import io.foresight.activities.controlloop.TraceUsageSource;
+import io.foresight.activities.controlloop.TimeShiftedUsageSource;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.core.alloc.AllocationMode;
 import io.foresight.core.trace.BitbrainsReader;
-import io.foresight.core.trace.Trace;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
 import io.foresight.workflows.controlloop.ControlLoopWorkflow;
@@ -65,16 +63,20 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--cycles", defaultValue = "5", description = "Cycles to run (default ${DEFAULT-VALUE}; the first builds every history).")
         int cycles;
 
-        @Option(names = "--shard-size", defaultValue = "500", description = "Users per activity call (default ${DEFAULT-VALUE}).")
+        @Option(names = "--shard-size", defaultValue = "500", description = "Users per activity call when --shards is 0 (default ${DEFAULT-VALUE}).")
         int shardSize;
+
+        @Option(names = "--shards", defaultValue = "4", description = "Shards per cycle whatever the pool's size, each of "
+                + "users/shards users (default ${DEFAULT-VALUE}: the worker's activity slots, two per core); 0: shards of --shard-size users.")
+        int shards;
 
         @Option(names = "--trace", description = "Bitbrains CSV(.gz) (default: data.full.dir/bitbrains-rnd/2013-07.csv.gz, else the bundled slice).")
         Path trace;
 
         @Override
         public Integer call() throws Exception {
-            if (users < 1 || cycles < 1 || shardSize < 1) {
-                throw new IllegalArgumentException("--users, --cycles and --shard-size must be >= 1. Fix: e.g. --users 1000 --cycles 5");
+            if (users < 1 || cycles < 1 || shardSize < 1 || shards < 0) {
+                throw new IllegalArgumentException("--users, --cycles and --shard-size must be >= 1 and --shards >= 0. Fix: e.g. --users 1000 --cycles 5 --shards 4");
             }
             FsConfig config = FsConfig.load();
             PrintStream out = System.out;
@@ -83,15 +85,16 @@ public final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("no trace at " + file + ". Fix: pass --trace PATH to a Bitbrains CSV(.gz)");
             }
             long t0 = System.nanoTime();
-            // the warm-up history, the cycles, and one interval more
-            Trace t = LoopBenchmark.timeShifted(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS + cycles + 1);
-            int real = LoopBenchmark.realUsers(t);
-            out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), shards of %d, %d cycles; read in %.1f s%n",
-                    t.users().size(), Math.min(real, t.users().size()), file.getFileName(),
-                    t.users().size() > real ? ", the rest time-shifted copies of them" : "", shardSize, cycles, (System.nanoTime() - t0) / 1e9);
+            // the copies beyond the real VMs are views over them: the pool costs the real trace's memory, not a copy per user
+            TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS);
+            int real = source.realUsers();
+            out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), %s, %d cycles; read in %.1f s%n",
+                    users, real, file.getFileName(), users > real ? ", the rest time-shifted views of them (copy k of a VM "
+                            + "replays it rotated by 37*k intervals; no copy of the trace is made)" : "",
+                    shards > 0 ? shards + " shards of " + (users + shards - 1) / shards + " users" : "shards of " + shardSize + " users", cycles,
+                    (System.nanoTime() - t0) / 1e9);
             Path state = Files.createTempDirectory("foresight-bench-loop");
-            Models models = Models.forLoop(config, LoopBenchmark.firstDays(t, 3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
-            TraceUsageSource source = new TraceUsageSource(t, Wiring.WARMUP_STEPS);
+            Models models = Models.forLoop(config, source.firstDays(3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
             // a pool of its own per run: tasks still queued for an earlier run (its files are in another state dir) never land here
             String pool = "bench-" + users + "-" + Long.toString(System.currentTimeMillis(), 36);
             String ref = "bench:" + file.getFileName() + "#" + users;
@@ -112,7 +115,7 @@ public final class BenchCommand implements Runnable {
                 try {
                     String id = ControlLoopWorkflow.workflowId(pool);
                     ControlLoopParams params = new ControlLoopParams(pool, ref, shardSize, 300, 1_000_000, 100, cycles,
-                            Duration.ofMinutes(2), false, AllocationMode.ENFORCE, null);
+                            Duration.ofMinutes(2), false, AllocationMode.ENFORCE, null).withShardCount(shards);
                     ControlLoopWorkflow loop = temporal.client.newWorkflowStub(ControlLoopWorkflow.class, WorkflowOptions.newBuilder()
                             .setTaskQueue(TaskQueues.CONTROL).setWorkflowId(id)
                             .setWorkflowIdReusePolicy(io.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING)
@@ -123,6 +126,7 @@ public final class BenchCommand implements Runnable {
                     double wall = (System.nanoTime() - w0) / 1e9;
                     List<Cycle> measured = cycles(LoopCommand.history(temporal.stubs, config.get("temporal.namespace", "default"), id));
                     print(out, measured, wall, end);
+                    printCpu(out, measured, heap);
                 } finally {
                     factory.shutdownNow();
                 }
@@ -238,16 +242,44 @@ public final class BenchCommand implements Runnable {
         out.printf(Locale.ROOT, " %7d %11.1f%n", events, bytes / 1024.0);
     }
 
-    /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak). */
+    /**
+     * CPU the worker process used per later cycle (every thread: activities, Temporal client, GC) and the load average:
+     * on a shared machine a cycle's wall time is mostly waiting for a core, its CPU time is what the loop costs.
+     */
+    static void printCpu(PrintStream out, List<Cycle> cycles, HeapSampler samples) {
+        if (cycles.size() > 1) {
+            double cpuMs = cycles.subList(1, cycles.size()).stream()
+                    .mapToDouble(c -> (samples.cpuAt(c.endMs()) - samples.cpuAt(c.startMs())) / 1e6).average().orElse(0);
+            out.printf(Locale.ROOT, "worker process CPU per later cycle: %.0f ms (all threads; sampled every 100 ms)%n", cpuMs);
+        }
+        out.printf(Locale.ROOT, "load average at the end: %.1f on %d cores%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak), and the process's CPU time. */
     static final class HeapSampler {
         private final AtomicLong peak = new AtomicLong();
         private volatile boolean running = true;
         private Thread thread;
+        /** (wall ms, process CPU ns) every 100 ms. */
+        private final java.util.concurrent.ConcurrentSkipListMap<Long, Long> cpu = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+        private static long processCpuNanos() {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                    ? os.getProcessCpuTime() : 0;
+        }
+
+        /** The process's CPU time at wall time {@code ms} (the nearest sample before it). */
+        long cpuAt(long ms) {
+            java.util.Map.Entry<Long, Long> e = cpu.floorEntry(ms);
+            return e == null ? 0 : e.getValue();
+        }
 
         static HeapSampler start() {
             HeapSampler h = new HeapSampler();
             h.thread = new Thread(() -> {
                 while (h.running) {
+                    h.cpu.put(System.currentTimeMillis(), processCpuNanos());
                     h.peak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
                     try {
                         Thread.sleep(100);

@@ -78,6 +78,7 @@ public final class FileStateStore implements StateStore {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            cache.remove(ref); // a value written by write() is remembered after this
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
@@ -104,6 +105,7 @@ public final class FileStateStore implements StateStore {
     @Override
     public void deleteTree(String ref) {
         Path dir = resolve(ref);
+        cache.keySet().removeIf(k -> k.startsWith(ref + "/"));
         if (!Files.isDirectory(dir)) {
             return;
         }
@@ -114,6 +116,68 @@ public final class FileStateStore implements StateStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete old cycle data " + dir, e);
         }
+    }
+
+    /**
+     * The values this store wrote or read, by reference, with the file version they belong to: the next step of a cycle
+     * on the same worker reads its input back without parsing it (JSON was most of a 10,000-user cycle's CPU). A file
+     * another worker (or a retry) replaced since has another version (a new inode from the atomic rename, its time and
+     * size), so it is parsed again; the values are soft references, so the cache never holds memory the heap needs.
+     */
+    private final java.util.Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_ENTRIES = 4096;
+
+    private record Cached(Object version, java.lang.ref.SoftReference<Object> value) {}
+
+    /** The file's version: inode, modification time and size (null if it does not exist). */
+    private static Object version(Path p) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            return java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toMillis(), a.size());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void remember(String ref, Path p, Object value) {
+        Object v = version(p);
+        if (v == null) {
+            return;
+        }
+        if (cache.size() >= CACHE_ENTRIES) {
+            cache.clear(); // old cycles' values; the current ones are read again from their files once
+        }
+        cache.put(ref, new Cached(v, new java.lang.ref.SoftReference<>(value)));
+    }
+
+    @Override
+    public void write(String ref, Object value) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialize " + ref, e);
+        }
+        writeBytes(ref, bytes);
+        remember(ref, resolve(ref), value);
+    }
+
+    @Override
+    public <T> T read(String ref, Class<T> type) {
+        Path p = resolve(ref);
+        Object version = version(p); // before the bytes are read: a file replaced meanwhile is not remembered as this one
+        Cached c = cache.get(ref);
+        if (c != null && version != null && c.version().equals(version)) {
+            Object v = c.value().get();
+            if (type.isInstance(v)) {
+                return type.cast(v);
+            }
+        }
+        T value = StateStore.super.read(ref, type);
+        if (version != null) {
+            cache.put(ref, new Cached(version, new java.lang.ref.SoftReference<>(value)));
+        }
+        return value;
     }
 
     @Override

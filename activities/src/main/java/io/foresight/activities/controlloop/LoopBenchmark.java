@@ -17,8 +17,8 @@ import java.util.Locale;
  * Throughput of the loop's activities on a real trace, without Temporal: per-stage milliseconds per
  * cycle, user-cycles per second, heap, and the pool outcome, with the worker's real wiring (the blend
  * forecaster fitted on the trace's first three days, the bundled Drools rules, one pool-wide policy check).
- * Pools larger than the trace are made of its real VMs time-shifted (copy k of a VM replays its own usage
- * rotated by k * 37 steps, so copies do not move in lockstep). Usage:
+ * Pools larger than the trace are made of its real VMs time-shifted ({@link TimeShiftedUsageSource}: copy k of a VM
+ * replays its own usage rotated by k * 37 steps, read from the real VM's arrays, so copies cost no trace memory). Usage:
  * {@code LoopBenchmark <bitbrains csv(.gz)> [users=100] [cycles=48] [shardSize=500] [files|postgresql]}; with
  * {@code postgresql} the loop's state goes to the PostgreSQL at FORESIGHT_STATE_STORE_URL (user
  * FORESIGHT_STATE_STORE_USER, password FORESIGHT_STATE_STORE_PASSWORD) instead of files.
@@ -34,16 +34,16 @@ public final class LoopBenchmark {
         int cycles = args.length > 2 ? Integer.parseInt(args[2]) : 48;
         int shardSize = args.length > 3 ? Integer.parseInt(args[3]) : 500;
         long t0 = System.nanoTime();
-        Trace trace = timeShifted(BitbrainsReader.read(List.of(file), users), users, Integer.MAX_VALUE);
+        Trace real = BitbrainsReader.read(List.of(file), users);
+        TimeShiftedUsageSource source = new TimeShiftedUsageSource(real, users, ControlWorkerConfig.DEFAULT_WARMUP_STEPS);
         double readS = (System.nanoTime() - t0) / 1e9;
         Path state = Files.createTempDirectory("foresight-loop-bench");
-        TraceUsageSource source = new TraceUsageSource(trace, ControlWorkerConfig.DEFAULT_WARMUP_STEPS);
         String ref = "bench:" + file;
         var settings = io.foresight.core.eval.Policies.ForesightSettings.defaults();
         var gate = new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(),
                 io.foresight.core.cost.PriceBook.DEFAULT);
         long f0 = System.nanoTime();
-        var model = io.foresight.core.eval.Policies.blend(firstDays(trace, 3), settings,
+        var model = io.foresight.core.eval.Policies.blend(source.firstDays(3), settings,
                 io.foresight.core.eval.Policies.engine(settings, gate, io.foresight.core.cost.PriceBook.DEFAULT).horizon());
         double fitS = (System.nanoTime() - f0) / 1e9;
         boolean pg = args.length > 4 && args[4].equals("postgresql");
@@ -118,8 +118,8 @@ public final class LoopBenchmark {
             total += n;
         }
         System.out.printf(Locale.ROOT, "trace %s: %d users%s, read in %.1f s, model fitted in %.1f s; %d cycles, %d shard(s) of <= %d%n",
-                file.getFileName(), trace.users().size(), trace.users().size() > realUsers(trace) ? " (" + realUsers(trace)
-                        + " real VMs, the rest time-shifted copies)" : "", readS, fitS, ran, shards, shardSize);
+                file.getFileName(), source.users().size(), source.users().size() > source.realUsers() ? " (" + source.realUsers()
+                        + " real VMs, the rest time-shifted views of them)" : "", readS, fitS, ran, shards, shardSize);
         String[] names = {"collect", "predict", "plan", "policy", "allocate", "monitor"};
         int steady = Math.max(1, ran - 1);
         System.out.printf(Locale.ROOT, "  first cycle (histories built from the source): %.0f ms%n", firstCycleNs / 1e6);
@@ -138,63 +138,4 @@ public final class LoopBenchmark {
         System.out.println("  state dir (bulk data, journal): " + state);
     }
 
-    /** Marks a time-shifted copy's id ({@code VM~k}); Bitbrains VM ids are numbers. */
-    private static final String COPY_MARK = "~";
-
-    /**
-     * The trace's real VMs, and as many time-shifted copies of them as it takes to reach {@code users}, every series
-     * cut to its first {@code length} intervals (a benchmark of a few cycles needs only the warm-up and those, and
-     * 10,000 full-month copies would not fit in memory).
-     */
-    public static Trace timeShifted(Trace real, int users, int length) {
-        int distinct = real.users().size();
-        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
-        for (io.foresight.core.trace.UserSeries s : real.users().values()) {
-            out.put(s.user(), s.size() <= length ? s : s.slice(0, length));
-        }
-        if (users <= distinct || distinct == 0) {
-            return new Trace(real.stepSeconds(), out, real.report());
-        }
-        List<io.foresight.core.trace.UserSeries> base = List.copyOf(real.users().values());
-        for (int k = 1; out.size() < users; k++) {
-            for (io.foresight.core.trace.UserSeries s : base) {
-                if (out.size() >= users) {
-                    break;
-                }
-                int n = s.size();
-                int m = Math.min(n, length);
-                int shift = Math.floorMod(k * 37, Math.max(1, n));
-                double[][] u = new double[io.foresight.core.model.Resource.COUNT][m];
-                double[][] c = new double[io.foresight.core.model.Resource.COUNT][m];
-                for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
-                    for (int i = 0; i < m; i++) {
-                        u[r.ordinal()][i] = s.usageColumn(r)[(i + shift) % n];
-                        c[r.ordinal()][i] = s.capacityColumn(r)[(i + shift) % n];
-                    }
-                }
-                String id = s.user() + COPY_MARK + k;
-                out.put(id, new io.foresight.core.trace.UserSeries(id, s.stepSeconds(),
-                        java.util.Arrays.copyOf(s.timestamps(), m), u, c));
-            }
-        }
-        return new Trace(real.stepSeconds(), out, real.report());
-    }
-
-    /** The real VMs of {@code t}, not their time-shifted copies. */
-    public static int realUsers(Trace t) {
-        return (int) t.users().keySet().stream().filter(id -> !id.contains(COPY_MARK)).count();
-    }
-
-    /** The first days of the trace's real VMs (not their copies): what a benchmark's model is fitted on. */
-    public static Trace firstDays(Trace t, int days) {
-        java.util.Map<String, io.foresight.core.trace.UserSeries> out = new java.util.LinkedHashMap<>();
-        int n = days * 86400 / t.stepSeconds();
-        for (var e : t.users().entrySet()) {
-            if (e.getKey().contains(COPY_MARK)) {
-                continue; // fit on the real VMs only
-            }
-            out.put(e.getKey(), e.getValue().slice(0, Math.min(n, e.getValue().size())));
-        }
-        return new Trace(t.stepSeconds(), out, t.report());
-    }
 }

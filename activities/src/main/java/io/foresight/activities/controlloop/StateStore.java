@@ -28,7 +28,13 @@ import java.util.List;
  */
 public interface StateStore extends AutoCloseable {
     /** How references' values are serialised (Jackson on the activities' package-private records). */
-    ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            // doubles are most of a cycle's bytes: the fast (still exact, round-tripping) writer and parser made
+            // JSON's share of a 10,000-user cycle's CPU profile smaller (bench loop, see the README)
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .build();
 
     /** Where the state lives, for logs and errors (never a password). */
     String describe();

@@ -77,6 +77,18 @@ public final class TraceUsageSource implements UsageSource {
         return withProvisioned(s.slice(0, Math.min(Math.max(upTo, 0), s.size())), firstInterval);
     }
 
+    @Override
+    public Sample sample(String user, int interval) {
+        UserSeries s = trace.user(user);
+        if (s == null) {
+            throw new IllegalArgumentException("user '" + user + "' is not in the trace");
+        }
+        if (s.jobs() != null) {
+            return UsageSource.super.sample(user, interval); // a job log's provisioned size comes from its warm-up peak
+        }
+        return interval < 0 || s.size() <= interval ? null : Sample.of(s, interval);
+    }
+
     /**
      * A job log records no provisioned size: where a job log's series has no capacity, the loop takes the user's peak usage
      * over the warm-up intervals [0, warmup) as what it held before the first decision (as the Prometheus source

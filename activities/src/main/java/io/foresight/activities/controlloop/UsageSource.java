@@ -25,6 +25,28 @@ public interface UsageSource {
     UserSeries history(String user, int upTo);
 
     /**
+     * The user's usage in one interval and what was provisioned during it, or null when the user's series ends
+     * before it. A cycle reads one interval per user: sources override this to read it without copying the history
+     * before it ({@link #history} would copy every earlier interval, every cycle).
+     */
+    default Sample sample(String user, int interval) {
+        UserSeries s = history(user, interval + 1);
+        return s.size() <= interval ? null : Sample.of(s, interval);
+    }
+
+    /**
+     * One user's interval: its start (Unix s), the usage, what was provisioned, and what a job log knew at its end
+     * (null for other sources).
+     */
+    record Sample(long at, io.foresight.core.model.ResourceVector usage, io.foresight.core.model.ResourceVector provisioned,
+                  io.foresight.core.trace.JobState jobs) {
+        /** Interval {@code i} of a series. */
+        public static Sample of(UserSeries s, int i) {
+            return new Sample(s.timestamp(i), s.usageAt(i), s.capacityAt(i), s.jobs() == null ? null : s.jobs().at(i));
+        }
+    }
+
+    /**
      * True for a source that reports as it goes (Prometheus): a user without a sample in an interval has stopped
      * reporting and is held as stale. False for a recorded trace, whose gaps are part of the history replayed.
      */

@@ -24,8 +24,14 @@ import java.util.Objects;
  * other malformed line is an error naming file and line.
  */
 public final class DecisionLog {
-    private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(ResourceVectorJson.module())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .addModule(ResourceVectorJson.module())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            // a loop appends a record per changing user per cycle: the fast (exact, round-tripping) double writer and
+            // parser keep that from being most of a large pool's policy stage
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .build();
 
     private final Path file;
 

@@ -108,10 +108,18 @@ public final class BlendForecaster implements Forecaster {
         return model;
     }
 
+    /** Formatted once: every forecast carries the name, and String.format per user per cycle showed in the loop's profile. */
+    private volatile String name;
+
     @Override
     public String name() {
-        double[] q = model.quantiles();
-        return String.format(java.util.Locale.ROOT, "blend-conformal(q cpu=%.3f mem=%.3f net=%.3f disk=%.3f)", q[0], q[1], q[2], q[3]);
+        String n = name;
+        if (n == null) {
+            double[] q = model.quantiles();
+            n = String.format(java.util.Locale.ROOT, "blend-conformal(q cpu=%.3f mem=%.3f net=%.3f disk=%.3f)", q[0], q[1], q[2], q[3]);
+            name = n;
+        }
+        return n;
     }
 
     @Override

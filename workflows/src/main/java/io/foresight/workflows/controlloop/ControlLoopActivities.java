@@ -65,6 +65,14 @@ public interface ControlLoopActivities {
         public int shards(int shardSize) {
             return (users + shardSize - 1) / shardSize;
         }
+
+        /** Users per shard when the pool is split into {@code shardCount} shards (at least 1). */
+        public int shardSizeFor(int shardCount) {
+            if (shardCount < 1) {
+                throw new IllegalArgumentException("shardCount must be >= 1, got " + shardCount);
+            }
+            return Math.max(1, (users + shardCount - 1) / shardCount);
+        }
     }
 
     /**

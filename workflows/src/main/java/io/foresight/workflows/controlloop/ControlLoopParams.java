@@ -24,10 +24,21 @@ import java.util.Objects;
  * @param retrainingEnabled  start the retraining workflow when feedback asks for it
  * @param carry              state carried over from the previous run, null on the first run
  * @param settings           the pool file's rules, pool kind, model, users and actuator; null = the worker's own
+ * @param shardCount         &gt; 0: always this many shards, each of about users / shardCount users (the worker slots
+ *                           that run them), so a cycle's history has the same number of events however many users the
+ *                           pool has; 0: shards of {@code shardSize} users (histories recorded before this field)
  */
 public record ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds,
                                 double acceleration, int cyclesPerRun, long maxCycles, Duration approvalTimeout,
-                                boolean retrainingEnabled, AllocationMode mode, LoopCarry carry, PoolSettings settings) {
+                                boolean retrainingEnabled, AllocationMode mode, LoopCarry carry, PoolSettings settings,
+                                int shardCount) {
+    public ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds, double acceleration,
+                             int cyclesPerRun, long maxCycles, Duration approvalTimeout, boolean retrainingEnabled,
+                             AllocationMode mode, LoopCarry carry, PoolSettings settings) {
+        this(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun, maxCycles, approvalTimeout,
+                retrainingEnabled, mode, carry, settings, 0);
+    }
+
     public ControlLoopParams(String pool, String dataSource, int shardSize, long intervalSeconds, double acceleration,
                              int cyclesPerRun, long maxCycles, Duration approvalTimeout, boolean retrainingEnabled,
                              AllocationMode mode, LoopCarry carry) {
@@ -45,6 +56,9 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
         }
         if (shardSize <= 0) {
             throw new IllegalArgumentException("shardSize must be positive, got " + shardSize);
+        }
+        if (shardCount < 0) {
+            throw new IllegalArgumentException("shardCount must be >= 0 (0 = shards of shardSize users), got " + shardCount);
         }
         if (intervalSeconds <= 0) {
             throw new IllegalArgumentException("intervalSeconds must be positive, got " + intervalSeconds);
@@ -71,42 +85,48 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
 
     public ControlLoopParams withShardSize(int n) {
         return new ControlLoopParams(pool, dataSource, n, intervalSeconds, acceleration, cyclesPerRun, maxCycles,
-                approvalTimeout, retrainingEnabled, mode, carry, settings);
+                approvalTimeout, retrainingEnabled, mode, carry, settings, shardCount);
     }
 
     public ControlLoopParams withAcceleration(double a) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, a, cyclesPerRun, maxCycles,
-                approvalTimeout, retrainingEnabled, mode, carry, settings);
+                approvalTimeout, retrainingEnabled, mode, carry, settings, shardCount);
     }
 
     public ControlLoopParams withCycles(int perRun, long max) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, perRun, max,
-                approvalTimeout, retrainingEnabled, mode, carry, settings);
+                approvalTimeout, retrainingEnabled, mode, carry, settings, shardCount);
     }
 
     public ControlLoopParams withApprovalTimeout(Duration d) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, d, retrainingEnabled, mode, carry, settings);
+                maxCycles, d, retrainingEnabled, mode, carry, settings, shardCount);
     }
 
     public ControlLoopParams withRetraining(boolean enabled) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, enabled, mode, carry, settings);
+                maxCycles, approvalTimeout, enabled, mode, carry, settings, shardCount);
     }
 
     public ControlLoopParams withMode(AllocationMode m) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, retrainingEnabled, m, carry, settings);
+                maxCycles, approvalTimeout, retrainingEnabled, m, carry, settings, shardCount);
     }
 
     public ControlLoopParams withCarry(LoopCarry c) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, retrainingEnabled, mode, c, settings);
+                maxCycles, approvalTimeout, retrainingEnabled, mode, c, settings, shardCount);
     }
 
     public ControlLoopParams withSettings(PoolSettings s) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
-                maxCycles, approvalTimeout, retrainingEnabled, mode, carry, s);
+                maxCycles, approvalTimeout, retrainingEnabled, mode, carry, s, shardCount);
+    }
+
+    /** Always {@code n} shards whatever the pool's size (0: shards of {@link #shardSize()} users). */
+    public ControlLoopParams withShardCount(int n) {
+        return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun,
+                maxCycles, approvalTimeout, retrainingEnabled, mode, carry, settings, n);
     }
 
     /** The wall-clock sleep between cycles. */

@@ -59,9 +59,18 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     /** Version marker: from version 1 on one policy check covers the whole pool (budgets per pool, not shard). */
     static final String POOL_POLICY_CHANGE = "pool-policy-check";
 
-    // Reads and computations: safe to retry; a dead worker is noticed by the missed heartbeat.
+    /**
+     * Version marker: from version 1 on a loop with {@link ControlLoopParams#shardCount()} &gt; 0 runs that many shards of
+     * users / shardCount users each (a cycle's history no longer grows with the pool). Only asked when the input sets a
+     * shard count, which no history recorded before it does.
+     */
+    static final String FIXED_SHARD_COUNT_CHANGE = "fixed-shard-count";
+
+    // Reads and computations: safe to retry; a dead worker is noticed by the missed heartbeat (every step beats per
+    // user), so start-to-close only bounds a live but slow call: a first cycle builds every user's history from the
+    // source, minutes for a shard of 25,000 users on a busy machine. (Timeouts are not part of what a replay compares.)
     private static final ActivityOptions COMPUTE = ActivityOptions.newBuilder()
-            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setStartToCloseTimeout(Duration.ofMinutes(30))
             .setHeartbeatTimeout(Duration.ofSeconds(10))
             .setRetryOptions(RetryOptions.newBuilder()
                     .setInitialInterval(Duration.ofSeconds(1))
@@ -75,7 +84,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     // Allocation changes the world: idempotent by key, so retried until the interval is over rather
     // than a fixed number of times.
     private static final ActivityOptions ALLOCATE = ActivityOptions.newBuilder()
-            .setStartToCloseTimeout(Duration.ofMinutes(1))
+            .setStartToCloseTimeout(Duration.ofMinutes(5)) // a shard of 25,000 users on a busy machine
             .setHeartbeatTimeout(Duration.ofSeconds(10))
             .setScheduleToCloseTimeout(Duration.ofMinutes(5))
             .setRetryOptions(RetryOptions.newBuilder()
@@ -88,7 +97,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
 
     // Monitoring and feedback are bookkeeping: a few quick tries, never block the loop for long.
     private static final ActivityOptions OBSERVE = ActivityOptions.newBuilder()
-            .setStartToCloseTimeout(Duration.ofSeconds(60))
+            .setStartToCloseTimeout(Duration.ofMinutes(10)) // the whole pool: 100,000 users on a busy machine
             .setHeartbeatTimeout(Duration.ofSeconds(10)) // a dead worker is noticed in seconds, not after a minute
             .setRetryOptions(RetryOptions.newBuilder()
                     .setInitialInterval(Duration.ofSeconds(1))
@@ -166,7 +175,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 if (shards <= 0) {
                     throw new IllegalStateException(lastFailure);
                 }
-                more = runCycle(params, shards);
+                more = runCycle(sized(params), shards);
                 lastFailure = "";
             } catch (ActivityFailure | IllegalStateException e) {
                 failedCycles++;
@@ -184,9 +193,17 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 break;
             }
         }
-        Workflow.continueAsNew(params.withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen, Math.max(0, shards))));
+        Workflow.continueAsNew(sized(params).withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen, Math.max(0, shards))));
         return state(); // not reached: continueAsNew does not return
     }
+
+    /** The params with the shard size this run's shards have (the one described last; see {@link #describe}). */
+    private ControlLoopParams sized(ControlLoopParams params) {
+        return shardSize > 0 && shardSize != params.shardSize() ? params.withShardSize(shardSize) : params;
+    }
+
+    /** Users per shard when the loop runs a fixed number of shards (from the last describe; 0: the params' shard size). */
+    private int shardSize;
 
     /**
      * The pool's shard count from its source; on failure (a source that cannot be read, e.g. when a run continues
@@ -194,7 +211,15 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
      */
     private int describe(ControlLoopParams params, int carried) {
         try {
-            return compute.describePool(pool, params.dataSource()).shards(params.shardSize());
+            PoolInfo info = compute.describePool(pool, params.dataSource());
+            if (params.shardCount() > 0
+                    && Workflow.getVersion(FIXED_SHARD_COUNT_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+                // a fixed number of shards (the worker slots): each as large as the pool needs; a run that continues as
+                // new carries the size in its params, so a failed describe there keeps the shards it had
+                shardSize = info.shardSizeFor(params.shardCount());
+                return info.shards(shardSize);
+            }
+            return info.shards(params.shardSize());
         } catch (ActivityFailure e) {
             lastFailure = "cannot describe pool " + pool + ": " + rootMessage(e);
             log.warn("pool {}: {}; {}", pool, lastFailure, carried > 0 ? "keeping the " + carried + " shard(s) it had"

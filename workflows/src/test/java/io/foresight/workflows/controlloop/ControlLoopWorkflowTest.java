@@ -271,6 +271,45 @@ class ControlLoopWorkflowTest {
         assertEquals(16 * 50, acts.calls("allocate").size(), "no cycle lost or repeated across the early restart");
     }
 
+    /** Events of the run's history from its first collect scheduled on (the cycles, not the run's start), but workflow tasks. */
+    private int cycleEvents(String runId) {
+        List<HistoryEvent> events = client.fetchHistory(ControlLoopWorkflow.workflowId("pool-a"), runId).getEvents();
+        int first = 0;
+        while (first < events.size() && !(events.get(first).getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                && events.get(first).getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("Collect"))) {
+            first++;
+        }
+        // workflow tasks are left out: how many the server batches completions into depends on timing, not on users
+        return (int) events.subList(first, events.size()).stream().filter(e -> !e.getEventType().name().startsWith("EVENT_TYPE_WORKFLOW_TASK")).count();
+    }
+
+    private int fixedShardCountRun(int users) {
+        start(new FakeActivities(users));
+        ControlLoopWorkflow loop = newLoop();
+        WorkflowClient.start(loop::run, params(500, 2, 5).withShardCount(4));
+        String firstRun = WorkflowStub.fromTyped(loop).getExecution().getRunId();
+        assertEquals(5, WorkflowStub.fromTyped(loop).getResult(LoopState.class).cycle());
+        int size = (users + 3) / 4;
+        for (long c = 0; c < 5; c++) {
+            long cycle = c;
+            // every cycle, also after continue-as-new (every 2 cycles), four shards covering the pool
+            assertEquals(List.of("users 0+" + size, "users " + size + "+" + size, "users " + 2 * size + "+" + size,
+                    "users " + 3 * size + "+" + size), acts.calls("collect").stream().filter(x -> x.cycle() == cycle)
+                    .sorted(java.util.Comparator.comparingInt(Call::shard)).map(Call::detail).toList(), "cycle " + c);
+        }
+        int events = cycleEvents(firstRun);
+        env.close();
+        env = null;
+        return events;
+    }
+
+    @Test
+    void aFixedShardCountKeepsTheHistoryPerCycleIndependentOfThePoolSize() {
+        int small = fixedShardCountRun(40);
+        int large = fixedShardCountRun(100_000);
+        assertEquals(small, large, "the same events per cycle for 40 and 100,000 users");
+    }
+
     @Test
     void approvedChangeIsPassedToAllocate() throws Exception {
         FakeActivities fake = new FakeActivities(2);

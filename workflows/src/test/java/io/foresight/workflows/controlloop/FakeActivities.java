@@ -61,7 +61,7 @@ class FakeActivities implements ControlLoopActivities {
 
     @Override
     public CollectResult collect(ShardTask t) {
-        calls.add(new Call("collect", t.cycle(), t.shard(), t.key(), ""));
+        calls.add(new Call("collect", t.cycle(), t.shard(), t.key(), "users " + t.firstUser() + "+" + t.shardSize()));
         if (collectFailsAt.contains(t.cycle())) {
             throw ApplicationFailure.newNonRetryableFailure("bad data at cycle " + t.cycle(), "IllegalArgument");
         }
