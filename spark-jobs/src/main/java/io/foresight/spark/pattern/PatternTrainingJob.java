@@ -237,4 +237,24 @@ public final class PatternTrainingJob {
     private static long firstTimestamp(Trace t) {
         return t.users().values().stream().filter(s -> s.size() > 0).mapToLong(s -> s.timestamp(0)).min().orElse(0);
     }
+
+    /**
+     * {@code PatternTrainingJob <traces, comma-separated> <holdout start, Unix s> <maxUsers> <out-dir>}: the workflow's
+     * pattern training on the given data (e.g. July and August with the holdout at August 1: July trains, August
+     * scores), printing every metric.
+     */
+    public static void main(String[] args) {
+        if (args.length != 4) {
+            System.err.println("usage: PatternTrainingJob <trace.csv.gz[,more]> <holdout-start-unix-s> <maxUsers> <out-dir>");
+            System.exit(2);
+        }
+        SparkSession spark = io.foresight.spark.SparkSessions.getOrCreate("foresight-pattern-training");
+        Trace t = io.foresight.core.trace.BitbrainsReader.read(io.foresight.core.trace.BitbrainsReader.paths(args[0]),
+                Integer.parseInt(args[2]));
+        Result r = new PatternTrainingJob(PatternJob.Config.defaults(42)).run(spark, t, Long.parseLong(args[1]),
+                Path.of(args[3]), "cli", Map.of("data.paths", args[0]));
+        System.out.println("users " + t.users().size() + ", winner " + r.winner());
+        r.metrics().forEach((k, v) -> System.out.printf("%-36s %.4f%n", k, v));
+        spark.stop();
+    }
 }
