@@ -198,14 +198,14 @@ public final class ModelArtifacts {
     public record LoadedPatterns(io.foresight.core.features.PatternClassifier classifier,
                                  io.foresight.core.engine.PopulationProfile population, Manifest manifest) {
         public LoadedPatterns {
-            Objects.requireNonNull(classifier, "classifier");
             Objects.requireNonNull(population, "population");
             Objects.requireNonNull(manifest, "manifest");
         }
 
-        /** The label profiles and reports carry: the classifier's version. */
+        /** The label reports carry: the classifier's version, or the rules' with this population's version. */
         public String version() {
-            return classifier.version();
+            return classifier != null ? classifier.version()
+                    : io.foresight.core.engine.Profiler.PATTERN_MODEL + " + population " + manifest.version();
         }
     }
 
@@ -216,11 +216,13 @@ public final class ModelArtifacts {
         return out;
     }
 
-    /** Writes the pattern models as a model directory of family {@link #PATTERN_FAMILY} (same format and manifest). */
+    /**
+     * Writes the pattern models as a model directory of family {@link #PATTERN_FAMILY} (same format and manifest);
+     * {@code classifier} null: the documented rules name the patterns (a trained classifier that did not beat them).
+     */
     public static Manifest savePatterns(Path dir, String version, io.foresight.core.features.PatternClassifier classifier,
                                         io.foresight.core.engine.PopulationProfile population, long trainFrom, long trainTo,
                                         Map<String, String> params, Map<String, Double> metrics, GateVerdict gate) {
-        Objects.requireNonNull(classifier, "classifier");
         Objects.requireNonNull(population, "population");
         List<String> features = patternSchema();
         Manifest m = new Manifest(PATTERN_FAMILY, version, params, features, hash(features), trainFrom, trainTo, metrics, gate);

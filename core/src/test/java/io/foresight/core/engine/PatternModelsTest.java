@@ -81,6 +81,17 @@ class PatternModelsTest {
     }
 
     @Test
+    void withoutAClassifierTheRulesNameThePatternsAndThePopulationIsServed() {
+        PopulationProfile pop = PopulationProfile.fit(ProfilerTest.slice(), u -> "default", 0.9);
+        ModelArtifacts.savePatterns(dir, "v2", null, pop, 1, 2, Map.of(), Map.of(),
+                new GateVerdict(true, "classifier refused: persistence wins; served: the rules", Map.of()));
+        ModelArtifacts.LoadedPatterns back = ModelArtifacts.loadPatterns(dir);
+        assertEquals(null, back.classifier());
+        assertEquals(Profiler.PATTERN_MODEL + " + population v2", back.version());
+        assertEquals(pop.majority(), back.population().majority());
+    }
+
+    @Test
     void aPatternModelOnOtherFeaturesIsRefused() throws Exception {
         ModelArtifacts.savePatterns(dir, "v1", forest(0.5), PopulationProfile.fit(ProfilerTest.slice(), u -> "d", 0.9),
                 1, 2, Map.of(), Map.of(), new GateVerdict(true, "ok", Map.of()));

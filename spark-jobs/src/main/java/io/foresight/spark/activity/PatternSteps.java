@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link PatternTrainingJob} on the retraining's data window, the gate (the winner must beat persistence, and the
  * champion classifier by the request's margin in error rate, on the same holdout pairs), the MLflow run (accuracy,
  * precision and recall per model, the verdict, the model directory) and the registered version of
- * {@link RetrainRequest#PATTERN_MODEL}, whose aliases move only on a passed verdict.
+ * {@link RetrainRequest#PATTERN_MODEL}, whose aliases move only on a passed verdict. A refused classifier is never
+ * served: if a champion has a classifier the whole version is refused; otherwise the version serves the documented
+ * rules (what persistence is) with this window's population profile, and says so in its verdict.
  */
 final class PatternSteps {
     private static final Logger log = LoggerFactory.getLogger(PatternSteps.class);
@@ -67,21 +69,41 @@ final class PatternSteps {
         Optional<ModelVersionRef> champ = registry.getAlias(RetrainRequest.PATTERN_MODEL, ModelRegistry.CHAMPION);
         if (champ.isPresent()) {
             try {
-                double a = staging.withModel(champ.get().source(),
-                        d -> PatternTrainingJob.accuracy(ModelArtifacts.loadPatternsForBacktest(d).classifier(), t.test()));
-                metrics.put("champion.accuracy", a);
-                championVersion = champ.get().version();
+                double a = staging.withModel(champ.get().source(), d -> {
+                    ModelArtifacts.LoadedPatterns c = ModelArtifacts.loadPatternsForBacktest(d);
+                    // a champion serving the rules names patterns as persistence does: nothing more to beat
+                    return c.classifier() == null ? Double.NaN : PatternTrainingJob.accuracy(c.classifier(), t.test());
+                });
+                if (!Double.isNaN(a)) {
+                    metrics.put("champion.accuracy", a);
+                    championVersion = champ.get().version();
+                }
             } catch (ModelArtifacts.RefusedException e) {
                 log.warn("pattern champion {} cannot be scored: {}", champ.get().label(), e.getMessage());
             }
         }
-        GateVerdict v = verdict(t.winner(), metrics, championVersion, request.gateMargin());
-        ModelArtifacts.recordVerdict(dir, metrics, v);
+        GateVerdict classifierVerdict = verdict(t.winner(), metrics, championVersion, request.gateMargin());
+        metrics.put("classifier.served", classifierVerdict.passed() ? 1.0 : 0.0);
+        GateVerdict v = classifierVerdict;
+        if (classifierVerdict.passed() || !championVersion.isEmpty()) {
+            // served whole, or refused whole: a champion's better classifier stays (with its population)
+            ModelArtifacts.recordVerdict(dir, metrics, v);
+        } else {
+            // the classifier is refused, and nothing better than the rules is served: this version serves the rules
+            // (persistence's namer) with this window's population profile, so cold start has a current population
+            v = new GateVerdict(true, "classifier " + classifierVerdict.reason() + "; served: the documented rules with"
+                    + " this window's population profile", metrics);
+            ModelArtifacts.LoadedPatterns trained = ModelArtifacts.loadPatternsForBacktest(dir);
+            ModelArtifacts.Manifest m = trained.manifest();
+            ModelArtifacts.savePatterns(dir, m.version(), null, trained.population(), m.trainFrom(), m.trainTo(), m.params(),
+                    metrics, v);
+        }
         Map<String, String> tags = new LinkedHashMap<>(runTags);
         tags.put("backtest.id", features.backtestId());
         tags.put("spark.master", spark.sparkContext().master());
         tags.put(ModelRegistry.TAG_GATE_PASSED, Boolean.toString(v.passed()));
         tags.put(ModelRegistry.TAG_GATE_REASON, v.reason());
+        tags.put("foresight.pattern.classifier", classifierVerdict.passed() ? "served" : "refused");
         try (TrackedRun run = tracker.startRun(family, "patterns " + key, key, tags)) {
             run.logParams(params);
             metrics.forEach((k, x) -> {
