@@ -84,20 +84,7 @@ final class PatternSteps {
         }
         GateVerdict classifierVerdict = verdict(t.winner(), metrics, championVersion, request.gateMargin());
         metrics.put("classifier.served", classifierVerdict.passed() ? 1.0 : 0.0);
-        GateVerdict v = classifierVerdict;
-        if (classifierVerdict.passed() || !championVersion.isEmpty()) {
-            // served whole, or refused whole: a champion's better classifier stays (with its population)
-            ModelArtifacts.recordVerdict(dir, metrics, v);
-        } else {
-            // the classifier is refused, and nothing better than the rules is served: this version serves the rules
-            // (persistence's namer) with this window's population profile, so cold start has a current population
-            v = new GateVerdict(true, "classifier " + classifierVerdict.reason() + "; served: the documented rules with"
-                    + " this window's population profile", metrics);
-            ModelArtifacts.LoadedPatterns trained = ModelArtifacts.loadPatternsForBacktest(dir);
-            ModelArtifacts.Manifest m = trained.manifest();
-            ModelArtifacts.savePatterns(dir, m.version(), null, trained.population(), m.trainFrom(), m.trainTo(), m.params(),
-                    metrics, v);
-        }
+        GateVerdict v = settle(dir, classifierVerdict, championVersion, metrics);
         Map<String, String> tags = new LinkedHashMap<>(runTags);
         tags.put("backtest.id", features.backtestId());
         tags.put("spark.master", spark.sparkContext().master());
@@ -116,6 +103,26 @@ final class PatternSteps {
             log.info("pattern models {}: {} ({})", run, metrics, v.reason());
             return result(run, t.winner(), metrics, v, championVersion);
         }
+    }
+
+    /**
+     * Writes the version's verdict into its manifest: served whole when the classifier passed; refused whole when a
+     * champion has a classifier (it stays, with its population); otherwise the classifier is dropped and the version
+     * serves the documented rules (persistence's namer) with this window's population profile, so cold start has a
+     * current population while no classifier beats the rules.
+     */
+    static GateVerdict settle(Path dir, GateVerdict classifierVerdict, String championVersion, Map<String, Double> metrics) {
+        if (classifierVerdict.passed() || !championVersion.isEmpty()) {
+            ModelArtifacts.recordVerdict(dir, metrics, classifierVerdict);
+            return classifierVerdict;
+        }
+        GateVerdict v = new GateVerdict(true, "classifier " + classifierVerdict.reason() + "; served: the documented rules"
+                + " with this window's population profile", metrics);
+        ModelArtifacts.LoadedPatterns trained = ModelArtifacts.loadPatternsForBacktest(dir);
+        ModelArtifacts.Manifest m = trained.manifest();
+        ModelArtifacts.savePatterns(dir, m.version(), null, trained.population(), m.trainFrom(), m.trainTo(), m.params(),
+                metrics, v);
+        return v;
     }
 
     /**
