@@ -106,10 +106,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Seed of the draw of held-out users (default: ${DEFAULT-VALUE}).")
     long coldStartSeed;
 
-    @Option(names = "--pattern-model", paramLabel = "FILE",
-            description = "A pattern classifier the pattern training exported (random-forest.json or svm.json): the "
-                    + "profiles name each user's pattern with it instead of the documented rules.")
-    Path patternModel;
+    @Option(names = "--pattern-model", paramLabel = "champion|models:/NAME/VERSION|DIR",
+            description = "Pattern models the retraining workflow trained (classifier + population profile), loaded as the "
+                    + "loop's worker loads them: champion (what the loop serves), a registered version of "
+                    + "foresight-pattern-classifier, or a model directory. The profiles name each user's pattern with the "
+                    + "classifier instead of the documented rules, and cold users start from its population profile.")
+    String patternModel;
 
     @Option(names = "--sweep",
             description = "Also replay every policy over its own risk knob (static scale, hpa target utilisation, vpa and "
@@ -311,19 +313,21 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         io.foresight.core.engine.UserDirectory directory = usersFile == null ? io.foresight.core.engine.UserDirectory.DEFAULTS
                 : io.foresight.core.engine.UserDirectory.load(usersFile);
-        io.foresight.core.features.PatternClassifier patterns = patternModel == null ? null
-                : io.foresight.core.features.PatternClassifier.load(patternModel);
+        io.foresight.core.forecast.ModelArtifacts.LoadedPatterns patternModels = patternModel == null ? null
+                : Models.patternModels(patternModel.trim(), io.foresight.app.stack.FsConfig.load(), System.err);
+        io.foresight.core.features.PatternClassifier patterns = patternModels == null ? null : patternModels.classifier();
+        io.foresight.core.engine.PopulationProfile population = patternModels == null ? null : patternModels.population();
         Evaluator evaluator;
         if (model.equals("blend") || !names.contains("foresight")) {
             evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory,
-                    patterns);
+                    patterns, population);
         } else {
             // the same ModelInUse the loop's worker serves (ModelChoice/Models), through the loop's engine
             io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
                     ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
             System.err.println("foresight predicts with " + m.version());
             evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
-                    prices, m.forecaster(), m.version(), approvalModel, parts, directory, patterns), cfg);
+                    prices, m.forecaster(), m.version(), approvalModel, parts, directory, patterns, population), cfg);
         }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
@@ -338,7 +342,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
                 Evaluator e = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
-                        approvalModel, cfg, parts.without(part.getKey()), directory, patterns);
+                        approvalModel, cfg, parts.without(part.getKey()), directory, patterns, population);
                 EvaluationResult r = e.run(trainTrace, testTrace);
                 abEvaluators.add(e);
                 ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));

@@ -100,7 +100,7 @@ final class ModelChoice {
         return new ForecasterProvider.ModelInUse(m.forecaster(), label);
     }
 
-    private static void download(ModelVersionRef v, Path dir, FsConfig config) {
+    static void download(ModelVersionRef v, Path dir, FsConfig config) {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp-" + System.nanoTime());
         try {
             Files.createDirectories(dir.getParent());

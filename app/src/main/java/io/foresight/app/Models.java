@@ -78,6 +78,9 @@ final class Models {
             out.println("  forecaster: " + base.name() + " (no MLflow)");
             return new Models(ForecasterProvider.fixed(base, baseVersion), () -> ModelFamilies.BLEND, byAlias);
         }
+        if (useMlflow) {
+            installPatternChampion(config, out);
+        }
         ChampionModelSource champion = ChampionModelSource.builder().store(ModelStore.of(mlflow(config)))
                 .model(REGISTERED_MODEL).alias(alias).cacheDir(cache).fallback(base)
                 .loader((dir, v) -> ModelArtifacts.load(dir).forecaster())
@@ -176,5 +179,81 @@ final class Models {
 
     ForecasterProvider provider() {
         return provider;
+    }
+
+    /** Where the loop's worker reads its pattern models ({@code <state>/loop/pattern-model}). */
+    static Path installedPatterns(FsConfig config) {
+        return Wiring.loopStateDir(config).resolve(io.foresight.activities.controlloop.ControlLoopActivitiesImpl.PATTERN_MODEL_DIR);
+    }
+
+    /**
+     * Installs the champion of {@value RetrainRequest#PATTERN_MODEL} where the loop's worker reads its pattern models,
+     * if it loads through the one loader ({@link ModelArtifacts#loadPatterns}: schema and passed gate); a refused
+     * champion or an unreachable MLflow leaves the installed models (the last good ones) in place, with one line saying so.
+     */
+    static void installPatternChampion(FsConfig config, PrintStream out) {
+        Path installed = installedPatterns(config);
+        java.util.Optional<io.foresight.mlflow.ModelVersionRef> champion;
+        try {
+            champion = new ModelRegistry(mlflow(config)).getAlias(RetrainRequest.PATTERN_MODEL, ModelRegistry.CHAMPION);
+        } catch (io.foresight.mlflow.MlflowException e) {
+            out.println("  patterns: MLflow not reachable (" + e.getMessage().lines().findFirst().orElse("")
+                    + "): the installed pattern models, if any, are served");
+            return;
+        }
+        if (champion.isEmpty()) {
+            out.println("  patterns: " + RetrainRequest.PATTERN_MODEL + " has no champion yet (retraining trains one)");
+            return;
+        }
+        io.foresight.mlflow.ModelVersionRef v = champion.get();
+        Path dir = cacheDir(config).resolve("patterns").resolve(v.name()).resolve(v.version());
+        try {
+            if (!java.nio.file.Files.isRegularFile(dir.resolve(ModelArtifacts.MANIFEST))) {
+                ModelChoice.download(v, dir, config);
+            }
+            ModelArtifacts.loadPatterns(dir);
+            // the manifest is the whole served model (spark/ is lineage): one atomic move replaces the installed one
+            java.nio.file.Files.createDirectories(installed);
+            Path tmp = installed.resolve(ModelArtifacts.MANIFEST + ".tmp");
+            java.nio.file.Files.copy(dir.resolve(ModelArtifacts.MANIFEST), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.move(tmp, installed.resolve(ModelArtifacts.MANIFEST),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            out.println("  patterns: champion " + v.label() + " installed in " + installed);
+        } catch (RuntimeException | java.io.IOException e) {
+            out.println("  patterns: champion " + v.label() + " not installed (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); the installed pattern models, if any, stay");
+        }
+    }
+
+    /**
+     * The pattern models {@code evaluate --pattern-model} scores, through the loop's loader: {@code champion} what the
+     * loop serves (installed from the registry as the worker installs it), {@code models:/NAME/VERSION} a registered
+     * version (gate passed or not: scoring is not serving), or a model directory.
+     */
+    static ModelArtifacts.LoadedPatterns patternModels(String spec, FsConfig config, PrintStream out) {
+        if (spec.equals(ModelChoice.CHAMPION)) {
+            installPatternChampion(config, out);
+            Path installed = installedPatterns(config);
+            if (!java.nio.file.Files.isRegularFile(installed.resolve(ModelArtifacts.MANIFEST))) {
+                throw new IllegalArgumentException("no pattern models installed in " + installed + " and no champion of "
+                        + RetrainRequest.PATTERN_MODEL + ": run `foresight train` with MLflow up, or pass a model directory");
+            }
+            return ModelArtifacts.loadPatterns(installed);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("models:/([^/]+)/(\\d+)").matcher(spec);
+        if (m.matches()) {
+            io.foresight.mlflow.ModelVersionRef v = new ModelRegistry(mlflow(config)).getVersion(m.group(1), m.group(2));
+            Path dir = cacheDir(config).resolve("patterns").resolve(v.name()).resolve(v.version());
+            if (!java.nio.file.Files.isRegularFile(dir.resolve(ModelArtifacts.MANIFEST))) {
+                ModelChoice.download(v, dir, config);
+            }
+            return ModelArtifacts.loadPatternsForBacktest(dir);
+        }
+        Path dir = Path.of(spec);
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--pattern-model " + spec + " is neither champion, models:/NAME/VERSION nor a "
+                    + "model directory. Fix: pass one of those (a pattern training writes the directory)");
+        }
+        return ModelArtifacts.loadPatternsForBacktest(dir);
     }
 }

@@ -119,6 +119,12 @@ public final class TrainCommand implements Runnable {
                 out.printf("gate: %s%n", r.backtest().verdict());
                 out.printf("registered %s v%s: %s (%s); champion is v%s%n", r.version().registeredModel(),
                         r.version().version(), r.gate().outcome(), r.gate().reason(), r.gate().champion());
+                if (r.patterns() != null) {
+                    out.printf("pattern models: %s%s%n", r.patterns().verdict(), r.patternGate() == null ? ""
+                            : String.format("; registered %s v%s: %s, champion is %s", RetrainRequest.PATTERN_MODEL,
+                            r.patternGate().candidate(), r.patternGate().outcome(),
+                            r.patternGate().champion().isEmpty() ? "none" : "v" + r.patternGate().champion()));
+                }
             }
         } catch (StatusRuntimeException e) {
             throw new IllegalStateException("cannot reach Temporal at " + target() + " (" + e.getStatus().getCode()

@@ -81,20 +81,31 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
         this(config, parts, new FileStateStore(config.stateDir()));
     }
 
-    /** The population profile cold users start from: {@code <stateDir>/population.json} if training wrote one. */
-    public static final String POPULATION_FILE = "population.json";
-    /** The pattern classifier the profiles are named with: {@code <stateDir>/patterns.json} if the pattern training wrote one. */
-    public static final String PATTERN_MODEL_FILE = "patterns.json";
+    /**
+     * The pattern models the loop serves: {@code <stateDir>/pattern-model/}, the champion of
+     * {@code foresight-pattern-classifier} installed there by the worker (the app's Models) and read by the one
+     * loader ({@link io.foresight.core.forecast.ModelArtifacts#loadPatterns}): the classifier naming the profiles'
+     * patterns and the population profile cold users start from. Absent: the documented rules and no population.
+     */
+    public static final String PATTERN_MODEL_DIR = "pattern-model";
+
+    /** The installed pattern models, or null when none is installed; a refused model fails naming cause and fix. */
+    public static io.foresight.core.forecast.ModelArtifacts.LoadedPatterns patternModels(java.nio.file.Path stateDir) {
+        java.nio.file.Path dir = stateDir.resolve(PATTERN_MODEL_DIR);
+        return java.nio.file.Files.isRegularFile(dir.resolve(io.foresight.core.forecast.ModelArtifacts.MANIFEST))
+                ? io.foresight.core.forecast.ModelArtifacts.loadPatterns(dir) : null;
+    }
 
     static io.foresight.core.engine.PopulationProfile population(java.nio.file.Path stateDir) {
-        java.nio.file.Path f = stateDir.resolve(POPULATION_FILE);
-        return java.nio.file.Files.isRegularFile(f) ? io.foresight.core.engine.PopulationProfile.load(f) : null;
+        io.foresight.core.forecast.ModelArtifacts.LoadedPatterns p = patternModels(stateDir);
+        return p == null ? null : p.population();
     }
 
     /**
      * With the given state store: the local state dir's files, or PostgreSQL shared by workers on several hosts
      * (then {@code config.stateDir()} holds only this worker's local files). Cold users start from the population
-     * profile and profiles are named by the pattern classifier in the state dir, when training wrote them.
+     * profile and profiles are named by the pattern classifier of the pattern models installed in the state dir
+     * ({@link #PATTERN_MODEL_DIR}), when there are any.
      */
     public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts, StateStore store) {
         this(config, parts, store, population(config.stateDir()));
@@ -105,9 +116,9 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                                      io.foresight.core.engine.PopulationProfile population) {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
-        java.nio.file.Path patterns = config.stateDir().resolve(PATTERN_MODEL_FILE);
+        io.foresight.core.forecast.ModelArtifacts.LoadedPatterns installed = patternModels(config.stateDir());
         this.population = population;
-        this.patterns = java.nio.file.Files.isRegularFile(patterns) ? io.foresight.core.features.PatternClassifier.load(patterns) : null;
+        this.patterns = installed == null ? null : installed.classifier();
         this.parts = Objects.requireNonNull(parts, "parts");
         this.engine = engineFor(config);
         this.metrics = LoopMetrics.of(config.metrics());

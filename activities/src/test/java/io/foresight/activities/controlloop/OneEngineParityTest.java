@@ -90,6 +90,46 @@ class OneEngineParityTest {
     }
 
     /**
+     * Pattern models as the worker installs them ({@code <state>/pattern-model}, a passed gate) are served by the loop:
+     * its profiles name patterns with the classifier (the profile versions record its version), decide as evaluate
+     * does with the same classifier, and the installed population profile is the one cold start reads.
+     */
+    @Test
+    void installedPatternModelsAreServedByTheLoopAsByEvaluate() throws Exception {
+        Trace trace = BitbrainsReader.read(slice());
+        Trace train = firstDays(trace, 3);
+        // a forest splitting the slice's VMs at the median mean CPU of their first day: BATCH above, IDLE below
+        int f = io.foresight.core.features.FeatureVector.NAMES.indexOf("cpu_mean");
+        double[] means = train.users().values().stream().mapToDouble(s -> io.foresight.core.features.UserFeatures.profile(s,
+                s.timestamp(0), s.timestamp(287) + s.stepSeconds()).values()[f]).sorted().toArray();
+        int n = io.foresight.core.features.FeatureVector.NAMES.size();
+        double[] std = new double[n];
+        java.util.Arrays.fill(std, 1);
+        var tree = new io.foresight.core.forecast.TreeEnsemble.Tree(1, new int[] {f, -1, -1},
+                new double[] {means[means.length / 2], 0, 0}, new int[] {1, -1, -1}, new int[] {2, -1, -1},
+                new double[] {0, io.foresight.core.model.Pattern.IDLE.ordinal(), io.foresight.core.model.Pattern.BATCH.ordinal()});
+        var classifier = new io.foresight.core.features.PatternClassifier(io.foresight.core.features.PatternClassifier.FOREST,
+                "random-forest/parity", new double[n], std, List.of(tree), null, null, Map.of());
+        var population = io.foresight.core.engine.PopulationProfile.fit(train, u -> "default", 0.9);
+        io.foresight.core.forecast.ModelArtifacts.savePatterns(state.resolve(ControlLoopActivitiesImpl.PATTERN_MODEL_DIR),
+                "parity", classifier, population, 0, 1, Map.of(), Map.of(),
+                new io.foresight.core.forecast.GateVerdict(true, "test: passed", Map.of()));
+        assertEquals(population.majority(), ControlLoopActivitiesImpl.population(state).majority());
+
+        runBoth(state, trace, "trace:" + slice(), new DroolsPolicyGate(PolicyRepository.bundled(), PriceBook.DEFAULT),
+                CycleEngine.Parts.ALL, WARMUP, 40, false);
+        List<String> lines = java.nio.file.Files.readAllLines(state.resolve(ControlLoopActivitiesImpl.profileVersionsRef(POOL)));
+        java.util.Set<io.foresight.core.model.Pattern> named = new java.util.HashSet<>();
+        for (String line : lines) {
+            var v = StateStore.JSON.readValue(line, io.foresight.core.engine.ProfileState.class);
+            assertEquals("random-forest/parity", v.models().get("pattern"), line);
+            named.add(v.pattern());
+        }
+        assertTrue(named.contains(io.foresight.core.model.Pattern.BATCH) && named.contains(io.foresight.core.model.Pattern.IDLE),
+                "the classifier, not the rules, names the patterns: " + named);
+    }
+
+    /**
      * The same on a job log (the repo's LCG slice) with the batch thresholds: the loop reads the SWF log through
      * its trace source, carries each interval's job state (running and queued jobs) through its collect files, and
      * the queue signal leads both drivers' bounds identically.
@@ -191,7 +231,10 @@ class OneEngineParityTest {
         }
 
         // ---- evaluate's driver: the same engine the worker builds ----
-        PoolReplay replay = new PoolReplay(CycleEngine.foresight(settings.planner(), gate, prices, parts, population), model,
+        // pattern models installed in the loop's state are served by the loop; evaluate passes the same classifier
+        var installed = ControlLoopActivitiesImpl.patternModels(state);
+        PoolReplay replay = new PoolReplay(CycleEngine.foresight(settings.planner(), gate, prices, parts, population,
+                installed == null ? null : installed.classifier()), model,
                 "parity-model", POOL,
                 ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();

@@ -20,7 +20,8 @@ import java.util.Objects;
  *       the same cycle) the user's last {@code windowSeconds} of usage are summarized with {@link UserFeatures}
  *       and named by {@link PatternRules}; the published pattern moves to a new label once the last
  *       {@code confirm} evaluations agree on it (one odd day does not flip a user); the <b>confidence</b> is the
- *       share of the last {@code votes} evaluations that agree with the published pattern;</li>
+ *       share of the last {@code votes} evaluations that agree with the published pattern (with a served
+ *       classifier: the mean of that share and the classifier's score of the published pattern);</li>
  *   <li><b>need</b>: next hour (the forecast's upper bound and the same hour of the day before, whichever is
  *       higher) and the coming day's peak (the last 24 hours' peak: seasonal naive);</li>
  *   <li><b>team, tier, spot</b> from the {@link UserDirectory}; spot eligible when policy allows it, the pattern
@@ -110,7 +111,9 @@ public final class Profiler {
         if (h.size() == 0) {
             return prev;
         }
-        Pattern label = label(h);
+        FeatureVector window = window(h);
+        Pattern label = window == null ? Pattern.UNKNOWN
+                : classifier == null ? PatternRules.name(window) : classifier.predict(window);
         String recent = (prev == null ? "" : prev.recent()) + (char) ('0' + label.ordinal());
         if (recent.length() > config.votes()) {
             recent = recent.substring(recent.length() - config.votes());
@@ -122,6 +125,11 @@ public final class Profiler {
             pattern = agreeing(recent, label) ? label : prev.pattern();
         }
         double confidence = share(recent, pattern);
+        if (classifier != null && window != null && pattern != Pattern.UNKNOWN) {
+            // the served classifier's own belief in the published pattern and the recent windows' agreement weigh
+            // equally: a pattern the model names by a narrow vote is not trusted as one it names unanimously
+            confidence = (confidence + classifier.probabilities(window)[pattern.ordinal()]) / 2;
+        }
         if (pattern == Pattern.UNKNOWN) {
             confidence = 0;
         }
@@ -165,6 +173,12 @@ public final class Profiler {
 
     /** The pattern of the last window, UNKNOWN while less than a quarter of it was observed. */
     Pattern label(UserHistory h) {
+        FeatureVector v = window(h);
+        return v == null ? Pattern.UNKNOWN : classifier == null ? PatternRules.name(v) : classifier.predict(v);
+    }
+
+    /** The features of the last window, null while less than a quarter of it was observed. */
+    private FeatureVector window(UserHistory h) {
         int step = h.stepSeconds();
         int n = config.windowSeconds() / step;
         double[] cpu = h.series().usageColumn(Resource.CPU);
@@ -175,10 +189,9 @@ public final class Profiler {
             }
         }
         if (seen * 4 < n) {
-            return Pattern.UNKNOWN;
+            return null;
         }
-        FeatureVector v = UserFeatures.profile(h.series(), h.nextAt() - config.windowSeconds(), h.nextAt());
-        return classifier == null ? PatternRules.name(v) : classifier.predict(v);
+        return UserFeatures.profile(h.series(), h.nextAt() - config.windowSeconds(), h.nextAt());
     }
 
     private boolean agreeing(String recent, Pattern label) {

@@ -214,9 +214,22 @@ public final class Policies {
                                                    Forecaster model, String modelVersion, ApprovalModel approvals,
                                                    CycleEngine.Parts parts, UserDirectory directory,
                                                    io.foresight.core.features.PatternClassifier patterns) {
+        return foresight(train, settings, gate, prices, model, modelVersion, approvals, parts, directory, patterns, null);
+    }
+
+    /**
+     * As above, cold users starting from {@code trained} (the population profile of pattern models the retraining
+     * workflow wrote, as the loop's worker serves them); null: fitted here on the training users.
+     */
+    public static Evaluator.ForesightRun foresight(Trace train, ForesightSettings settings, PolicyGate gate, PriceBook prices,
+                                                   Forecaster model, String modelVersion, ApprovalModel approvals,
+                                                   CycleEngine.Parts parts, UserDirectory directory,
+                                                   io.foresight.core.features.PatternClassifier patterns,
+                                                   io.foresight.core.engine.PopulationProfile trained) {
         // cold users start from the population of the training users (never from the users under test)
-        io.foresight.core.engine.PopulationProfile population = parts.profiles() && parts.coldStart() && train != null
-                && !train.users().isEmpty() ? io.foresight.core.engine.PopulationProfile.fit(train,
+        boolean cold = parts.profiles() && parts.coldStart();
+        io.foresight.core.engine.PopulationProfile population = cold && trained != null ? trained
+                : cold && train != null && !train.users().isEmpty() ? io.foresight.core.engine.PopulationProfile.fit(train,
                 user -> directory.entry(user).team(), POPULATION_NEED_QUANTILE) : null;
         CycleEngine engine = CycleEngine.foresight(settings.planner(), gate, prices, parts, population, patterns);
         PoolReplay replay = new PoolReplay(engine, model, modelVersion, "evaluate", approvals, directory::base);
@@ -244,6 +257,7 @@ public final class Policies {
         if (population != null) {
             Map<String, Object> pop = new LinkedHashMap<>();
             pop.put("model", io.foresight.core.engine.PopulationProfile.MODEL);
+            pop.put("source", trained != null ? "pattern models (retraining workflow)" : "fitted on the training users");
             pop.put("need_quantile", population.quantile());
             pop.put("majority", population.majority().name());
             population.patterns().forEach((p, st) -> pop.put(p.name(), Map.of("share", st.share(),
@@ -275,12 +289,21 @@ public final class Policies {
                                       PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
                                       CycleEngine.Parts parts, UserDirectory directory,
                                       io.foresight.core.features.PatternClassifier patterns) {
+        return evaluator(names, train, settings, gate, prices, approvals, config, parts, directory, patterns, null);
+    }
+
+    /** As above with cold users starting from {@code population} (null: fitted on the training users). */
+    public static Evaluator evaluator(List<String> names, Trace train, ForesightSettings settings, PolicyGate gate,
+                                      PriceBook prices, ApprovalModel approvals, Evaluator.Config config,
+                                      CycleEngine.Parts parts, UserDirectory directory,
+                                      io.foresight.core.features.PatternClassifier patterns,
+                                      io.foresight.core.engine.PopulationProfile population) {
         Evaluator.ForesightRun f = null;
         if (names.contains("foresight")) {
             int horizon = engine(settings, gate, prices, parts).horizon();
             BlendForecaster b = blend(train, settings, horizon);
             f = foresight(train, settings, gate, prices, b, "blend-conformal/" + (train == null || train.users().isEmpty()
-                    ? "untrained" : "fitted"), approvals, parts, directory, patterns);
+                    ? "untrained" : "fitted"), approvals, parts, directory, patterns, population);
         }
         return new Evaluator(create(names, train), f, config);
     }

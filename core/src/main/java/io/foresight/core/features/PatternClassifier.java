@@ -79,41 +79,72 @@ public record PatternClassifier(String kind, String version, double[] mean, doub
 
     /** The predicted pattern of the next window. */
     public Pattern predict(FeatureVector v) {
+        return classify(v).pattern();
+    }
+
+    /**
+     * The predicted pattern and how sure the model is of it.
+     *
+     * @param confidence forest: the share of trees voting for the pattern; SVM: the softmax of the one-vs-rest
+     *                   margins at the pattern (margins are not calibrated probabilities, but a clear winner
+     *                   scores near 1 and a near tie near 1 / classes, which is what spot eligibility needs)
+     */
+    public record Prediction(Pattern pattern, double confidence) {}
+
+    /** {@link #predict} with its confidence. */
+    public Prediction classify(FeatureVector v) {
+        double[] p = probabilities(v);
+        int best = 0;
+        for (int c = 1; c < p.length; c++) {
+            if (p[c] > p[best]) {
+                best = c; // ties: the lowest class, as Spark's argmax
+            }
+        }
+        return new Prediction(Pattern.values()[best], p[best]);
+    }
+
+    /** A score per pattern (indexed by ordinal), summing to 1: see {@link Prediction#confidence()}. */
+    public double[] probabilities(FeatureVector v) {
         double[] raw = input(v);
         double[] x = new double[raw.length];
         for (int i = 0; i < x.length; i++) {
             x[i] = std[i] == 0 ? 0 : (raw[i] - mean[i]) / std[i];
         }
         Pattern[] all = Pattern.values();
+        double[] p = new double[all.length];
         if (kind.equals(FOREST)) {
-            int[] votes = new int[all.length];
+            int n = 0;
             for (TreeEnsemble.Tree t : trees) {
                 int c = (int) t.predict(x);
                 if (c >= 0 && c < all.length) {
-                    votes[c]++;
+                    p[c]++;
+                    n++;
                 }
             }
-            int best = 0;
-            for (int c = 1; c < votes.length; c++) {
-                if (votes[c] > votes[best]) {
-                    best = c;
-                }
+            for (int c = 0; c < p.length; c++) {
+                p[c] = n == 0 ? 0 : p[c] / n;
             }
-            return all[best];
+            return p;
         }
-        int best = -1;
+        int classes = Math.min(coefficients.length, all.length);
+        double[] m = new double[classes];
         double top = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < coefficients.length && c < all.length; c++) {
-            double m = intercepts[c];
+        for (int c = 0; c < classes; c++) {
+            m[c] = intercepts[c];
             for (int i = 0; i < x.length; i++) {
-                m += coefficients[c][i] * x[i];
+                m[c] += coefficients[c][i] * x[i];
             }
-            if (m > top) {
-                top = m;
-                best = c;
-            }
+            top = Math.max(top, m[c]);
         }
-        return all[best];
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            p[c] = Math.exp(m[c] - top);
+            sum += p[c];
+        }
+        for (int c = 0; c < classes; c++) {
+            p[c] /= sum;
+        }
+        return p;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -122,6 +122,10 @@ public final class ModelArtifacts {
     public static LoadedModel loadForBacktest(Path dir) {
         JsonNode root = readRoot(dir);
         Manifest m = manifest(dir, root);
+        if (PATTERN_FAMILY.equals(m.family())) {
+            throw new RefusedException("model " + dir + " holds pattern models, not a forecaster: pass it as the pattern "
+                    + "model (evaluate --pattern-model), or a forecaster's directory as the model");
+        }
         Forecaster f;
         try {
             f = decode(root.path("model"));
@@ -177,6 +181,92 @@ public final class ModelArtifacts {
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    // --- the pattern models ---------------------------------------------------------------------
+
+    /**
+     * The family of the behaviour-pattern models: the classifier naming each user's next-day pattern from this
+     * day's features (exported RandomForest or one-vs-rest LinearSVC) and the population profile cold users start
+     * from, fitted on the same data window and served together (what the profiler reads).
+     */
+    public static final String PATTERN_FAMILY = "pattern-classifier";
+    static final String PATTERN_TYPE = "pattern-models";
+
+    /** Pattern models ready to serve or score, with what their manifest says about them. */
+    public record LoadedPatterns(io.foresight.core.features.PatternClassifier classifier,
+                                 io.foresight.core.engine.PopulationProfile population, Manifest manifest) {
+        public LoadedPatterns {
+            Objects.requireNonNull(population, "population");
+            Objects.requireNonNull(manifest, "manifest");
+        }
+
+        /** The label reports carry: the classifier's version, or the rules' with this population's version. */
+        public String version() {
+            return classifier != null ? classifier.version()
+                    : io.foresight.core.engine.Profiler.PATTERN_MODEL + " + population " + manifest.version();
+        }
+    }
+
+    /** The inputs the pattern classifier reads: what its schema hash covers. */
+    public static List<String> patternSchema() {
+        List<String> out = new ArrayList<>();
+        io.foresight.core.features.FeatureVector.NAMES.forEach(x -> out.add("pattern." + x));
+        return out;
+    }
+
+    /**
+     * Writes the pattern models as a model directory of family {@link #PATTERN_FAMILY} (same format and manifest);
+     * {@code classifier} null: the documented rules name the patterns (a trained classifier that did not beat them).
+     */
+    public static Manifest savePatterns(Path dir, String version, io.foresight.core.features.PatternClassifier classifier,
+                                        io.foresight.core.engine.PopulationProfile population, long trainFrom, long trainTo,
+                                        Map<String, String> params, Map<String, Double> metrics, GateVerdict gate) {
+        Objects.requireNonNull(population, "population");
+        List<String> features = patternSchema();
+        Manifest m = new Manifest(PATTERN_FAMILY, version, params, features, hash(features), trainFrom, trainTo, metrics, gate);
+        ObjectNode root = manifestJson(m);
+        ObjectNode model = root.putObject("model");
+        model.put("type", PATTERN_TYPE);
+        model.set("classifier", JSON.valueToTree(classifier));
+        model.set("population", JSON.valueToTree(population));
+        write(dir, root);
+        return m;
+    }
+
+    /** For serving: as {@link #load}, the schema must match this code and the gate must have passed. */
+    public static LoadedPatterns loadPatterns(Path dir) {
+        LoadedPatterns p = loadPatternsForBacktest(dir);
+        GateVerdict g = p.manifest().gate();
+        if (!g.passed()) {
+            throw new RefusedException("pattern model " + dir + " (" + p.version() + ") has no passed gate result ("
+                    + g.reason() + "): retrain it and let the promotion gate judge it");
+        }
+        return p;
+    }
+
+    /** For scoring: the schema must match this code; the gate verdict is not required. */
+    public static LoadedPatterns loadPatternsForBacktest(Path dir) {
+        JsonNode root = readRoot(dir);
+        Manifest m = manifest(dir, root);
+        if (!PATTERN_FAMILY.equals(m.family())) {
+            throw new RefusedException("model " + dir + " is a " + m.family() + " forecaster, not pattern models: pass the "
+                    + "directory of a " + PATTERN_FAMILY + " version (registered as foresight-pattern-classifier)");
+        }
+        String h = hash(patternSchema());
+        if (!h.equals(m.schemaHash())) {
+            throw new RefusedException("pattern model " + dir + " was trained on feature schema " + m.schemaHash() + " "
+                    + m.features() + " but this code computes " + h + " " + patternSchema()
+                    + ": retrain on the current features or deploy the matching code");
+        }
+        JsonNode model = root.path("model");
+        try {
+            return new LoadedPatterns(JSON.treeToValue(model.path("classifier"), io.foresight.core.features.PatternClassifier.class),
+                    JSON.treeToValue(model.path("population"), io.foresight.core.engine.PopulationProfile.class), m);
+        } catch (IOException | RuntimeException e) {
+            throw new RefusedException("pattern model " + dir + " does not load: " + e.getMessage().lines().findFirst().orElse("")
+                    + ". Fix: retrain it with this version of Foresight");
         }
     }
 

@@ -310,6 +310,19 @@ public final class SparkTrainingActivities implements TrainingActivities {
         return new GateResult(d.outcome().name(), version.version(), d.champion(), d.reason());
     }
 
+    @Override
+    public io.foresight.workflows.retrain.PatternTraining trainPatterns(RetrainRequest request, FeatureSet features,
+                                                                       String idempotencyKey) {
+        return PatternSteps.train(request, features, idempotencyKey, sameWindow(request, features), spark.get(), workDir,
+                tracker, registry, this::withModel, runTags);
+    }
+
+    @Override
+    public GateResult registerPatterns(RetrainRequest request, io.foresight.workflows.retrain.PatternTraining patterns,
+                                       String idempotencyKey) {
+        return PatternSteps.register(request, patterns, idempotencyKey, registry);
+    }
+
     private static boolean needsSpark(String family) {
         return ModelFamilies.needsTrees(family) || ModelFamilies.needsM5Trees(family) || ModelFamilies.needsLinear(family);
     }

@@ -27,6 +27,8 @@ public record RetrainRequest(List<String> dataPaths, int maxUsers, String family
                              String gateMode, double gateMargin, int holdoutDays, long endTime) {
     /** The registered model every family's versions are added to, and whose champion the loop serves. */
     public static final String REGISTERED_MODEL = "foresight-forecaster";
+    /** The registered model of the pattern models (classifier + population profile) every retraining also trains. */
+    public static final String PATTERN_MODEL = "foresight-pattern-classifier";
     /**
      * The family retrained when none is named: the one that passes the promotion gate on the bundled slice (the
      * only family that beats last value there; README, "Forecasters alone").

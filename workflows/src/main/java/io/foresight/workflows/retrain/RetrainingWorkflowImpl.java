@@ -2,6 +2,7 @@ package io.foresight.workflows.retrain;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -42,6 +43,9 @@ public class RetrainingWorkflowImpl implements RetrainingWorkflow {
                     .build())
             .build();
 
+    /** Workflow.getVersion id of the step that also trains, gates and registers the pattern models. */
+    static final String PATTERN_MODELS_CHANGE = "pattern-models";
+
     private static final Logger log = Workflow.getLogger(RetrainingWorkflowImpl.class);
 
     private final TrainingActivities spark = Workflow.newActivityStub(TrainingActivities.class, SPARK);
@@ -64,6 +68,23 @@ public class RetrainingWorkflowImpl implements RetrainingWorkflow {
         RegisteredVersion version = registry.register(request, features, model, backtest, id + "/register");
         GateResult gate = registry.gate(request, version, id + "/gate");
         log.info("retrained {}: v{} {} ({})", request.registeredModel(), version.version(), gate.outcome(), gate.reason());
-        return new RetrainResult(features, model, backtest, version, gate);
+        if (Workflow.getVersion(PATTERN_MODELS_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+            return new RetrainResult(features, model, backtest, version, gate); // histories from before the pattern step
+        }
+        PatternTraining patterns;
+        GateResult patternGate = null;
+        try {
+            patterns = spark.trainPatterns(request, features, id + "/patterns");
+            if (patterns.trained()) {
+                patternGate = registry.registerPatterns(request, patterns, id + "/patterns-register");
+            }
+        } catch (ActivityFailure e) {
+            // the forecaster's outcome stands: failed pattern training is reported in the result, not fatal
+            String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+            patterns = PatternTraining.notTrained("pattern training failed: " + why);
+        }
+        log.info("pattern models: {}{}", patterns.verdict(), patternGate == null ? ""
+                : " -> " + patternGate.outcome() + " (champion v" + patternGate.champion() + ")");
+        return new RetrainResult(features, model, backtest, version, gate, patterns, patternGate);
     }
 }

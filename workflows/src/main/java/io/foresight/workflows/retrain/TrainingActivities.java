@@ -28,4 +28,22 @@ public interface TrainingActivities {
 
     /** Moves the champion (auto) or challenger (manual) alias to the version only if its verdict passed. */
     GateResult gate(RetrainRequest request, RegisteredVersion version, String idempotencyKey);
+
+    /**
+     * Trains the pattern models on the same data window (KMeans named by the rules labels each day; RandomForest and
+     * LinearSVC learn tomorrow's pattern; the population profile is fitted on the training days), logs them with
+     * accuracy, precision and recall per model as an MLflow run and judges the winner against persistence and the
+     * champion classifier on the holdout. A worker that does not train patterns answers {@link PatternTraining#notTrained}.
+     */
+    default PatternTraining trainPatterns(RetrainRequest request, FeatureSet features, String idempotencyKey) {
+        return PatternTraining.notTrained("this training worker does not train pattern models");
+    }
+
+    /**
+     * Registers the trained pattern models as a version of {@link RetrainRequest#PATTERN_MODEL} carrying their verdict,
+     * and moves its champion alias (auto) or challenger alias (manual) only if the verdict passed.
+     */
+    default GateResult registerPatterns(RetrainRequest request, PatternTraining patterns, String idempotencyKey) {
+        return new GateResult("REJECTED", "", "", patterns.verdict());
+    }
 }
