@@ -141,10 +141,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     /**
      * @param at   start of the user's interval (Unix s); 0 when the user has no data for it
      * @param jobs what a job log knew at the interval's end (running and queued jobs); null for other sources
+     * @param events the user's interaction events in the interval; null for sources that record none
      */
-    record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs) {
+    record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs,
+                    io.foresight.core.trace.EventCounts events) {
         UsageRow(String user, long at, double[] usage, double[] allocation) {
-            this(user, at, usage, allocation, null);
+            this(user, at, usage, allocation, null, null);
         }
     }
 
@@ -261,7 +263,8 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             // in force: what the cluster set, else what the trace says the user had
             rows.add(new UsageRow(user, s.timestamp(interval), usage,
-                    (set == null ? s.capacityAt(interval) : set).toArray(), s.jobs() == null ? null : s.jobs().at(interval)));
+                    (set == null ? s.capacityAt(interval) : set).toArray(), s.jobs() == null ? null : s.jobs().at(interval),
+                    s.events() == null ? null : s.events().at(interval)));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -309,7 +312,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 cache.put(u.user(), h);
             }
             if (h.nextAt() == u.at()) {
-                h.append(u.at(), u.usage(), u.jobs());
+                h.append(u.at(), u.usage(), u.jobs(), u.events());
             } // else a retry of this cycle: the interval is in already
             for (io.foresight.core.feedback.Anomaly a : engine.anomalies(h)) {
                 anomalies.add(a);
