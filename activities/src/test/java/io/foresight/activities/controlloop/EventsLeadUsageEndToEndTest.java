@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EventsLeadUsageEndToEndTest {
     static final int WARMUP = 4 * 288;
-    static final int CYCLES = 72;
+    static final int CYCLES = 120;
     static final int STEP = 300;
     static final String TOKEN = "events-e2e-token-0123456789";
 
