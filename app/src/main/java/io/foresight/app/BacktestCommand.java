@@ -51,6 +51,11 @@ public final class BacktestCommand implements Callable<Integer> {
             description = "Also write the series and the origins the backtest scores (series.csv, origins.csv) for bench/peers")
     Path exportPoints;
 
+    @Option(names = "--calendar", defaultValue = "on", paramLabel = "on|off",
+            description = "off: the GBT families train with the calendar features (time of day, day of week, weekend) held"
+                    + " constant, to measure what they are worth (default ${DEFAULT-VALUE})")
+    String calendar;
+
     @Option(names = "--seed", defaultValue = "42")
     long seed;
 
@@ -59,7 +64,8 @@ public final class BacktestCommand implements Callable<Integer> {
         List<Path> files = data != null && !data.isEmpty() ? data : defaultData();
         Path dir = out != null ? out : Files.createTempDirectory("foresight-backtest");
         TrainingRequest req = TrainingRequest.of(files, dir, seed).withMaxUsers(users).withSampleFraction(sample)
-                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20).withStride(stride);
+                .withHoldoutDays(holdoutDays).withHorizon(horizon).withGbtIterations(20).withStride(stride)
+                .withCalendar(onOff("--calendar", calendar));
         System.out.println("backtest on " + files + " (" + (users == 0 ? "all" : users) + " users), models in " + dir);
         if (exportPoints != null) {
             Trace trace = BitbrainsReader.read(files, users == 0 ? Integer.MAX_VALUE : users);
@@ -70,6 +76,14 @@ public final class BacktestCommand implements Callable<Integer> {
         }
         System.out.print(BacktestJob.run(req).format());
         return 0;
+    }
+
+    static boolean onOff(String option, String value) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(option + " '" + value + "': use on or off");
+        };
     }
 
     static List<Path> defaultData() throws IOException {

@@ -81,7 +81,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--off", paramLabel = "part,...", split = ",",
             description = "Run foresight with these parts switched off: profiles (per-user profiles and per-pattern "
                     + "adjustments), learned-headroom, spot, cold-start (population profile for users with under a day of "
-                    + "usage), queue (on job logs: the running and waiting jobs known at each interval's end lead the bound).")
+                    + "usage), queue (on job logs: the running and waiting jobs known at each interval's end lead the bound), "
+                    + "events (interaction events from the ingestion API lead the bound; no public trace has any).")
     List<String> off = List.of();
 
     @Option(names = "--on", paramLabel = "part,...", split = ",",

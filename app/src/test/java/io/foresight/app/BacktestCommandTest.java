@@ -24,6 +24,19 @@ class BacktestCommandTest {
     }
 
     @Test
+    void aCalendarSwitchOtherThanOnOrOffFailsNamingTheChoices() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new ForesightCli()).setErr(new PrintWriter(err))
+                .setExecutionExceptionHandler((e, c, p) -> {
+                    c.getErr().println(e.getMessage());
+                    return 2;
+                });
+        int code = cmd.execute("backtest", "--data", "/nonexistent/trace.csv.gz", "--calendar", "maybe");
+        assertNotEquals(0, code);
+        assertTrue(err.toString().contains("--calendar 'maybe': use on or off"), err.toString());
+    }
+
+    @Test
     void isRegisteredAsSubcommand() {
         assertTrue(new CommandLine(new ForesightCli()).getSubcommands().containsKey("backtest"));
     }

@@ -153,11 +153,12 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      * @param at   start of the user's interval (Unix s); 0 when the user has no data for it
      * @param jobs what a job log knew at the interval's end (running and queued jobs); null for other sources
      * @param spot whether the actuator holds the allocation on spot capacity
+     * @param events the user's interaction events in the interval; null for sources that record none
      */
     record UsageRow(String user, long at, double[] usage, double[] allocation, io.foresight.core.trace.JobState jobs,
-                    boolean spot) {
+                    boolean spot, io.foresight.core.trace.EventCounts events) {
         UsageRow(String user, long at, double[] usage, double[] allocation) {
-            this(user, at, usage, allocation, null, false);
+            this(user, at, usage, allocation, null, false, null);
         }
     }
 
@@ -274,7 +275,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
             }
             // in force: what the cluster set, else what the trace says the user had
             rows.add(new UsageRow(user, s.at(), usage, (set == null ? s.provisioned() : set).toArray(), s.jobs(),
-                    set != null && inForce.get(user).spot()));
+                    set != null && inForce.get(user).spot(), s.events()));
         }
         String ref = ref(t, "collect");
         store.write(ref, new CollectFile(t.pool(), t.cycle(), t.shard(), interval, start, src.stepSeconds(), rows));
@@ -322,7 +323,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
                 cache.put(u.user(), h);
             }
             if (h.nextAt() == u.at()) {
-                h.append(u.at(), u.usage(), u.jobs());
+                h.append(u.at(), u.usage(), u.jobs(), u.events());
             } // else a retry of this cycle: the interval is in already
             for (io.foresight.core.feedback.Anomaly a : engine.anomalies(h)) {
                 anomalies.add(a);

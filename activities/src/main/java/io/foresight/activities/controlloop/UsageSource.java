@@ -35,14 +35,20 @@ public interface UsageSource {
     }
 
     /**
-     * One user's interval: its start (Unix s), the usage, what was provisioned, and what a job log knew at its end
-     * (null for other sources).
+     * One user's interval: its start (Unix s), the usage, what was provisioned, what a job log knew at its end and
+     * the interaction events recorded in it (each null for sources without them).
      */
     record Sample(long at, io.foresight.core.model.ResourceVector usage, io.foresight.core.model.ResourceVector provisioned,
-                  io.foresight.core.trace.JobState jobs) {
+                  io.foresight.core.trace.JobState jobs, io.foresight.core.trace.EventCounts events) {
+        Sample(long at, io.foresight.core.model.ResourceVector usage, io.foresight.core.model.ResourceVector provisioned,
+               io.foresight.core.trace.JobState jobs) {
+            this(at, usage, provisioned, jobs, null);
+        }
+
         /** Interval {@code i} of a series. */
         public static Sample of(UserSeries s, int i) {
-            return new Sample(s.timestamp(i), s.usageAt(i), s.capacityAt(i), s.jobs() == null ? null : s.jobs().at(i));
+            return new Sample(s.timestamp(i), s.usageAt(i), s.capacityAt(i), s.jobs() == null ? null : s.jobs().at(i),
+                    s.events() == null ? null : s.events().at(i));
         }
     }
 

@@ -162,7 +162,7 @@ class OneEngineParityTest {
 
     /** What both drivers did; the drivers were already checked equal, decision by decision. */
     record Parity(int changes, List<String> evalVersions, List<io.foresight.core.engine.LearnedHeadroom.State> evalHeadroom,
-                  int knownForecasts) {}
+                  int knownForecasts, Map<String, List<double[]>> inForce) {}
 
     /**
      * Runs the loop's activities (three shards or more) and evaluate's pool replay over {@code warmup + cycles}
@@ -171,6 +171,12 @@ class OneEngineParityTest {
      */
     static Parity runBoth(Path state, Trace trace, String source, DroolsPolicyGate gate, CycleEngine.Parts parts, int warmup,
                           int cycles, boolean coldStart) throws Exception {
+        return runBoth(state, trace, source, TraceUsageSource.resolver(warmup), gate, parts, warmup, cycles, coldStart);
+    }
+
+    /** As above with the loop's sources resolved by {@code sources} (both drivers read {@code source} through it). */
+    static Parity runBoth(Path state, Trace trace, String source, UsageSource.Resolver sources, DroolsPolicyGate gate,
+                          CycleEngine.Parts parts, int warmup, int cycles, boolean coldStart) throws Exception {
         Trace train = firstDays(trace, 3);
         var settings = Policies.ForesightSettings.defaults();
         PriceBook prices = PriceBook.DEFAULT;
@@ -180,7 +186,7 @@ class OneEngineParityTest {
 
         // ---- the loop's activities ----
         ControlWorkerConfig cfg = ControlWorkerConfig.defaults(state)
-                .withUsageSources(TraceUsageSource.resolver(warmup))
+                .withUsageSources(sources)
                 .withMetrics(new PrometheusRegistry())
                 .withActuator(new SimulatedCluster(state.resolve("cluster")))
                 .withPolicy(gate)
@@ -238,7 +244,7 @@ class OneEngineParityTest {
                 "parity-model", POOL,
                 ApprovalModel.NOW, UserProfile::newUser);
         List<PoolReplay.UserReplay> pool = new ArrayList<>();
-        UsageSource src = TraceUsageSource.resolver(warmup).open(source);
+        UsageSource src = sources.open(source);
         for (String id : ids) {
             UserSeries s = src.history(id, warmup + cycles); // what the loop reads, provisioned size included
             pool.add(new PoolReplay.UserReplay(s, warmup, s.capacityAt(warmup)));
@@ -291,7 +297,7 @@ class OneEngineParityTest {
         }
         System.out.println("parity: " + cycles + " cycles x " + ids.size() + " users, " + changes
                 + " policy decisions, " + waitingSeen + " sent to approval, " + known + " forecasts on known jobs");
-        return new Parity(changes, evalVersions, evalHeadroom, known);
+        return new Parity(changes, evalVersions, evalHeadroom, known, loopInForce);
     }
 
     static String describe(io.foresight.core.engine.ProfileState v) {

@@ -58,51 +58,65 @@ public final class CycleEngine {
      *                 bound ({@link QueueSignal}); off: usage alone. Sources without jobs are unaffected
      * @param recurringPeaks every forecast's upper bound is raised to the daily peak that recurred at that time of
      *                 day ({@link RecurringPeaks#DEFAULT}), so capacity comes before a daily spike; off: the model's bound
+     * @param events   a configuration change or a burst of API calls the ingestion API recorded raises the user's next
+     *                 bound until usage follows or not ({@link EventSignal}); off: events are not read. Sources without
+     *                 events (every public trace) are unaffected
      */
     public record Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean coldStart, boolean queue,
-                        boolean recurringPeaks) {
+                        boolean recurringPeaks, boolean events) {
         /**
          * Every part on whose decisions both drivers are shown to share (OneEngineParityTest). Recurring peaks is
          * not among them yet: with it on, that test found the loop and the replay deciding one user differently in
          * the first cycle, not yet explained; it is off by default and only {@code evaluate --on} turns it on.
          */
-        public static final Parts ALL = new Parts(true, true, true, true, true, false);
+        public static final Parts ALL = new Parts(true, true, true, true, true, false, true);
 
-        /** The three usage parts, with cold start and the queue signal on and recurring peaks off. */
+        /** The three usage parts, with cold start, the queue and event signals on and recurring peaks off. */
         public Parts(boolean profiles, boolean learnedHeadroom, boolean spot) {
-            this(profiles, learnedHeadroom, spot, true, true, false);
+            this(profiles, learnedHeadroom, spot, true, true, false, true);
+        }
+
+        /** As the canonical constructor with the event signal on (without events it changes nothing). */
+        public Parts(boolean profiles, boolean learnedHeadroom, boolean spot, boolean coldStart, boolean queue,
+                     boolean recurringPeaks) {
+            this(profiles, learnedHeadroom, spot, coldStart, queue, recurringPeaks, true);
         }
 
         /**
          * What the loop and {@code evaluate} run unless told otherwise: the parts that helped on Bitbrains Jul -> Aug
          * (README, "Profiles, learned headroom and spot"). Learned headroom is off: it cut under-provisioning but
          * cost 5 % more and changed allocations 77 % more often. The queue signal is on: on LCG it cut cost 12 % and
-         * CPU under-provisioning from 0.29 % to 0.10 % (README, "On a job log"); without jobs it does nothing.
+         * CPU under-provisioning from 0.29 % to 0.10 % (README, "On a job log"); without jobs it does nothing. The event
+         * signal is on: without events (every public trace) it changes nothing (EventSignalTest, OneEngineParityTest).
          */
         public static final Parts DEFAULTS = new Parts(true, false, true);
 
         public Parts withProfiles(boolean on) {
-            return new Parts(on, learnedHeadroom, spot, coldStart, queue, recurringPeaks);
+            return new Parts(on, learnedHeadroom, spot, coldStart, queue, recurringPeaks, events);
         }
 
         public Parts withLearnedHeadroom(boolean on) {
-            return new Parts(profiles, on, spot, coldStart, queue, recurringPeaks);
+            return new Parts(profiles, on, spot, coldStart, queue, recurringPeaks, events);
         }
 
         public Parts withSpot(boolean on) {
-            return new Parts(profiles, learnedHeadroom, on, coldStart, queue, recurringPeaks);
+            return new Parts(profiles, learnedHeadroom, on, coldStart, queue, recurringPeaks, events);
         }
 
         public Parts withColdStart(boolean on) {
-            return new Parts(profiles, learnedHeadroom, spot, on, queue, recurringPeaks);
+            return new Parts(profiles, learnedHeadroom, spot, on, queue, recurringPeaks, events);
         }
 
         public Parts withQueue(boolean on) {
-            return new Parts(profiles, learnedHeadroom, spot, coldStart, on, recurringPeaks);
+            return new Parts(profiles, learnedHeadroom, spot, coldStart, on, recurringPeaks, events);
         }
 
         public Parts withRecurringPeaks(boolean on) {
-            return new Parts(profiles, learnedHeadroom, spot, coldStart, queue, on);
+            return new Parts(profiles, learnedHeadroom, spot, coldStart, queue, on, events);
+        }
+
+        public Parts withEvents(boolean on) {
+            return new Parts(profiles, learnedHeadroom, spot, coldStart, queue, recurringPeaks, on);
         }
 
         /** The names {@code evaluate --off} and {@code --ablations} use, with whether each is on. */
@@ -114,32 +128,29 @@ public final class CycleEngine {
             m.put("cold-start", coldStart);
             m.put("queue", queue);
             m.put("recurring-peaks", recurringPeaks);
+            m.put("events", events);
             return m;
         }
 
         /** This set with the named part switched on; an unknown name fails listing the known ones. */
         public Parts with(String name) {
-            return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "profiles" -> withProfiles(true);
-                case "learned-headroom" -> withLearnedHeadroom(true);
-                case "spot" -> withSpot(true);
-                case "cold-start" -> withColdStart(true);
-                case "queue" -> withQueue(true);
-                case "recurring-peaks" -> withRecurringPeaks(true);
-                default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
-                        + String.join(",", named().keySet()));
-            };
+            return switched(name, true);
         }
 
         /** This set with the named part switched off; an unknown name fails listing the known ones. */
         public Parts without(String name) {
+            return switched(name, false);
+        }
+
+        private Parts switched(String name, boolean on) {
             return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "profiles" -> withProfiles(false);
-                case "learned-headroom" -> withLearnedHeadroom(false);
-                case "spot" -> withSpot(false);
-                case "cold-start" -> withColdStart(false);
-                case "queue" -> withQueue(false);
-                case "recurring-peaks" -> withRecurringPeaks(false);
+                case "profiles" -> withProfiles(on);
+                case "learned-headroom" -> withLearnedHeadroom(on);
+                case "spot" -> withSpot(on);
+                case "cold-start" -> withColdStart(on);
+                case "queue" -> withQueue(on);
+                case "recurring-peaks" -> withRecurringPeaks(on);
+                case "events" -> withEvents(on);
                 default -> throw new IllegalArgumentException("unknown part '" + name + "': use any of "
                         + String.join(",", named().keySet()));
             };
@@ -156,12 +167,13 @@ public final class CycleEngine {
 
     private final LearnedHeadroom headroom;
     private final QueueSignal queue;
+    private final EventSignal events;
     /** Packs the pool onto instance types (the bundled catalog, on-demand and spot list prices). */
     private final io.foresight.core.plan.CapacityPlanner capacity =
             new io.foresight.core.plan.CapacityPlanner(io.foresight.core.plan.InstanceCatalog.bundled());
 
     public CycleEngine(Planner planner, PolicyGate gate, PriceBook prices) {
-        this(planner, gate, prices, null, null, new Parts(false, false, true, false, false, false));
+        this(planner, gate, prices, null, null, new Parts(false, false, true, false, false, false, false));
     }
 
     private CycleEngine(Planner planner, PolicyGate gate, PriceBook prices, Profiler profiler, LearnedHeadroom headroom,
@@ -169,6 +181,7 @@ public final class CycleEngine {
         this.profiler = profiler;
         this.headroom = headroom;
         this.queue = parts.queue() ? new QueueSignal(QueueSignal.Config.defaults()) : null;
+        this.events = parts.events() ? new EventSignal(EventSignal.Config.bundled()) : null;
         this.parts = Objects.requireNonNull(parts, "parts");
         this.planner = Objects.requireNonNull(planner, "planner");
         this.gate = Objects.requireNonNull(gate, "gate");
@@ -255,7 +268,8 @@ public final class CycleEngine {
     /**
      * Forecasts the intervals after the last observed one; the model version is recorded with the forecast. On a job
      * log (the history has job states) with the queue part on, the demand the log already knows leads the bound
-     * ({@link QueueSignal}).
+     * ({@link QueueSignal}); with interaction events in the history and the events part on, a leading event raises the
+     * bound ({@link EventSignal}).
      */
     public Forecast forecast(Forecaster model, String modelVersion, UserHistory h) {
         Forecast f = model.forecast(h.series(), h.size(), horizon);
@@ -263,7 +277,8 @@ public final class CycleEngine {
             f = RecurringPeaks.DEFAULT.lift(f, h.series(), h.size());
         }
         Forecast out = new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
-        return queue == null ? out : queue.adjust(out, h);
+        out = queue == null ? out : queue.adjust(out, h);
+        return events == null ? out : events.adjust(out, h);
     }
 
     /** A forecast that knows nothing (the user has no data): the planner holds what is in force. */

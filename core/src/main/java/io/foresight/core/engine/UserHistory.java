@@ -1,6 +1,8 @@
 package io.foresight.core.engine;
 
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.EventColumns;
+import io.foresight.core.trace.EventCounts;
 import io.foresight.core.trace.JobColumns;
 import io.foresight.core.trace.JobState;
 import io.foresight.core.trace.UserSeries;
@@ -17,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code window} intervals move to a new series (once per {@code window + slack} appends, staggered per
  * user so a pool's users do not all rebuild in the same cycle). Intervals not yet observed are NaN, so
  * nothing past {@link #size()} can be read by mistake. A history fed from a job log also keeps each interval's
- * {@link JobState} (running and queued jobs at the interval's end) in the series' {@link JobColumns}.
+ * {@link JobState} (running and queued jobs at the interval's end) in the series' {@link JobColumns}; one fed from the
+ * ingestion store keeps each interval's interaction events ({@link EventCounts}) in its {@link EventColumns}.
  */
 public final class UserHistory {
     private static final Map<Integer, double[]> NAN_COLUMNS = new ConcurrentHashMap<>();
@@ -43,7 +46,7 @@ public final class UserHistory {
         // 1/4 window of room, +-1/8 by user so compactions of a pool's users are spread over cycles
         this.slack = Math.max(1, window / 4 + Math.floorMod(user.hashCode(), Math.max(1, window / 8)));
         this.firstAt = firstAt;
-        this.series = allocate(firstAt, new double[Resource.COUNT][0], null, 0, 1);
+        this.series = allocate(firstAt, new double[Resource.COUNT][0], null, null, 0, 1);
     }
 
     /** An empty history whose first interval starts at {@code firstAt}. */
@@ -68,7 +71,8 @@ public final class UserHistory {
         for (int r = 0; r < Resource.COUNT; r++) {
             cols[r] = Arrays.copyOfRange(source.usageColumn(Resource.of(r)), from, upTo);
         }
-        h.series = h.allocate(first, cols, source.jobs() == null ? null : source.jobs().slice(from, upTo), upTo - from, 1);
+        h.series = h.allocate(first, cols, source.jobs() == null ? null : source.jobs().slice(from, upTo),
+                source.events() == null ? null : source.events().slice(from, upTo), upTo - from, 1);
         h.size = upTo - from;
         return h;
     }
@@ -109,6 +113,14 @@ public final class UserHistory {
      * the source knows no jobs).
      */
     public void append(long at, double[] usage, JobState jobs) {
+        append(at, usage, jobs, null);
+    }
+
+    /**
+     * As {@link #append(long, double[], JobState)} with the user's interaction events of the interval ({@code events}:
+     * null when the source records no events).
+     */
+    public void append(long at, double[] usage, JobState jobs, EventCounts events) {
         Objects.requireNonNull(usage, "usage");
         if (usage.length != Resource.COUNT) {
             throw new IllegalArgumentException("usage needs one value per resource");
@@ -119,8 +131,9 @@ public final class UserHistory {
                     + next + ", step " + stepSeconds + " s)");
         }
         int skip = (int) ((at - next) / stepSeconds);
-        if (size + skip + 1 > series.size() || (jobs != null && series.jobs() == null)) {
-            compact(skip + 1, jobs != null);
+        if (size + skip + 1 > series.size() || (jobs != null && series.jobs() == null)
+                || (events != null && series.events() == null)) {
+            compact(skip + 1, jobs != null, events != null);
         }
         size += skip; // already NaN
         for (int r = 0; r < Resource.COUNT; r++) {
@@ -129,14 +142,17 @@ public final class UserHistory {
         if (jobs != null) {
             series.jobs().set(size, jobs);
         }
+        if (events != null) {
+            series.events().set(size, events);
+        }
         size++;
     }
 
     /**
      * Moves the last {@code window} intervals to a new series with room for at least {@code need} more (with job
-     * columns if this one has them or {@code withJobs}).
+     * columns if this one has them or {@code withJobs}, with event columns likewise).
      */
-    private void compact(int need, boolean withJobs) {
+    private void compact(int need, boolean withJobs, boolean withEvents) {
         int keep = Math.min(size, window);
         int drop = size - keep;
         double[][] cols = new double[Resource.COUNT][];
@@ -145,12 +161,15 @@ public final class UserHistory {
         }
         JobColumns jobs = series.jobs() != null ? series.jobs().slice(drop, size)
                 : withJobs ? JobColumns.unknown(keep) : null;
+        EventColumns events = series.events() != null ? series.events().slice(drop, size)
+                : withEvents ? EventColumns.none(keep) : null;
         firstAt += (long) drop * stepSeconds;
-        series = allocate(firstAt, cols, jobs, keep, need);
+        series = allocate(firstAt, cols, jobs, events, keep, need);
         size = keep;
     }
 
-    private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, int n, int need) {
+    private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, EventColumns observedEvents,
+                                int n, int need) {
         int cap = Math.max(n + need, Math.min(n, window) + slack);
         long[] ts = new long[cap];
         for (int i = 0; i < cap; i++) {
@@ -173,7 +192,12 @@ public final class UserHistory {
             jobs = JobColumns.unknown(cap);
             jobs.copyFrom(observedJobs, 0, 0, n);
         }
+        EventColumns events = null;
+        if (observedEvents != null) {
+            events = EventColumns.none(cap);
+            events.copyFrom(observedEvents, 0, 0, n);
+        }
         // capacity is not history the forecasters read: one shared read-only NaN column per length
-        return new UserSeries(user, stepSeconds, ts, u, new double[][] {nan, nan, nan, nan}, jobs);
+        return new UserSeries(user, stepSeconds, ts, u, new double[][] {nan, nan, nan, nan}, jobs, events);
     }
 }

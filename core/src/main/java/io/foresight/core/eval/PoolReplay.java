@@ -253,7 +253,8 @@ public final class PoolReplay {
                 int i = (int) ((at - u.t0) / step);
                 double[] usage = u.s.usageAt(i).toArray();
                 u.usage = usage;
-                u.history.append(at, usage, u.s.jobs() == null ? null : u.s.jobs().at(i));
+                u.history.append(at, usage, u.s.jobs() == null ? null : u.s.jobs().at(i),
+                        u.s.events() == null ? null : u.s.events().at(i));
                 List<Anomaly> found = engine.anomalies(u.history);
                 u.spiking = found.stream().anyMatch(a -> a.kind() == Anomaly.Kind.SPIKE);
                 u.anomalous = !found.isEmpty();

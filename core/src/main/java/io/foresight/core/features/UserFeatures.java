@@ -26,6 +26,8 @@ public final class UserFeatures {
             "mean1h", "max1h", "mean6h", "max6h", "mean24h", "max24h",
             "hour", "dow", "weekend", "holiday");
     public static final int POINT_COUNT = POINT_NAMES.size();
+    /** The calendar part of {@link #POINT_NAMES}: what {@code backtest --calendar off} holds constant in training. */
+    public static final List<String> CALENDAR_NAMES = List.of("hour", "dow", "weekend", "holiday");
     /** Default "active" thresholds per resource: 0.1 cores, 0.25 GiB, 0.05 MB/s, 0.05 MB/s. */
     public static final double[] DEFAULT_ACTIVE_THRESHOLDS = {0.1, 0.25, 0.05, 0.05};
     /** No holidays: for callers without a calendar. */

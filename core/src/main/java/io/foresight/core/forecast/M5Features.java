@@ -103,6 +103,12 @@ public final class M5Features {
         return new double[] {last, scale};
     }
 
+    /** Holds the calendar features (minute of day, day of week) at 0: training without the calendar. */
+    public static void clearCalendar(double[] x) {
+        x[MINUTE] = 0;
+        x[DOW] = 0;
+    }
+
     /** The step's part of the features for the target index t = o + h (timestamp {@code targetTs}). */
     public static void step(double[] y, int o, int h, long targetTs, double scale, double[] x) {
         int t = o + h;

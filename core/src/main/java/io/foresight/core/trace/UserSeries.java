@@ -18,6 +18,8 @@ public final class UserSeries {
     private final double[][] capacity;
     /** What a job log knows at the end of each interval (running and queued jobs); null for sources without jobs. */
     private final JobColumns jobs;
+    /** Interaction events per interval (API calls, UI actions, config changes); null for sources without events. */
+    private final EventColumns events;
 
     public UserSeries(String user, int stepSeconds, long[] timestamps, double[][] usage, double[][] capacity) {
         this(user, stepSeconds, timestamps, usage, capacity, null);
@@ -26,6 +28,12 @@ public final class UserSeries {
     /** A series that also carries the job log's state per interval ({@code jobs} may be null: none known). */
     public UserSeries(String user, int stepSeconds, long[] timestamps, double[][] usage, double[][] capacity,
                       JobColumns jobs) {
+        this(user, stepSeconds, timestamps, usage, capacity, jobs, null);
+    }
+
+    /** A series that also carries the interaction events per interval ({@code events} may be null: none recorded). */
+    public UserSeries(String user, int stepSeconds, long[] timestamps, double[][] usage, double[][] capacity,
+                      JobColumns jobs, EventColumns events) {
         this.user = Objects.requireNonNull(user, "user");
         if (stepSeconds <= 0) {
             throw new IllegalArgumentException("stepSeconds must be positive, got " + stepSeconds);
@@ -38,6 +46,15 @@ public final class UserSeries {
             throw new IllegalArgumentException("job columns have " + jobs.size() + " values for " + timestamps.length + " timestamps");
         }
         this.jobs = jobs;
+        if (events != null && events.size() != timestamps.length) {
+            throw new IllegalArgumentException("event columns have " + events.size() + " values for " + timestamps.length + " timestamps");
+        }
+        this.events = events;
+    }
+
+    /** This series (same arrays) carrying {@code events}. */
+    public UserSeries withEvents(EventColumns events) {
+        return new UserSeries(user, stepSeconds, timestamps, usage, capacity, jobs, events);
     }
 
     private static double[][] checkShape(String what, double[][] m, int n) {
@@ -68,6 +85,9 @@ public final class UserSeries {
     /** The job log's state per interval, or null when the source knows no jobs (not copied). */
     public JobColumns jobs() { return jobs; }
 
+    /** Interaction events per interval, or null when the source records none (not copied). */
+    public EventColumns events() { return events; }
+
     public ResourceVector usageAt(int i) {
         return ResourceVector.of(usage[0][i], usage[1][i], usage[2][i], usage[3][i]);
     }
@@ -85,6 +105,7 @@ public final class UserSeries {
             u[r] = java.util.Arrays.copyOfRange(usage[r], from, to);
             c[r] = java.util.Arrays.copyOfRange(capacity[r], from, to);
         }
-        return new UserSeries(user, stepSeconds, ts, u, c, jobs == null ? null : jobs.slice(from, to));
+        return new UserSeries(user, stepSeconds, ts, u, c, jobs == null ? null : jobs.slice(from, to),
+                events == null ? null : events.slice(from, to));
     }
 }

@@ -88,6 +88,18 @@ public final class ForecastTrainingJob {
         return d;
     }
 
+    /**
+     * The point features with the calendar ones ({@link UserFeatures#CALENDAR_NAMES}) held at 0: trees trained on them
+     * cannot split on the calendar, so the forecaster serving them ignores it (the {@code --calendar off} ablation).
+     */
+    public static Dataset<Row> withoutCalendar(Dataset<Row> pointFeatures) {
+        Dataset<Row> d = pointFeatures;
+        for (String f : UserFeatures.CALENDAR_NAMES) {
+            d = d.withColumn(f, lit(0.0));
+        }
+        return d;
+    }
+
     static String[] inputColumns() {
         String[] in = UserFeatures.POINT_NAMES.toArray(new String[0]);
         String[] out = java.util.Arrays.copyOf(in, in.length + 1);

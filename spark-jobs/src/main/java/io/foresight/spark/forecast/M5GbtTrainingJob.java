@@ -39,8 +39,18 @@ public final class M5GbtTrainingJob {
     public static final String TREES_FILE = "gbt-m5-trees.json";
 
     /** Training settings. */
+    /** {@code calendar}: false holds minute of day and day of week at 0 in training (the trees cannot use them). */
     public record Config(int maxIter, int maxDepth, double stepSize, int originStride, int stepsPerOrigin, int horizon,
-                         long seed) {
+                         long seed, boolean calendar) {
+        public Config(int maxIter, int maxDepth, double stepSize, int originStride, int stepsPerOrigin, int horizon,
+                      long seed) {
+            this(maxIter, maxDepth, stepSize, originStride, stepsPerOrigin, horizon, seed, true);
+        }
+
+        public Config withCalendar(boolean on) {
+            return new Config(maxIter, maxDepth, stepSize, originStride, stepsPerOrigin, horizon, seed, on);
+        }
+
         public Config {
             if (maxIter <= 0 || maxDepth <= 0 || originStride <= 0 || stepsPerOrigin <= 0 || horizon <= 0) {
                 throw new IllegalArgumentException("maxIter, maxDepth, originStride, stepsPerOrigin and horizon must be positive");
@@ -95,6 +105,9 @@ public final class M5GbtTrainingJob {
                             continue;
                         }
                         M5Features.step(y, o, h, t0 + (long) (o + h) * s.stepSeconds(), ls[1], x);
+                        if (!config.calendar()) {
+                            M5Features.clearCalendar(x);
+                        }
                         Object[] v = new Object[M5Features.COUNT + 1];
                         for (int i = 0; i < M5Features.COUNT; i++) {
                             v[i] = x[i];

@@ -71,6 +71,9 @@ public final class TrainingPipeline {
         long t0 = System.nanoTime();
         Dataset<Row> usage = TraceDatasets.usage(spark, trace).where("ts < " + evalFrom);
         Dataset<Row> features = new FeatureJob(trace.stepSeconds(), List.of()).pointFeatures(usage);
+        if (!req.calendar()) {
+            features = ForecastTrainingJob.withoutCalendar(features);
+        }
         ForecastTrainingJob.Config d = ForecastTrainingJob.Config.defaults(req.seed());
         ForecastTrainingJob.Result gbt = new ForecastTrainingJob(new ForecastTrainingJob.Config(req.gbtIterations(),
                 d.maxDepth(), d.stepSize(), req.sampleFraction(), d.validationFraction(), req.seed())).run(features, dir);
@@ -79,7 +82,7 @@ public final class TrainingPipeline {
 
         TreeEnsemble trees = TreeEnsemble.load(gbt.treesJson());
         Trace train = TrainingWindow.before(trace, evalFrom);
-        M5GbtTrainingJob.Result m5 = new M5GbtTrainingJob(M5GbtTrainingJob.Config.defaults(req.seed())).run(spark, train, dir);
+        M5GbtTrainingJob.Result m5 = new M5GbtTrainingJob(M5GbtTrainingJob.Config.defaults(req.seed()).withCalendar(req.calendar())).run(spark, train, dir);
         metrics.putAll(m5.metrics());
         String version = dir.getFileName().toString();
         Map<String, Forecaster> named = ModelFamilies.all(train, version, trees, TreeEnsemble.load(m5.treesJson()));

@@ -17,11 +17,21 @@ import java.util.Objects;
  * @param gbtIterations  boosting iterations of the GBT
  * @param stride         steps between backtest origins (36 = every 3 h, the gate's protocol; 1 or 2 to measure
  *                       the bounds' coverage per step at every time of day)
+ * @param calendar       the GBT families (gbt, gbt-m5) learn from the calendar features (time of day, day of week,
+ *                       weekend); false holds them constant in training so the trees cannot split on them (the
+ *                       ablation {@code backtest --calendar off} measures, README issue 11 item 5)
  */
 public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
-                              double sampleFraction, int holdoutDays, int horizon, int gbtIterations, int stride) {
+                              double sampleFraction, int holdoutDays, int horizon, int gbtIterations, int stride,
+                              boolean calendar) {
     /** Steps between origins of the gate's backtest ({@link io.foresight.core.eval.Backtest.Config#rolling}). */
     public static final int BACKTEST_STRIDE = 36;
+
+    /** With the calendar features on. */
+    public TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, int maxUsers,
+                           double sampleFraction, int holdoutDays, int horizon, int gbtIterations, int stride) {
+        this(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, gbtIterations, stride, true);
+    }
 
     public TrainingRequest {
         Objects.requireNonNull(dataPaths, "dataPaths");
@@ -40,30 +50,35 @@ public record TrainingRequest(List<Path> dataPaths, Path outputDir, long seed, i
 
     /** Defaults: all users, all rows, 2 days held back, next hour (bounds: {@link io.foresight.core.eval.ModelFamilies#QUANTILE}). */
     public static TrainingRequest of(List<Path> dataPaths, Path outputDir, long seed) {
-        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 30, BACKTEST_STRIDE);
+        return new TrainingRequest(dataPaths, outputDir, seed, 0, 1.0, 2, 12, 30, BACKTEST_STRIDE, true);
     }
 
     public TrainingRequest withMaxUsers(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, gbtIterations, stride);
+        return new TrainingRequest(dataPaths, outputDir, seed, n, sampleFraction, holdoutDays, horizon, gbtIterations, stride, calendar);
     }
 
     public TrainingRequest withSampleFraction(double f) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, gbtIterations, stride);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, f, holdoutDays, horizon, gbtIterations, stride, calendar);
     }
 
     public TrainingRequest withHoldoutDays(int d) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, gbtIterations, stride);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, d, horizon, gbtIterations, stride, calendar);
     }
 
     public TrainingRequest withGbtIterations(int n) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, n, stride);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, n, stride, calendar);
     }
 
     public TrainingRequest withStride(int s) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, gbtIterations, s);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, gbtIterations, s, calendar);
     }
 
     public TrainingRequest withHorizon(int h) {
-        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, gbtIterations, stride);
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, h, gbtIterations, stride, calendar);
+    }
+
+    public TrainingRequest withCalendar(boolean on) {
+        return new TrainingRequest(dataPaths, outputDir, seed, maxUsers, sampleFraction, holdoutDays, horizon, gbtIterations,
+                stride, on);
     }
 }

@@ -77,4 +77,25 @@ class M5GbtTrainingJobTest {
             }
         }
     }
+
+    /** {@code backtest --calendar off}: both GBT families train on calendar features held at 0 (trees cannot split). */
+    @Test
+    void withoutTheCalendarTheTrainingRowsHoldItConstant() {
+        M5GbtTrainingJob off = new M5GbtTrainingJob(new M5GbtTrainingJob.Config(8, 4, 0.3, 24, 2, 12, 5).withCalendar(false));
+        Dataset<Row> onRows = job.rows(SharedSpark.session(), trace);
+        Dataset<Row> offRows = off.rows(SharedSpark.session(), trace);
+        assertEquals(onRows.count(), offRows.count());
+        for (String c : List.of("minute_of_day", "day_of_week")) {
+            assertTrue(onRows.select(c).distinct().count() > 1, c + " varies with the calendar on");
+            assertEquals(List.of(0.0), offRows.select(c).distinct().collectAsList().stream().map(r -> r.getDouble(0)).toList(), c);
+        }
+        Dataset<Row> points = new io.foresight.spark.features.FeatureJob(trace.stepSeconds(), List.of())
+                .pointFeatures(io.foresight.spark.TraceDatasets.usage(SharedSpark.session(), trace));
+        Dataset<Row> blank = ForecastTrainingJob.withoutCalendar(points);
+        assertTrue(points.select("hour").distinct().count() > 1);
+        for (String c : io.foresight.core.features.UserFeatures.CALENDAR_NAMES) {
+            assertEquals(1, blank.select(c).distinct().count(), c);
+        }
+        assertEquals(points.count(), blank.count());
+    }
 }
