@@ -337,8 +337,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (ablations && names.contains("foresight")) {
             java.util.Map<String, Object> ab = new java.util.LinkedHashMap<>();
             abCold = new java.util.LinkedHashMap<>();
+            // a part fed by data the traces do not have cannot change a decision: no pass is spent on it
+            java.util.Map<String, String> idle = new java.util.LinkedHashMap<>();
+            if (java.util.stream.Stream.of(trainTrace, testTrace).flatMap(t -> t.users().values().stream()).allMatch(u -> u.jobs() == null)) {
+                idle.put("queue", "no job log in --train/--test");
+            }
+            if (java.util.stream.Stream.of(trainTrace, testTrace).flatMap(t -> t.users().values().stream()).allMatch(u -> u.events() == null)) {
+                idle.put("events", "no interaction events in --train/--test");
+            }
             for (var part : parts.named().entrySet()) {
                 if (!part.getValue()) {
+                    continue;
+                }
+                if (idle.containsKey(part.getKey())) {
+                    System.err.println("ablation: " + part.getKey() + " not run (" + idle.get(part.getKey()) + ": off changes nothing)");
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
@@ -350,6 +362,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                 abCold.put(part.getKey(), r);
             }
             extra.put("ablations", ab);
+            if (!idle.isEmpty()) {
+                extra.put("ablations_not_run", idle);
+            }
             // the parts that are off by default, each switched on alone: what keeping them off gives up
             java.util.Map<String, Object> on = new java.util.LinkedHashMap<>();
             for (var part : parts.named().entrySet()) {

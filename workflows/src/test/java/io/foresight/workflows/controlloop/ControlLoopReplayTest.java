@@ -31,6 +31,8 @@ class ControlLoopReplayTest {
     static final String HISTORY = "histories/control-loop-v1.json";
     /** Recorded after the pool-wide policy check and the freeze signal (version marker pool-policy-check). */
     static final String HISTORY_V2 = "histories/control-loop-v2-pool-policy.json";
+    /** Recorded with a fixed shard count (version marker fixed-shard-count): the recorder writes this one now. */
+    static final String HISTORY_V3 = "histories/control-loop-v3-fixed-shards.json";
 
     static WorkflowExecutionHistory load(String resource) throws Exception {
         try (var in = ControlLoopReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
@@ -55,6 +57,14 @@ class ControlLoopReplayTest {
         assertTrue(h.getEvents().stream().anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
                 && e.getWorkflowExecutionSignaledEventAttributes().getSignalName().equals("freeze")),
                 "the history must hold a freeze signal");
+        replay(h, ControlLoopWorkflowImpl.class);
+    }
+
+    @Test
+    void fixedShardCountHistoryReplaysOnTheCurrentCode() throws Exception {
+        WorkflowExecutionHistory h = load(HISTORY_V3);
+        assertTrue(hasVersionMarker(h, ControlLoopWorkflowImpl.FIXED_SHARD_COUNT_CHANGE),
+                "the history must hold the getVersion marker of the fixed shard count");
         replay(h, ControlLoopWorkflowImpl.class);
     }
 
@@ -138,7 +148,7 @@ class ControlLoopReplayTest {
             String id = ControlLoopWorkflow.workflowId("pool-a");
             ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class,
                     WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CONTROL).build());
-            WorkflowClient.start(loop::run, ControlLoopWorkflowTest.params(1, 10, 3).withRetraining(true));
+            WorkflowClient.start(loop::run, ControlLoopWorkflowTest.params(1, 10, 3).withRetraining(true).withShardCount(2));
             long deadline = System.currentTimeMillis() + 20_000;
             while (loop.state().pendingApprovals().isEmpty() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
@@ -147,7 +157,7 @@ class ControlLoopReplayTest {
             loop.freeze("recorder");
             WorkflowStub.fromTyped(loop).getResult(LoopState.class);
             WorkflowExecutionHistory history = client.fetchHistory(id);
-            Path out = Path.of("src/test/resources", HISTORY_V2);
+            Path out = Path.of("src/test/resources", HISTORY_V3);
             Files.createDirectories(out.getParent());
             Files.writeString(out, history.toJson(true));
         }
