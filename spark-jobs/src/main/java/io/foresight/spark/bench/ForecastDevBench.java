@@ -28,7 +28,7 @@ import java.util.Map;
  * <pre>
  * java -cp "app/target/foresight-app.jar:app/target/lib/*" io.foresight.spark.bench.ForecastDevBench \
  *   --data ../shared/data/bitbrains-rnd/2013-07.csv.gz --users 30 [--days 14] [--export DIR]
- *   [--families recent-median,ets,gbt-m5] [--m5 maxIter,maxDepth,originStride,stepsPerOrigin[,absolute|squared]]
+ *   [--families recent-median,ets,gbt-m5] [--m5-trees gbt-m5-trees.json] [--score-users N] [--m5 maxIter,maxDepth,originStride,stepsPerOrigin[,absolute|squared]]
  * </pre>
  */
 public final class ForecastDevBench {
@@ -44,7 +44,7 @@ public final class ForecastDevBench {
         }
         if (!a.containsKey("data")) {
             System.err.println("usage: ForecastDevBench --data FILE [--users N] [--days D] [--holdout-days 2] [--stride 36]"
-                    + " [--export DIR] [--families f1,f2] [--m5 iter,depth,originStride,stepsPerOrigin[,loss]] [--seed 42]");
+                    + " [--export DIR] [--families f1,f2] [--m5-trees FILE] [--score-users N] [--m5 iter,depth,originStride,stepsPerOrigin[,loss]] [--seed 42]");
             System.exit(2);
         }
         Path data = Path.of(a.get("data"));
@@ -68,8 +68,8 @@ public final class ForecastDevBench {
             long n = BacktestPoints.write(trace.users().values(), config, Path.of(a.get("export")));
             System.out.println(n + " origins written to " + a.get("export"));
         }
-        TreeEnsemble m5 = null;
-        if (families.stream().anyMatch(ModelFamilies::needsM5Trees)) {
+        TreeEnsemble m5 = a.containsKey("m5-trees") ? TreeEnsemble.load(Path.of(a.get("m5-trees"))) : null;
+        if (m5 == null && families.stream().anyMatch(ModelFamilies::needsM5Trees)) {
             M5GbtTrainingJob.Config c = M5GbtTrainingJob.Config.defaults(seed);
             if (a.containsKey("m5")) {
                 String[] p = a.get("m5").split(",");
@@ -86,7 +86,9 @@ public final class ForecastDevBench {
             fs.add(ModelFamilies.build(f.trim(), train, "dev", m5, null));
         }
         long t0 = System.nanoTime();
-        Map<String, Backtest.Score> scores = Backtest.run(trace.users().values(), fs, config);
+        // --score-users N: score the first N users only (the peers' --max-users), the models fitted on all of them
+        Map<String, Backtest.Score> scores = Backtest.run(a.containsKey("score-users")
+                ? trace.limitUsers(Integer.parseInt(a.get("score-users"))).users().values() : trace.users().values(), fs, config);
         System.out.printf("backtest %.0f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.print(Backtest.format(scores));
         System.out.print(Backtest.formatCoverage(scores, ModelFamilies.QUANTILE));
