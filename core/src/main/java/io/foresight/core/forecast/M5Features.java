@@ -150,20 +150,9 @@ public final class M5Features {
         return Math.max(0, bs[0] + bs[2] * treesOutput);
     }
 
-    /** Median of the last {@code k} observed values before {@code end} (NaN if none). */
+    /** Median of the last {@code k} observed values before {@code end} (NaN if none): recent-median's point. */
     static double medianOfLast(double[] y, int end, int k) {
-        double[] buf = new double[k];
-        int c = 0;
-        for (int i = end - 1; i >= 0 && c < k; i--) {
-            if (!Double.isNaN(y[i])) {
-                buf[c++] = y[i];
-            }
-        }
-        if (c == 0) {
-            return Double.NaN;
-        }
-        java.util.Arrays.sort(buf, 0, c);
-        return c % 2 == 1 ? buf[c / 2] : (buf[c / 2 - 1] + buf[c / 2]) / 2;
+        return RecentMedianForecaster.medianOfLast(y, end, k, new double[k]);
     }
 
     /**
