@@ -38,7 +38,7 @@ import java.util.function.LongUnaryOperator;
 final class PolicyScenario {
     static final double APPROVAL_COST_DELTA_PER_HOUR = 0.10;
     static final double TEAM_MAX_COST_PER_HOUR = 4.5;
-    static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.03;
+    static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.01;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;

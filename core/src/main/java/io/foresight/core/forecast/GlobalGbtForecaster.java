@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * The global gradient-boosted forecaster on {@link M5Features}, scored without Spark: one tree ensemble (fitted on
  * Spark over every user, resource and step, exported by spark-jobs' TreeExport) predicts each step directly, the
- * step being a feature: {@code point = max(0, last + scale * trees(x))}. Its own upper bound equals the point:
+ * step being a feature: {@code point = max(0, base + changeScale * trees(x))}
+ * ({@link M5Features#point}), base the median of the last 3 values. Its own upper bound equals the point:
  * the family {@code gbt-m5} serves it inside a {@link CalibratedForecaster}.
  */
 public final class GlobalGbtForecaster implements Forecaster, PointForecaster {
@@ -53,8 +54,8 @@ public final class GlobalGbtForecaster implements Forecaster, PointForecaster {
                     continue;
                 }
                 for (int h = 0; h < horizon; h++) {
-                    M5Features.step(y, o, h, t0 + (long) (o + h) * step, ls[1], x);
-                    row[h] = Math.max(0, ls[0] + ls[1] * trees.predict(x));
+                    M5Features.step(y, o, h, t0 + (long) (o + h) * step, ls, x);
+                    row[h] = M5Features.point(trees.predict(x), ls);
                 }
             }
         }

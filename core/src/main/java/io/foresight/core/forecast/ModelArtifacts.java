@@ -157,6 +157,10 @@ public final class ModelArtifacts {
             collectSchema(asForecaster(c.base()), out);
         } else if (f instanceof ModelSelector s) {
             s.candidates().forEach(x -> collectSchema(x, out));
+        } else if (f instanceof PerResourceForecaster p) {
+            for (Resource r : Resource.values()) {
+                collectSchema(asForecaster(p.part(r)), out);
+            }
         } else if (f instanceof LinearLagForecaster l) {
             for (String x : l.features()) {
                 out.add("lag-linear." + l.resource().name().toLowerCase(java.util.Locale.ROOT) + "." + x);
@@ -321,12 +325,18 @@ public final class ModelArtifacts {
             n.set("trees", treesJson(g.trees()));
         } else if (f instanceof DampedEtsForecaster e) {
             n.put("type", "ets-damped").put("fitWindow", e.fitWindow());
+        } else if (f instanceof PerResourceForecaster p) {
+            n.put("type", "per-resource");
+            ObjectNode parts = n.putObject("parts");
+            for (Resource r : Resource.values()) {
+                parts.set(r.name(), encode(asForecaster(p.part(r))));
+            }
         } else if (f instanceof RecentMedianForecaster m) {
             n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
                     + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped and gbt-m5 components");
+                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped, gbt-m5 and per-resource components");
         }
         return n;
     }
@@ -390,6 +400,17 @@ public final class ModelArtifacts {
                 return new GlobalGbtForecaster(TreeEnsemble.fromJson(n.path("trees").toString()), n.path("version").asText("unversioned"));
             case "ets-damped":
                 return new DampedEtsForecaster(integer(n, "fitWindow"));
+            case "per-resource": {
+                java.util.Map<Resource, PointForecaster> parts = new java.util.EnumMap<>(Resource.class);
+                for (Resource r : Resource.values()) {
+                    if (decode(n.path("parts").path(r.name())) instanceof PointForecaster p) {
+                        parts.put(r, p);
+                    } else {
+                        throw new IllegalArgumentException("per-resource component needs a point model for " + r.name());
+                    }
+                }
+                return new PerResourceForecaster(parts);
+            }
             case "recent-median":
                 return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
             default:

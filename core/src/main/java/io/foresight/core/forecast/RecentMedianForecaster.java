@@ -97,6 +97,11 @@ public final class RecentMedianForecaster implements Forecaster, PointForecaster
 
     /** Median of the last k observed values before index {@code end}; NaN if none. */
     private double median(double[] y, int end, double[] buf) {
+        return medianOfLast(y, end, k, buf);
+    }
+
+    /** Median of the last {@code k} observed values before index {@code end} ({@code buf}: room for k); NaN if none. */
+    static double medianOfLast(double[] y, int end, int k, double[] buf) {
         int c = 0;
         for (int i = end - 1; i >= 0 && c < k; i--) {
             if (!Double.isNaN(y[i])) {
