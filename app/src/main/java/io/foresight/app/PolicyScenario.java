@@ -36,9 +36,9 @@ import java.util.function.LongUnaryOperator;
  * test server, and the same decisions again when it is repeated.
  */
 final class PolicyScenario {
-    static final double APPROVAL_COST_DELTA_PER_HOUR = 0.10;
+    static final double APPROVAL_COST_DELTA_PER_HOUR = 0.05;
     static final double TEAM_MAX_COST_PER_HOUR = 4.5;
-    static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.01;
+    static final double LOWERED_APPROVAL_COST_DELTA_PER_HOUR = 0.02;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;

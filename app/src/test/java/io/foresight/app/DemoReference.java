@@ -56,23 +56,22 @@ final class DemoReference {
     }
 
     /**
-     * The full stack's score for this run (Temporal dev server, MLflow champion recent-median v1), measured by
-     * {@link DemoPathsIT} with the demo's spot (every user may run on spot, all spot capacity reclaimed at cycle 16)
-     * and learned headroom on: loop 29 (6.0 %) CPU and 14 (2.9 %) memory user-intervals under-provisioned, 2 changes
-     * waited for approval, both approved; decisions {APPROVED=84, ADJUSTED=48, DENIED=7, WAITING_APPROVAL=2}, 368 of
-     * 480 user-intervals on spot, 16 users fell back to on-demand; the in-process path scored the same. Before spot and
-     * learned headroom were in the demo: 51 (10.6 %) CPU, 16 (3.3 %) memory, 4 waiting.
+     * The score of this run (both paths make the same decisions: {@link DemoPathsIT} runs the full stack against
+     * these numbers), measured in process after the planner's level ladder and the 25-millicore tier floor (issue 14):
+     * 1 CPU and 1 memory user-interval of 480 under-provisioned, 1 change waited for approval and was approved;
+     * decisions {APPROVED=32, ADJUSTED=46, DENIED=9, WAITING_APPROVAL=1}. Before (starting at the fifth day's
+     * afternoon, no ladder): 29 CPU, 14 memory, 2 waiting; before spot and learned headroom were in the demo: 51, 16, 4.
      */
-    static final Numbers FULL_STACK = new Numbers(480, 29, 14, 2);
+    static final Numbers FULL_STACK = new Numbers(480, 1, 1, 1);
 
     private DemoReference() {}
 
     /**
-     * Intervals of the bundled trace the short run skips: its replay then starts in the afternoon of the fifth
-     * day, where usage moves enough for changes to cross the lowered approval threshold within a few cycles
-     * (the night before it is quiet).
+     * Intervals of the bundled trace the short run skips. None since the planner's level ladder (issue 14): it starts
+     * where the demo does, whose first cycles raise one VM by more than the demo's approval threshold ($0.05/h); the
+     * afternoon of the fifth day it used to start at no longer moves any allocation by that much within 24 cycles.
      */
-    static final int SKIP_INTERVALS = 84;
+    static final int SKIP_INTERVALS = 0;
 
     /** The bundled trace without the first {@link #SKIP_INTERVALS} intervals of every VM, written to {@code dir}. */
     static Path laterSlice(Path bundled, Path dir) throws IOException {

@@ -88,12 +88,6 @@ public record ControlLoopParams(String pool, String dataSource, int shardSize, l
                 approvalTimeout, retrainingEnabled, mode, carry, settings, shardCount);
     }
 
-    /** Always {@code k} shards, each as large as the pool needs (0: shards of {@link #shardSize} users). */
-    public ControlLoopParams withShardCount(int k) {
-        return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, acceleration, cyclesPerRun, maxCycles,
-                approvalTimeout, retrainingEnabled, mode, carry, settings, k);
-    }
-
     public ControlLoopParams withAcceleration(double a) {
         return new ControlLoopParams(pool, dataSource, shardSize, intervalSeconds, a, cyclesPerRun, maxCycles,
                 approvalTimeout, retrainingEnabled, mode, carry, settings, shardCount);
