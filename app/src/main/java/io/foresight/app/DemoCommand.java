@@ -181,7 +181,7 @@ public final class DemoCommand implements Callable<Integer> {
             step(out, 3, "Control loop over the trace (workflow " + ControlLoopWorkflow.workflowId(pool) + ")");
             Trace warm = warmup(replay, Wiring.WARMUP_STEPS);
             Models models = mlflowUp ? Models.forLoop(config, warm, true, out)
-                    : Models.trainedWithoutMlflow(RetrainRequest.defaults(List.of(tracePath.toString()), 0), warm, out);
+                    : Models.trainedWithoutMlflow(RetrainRequest.defaults(List.of(tracePath.toString()), 0), warm, config, out);
             PolicyScenario scenario = policyScenario ? PolicyScenario.prepare(config.stateDir().resolve("demo").resolve("rules"), cycles) : null;
             io.foresight.rules.PolicyRepository policies = scenario != null
                     ? io.foresight.rules.PolicyRepository.fromDirectory(scenario.dir()) : Wiring.policies(config);

@@ -120,6 +120,33 @@ final class Models {
     }
 
     /**
+     * As {@link #trainedWithoutMlflow}, and the pattern models too: the retraining workflow's pattern job and gate on
+     * the same window (Spark in this process), installed where the worker reads them, so the loop names patterns with
+     * what the full stack would make the first champion.
+     */
+    static Models trainedWithoutMlflow(RetrainRequest request, Trace train, FsConfig config, PrintStream out) {
+        RetrainWindow w = RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout());
+        Path dir = cacheDir(config).resolve("patterns").resolve("in-process");
+        try {
+            io.foresight.core.forecast.GateVerdict v = io.foresight.spark.activity.PatternSteps.trainWithoutMlflow(request, w,
+                    io.foresight.spark.SparkSessions.getOrCreate("foresight-patterns"), dir);
+            out.println("  pattern models fitted on the retraining window: " + v.reason());
+            if (v.passed()) {
+                Path installed = installedPatterns(config);
+                java.nio.file.Files.createDirectories(installed);
+                Path tmp = installed.resolve(ModelArtifacts.MANIFEST + ".tmp");
+                java.nio.file.Files.copy(dir.resolve(ModelArtifacts.MANIFEST), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                java.nio.file.Files.move(tmp, installed.resolve(ModelArtifacts.MANIFEST),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            out.println("  pattern models not trained (" + e.getMessage().lines().findFirst().orElse("")
+                    + "): the documented rules name patterns");
+        }
+        return trainedWithoutMlflow(request, train, out);
+    }
+
+    /**
      * As {@link #trainedWithoutMlflow} on data already read (e.g. {@code evaluate --train}): what the retraining
      * workflow would make champion from {@code data} on an empty registry.
      */

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * served: if a champion has a classifier the whole version is refused; otherwise the version serves the documented
  * rules (what persistence is) with this window's population profile, and says so in its verdict.
  */
-final class PatternSteps {
+public final class PatternSteps {
     private static final Logger log = LoggerFactory.getLogger(PatternSteps.class);
     static final long SEED = SparkTrainingActivities.SEED;
 
@@ -103,6 +103,23 @@ final class PatternSteps {
             log.info("pattern models {}: {} ({})", run, metrics, v.reason());
             return result(run, t.winner(), metrics, v, championVersion);
         }
+    }
+
+    /**
+     * The same job and gate on an empty registry, without MLflow (the demo's in-process path): what {@link #train}
+     * would make the first champion from window {@code w}, written to {@code dir} with its verdict in the manifest.
+     */
+    public static GateVerdict trainWithoutMlflow(RetrainRequest request, RetrainWindow w, SparkSession spark, Path dir) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("data.paths", String.join(",", request.dataPaths()));
+        params.put("data.maxUsers", Integer.toString(request.maxUsers()));
+        params.put("holdout.days", Integer.toString(request.holdout()));
+        PatternTrainingJob.Result t = new PatternTrainingJob(PatternJob.Config.defaults(SEED))
+                .run(spark, w.trace(), w.evalFrom(), dir, "in-process/" + w.backtestId(), params);
+        Map<String, Double> metrics = new LinkedHashMap<>(t.metrics());
+        GateVerdict classifierVerdict = verdict(t.winner(), metrics, "", request.gateMargin());
+        metrics.put("classifier.served", classifierVerdict.passed() ? 1.0 : 0.0);
+        return settle(dir, classifierVerdict, "", metrics);
     }
 
     /**
