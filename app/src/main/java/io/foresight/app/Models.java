@@ -111,18 +111,10 @@ final class Models {
      *
      * @param train data the blend baseline is fitted on when the candidate is refused (as {@link #forLoop})
      */
-    static Models trainedWithoutMlflow(RetrainRequest request, Trace train, PrintStream out) {
-        if (needsSpark(request.family())) {
-            return blendBecauseSpark(request.family(), train, out);
-        }
-        return retrained(RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout()),
-                request, train, out);
-    }
-
     /**
-     * As {@link #trainedWithoutMlflow}, and the pattern models too: the retraining workflow's pattern job and gate on
-     * the same window (Spark in this process), installed where the worker reads them, so the loop names patterns with
-     * what the full stack would make the first champion.
+     * What the retraining workflow would make champion, without MLflow (the demo's in-process path): its forecaster
+     * family, window and gate fitted in this process, and its pattern job and gate on the same window (Spark in this
+     * process), installed where the worker reads them, so the loop names patterns as the full stack would.
      */
     static Models trainedWithoutMlflow(RetrainRequest request, Trace train, FsConfig config, PrintStream out) {
         RetrainWindow w = RetrainWindow.read(request.dataPaths(), request.maxUsers(), request.endTime(), request.holdout());
@@ -132,22 +124,29 @@ final class Models {
                     io.foresight.spark.SparkSessions.getOrCreate("foresight-patterns"), dir);
             out.println("  pattern models fitted on the retraining window: " + v.reason());
             if (v.passed()) {
-                Path installed = installedPatterns(config);
-                java.nio.file.Files.createDirectories(installed);
-                Path tmp = installed.resolve(ModelArtifacts.MANIFEST + ".tmp");
-                java.nio.file.Files.copy(dir.resolve(ModelArtifacts.MANIFEST), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                java.nio.file.Files.move(tmp, installed.resolve(ModelArtifacts.MANIFEST),
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                install(dir, installedPatterns(config));
             }
         } catch (RuntimeException | java.io.IOException e) {
             out.println("  pattern models not trained (" + e.getMessage().lines().findFirst().orElse("")
                     + "): the documented rules name patterns");
         }
-        return trainedWithoutMlflow(request, train, out);
+        if (needsSpark(request.family())) {
+            return blendBecauseSpark(request.family(), train, out);
+        }
+        return retrained(w, request, train, out);
+    }
+
+    /** Replaces the installed pattern models by the manifest in {@code from} (the whole served model) in one atomic move. */
+    private static void install(Path from, Path installed) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(installed);
+        Path tmp = installed.resolve(ModelArtifacts.MANIFEST + ".tmp");
+        java.nio.file.Files.copy(from.resolve(ModelArtifacts.MANIFEST), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        java.nio.file.Files.move(tmp, installed.resolve(ModelArtifacts.MANIFEST),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
-     * As {@link #trainedWithoutMlflow} on data already read (e.g. {@code evaluate --train}): what the retraining
+     * As {@link #trainedWithoutMlflow(RetrainRequest, Trace, FsConfig, PrintStream)} on data already read (e.g. {@code evaluate --train}): what the retraining
      * workflow would make champion from {@code data} on an empty registry.
      */
     static Models retrained(Trace data, RetrainRequest request, PrintStream out) {
@@ -239,12 +238,8 @@ final class Models {
                 ModelChoice.download(v, dir, config);
             }
             ModelArtifacts.loadPatterns(dir);
-            // the manifest is the whole served model (spark/ is lineage): one atomic move replaces the installed one
-            java.nio.file.Files.createDirectories(installed);
-            Path tmp = installed.resolve(ModelArtifacts.MANIFEST + ".tmp");
-            java.nio.file.Files.copy(dir.resolve(ModelArtifacts.MANIFEST), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            java.nio.file.Files.move(tmp, installed.resolve(ModelArtifacts.MANIFEST),
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // the manifest is the whole served model (spark/ is lineage)
+            install(dir, installed);
             out.println("  patterns: champion " + v.label() + " installed in " + installed);
         } catch (RuntimeException | java.io.IOException e) {
             out.println("  patterns: champion " + v.label() + " not installed (" + e.getMessage().lines().findFirst().orElse("")
