@@ -112,6 +112,8 @@ public final class LoopCommand implements Runnable {
             if (p.source().startsWith("prometheus:")) {
                 // fails with one line if Prometheus is down or the cpu query returns no series
                 dataSource = LiveSourceCheck.prometheus(p, System.currentTimeMillis() / 1000);
+            } else if (p.source().startsWith("store:")) {
+                dataSource = LiveSourceCheck.store(p, System.currentTimeMillis() / 1000, config.get().get("ingest.token", null));
             }
             // the workers' state store must answer now: an unreachable PostgreSQL is one line here, not held cycles later
             try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(config.get())) {

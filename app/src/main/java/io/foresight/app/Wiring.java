@@ -62,6 +62,20 @@ final class Wiring {
         return io.foresight.core.engine.UserDirectory.load(p);
     }
 
+    /**
+     * Every source kind a pool file can name: trace replay, Prometheus, and the ingestion store read through its API
+     * with ingest.token (FORESIGHT_INGEST_TOKEN): the token stays in the worker's configuration, out of the workflow's
+     * input, which the Temporal UI shows.
+     */
+    static io.foresight.activities.controlloop.UsageSource.Resolver usageSources(FsConfig config,
+                                                                                  java.util.function.LongSupplier clock) {
+        var others = io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
+                io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS), clock);
+        var store = io.foresight.activities.controlloop.StoreUsageSource.resolver(WARMUP_STEPS, clock,
+                () -> config.get("ingest.token", null));
+        return ref -> ref.startsWith("store:") ? store.open(ref) : others.open(ref);
+    }
+
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
         return controlWorker(config, models, policies(config));
     }
@@ -70,9 +84,7 @@ final class Wiring {
         // the planner settings the evaluation measured, so `evaluate` scores what the loop runs
         return ControlWorkerConfig.defaults(loopStateDir(config)).withPools(pools(config, models))
                 .withActuator(new SimulatedCluster(loopStateDir(config).resolve("cluster"), cluster(config)))
-                .withUsageSources(io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
-                        io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS),
-                        () -> System.currentTimeMillis() / 1000))
+                .withUsageSources(usageSources(config, () -> System.currentTimeMillis() / 1000))
                 .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider())

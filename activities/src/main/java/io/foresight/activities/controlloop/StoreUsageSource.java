@@ -1,6 +1,8 @@
 package io.foresight.activities.controlloop;
 
-import io.foresight.collect.store.TimeSeriesStore;
+import io.foresight.collect.store.StoreException;
+import io.foresight.collect.store.StoreView;
+import io.foresight.core.model.ResourceVector;
 import io.foresight.core.trace.EventColumns;
 import io.foresight.core.trace.UserSeries;
 import java.util.ArrayList;
@@ -19,20 +21,28 @@ import java.util.function.LongSupplier;
  * event or sample of a later interval is never read. A user without a sample in an interval has stopped reporting
  * (the source is {@linkplain #live() live}). The users are those the store had usage of when the source was opened,
  * in id order.
+ *
+ * <p>The store is the embedded one in process, or the ingestion API of a {@code foresight data serve} process on any
+ * host ({@code io.foresight.collect.api.IngestClient}; pool files say {@code source: store:URL}). A cycle reads one
+ * interval per user; if the store cannot answer, the interval reads as not reported, so the loop holds those users
+ * and says they are stale instead of failing its cycles, and reads again next cycle.
  */
 public final class StoreUsageSource implements UsageSource {
-    private final TimeSeriesStore store;
+    private final StoreView store;
     private final long start;
     private final int step;
     private final int warmup;
     private final LongSupplier clock;
     private final List<String> users;
+    private volatile String lastError;
+    /** Per user, the peak of each resource over the warm-up: what is taken as provisioned where no capacity was sent. */
+    private final java.util.Map<String, ResourceVector> warmupPeak = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param start epoch seconds at which cycle 0's interval begins
      * @param clock epoch seconds now: intervals that have not ended are not read
      */
-    public StoreUsageSource(TimeSeriesStore store, long start, int step, int warmupSteps, LongSupplier clock) {
+    public StoreUsageSource(StoreView store, long start, int step, int warmupSteps, LongSupplier clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (step <= 0 || warmupSteps < 1) {
@@ -72,12 +82,120 @@ public final class StoreUsageSource implements UsageSource {
         int n = Math.max(0, Math.min(upTo, intervals()));
         long origin = start - (long) warmup * step;
         long to = origin + (long) n * step;
-        UserSeries usage = store.series(user, origin, to, step);
+        UserSeries usage = withProvisioned(store.series(user, origin, to, step));
         return usage.withEvents(EventColumns.bin(user, store.events(user, origin * 1000, to * 1000), origin, step, n));
+    }
+
+    @Override
+    public Sample sample(String user, int interval) {
+        if (interval >= intervals()) {
+            return null;
+        }
+        long from = start + (long) (interval - warmup) * step;
+        UserSeries one;
+        try {
+            one = store.series(user, from, from + step, step);
+            one = one.withEvents(EventColumns.bin(user, store.events(user, from * 1000, (from + step) * 1000), from, step, one.size()));
+            lastError = null;
+        } catch (StoreException e) {
+            lastError = e.getMessage();
+            ResourceVector none = ResourceVector.of(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            return new Sample(from, none, none, null);
+        }
+        if (one.size() == 0) {
+            return null;
+        }
+        Sample got = Sample.of(one, 0);
+        return Double.isNaN(got.provisioned().cpu())
+                ? new Sample(got.at(), got.usage(), peak(user), got.jobs(), got.events()) : got;
+    }
+
+    /**
+     * What the platform provisioned for a user whose agent sends usage without capacity: the peak of the warm-up, as for
+     * a Prometheus source (a live platform reports no request for most workloads). Read once per user.
+     */
+    private ResourceVector peak(String user) {
+        return warmupPeak.computeIfAbsent(user, u -> {
+            long origin = start - (long) warmup * step;
+            UserSeries w = store.series(u, origin, start, step);
+            double[] p = new double[io.foresight.core.model.Resource.COUNT];
+            for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+                p[r.ordinal()] = java.util.Arrays.stream(w.usageColumn(r)).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+            }
+            return ResourceVector.of(p);
+        });
+    }
+
+    private UserSeries withProvisioned(UserSeries s) {
+        ResourceVector p = null;
+        double[][] cap = new double[io.foresight.core.model.Resource.COUNT][];
+        boolean filled = false;
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            cap[r.ordinal()] = s.capacityColumn(r).clone();
+        }
+        for (int i = 0; i < s.size(); i++) {
+            if (Double.isNaN(cap[0][i])) {
+                p = p == null ? peak(s.user()) : p;
+                for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+                    cap[r.ordinal()][i] = p.get(r);
+                }
+                filled = true;
+            }
+        }
+        if (!filled) {
+            return s;
+        }
+        double[][] use = new double[io.foresight.core.model.Resource.COUNT][];
+        long[] ts = new long[s.size()];
+        for (int i = 0; i < ts.length; i++) {
+            ts[i] = s.timestamp(i);
+        }
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            use[r.ordinal()] = s.usageColumn(r);
+        }
+        return new UserSeries(s.user(), s.stepSeconds(), ts, use, cap);
+    }
+
+    /** Why the last read failed, or null if it succeeded. */
+    public String lastError() {
+        return lastError;
     }
 
     @Override
     public boolean live() {
         return true;
+    }
+
+    /**
+     * Resolves {@code store:URL#step=S&start=T} references (what {@code loop start} writes for a pool file's
+     * {@code source: store:URL}) to the ingestion API at URL, read with {@code token}; one source per reference.
+     */
+    public static Resolver resolver(int warmupSteps, LongSupplier clock, java.util.function.Supplier<String> token) {
+        java.util.Map<String, UsageSource> cache = new java.util.concurrent.ConcurrentHashMap<>();
+        return ref -> cache.computeIfAbsent(ref, r -> parse(r, warmupSteps, clock, token.get()));
+    }
+
+    static StoreUsageSource parse(String ref, int warmupSteps, LongSupplier clock, String token) {
+        if (!ref.startsWith("store:")) {
+            throw new IllegalArgumentException("not a store data source: " + ref);
+        }
+        String body = ref.substring("store:".length());
+        int hash = body.indexOf('#');
+        java.util.Map<String, String> p = new java.util.HashMap<>();
+        if (hash >= 0) {
+            for (String kv : body.substring(hash + 1).split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    p.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+        }
+        if (!p.containsKey("step") || !p.containsKey("start")) {
+            throw new IllegalArgumentException("data source '" + ref + "' lacks step= or start=. Fix: start the loop with "
+                    + "./foresight loop start --pool FILE, which writes them into the reference");
+        }
+        var client = new io.foresight.collect.api.IngestClient(java.net.URI.create(body.substring(0, hash)), token,
+                java.time.Duration.ofSeconds(30));
+        return new StoreUsageSource(client, Long.parseLong(p.get("start")), Integer.parseInt(p.get("step")), warmupSteps, clock);
     }
 }

@@ -3,9 +3,9 @@ package io.foresight.activities.controlloop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.foresight.collect.api.IngestClient;
 import io.foresight.collect.api.IngestServer;
 import io.foresight.collect.store.DuckDbStore;
-import io.foresight.collect.store.WriteBatch;
 import io.foresight.core.cost.PriceBook;
 import io.foresight.core.engine.CycleEngine;
 import io.foresight.core.model.Resource;
@@ -30,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Interaction events end to end, ahead of the usage they announce. Six real VMs of the repo's Bitbrains slice are the
- * usage, kept in the ingestion store (DuckDB); a configuration change of one VM's owner is posted through the real
+ * usage, posted as samples to the ingestion API ({@code POST /v1/usage}) and kept in its store (DuckDB); a configuration change of one VM's owner is posted through the real
  * ingestion API ({@code POST /v1/events}) ten minutes before that VM's largest real CPU rise of the run. The event is
  * synthetic (no public trace records interaction events); its time is chosen from the usage, as stated.
- * The loop's activities read usage and events through {@link StoreUsageSource}; with the events part on, the loop
+ * The loop's activities read usage and events through {@link StoreUsageSource} over the API ({@code IngestClient}); with the events part on, the loop
  * raises the VM's allocation in the cycle that observed the change, so the capacity is in force before the usage
  * arrives; with it off, it is not. {@code evaluate}'s pool replay, fed the same source, decides identically.
  */
@@ -83,21 +83,45 @@ class EventsLeadUsageEndToEndTest {
 
         DuckDbStore store = DuckDbStore.open(dir.resolve("store.duckdb"));
         IngestServer server = IngestServer.start(new IngestServer.Config(new InetSocketAddress("127.0.0.1", 0), TOKEN,
-                64 * 1024, 100, 2), store);
+                1024 * 1024, 5000, 2), store);
         try {
-            store.write(WriteBatch.builder("bitbrains").usage(six.values()).build());
+            URI api = URI.create("http://127.0.0.1:" + server.port());
+            // the usage arrives the way a platform's agent sends it: samples posted to the ingestion API
+            for (UserSeries s : six.values()) {
+                StringBuilder samples = new StringBuilder();
+                int sent = 0;
+                for (int i = 0; i < s.size(); i++) {
+                    if (Double.isNaN(s.usage(Resource.CPU, i))) {
+                        continue; // not observed: nothing to send
+                    }
+                    samples.append(samples.length() == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                            "{\"user\": \"%s\", \"timestamp\": %d, \"step\": %d, \"usage\": {%s}%s}", s.user(), s.timestamp(i), STEP,
+                            resources(s.usageAt(i)), Double.isNaN(s.capacityAt(i).cpu()) ? ""
+                                    : ", \"capacity\": {" + resources(s.capacityAt(i)) + "}"));
+                    sent++;
+                }
+                HttpResponse<String> posted = post(api.resolve("/v1/usage"), "{\"source\": \"bitbrains\", \"samples\": [" + samples + "]}");
+                assertEquals(200, posted.statusCode(), posted.body());
+                assertTrue(posted.body().contains("\"accepted\":" + sent), posted.body());
+            }
             String body = String.format(Locale.ROOT, "{\"events\": [{\"kind\": \"config_change\", \"user\": \"%s\","
                     + " \"timestamp\": %d, \"attributes\": {\"key\": \"replicas\", \"old\": \"2\", \"new\": \"8\"}}]}",
                     user, changeAt);
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + server.port() + "/v1/events"))
-                    .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                    .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = post(api.resolve("/v1/events"), body);
             assertEquals(200, r.statusCode(), r.body());
 
             long end = start + (long) CYCLES * STEP;
-            StoreUsageSource source = new StoreUsageSource(store, start, STEP, WARMUP, () -> end);
+            // the loop reads the store through the API, as a worker on another host does (DuckDB has one owner process)
+            IngestClient client = new IngestClient(api, TOKEN, Duration.ofSeconds(20));
+            long origin = start - (long) WARMUP * STEP;
+            UserSeries overHttp = client.series(user, origin, end, STEP);
+            UserSeries inProcess = store.series(user, origin, end, STEP);
+            for (Resource res : Resource.values()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(inProcess.usageColumn(res), overHttp.usageColumn(res), 1e-12,
+                        "the API reads what the store holds: " + res);
+            }
+            assertEquals(store.events(user, origin * 1000, end * 1000), client.events(user, origin * 1000, end * 1000));
+            StoreUsageSource source = new StoreUsageSource(client, start, STEP, WARMUP, () -> end);
             assertEquals(List.copyOf(six.keySet()).stream().sorted().toList(), source.users());
             // the source gives the event to the interval it happened in, and nothing of later intervals
             assertEquals(1, source.history(user, rise - 1).events().at(rise - 2).configChanges());
@@ -129,6 +153,24 @@ class EventsLeadUsageEndToEndTest {
             server.close();
             store.close();
         }
+    }
+
+    /** The observed resources of a vector as JSON members ("cpu": 1.5, ...). */
+    private static String resources(io.foresight.core.model.ResourceVector v) {
+        StringBuilder b = new StringBuilder();
+        for (Resource res : Resource.values()) {
+            if (!Double.isNaN(v.get(res))) {
+                b.append(b.length() == 0 ? "" : ", ").append('"').append(res.name().toLowerCase(Locale.ROOT)).append("\": ").append(v.get(res));
+            }
+        }
+        return b.toString();
+    }
+
+    private static HttpResponse<String> post(URI uri, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+                        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Every interval of the run observed (a store source holds a user with a missing sample as stale). */

@@ -7,8 +7,8 @@ import io.foresight.core.trace.Trace;
 import java.time.Duration;
 
 /**
- * What {@code loop start} checks before it starts a loop on a live source, so a Prometheus that is down or a
- * query that returns no series is a one-line error at the prompt, not a loop that holds forever.
+ * What {@code loop start} checks before it starts a loop on a live source, so a Prometheus or an ingestion API that
+ * is down, or a query that returns no series, is a one-line error at the prompt, not a loop that holds forever.
  */
 public final class LiveSourceCheck {
     private LiveSourceCheck() {}
@@ -35,6 +35,29 @@ public final class LiveSourceCheck {
             throw new IllegalArgumentException(p.file() + ": Prometheus at " + url + " returned no series with label '" + p.userLabel()
                     + "' for the cpu query in the hour before " + java.time.Instant.ofEpochSecond(start)
                     + ". Fix: check prometheus.query.cpu and prometheus.user-label in the Prometheus UI, or set start: to when data exists");
+        }
+        return p.dataSource() + "&start=" + start;
+    }
+
+    /**
+     * Asks the ingestion API for its users (with FORESIGHT_INGEST_TOKEN, the token the workers read it with too) and
+     * returns the pool's data-source reference with its start: the pool file's {@code start}, else the interval that
+     * just ended. The token stays out of the reference, which the Temporal UI shows.
+     */
+    public static String store(PoolFile p, long nowSeconds, String token) {
+        long step = p.intervalSeconds();
+        long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
+        start = Math.floorDiv(start, step) * step;
+        String url = p.source().substring("store:".length());
+        java.util.List<String> users;
+        try {
+            users = new io.foresight.collect.api.IngestClient(java.net.URI.create(url), token, Duration.ofSeconds(10)).users();
+        } catch (io.foresight.collect.store.StoreException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(p.file() + ": " + oneLine(e.getMessage()));
+        }
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException(p.file() + ": the ingestion store at " + url + " has no usage of any user. Fix: "
+                    + "POST usage samples to " + url + "/v1/usage (docs/ingest-api.md) or load a trace with ./foresight data load");
         }
         return p.dataSource() + "&start=" + start;
     }

@@ -59,7 +59,8 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
     private static Map<String, String> keys() {
         Map<String, String> k = new LinkedHashMap<>();
         k.put("pool", "a pool id without '/', e.g. pool: web-fleet");
-        k.put("source", "trace:PATH, prometheus:URL or store:PATH, e.g. source: prometheus:http://127.0.0.1:9090");
+        k.put("source", "trace:PATH, prometheus:URL or store:URL (the ingestion API of ./foresight data serve), e.g. "
+                + "source: prometheus:http://127.0.0.1:9090");
         k.put("prometheus.user-label", "the label that names a user, e.g. prometheus.user-label: namespace");
         for (Resource r : Resource.values()) {
             k.put("prometheus.query." + r.name().toLowerCase(Locale.ROOT),
@@ -111,10 +112,14 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
 
     /**
      * The loop's data-source reference (without the start of a live source: {@link LiveSourceCheck} adds it), resolvable by the worker ({@code ControlWorkerConfig.usageSources()}):
-     * a trace path as is; for Prometheus the URL with the user label and the queries as URL-encoded parameters,
+     * a trace path as is; for the ingestion store its API's URL and the step; for Prometheus the URL with the user
+     * label and the queries as URL-encoded parameters,
      * so the workflow input alone says what the loop reads (visible in the Temporal UI).
      */
     public String dataSource() {
+        if (source.startsWith("store:")) {
+            return source + "#step=" + intervalSeconds;
+        }
         if (!source.startsWith("prometheus:")) {
             return source;
         }
@@ -235,7 +240,16 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
                         KEYS.get("prometheus.query.cpu"));
             }
         } else if (source.startsWith("store:")) {
-            throw bad(file, e, "source", "the embedded store is not yet a loop source");
+            String url = source.substring("store:".length());
+            try {
+                URI u = URI.create(url);
+                if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null || u.getFragment() != null) {
+                    throw new IllegalArgumentException("not an http(s) URL");
+                }
+            } catch (IllegalArgumentException x) {
+                throw bad(file, e, "source", "'" + url + "' is not the http(s) URL of an ingestion API (./foresight data serve), "
+                        + "e.g. store:http://127.0.0.1:8088");
+            }
         } else {
             throw bad(file, e, "source", "'" + source + "' names no known source kind");
         }

@@ -81,7 +81,8 @@ class PoolFileTest {
     void aMissingFieldNamesTheKeyAndHowToWriteIt() throws Exception {
         Path f = write("p.properties", "pool=a\n");
         PoolFileException e = assertThrows(PoolFileException.class, () -> PoolFile.read(f));
-        assertEquals(f + ":1: key 'source' missing. Fix: add trace:PATH, prometheus:URL or store:PATH, e.g. source: prometheus:http://127.0.0.1:9090",
+        assertEquals(f + ":1: key 'source' missing. Fix: add trace:PATH, prometheus:URL or store:URL (the ingestion API of "
+                + "./foresight data serve), e.g. source: prometheus:http://127.0.0.1:9090",
                 e.getMessage());
         Path g = write("g.yaml", "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.memory: x\n");
         PoolFileException m = assertThrows(PoolFileException.class, () -> PoolFile.read(g));
@@ -113,7 +114,18 @@ class PoolFileTest {
         assertMessage("pool: a\nsource: trace:missing.csv\n", ":2: key 'source' no trace file at ");
         assertMessage("pool: a\nsource: trace:x\nprometheus.query.cpu: up\n", ":2: key 'source' no trace file");
         assertMessage("pool: a/b\n", ":1: key 'pool' 'a/b' is not a pool id");
-        assertMessage("pool: a\nsource: store:x\n", ":2: key 'source' the embedded store is not yet a loop source");
+        assertMessage("pool: a\nsource: store:x\n", ":2: key 'source' 'x' is not the http(s) URL of an ingestion API");
+        assertMessage("pool: a\nsource: store:http://h:8088\nprometheus.query.cpu: up\n",
+                ":3: key 'prometheus.query.cpu' only applies to a prometheus: source");
+    }
+
+    @Test
+    void anIngestionStoreSourceIsALiveSourceReadThroughItsApi() throws Exception {
+        PoolFile p = PoolFile.read(write("store.yaml", "pool: a\nsource: store:http://127.0.0.1:8088\ninterval: 5m\n"));
+        assertTrue(p.live(), "the store reports as it goes: dry-run by default, stale users held");
+        assertEquals("store:http://127.0.0.1:8088#step=300", p.dataSource());
+        PoolFile example = PoolFile.read(Path.of("..", "examples", "pool-store.yaml"));
+        assertTrue(example.source().startsWith("store:http"), example.source());
     }
 
     @Test

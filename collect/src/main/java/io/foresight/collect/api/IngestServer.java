@@ -15,6 +15,8 @@ import io.foresight.collect.store.TimeSeriesStore;
 import io.foresight.collect.store.WriteBatch;
 import io.foresight.core.model.ExecutionRecord;
 import io.foresight.core.model.InteractionEvent;
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.UserSeries;
 import io.foresight.core.trace.ValidationReport.QuarantinedRecord;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -59,7 +61,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * HTTP + JSON ingestion of program-execution records and user interaction events (see
+ * HTTP + JSON ingestion of usage samples, program-execution records and user interaction events (see
  * docs/ingest-api.md), served by Jetty. Every request needs {@code Authorization: Bearer <token>}.
  * A batch is acknowledged only after the store committed it; records with invalid or implausible
  * fields are quarantined (kept with the reason) and counted, or, with {@code ?all_or_nothing=true},
@@ -74,7 +76,33 @@ public final class IngestServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
     static final String EXECUTIONS = "/v1/executions";
     static final String EVENTS = "/v1/events";
+    static final String USAGE = "/v1/usage";
+    static final String USERS = "/v1/users";
     static final String HEALTH = "/v1/health";
+    /** Most points one usage read returns: a client reads longer windows in parts. */
+    static final int MAX_READ_POINTS = 100_000;
+
+    /** What a POST carries: its path, the body's array field, and the quarantine's name for it. */
+    private enum Kind {
+        EXECUTIONS(IngestServer.EXECUTIONS, "records"), EVENTS(IngestServer.EVENTS, "events"), USAGE(IngestServer.USAGE, "samples");
+
+        final String path;
+        final String arrayField;
+
+        Kind(String path, String arrayField) {
+            this.path = path;
+            this.arrayField = arrayField;
+        }
+
+        static Kind of(String path) {
+            for (Kind k : values()) {
+                if (k.path.equals(path)) {
+                    return k;
+                }
+            }
+            return null;
+        }
+    }
     /** A valid batch is 4 levels deep (body, records, record, resources); 32 leaves room and stops stack bombs. */
     static final int MAX_NESTING_DEPTH = 32;
 
@@ -335,10 +363,11 @@ public final class IngestServer implements AutoCloseable {
             }
             return;
         }
-        boolean executions = path.equals(EXECUTIONS);
-        if (!executions && !path.equals(EVENTS)) {
+        Kind kind = Kind.of(path);
+        boolean readable = path.equals(USAGE) || path.equals(USERS) || path.equals(EVENTS);
+        if (kind == null && !readable) {
             answer(response, callback, new Answer(404, error(null, "no such endpoint " + path + ": use POST "
-                    + EXECUTIONS + " or POST " + EVENTS)));
+                    + EXECUTIONS + ", " + EVENTS + " or " + USAGE + ", or GET " + USAGE + ", " + EVENTS + " or " + USERS)));
             return;
         }
         if (!authorized(request)) {
@@ -347,8 +376,26 @@ public final class IngestServer implements AutoCloseable {
                     Map.of("WWW-Authenticate", "Bearer realm=\"foresight-ingest\"")));
             return;
         }
-        if (!method.equals("POST")) {
-            answer(response, callback, methodNotAllowed(method, "POST"));
+        if (method.equals("GET") && readable) {
+            String query = request.getHttpURI().getQuery();
+            try {
+                workers.execute(() -> {
+                    Answer a;
+                    try {
+                        a = read(path, query);
+                    } catch (Throwable t) {
+                        internalError(response, callback, t);
+                        return;
+                    }
+                    answer(response, callback, a);
+                });
+            } catch (RejectedExecutionException e) {
+                answer(response, callback, busy());
+            }
+            return;
+        }
+        if (!method.equals("POST") || kind == null) {
+            answer(response, callback, methodNotAllowed(method, kind == null ? "GET" : readable ? "GET, POST" : "POST"));
             return;
         }
         String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
@@ -395,7 +442,7 @@ public final class IngestServer implements AutoCloseable {
                         workers.execute(() -> {
                             Answer a;
                             try {
-                                a = ingest(body, executions, allOrNothing);
+                                a = ingest(body, kind, allOrNothing);
                             } catch (Throwable t) {
                                 release.run();
                                 internalError(response, callback, t);
@@ -467,9 +514,9 @@ public final class IngestServer implements AutoCloseable {
         response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 
-    private Answer ingest(byte[] body, boolean executions, boolean allOrNothing) {
+    private Answer ingest(byte[] body, Kind kind, boolean allOrNothing) {
         try {
-            return new Answer(200, accept(body, executions, allOrNothing));
+            return new Answer(200, accept(body, kind, allOrNothing));
         } catch (RequestException e) {
             return new Answer(e.status, error(e.field, e.getMessage()),
                     e.status == 503 ? Map.of("Retry-After", "5") : Map.of());
@@ -491,9 +538,10 @@ public final class IngestServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode accept(byte[] body, boolean executions, boolean allOrNothing) throws RequestException {
+    private ObjectNode accept(byte[] body, Kind kind, boolean allOrNothing) throws RequestException {
         JsonNode root = readBody(body);
-        String arrayField = executions ? "records" : "events";
+        String arrayField = kind.arrayField;
+        boolean executions = kind == Kind.EXECUTIONS;
         if (root == null || !root.isObject()) {
             throw new RequestException(400, "$", "the body must be a JSON object like {\"" + arrayField + "\": [...]}");
         }
@@ -526,13 +574,14 @@ public final class IngestServer implements AutoCloseable {
         RecordParser parser = new RecordParser(clock.instant().getEpochSecond(), config.limits());
         List<ExecutionRecord> recs = new ArrayList<>();
         List<InteractionEvent> events = new ArrayList<>();
+        List<UserSeries> usage = new ArrayList<>();
         List<FieldError> errors = new ArrayList<>();
         List<QuarantinedRecord> quarantine = new ArrayList<>();
         // job id -> (index of its first occurrence, that record): a repeat in one batch is stored once
         Map<String, Integer> firstIndex = new HashMap<>();
         Map<String, ExecutionRecord> firstRecord = new HashMap<>();
         List<int[]> duplicates = new ArrayList<>();
-        String quarantineSource = source + (executions ? "/executions" : "/events");
+        String quarantineSource = source + "/" + kind.name().toLowerCase(Locale.ROOT);
         for (int i = 0; i < arr.size(); i++) {
             JsonNode n = arr.get(i);
             String p = arrayField + "[" + i + "]";
@@ -550,8 +599,10 @@ public final class IngestServer implements AutoCloseable {
                         throw new RecordParser.Invalid(p + ".job_id", "job '" + r.jobId() + "' already appears at "
                                 + arrayField + "[" + first + "] of this batch with other values: send one record per job");
                     }
-                } else {
+                } else if (kind == Kind.EVENTS) {
                     events.add(parser.event(n, p));
+                } else {
+                    usage.add(parser.usage(n, p));
                 }
             } catch (RecordParser.Invalid e) {
                 FieldError fe = new FieldError(i, e.field, e.getMessage());
@@ -566,7 +617,8 @@ public final class IngestServer implements AutoCloseable {
             throw new RequestException(400, first.field(), first.reason() + (errors.size() > 1
                     ? " (and " + (errors.size() - 1) + " more invalid records; nothing was stored)" : " (nothing was stored)"));
         }
-        WriteBatch batch = WriteBatch.builder(source).executions(recs).events(events).quarantine(quarantine).build();
+        WriteBatch batch = WriteBatch.builder(source).executions(recs).events(events).usage(usage)
+                .quarantine(quarantine).build();
         try {
             store.write(batch);
         } catch (StoreWriteException e) {
@@ -574,7 +626,7 @@ public final class IngestServer implements AutoCloseable {
                     + e.getMessage() + " Retry later");
         }
         ObjectNode out = json.createObjectNode();
-        out.put("accepted", executions ? recs.size() : events.size());
+        out.put("accepted", executions ? recs.size() : kind == Kind.EVENTS ? events.size() : usage.size());
         out.put("quarantined", quarantine.size());
         out.put("duplicates", duplicates.size());
         ArrayNode errs = out.putArray("errors");
@@ -588,6 +640,91 @@ public final class IngestServer implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The read side, for a control loop on another host ({@code store:} pool sources): the users with usage, one
+     * user's usage averaged on a grid, and one user's interaction events. Windows are [from, to) in Unix seconds.
+     */
+    private Answer read(String path, String query) {
+        Map<String, String> q = new HashMap<>();
+        if (query != null) {
+            for (String kv : query.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    q.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        ObjectNode out = json.createObjectNode();
+        if (path.equals(USERS)) {
+            ArrayNode users = out.putArray("users");
+            store.users().forEach(users::add);
+            return new Answer(200, out);
+        }
+        String user = q.get("user");
+        if (user == null || user.isBlank()) {
+            return new Answer(400, error("user", "is required: GET " + path + "?user=U&from=S&to=S"
+                    + (path.equals(USAGE) ? "&step=S" : "") + " (Unix seconds)"));
+        }
+        long from;
+        long to;
+        int step = 0;
+        try {
+            from = Long.parseLong(q.getOrDefault("from", ""));
+            to = Long.parseLong(q.getOrDefault("to", ""));
+            if (path.equals(USAGE)) {
+                step = Integer.parseInt(q.getOrDefault("step", ""));
+            }
+        } catch (NumberFormatException e) {
+            return new Answer(400, error(null, "from and to (and step for usage) must be whole Unix seconds: GET " + path
+                    + "?user=U&from=S&to=S" + (path.equals(USAGE) ? "&step=S" : "")));
+        }
+        if (to < from) {
+            return new Answer(400, error("to", "is before from (" + to + " < " + from + ")"));
+        }
+        out.put("user", user);
+        if (path.equals(EVENTS)) {
+            ArrayNode arr = out.putArray("events");
+            for (InteractionEvent e : store.events(user, from * 1000, to * 1000)) {
+                ObjectNode o = arr.addObject().put("kind", e.kind().wireName()).put("user", e.user())
+                        .put("timestamp", e.timestampMillis() / 1000.0);
+                ObjectNode attrs = o.putObject("attributes");
+                e.attributes().forEach(attrs::put);
+            }
+            return new Answer(200, out);
+        }
+        if (step <= 0) {
+            return new Answer(400, error("step", "must be positive seconds"));
+        }
+        if ((to - from) / step > MAX_READ_POINTS) {
+            return new Answer(400, error("to", "the window has more than " + MAX_READ_POINTS + " steps: read it in parts"));
+        }
+        UserSeries s = store.series(user, from, to, step);
+        out.put("step", s.stepSeconds());
+        ArrayNode ts = out.putArray("timestamps");
+        for (int i = 0; i < s.size(); i++) {
+            ts.add(s.timestamp(i));
+        }
+        for (Resource r : Resource.values()) {
+            ArrayNode use = out.putArray(r.name().toLowerCase(Locale.ROOT));
+            ArrayNode cap = out.putArray(r.name().toLowerCase(Locale.ROOT) + "_capacity");
+            double[] u = s.usageColumn(r);
+            double[] c = s.capacityColumn(r);
+            for (int i = 0; i < s.size(); i++) {
+                if (Double.isNaN(u[i])) {
+                    use.addNull();
+                } else {
+                    use.add(u[i]);
+                }
+                if (Double.isNaN(c[i])) {
+                    cap.addNull();
+                } else {
+                    cap.add(c[i]);
+                }
+            }
+        }
+        return new Answer(200, out);
     }
 
     private ObjectNode error(String field, String message) {

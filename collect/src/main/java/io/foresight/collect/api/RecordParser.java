@@ -5,6 +5,7 @@ import io.foresight.core.model.ExecutionRecord;
 import io.foresight.core.model.InteractionEvent;
 import io.foresight.core.model.Resource;
 import io.foresight.core.model.ResourceVector;
+import io.foresight.core.trace.UserSeries;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -31,6 +32,9 @@ final class RecordParser {
     private static final Set<String> EXECUTION_FIELDS = Set.of("job_id", "program", "user", "group", "queue", "submit",
             "start", "end", "resources", "status", "depends_on");
     private static final Set<String> EVENT_FIELDS = Set.of("kind", "user", "timestamp", "attributes");
+    private static final Set<String> USAGE_FIELDS = Set.of("user", "timestamp", "step", "usage", "capacity");
+    /** A usage sample covers at most a day: longer averages are not usage for a 5-minute planner. */
+    static final int MAX_USAGE_STEP = 86_400;
 
     /** Thrown inside the parser; turned into a FieldError for the record. */
     static final class Invalid extends Exception {
@@ -151,6 +155,34 @@ final class RecordParser {
             }
         }
         return new InteractionEvent(kind, user, millis, attrs);
+    }
+
+    /**
+     * One usage sample: what a user used over {@code step} seconds (default 300) from {@code timestamp}, and what was
+     * provisioned ({@code capacity}, optional), as a one-interval series.
+     */
+    UserSeries usage(JsonNode n, String path) throws Invalid {
+        requireObject(n, path, USAGE_FIELDS);
+        String user = text(n, path, "user", true);
+        long ts = time(n, path, "timestamp");
+        int step = 300;
+        JsonNode st = n.get("step");
+        if (st != null && !st.isNull()) {
+            if (!st.canConvertToInt() || !st.isIntegralNumber() || st.asInt() < 1 || st.asInt() > MAX_USAGE_STEP) {
+                throw new Invalid(path + ".step", "must be whole seconds in [1, " + MAX_USAGE_STEP + "] (got " + st + ")");
+            }
+            step = st.asInt();
+        }
+        ResourceVector use = resources(n.get("usage"), path + ".usage");
+        JsonNode c = n.get("capacity");
+        ResourceVector cap = c == null || c.isNull() ? null : resources(c, path + ".capacity");
+        double[][] u = new double[Resource.COUNT][1];
+        double[][] k = new double[Resource.COUNT][1];
+        for (Resource r : Resource.values()) {
+            u[r.ordinal()][0] = use.get(r);
+            k[r.ordinal()][0] = cap == null ? Double.NaN : cap.get(r);
+        }
+        return new UserSeries(user, step, new long[] {ts}, u, k);
     }
 
     private static void requireObject(JsonNode n, String path, Set<String> allowed) throws Invalid {

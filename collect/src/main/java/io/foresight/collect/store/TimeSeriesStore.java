@@ -13,7 +13,7 @@ import java.util.Map;
  * reported with {@link StoreWriteException} (never dropped quietly). Re-writing the same usage
  * slots or job ids replaces them, so loads are idempotent.
  */
-public interface TimeSeriesStore extends TimeSeriesReader {
+public interface TimeSeriesStore extends TimeSeriesReader, StoreView {
 
     /** Commits the whole batch or nothing; returns the rows written. */
     long write(WriteBatch batch);

@@ -105,6 +105,67 @@ class IngestServerTest {
     }
 
     @Test
+    void usageSamplesAreStoredAndReadBackThroughTheApi() throws Exception {
+        Reply r = post("/v1/usage", example("ingest-usage.json"));
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(3, r.body().get("accepted").asInt());
+        assertEquals(0, r.body().get("quarantined").asInt());
+        // read back on the 5-minute grid: what a loop on another host reads (GET /v1/usage, IngestClient)
+        IngestClient client = new IngestClient(uri(""), TOKEN, Duration.ofSeconds(10));
+        assertEquals(List.of("alice", "bob"), client.users());
+        io.foresight.core.trace.UserSeries alice = client.series("alice", 1_700_000_000L, 1_700_000_900L, 300);
+        assertEquals(3, alice.size());
+        assertEquals(1.5, alice.usage(io.foresight.core.model.Resource.CPU, 0), 1e-12);
+        assertEquals(2.25, alice.usage(io.foresight.core.model.Resource.CPU, 1), 1e-12);
+        assertTrue(Double.isNaN(alice.usage(io.foresight.core.model.Resource.CPU, 2)), "no sample: NaN, not zero");
+        assertTrue(Double.isNaN(alice.usage(io.foresight.core.model.Resource.NETWORK, 1)), "a resource not sent is unknown");
+        assertEquals(4.0, alice.capacityAt(0).cpu(), 1e-12);
+        io.foresight.core.trace.UserSeries direct = store.series("alice", 1_700_000_000L, 1_700_000_900L, 300);
+        for (io.foresight.core.model.Resource res : io.foresight.core.model.Resource.values()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(direct.usageColumn(res), alice.usageColumn(res), 0.0, res.name());
+        }
+        // resending a sample replaces it: an agent's retry does not double the usage
+        assertEquals(200, post("/v1/usage", example("ingest-usage.json")).status());
+        assertEquals(3L, store.counts().get("usage"));
+    }
+
+    @Test
+    void invalidUsageSamplesAreQuarantinedWithTheField() throws Exception {
+        Reply r = post("/v1/usage", """
+                {"samples": [
+                  {"user": "a", "timestamp": 1700000000, "usage": {"memory": 2}},
+                  {"user": "a", "timestamp": 1700000000, "usage": {"cpu": -1}},
+                  {"user": "a", "timestamp": 1700000000, "step": 0, "usage": {"cpu": 1}},
+                  {"user": "a", "timestamp": 1700000000, "usage": {"cpu": 1}, "cpus": 2},
+                  {"user": "a", "timestamp": 1700000300, "usage": {"cpu": 1}}
+                ]}""");
+        assertEquals(200, r.status(), r.raw().body());
+        assertEquals(1, r.body().get("accepted").asInt());
+        assertEquals(4, r.body().get("quarantined").asInt());
+        List<String> fields = new java.util.ArrayList<>();
+        r.body().get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertEquals(List.of("samples[0].usage.cpu", "samples[1].usage.cpu", "samples[2].step", "samples[3].cpus"), fields);
+        assertEquals(4, store.quarantined("api/usage", 10).size());
+    }
+
+    @Test
+    void readsNeedTheTokenAndAWellFormedWindow() throws Exception {
+        assertEquals(401, send(HttpRequest.newBuilder(uri("/v1/users")).GET()).status());
+        Reply noUser = send(HttpRequest.newBuilder(uri("/v1/usage?from=0&to=10&step=5")).header("Authorization", "Bearer " + TOKEN).GET());
+        assertEquals(400, noUser.status());
+        assertEquals("user", noUser.body().get("field").asText());
+        Reply backwards = send(HttpRequest.newBuilder(uri("/v1/events?user=a&from=10&to=0")).header("Authorization", "Bearer " + TOKEN).GET());
+        assertEquals(400, backwards.status());
+        Reply huge = send(HttpRequest.newBuilder(uri("/v1/usage?user=a&from=0&to=100000000&step=1")).header("Authorization", "Bearer " + TOKEN).GET());
+        assertEquals(400, huge.status());
+        assertTrue(huge.body().get("error").asText().contains("in parts"), huge.raw().body());
+        IngestClient wrong = new IngestClient(uri(""), TOKEN + "x", Duration.ofSeconds(10));
+        io.foresight.collect.store.StoreException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.foresight.collect.store.StoreException.class, wrong::users);
+        assertTrue(e.getMessage().contains("401") && e.getMessage().contains("Fix:"), e.getMessage());
+    }
+
+    @Test
     void wrongMethodIs405WithAllow() throws Exception {
         Reply r = send(HttpRequest.newBuilder(uri("/v1/executions")).header("Authorization", "Bearer " + TOKEN).GET());
         assertEquals(405, r.status());
