@@ -163,7 +163,8 @@ public final class DemoCommand implements Callable<Integer> {
             if (mlflowUp) {
                 step(out, 2, "Train on the trace (retraining workflow: Spark job -> MLflow run -> registry -> gate)");
                 MlflowConnection mlflow = MlflowConnection.of(URI.create(config.mlflowUrl()));
-                factories.add(TrainingWorker.start(client, WorkerCommand.trainingConfig(config), mlflow, Map.of("demo", "true")));
+                factories.add(TrainingWorker.start(client, WorkerCommand.trainingConfig(config), mlflow, Map.of("demo", "true"),
+                        Wiring.trainingData(config)));
                 RetrainRequest request = RetrainRequest.defaults(List.of(tracePath.toString()), 0); // as the in-process path fits
                 String id = "retrain-demo-" + System.currentTimeMillis();
                 RetrainingWorkflow wf = client.newWorkflowStub(RetrainingWorkflow.class, WorkflowOptions.newBuilder()

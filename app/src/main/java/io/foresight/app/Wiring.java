@@ -76,6 +76,22 @@ final class Wiring {
         return ref -> ref.startsWith("store:") ? store.open(ref) : others.open(ref);
     }
 
+    /**
+     * Where the training worker reads a retraining's data: a loop on a live source asks for its own history (its
+     * source reference, opened as the control worker opens it, read up to what the loop has seen); trace files
+     * otherwise.
+     */
+    static io.foresight.core.eval.RetrainWindow.Data trainingData(FsConfig config) {
+        var live = usageSources(config, () -> System.currentTimeMillis() / 1000);
+        return (refs, maxUsers, endTime) -> {
+            if (refs.size() == 1 && (refs.get(0).startsWith("prometheus:") || refs.get(0).startsWith("store:"))) {
+                return io.foresight.activities.controlloop.LiveHistory.before(live.open(refs.get(0)), maxUsers,
+                        endTime > 0 ? endTime : System.currentTimeMillis() / 1000);
+            }
+            return io.foresight.core.eval.RetrainWindow.FILES.read(refs, maxUsers, endTime);
+        };
+    }
+
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {
         return controlWorker(config, models, policies(config));
     }

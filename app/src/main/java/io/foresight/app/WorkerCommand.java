@@ -55,7 +55,8 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (queues.contains("training")) {
             factories.add(TrainingWorker.start(temporal.client, trainingConfig(config),
-                    MlflowConnection.of(URI.create(config.get("mlflow.tracking.uri", config.mlflowUrl()))), Map.of()));
+                    MlflowConnection.of(URI.create(config.get("mlflow.tracking.uri", config.mlflowUrl()))), Map.of(),
+                    Wiring.trainingData(config)));
             System.out.println("training worker polling " + TaskQueues.TRAINING + " on " + temporal.target);
         }
         if (metrics != null) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.foresight.collect.store.PrometheusReader;
-import io.foresight.collect.store.UserStats;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.core.trace.Trace;
@@ -22,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -37,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Backfills a slice of the real Bitbrains trace into a real Prometheus (promtool
  * create-blocks-from openmetrics), starts Prometheus on a free loopback port and reads the data
- * back through {@link PrometheusSource} and {@link PrometheusReader}.
+ * back through {@link PrometheusSource}.
  */
 class PrometheusSourceIT {
     static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
@@ -186,38 +183,6 @@ class PrometheusSourceIT {
             int k = (int) ((s.timestamp(i) - b.timestamp(0)) / 60);
             if (!Double.isNaN(w)) {
                 assertEquals(w, b.usage(Resource.CPU, k), 0.0);
-            }
-        }
-    }
-
-    @Test
-    void readerAnswersTheStoreQueries() {
-        try (PrometheusReader reader = new PrometheusReader(config(11_000), 300, Clock.systemUTC())) {
-            UserSeries want = trace.users().values().iterator().next();
-            assertSameUsage(want, reader.series(want.user(), from, to, 300));
-            // a user Prometheus has never seen: all NaN
-            UserSeries none = reader.series("no-such-user", from, from + 3000, 300);
-            assertTrue(Double.isNaN(none.usage(Resource.CPU, 0)));
-
-            UserSeries pool = reader.poolTotals(from, from + 3600, 300);
-            for (int i = 0; i < pool.size(); i++) {
-                double sum = 0;
-                boolean any = false;
-                for (UserSeries s : trace.users().values()) {
-                    int k = (int) ((pool.timestamp(i) - s.timestamp(0)) / 300);
-                    if (k >= 0 && k < s.size() && !Double.isNaN(s.usage(Resource.CPU, k))) {
-                        sum += s.usage(Resource.CPU, k);
-                        any = true;
-                    }
-                }
-                assertEquals(any ? sum : Double.NaN, pool.usage(Resource.CPU, i), 1e-9);
-            }
-            List<UserStats> stats = reader.userStats(from, to);
-            assertEquals(trace.users().size(), stats.size());
-            for (UserStats st : stats) {
-                double peak = java.util.Arrays.stream(trace.user(st.user()).usageColumn(Resource.CPU))
-                        .filter(v -> !Double.isNaN(v)).max().orElseThrow();
-                assertEquals(peak, st.peak().cpu(), 0.0);
             }
         }
     }

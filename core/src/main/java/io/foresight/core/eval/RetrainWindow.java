@@ -36,11 +36,22 @@ public record RetrainWindow(String key, Trace trace, long start, long evalFrom, 
     }
 
     /**
-     * Reads {@code paths} (Bitbrains CSV, at most {@code maxUsers} VMs, 0 for all) and cuts the window.
-     *
-     * @throws IllegalArgumentException naming the file when one is not readable, or as {@link #of}
+     * Where a retraining's data comes from: the request's references read up to an end time. Trace files by default
+     * ({@link #FILES}); the worker also resolves a live pool's source reference (Prometheus, the ingestion store), so
+     * a loop on a live source retrains on its own history.
      */
-    public static RetrainWindow read(List<String> paths, int maxUsers, long endTime, int holdoutDays) {
+    @FunctionalInterface
+    public interface Data {
+        /**
+         * @param refs     trace file paths, or one data-source reference
+         * @param maxUsers at most this many users, 0 for all
+         * @param endTime  data before this (Unix s), 0 for all there is
+         */
+        Trace read(List<String> refs, int maxUsers, long endTime);
+    }
+
+    /** Bitbrains CSV files on the worker's disk. */
+    public static final Data FILES = (paths, maxUsers, endTime) -> {
         List<Path> files = paths.stream().map(Path::of).toList();
         for (Path f : files) {
             if (!Files.isReadable(f)) {
@@ -48,7 +59,21 @@ public record RetrainWindow(String key, Trace trace, long start, long evalFrom, 
                         + " pass paths this worker can read (--data)");
             }
         }
-        Trace all = BitbrainsReader.read(files, maxUsers == 0 ? Integer.MAX_VALUE : maxUsers);
+        return BitbrainsReader.read(files, maxUsers == 0 ? Integer.MAX_VALUE : maxUsers);
+    };
+
+    /**
+     * Reads {@code paths} (Bitbrains CSV, at most {@code maxUsers} VMs, 0 for all) and cuts the window.
+     *
+     * @throws IllegalArgumentException naming the file when one is not readable, or as {@link #of}
+     */
+    public static RetrainWindow read(List<String> paths, int maxUsers, long endTime, int holdoutDays) {
+        return read(FILES, paths, maxUsers, endTime, holdoutDays);
+    }
+
+    /** Reads the request's data from {@code data} and cuts the window. */
+    public static RetrainWindow read(Data data, List<String> paths, int maxUsers, long endTime, int holdoutDays) {
+        Trace all = data.read(paths, maxUsers, endTime);
         return of(paths + "|" + maxUsers + "|" + endTime + "|" + holdoutDays, all, endTime, holdoutDays, paths.toString());
     }
 

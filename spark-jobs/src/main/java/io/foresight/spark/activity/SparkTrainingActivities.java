@@ -83,6 +83,8 @@ public final class SparkTrainingActivities implements TrainingActivities {
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
     private final Map<String, String> runTags;
+    /** Where requests' data is read: trace files, or a live pool's source. */
+    private final RetrainWindow.Data data;
     /** The last data window read: the steps of one retraining read the same files. */
     private volatile RetrainWindow lastWindow;
 
@@ -92,6 +94,13 @@ public final class SparkTrainingActivities implements TrainingActivities {
      */
     public SparkTrainingActivities(Supplier<SparkSession> spark, Path workDir, io.foresight.mlflow.MlflowConnection mlflow,
                                    Map<String, String> runTags) {
+        this(spark, workDir, mlflow, runTags, RetrainWindow.FILES);
+    }
+
+    /** @param data where the requests' data is read (trace files, or the live sources the worker can open) */
+    public SparkTrainingActivities(Supplier<SparkSession> spark, Path workDir, io.foresight.mlflow.MlflowConnection mlflow,
+                                   Map<String, String> runTags, RetrainWindow.Data data) {
+        this.data = Objects.requireNonNull(data, "data");
         this.spark = Objects.requireNonNull(spark, "spark");
         this.workDir = Objects.requireNonNull(workDir, "workDir").toAbsolutePath();
         this.tracker = new ExperimentTracker(mlflow);
@@ -107,7 +116,7 @@ public final class SparkTrainingActivities implements TrainingActivities {
         if (w != null && w.key().equals(key)) {
             return w;
         }
-        w = RetrainWindow.read(r.dataPaths(), r.maxUsers(), r.endTime(), r.holdout());
+        w = RetrainWindow.read(data, r.dataPaths(), r.maxUsers(), r.endTime(), r.holdout());
         lastWindow = w;
         return w;
     }

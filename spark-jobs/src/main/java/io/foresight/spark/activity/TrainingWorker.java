@@ -25,6 +25,12 @@ public final class TrainingWorker {
 
     public static WorkerFactory start(WorkflowClient client, TrainingConfig config, MlflowConnection mlflow,
                                       Map<String, String> runTags) {
+        return start(client, config, mlflow, runTags, io.foresight.core.eval.RetrainWindow.FILES);
+    }
+
+    /** @param data where retraining requests' data is read: trace files, or the live sources this worker can open */
+    public static WorkerFactory start(WorkflowClient client, TrainingConfig config, MlflowConnection mlflow,
+                                      Map<String, String> runTags, io.foresight.core.eval.RetrainWindow.Data data) {
         java.util.concurrent.atomic.AtomicReference<SparkSession> session = new java.util.concurrent.atomic.AtomicReference<>();
         SparkTrainingActivities activities = new SparkTrainingActivities(() -> {
             synchronized (session) {
@@ -33,7 +39,7 @@ public final class TrainingWorker {
                 }
                 return session.get();
             }
-        }, config.workDir(), mlflow, runTags);
+        }, config.workDir(), mlflow, runTags, data);
         WorkerFactory factory = WorkerFactory.newInstance(client);
         Worker w = factory.newWorker(TaskQueues.TRAINING, WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(1)
