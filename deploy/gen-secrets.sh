@@ -28,7 +28,7 @@ ks_pw="$(sed -n 's/^FORESIGHT_INGEST_TLS_PASSWORD=//p' "$env_file")"
 rm -f "$ks_dir/ingest.p12"
 keytool -genkeypair -alias ingest -keyalg EC -groupname secp256r1 -validity 365 -storetype PKCS12 \
   -dname "CN=${FORESIGHT_INGEST_HOSTNAME:-localhost}" \
-  -ext "SAN=dns:${FORESIGHT_INGEST_HOSTNAME:-localhost},dns:localhost,ip:127.0.0.1" \
+  -ext "SAN=dns:${FORESIGHT_INGEST_HOSTNAME:-localhost},dns:ingest,dns:localhost,ip:127.0.0.1" \
   -keystore "$ks_dir/ingest.p12" -storepass "$ks_pw" -keypass "$ks_pw" >/dev/null 2>&1
 chmod 640 "$ks_dir/ingest.p12"
 if [ "$(id -u)" = 0 ]; then chgrp "${FORESIGHT_APP_UID:-10001}" "$ks_dir/ingest.p12"; fi

@@ -113,7 +113,7 @@ public final class LoopCommand implements Runnable {
                 // fails with one line if Prometheus is down or the cpu query returns no series
                 dataSource = LiveSourceCheck.prometheus(p, System.currentTimeMillis() / 1000);
             } else if (p.source().startsWith("store:")) {
-                dataSource = LiveSourceCheck.store(p, System.currentTimeMillis() / 1000, config.get().get("ingest.token", null));
+                dataSource = LiveSourceCheck.store(p, System.currentTimeMillis() / 1000, url -> Wiring.ingestClient(config.get(), url));
             }
             // the workers' state store must answer now: an unreachable PostgreSQL is one line here, not held cycles later
             try (io.foresight.activities.controlloop.StateStore store = Wiring.stateStore(config.get())) {

@@ -72,7 +72,7 @@ final class Wiring {
         var others = io.foresight.activities.controlloop.PrometheusUsageSource.withTraces(
                 io.foresight.activities.controlloop.TraceUsageSource.resolver(WARMUP_STEPS), clock);
         var store = io.foresight.activities.controlloop.StoreUsageSource.resolver(WARMUP_STEPS, clock,
-                () -> config.get("ingest.token", null));
+                url -> ingestClient(config, url));
         return ref -> ref.startsWith("store:") ? store.open(ref) : others.open(ref);
     }
 
@@ -90,6 +90,20 @@ final class Wiring {
             }
             return io.foresight.core.eval.RetrainWindow.FILES.read(refs, maxUsers, endTime);
         };
+    }
+
+    /**
+     * The ingestion API at {@code url}, read with ingest.token (FORESIGHT_INGEST_TOKEN) and, for https with a certificate
+     * the JVM does not trust (the self-signed one of deploy/gen-secrets.sh), ingest.tls.truststore
+     * (FORESIGHT_INGEST_TLS_TRUSTSTORE) with ingest.tls.truststore.password, else ingest.tls.password.
+     */
+    static io.foresight.collect.api.IngestClient ingestClient(FsConfig config, String url) {
+        String trust = config.get("ingest.tls.truststore", null);
+        javax.net.ssl.SSLContext tls = trust == null ? null : io.foresight.collect.api.IngestClient.trusting(
+                config.path("ingest.tls.truststore", trust),
+                config.get("ingest.tls.truststore.password", config.get("ingest.tls.password", null)));
+        return new io.foresight.collect.api.IngestClient(java.net.URI.create(url), config.get("ingest.token", null),
+                java.time.Duration.ofSeconds(30), tls);
     }
 
     static ControlWorkerConfig controlWorker(FsConfig config, Models models) {

@@ -168,14 +168,15 @@ public final class StoreUsageSource implements UsageSource {
 
     /**
      * Resolves {@code store:URL#step=S&start=T} references (what {@code loop start} writes for a pool file's
-     * {@code source: store:URL}) to the ingestion API at URL, read with {@code token}; one source per reference.
+     * {@code source: store:URL}) to the store at URL, opened by {@code open} (the ingestion API with the worker's token
+     * and trust); one source per reference.
      */
-    public static Resolver resolver(int warmupSteps, LongSupplier clock, java.util.function.Supplier<String> token) {
+    public static Resolver resolver(int warmupSteps, LongSupplier clock, java.util.function.Function<String, StoreView> open) {
         java.util.Map<String, UsageSource> cache = new java.util.concurrent.ConcurrentHashMap<>();
-        return ref -> cache.computeIfAbsent(ref, r -> parse(r, warmupSteps, clock, token.get()));
+        return ref -> cache.computeIfAbsent(ref, r -> parse(r, warmupSteps, clock, open));
     }
 
-    static StoreUsageSource parse(String ref, int warmupSteps, LongSupplier clock, String token) {
+    static StoreUsageSource parse(String ref, int warmupSteps, LongSupplier clock, java.util.function.Function<String, StoreView> open) {
         if (!ref.startsWith("store:")) {
             throw new IllegalArgumentException("not a store data source: " + ref);
         }
@@ -194,8 +195,7 @@ public final class StoreUsageSource implements UsageSource {
             throw new IllegalArgumentException("data source '" + ref + "' lacks step= or start=. Fix: start the loop with "
                     + "./foresight loop start --pool FILE, which writes them into the reference");
         }
-        var client = new io.foresight.collect.api.IngestClient(java.net.URI.create(body.substring(0, hash)), token,
-                java.time.Duration.ofSeconds(30));
-        return new StoreUsageSource(client, Long.parseLong(p.get("start")), Integer.parseInt(p.get("step")), warmupSteps, clock);
+        return new StoreUsageSource(open.apply(body.substring(0, hash)), Long.parseLong(p.get("start")),
+                Integer.parseInt(p.get("step")), warmupSteps, clock);
     }
 }

@@ -40,18 +40,18 @@ public final class LiveSourceCheck {
     }
 
     /**
-     * Asks the ingestion API for its users (with FORESIGHT_INGEST_TOKEN, the token the workers read it with too) and
+     * Asks the ingestion API for its users (opened as the workers open it: their token and trust) and
      * returns the pool's data-source reference with its start: the pool file's {@code start}, else the interval that
      * just ended. The token stays out of the reference, which the Temporal UI shows.
      */
-    public static String store(PoolFile p, long nowSeconds, String token) {
+    public static String store(PoolFile p, long nowSeconds, java.util.function.Function<String, io.foresight.collect.store.StoreView> open) {
         long step = p.intervalSeconds();
         long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
         start = Math.floorDiv(start, step) * step;
         String url = p.source().substring("store:".length());
         java.util.List<String> users;
         try {
-            users = new io.foresight.collect.api.IngestClient(java.net.URI.create(url), token, Duration.ofSeconds(10)).users();
+            users = open.apply(url).users();
         } catch (io.foresight.collect.store.StoreException | IllegalArgumentException e) {
             throw new IllegalArgumentException(p.file() + ": " + oneLine(e.getMessage()));
         }

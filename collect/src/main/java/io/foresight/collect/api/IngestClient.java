@@ -39,6 +39,14 @@ public final class IngestClient implements StoreView {
      * @param token the bearer token the server was started with (FORESIGHT_INGEST_TOKEN)
      */
     public IngestClient(URI base, String token, Duration timeout) {
+        this(base, token, timeout, null);
+    }
+
+    /**
+     * @param tls the trust for an https API whose certificate the JVM's default trust store does not hold (e.g. the
+     *            self-signed one deploy/gen-secrets.sh makes: {@link #trusting}), or null for the default
+     */
+    public IngestClient(URI base, String token, Duration timeout, javax.net.ssl.SSLContext tls) {
         this.base = Objects.requireNonNull(base, "base");
         if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
             throw new IllegalArgumentException("'" + base + "' is not an http(s) URL of the ingestion API. Fix: use e.g. http://127.0.0.1:8088");
@@ -49,20 +57,25 @@ public final class IngestClient implements StoreView {
         }
         this.token = token;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        this.http = (tls == null ? b : b.sslContext(tls)).build();
     }
 
-    /** True if {@code GET /v1/health} answers 200. */
-    public boolean healthy() {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(IngestServer.HEALTH)).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+    /** Trust in the certificates of a keystore or truststore file (PKCS12 or JKS), e.g. the ingestion API's own keystore. */
+    public static javax.net.ssl.SSLContext trusting(java.nio.file.Path store, String password) {
+        try (var in = java.nio.file.Files.newInputStream(store)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(in, password == null ? null : password.toCharArray());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the trust store " + store + " (" + e.getMessage() + "). Fix: point "
+                    + "FORESIGHT_INGEST_TLS_TRUSTSTORE at the ingestion API's keystore or CA file, with its password in "
+                    + "FORESIGHT_INGEST_TLS_TRUSTSTORE_PASSWORD");
         }
     }
 
@@ -134,6 +147,9 @@ public final class IngestClient implements StoreView {
         try {
             r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Authorization", "Bearer " + token).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
+        } catch (javax.net.ssl.SSLException e) {
+            throw new StoreException("the ingestion API at " + base + " failed the TLS handshake (" + e.getMessage() + "). Fix: "
+                    + "trust its certificate (FORESIGHT_INGEST_TLS_TRUSTSTORE) and address it by a name the certificate holds", e);
         } catch (IOException e) {
             throw new StoreException("the ingestion API at " + base + " cannot be reached (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Fix: start it with ./foresight data serve --store DIR,"

@@ -477,6 +477,15 @@ class IngestServerTest {
                 .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString("{\"records\":[" + GOOD + "]}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
+        // a loop reads the store over TLS trusting the API's own keystore; without that trust it is a one-line cause
+        IngestClient reader = new IngestClient(URI.create("https://localhost:" + server.port()), TOKEN, Duration.ofSeconds(20),
+                IngestClient.trusting(ks, "changeit-test"));
+        assertEquals(List.of(), reader.users());
+        io.foresight.collect.store.StoreException untrusted = org.junit.jupiter.api.Assertions.assertThrows(
+                io.foresight.collect.store.StoreException.class,
+                () -> new IngestClient(URI.create("https://localhost:" + server.port()), TOKEN, Duration.ofSeconds(20)).users());
+        assertTrue(untrusted.getMessage().contains("TLS handshake") && untrusted.getMessage().contains("FORESIGHT_INGEST_TLS_TRUSTSTORE"),
+                untrusted.getMessage());
         // plain HTTP on the TLS port gets no answer
         org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> HTTP.send(HttpRequest.newBuilder(
                 uri("/v1/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()));
