@@ -79,14 +79,18 @@ final class Models {
             return new Models(ForecasterProvider.fixed(base, baseVersion), () -> ModelFamilies.BLEND, byAlias);
         }
         if (useMlflow) {
-            installPatternChampion(config, out);
+            out.println(installPatternChampion(config));
         }
         ChampionModelSource champion = ChampionModelSource.builder().store(ModelStore.of(mlflow(config)))
                 .model(REGISTERED_MODEL).alias(alias).cacheDir(cache).fallback(base)
                 .loader((dir, v) -> ModelArtifacts.load(dir).forecaster())
                 .build();
         out.println("  forecaster: " + alias + " of MLflow model " + REGISTERED_MODEL + " (blend baseline until one loads)");
-        return new Models(following(champion, baseVersion), () -> champion.activeVersion()
+        ForecasterProvider provider = following(champion, baseVersion);
+        if (useMlflow) {
+            provider = followingPatterns(provider, config, out);
+        }
+        return new Models(provider, () -> champion.activeVersion()
                 .map(v -> v.tags().getOrDefault(ModelRegistry.TAG_FAMILY, "unknown")).orElse(ModelFamilies.BLEND), byAlias);
     }
 
@@ -102,15 +106,30 @@ final class Models {
         };
     }
 
+    /** How often a worker asks the registry whether the pattern models' champion moved. */
+    static final long PATTERN_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
     /**
-     * Without MLflow, the model the retraining workflow would make champion from {@code request} on an empty
-     * registry: the same data window ({@link RetrainWindow}), the same family fitted the same way, judged against
-     * the blend baseline by the same backtest and gate margin; served if it passes, else the blend baseline is
-     * (as on the full stack, where a refused first candidate leaves no champion). So the demo's in-process path
-     * predicts with what its full-stack path does. Families fitted on Spark cannot be made here.
-     *
-     * @param train data the blend baseline is fitted on when the candidate is refused (as {@link #forLoop})
+     * The forecaster provider, which also keeps the pattern models' champion installed (at most every 30 s): a version
+     * an MLOps engineer promotes in the MLflow UI reaches the running loop, whose activities pick up the newly installed
+     * models at their next call ({@code ControlLoopActivitiesImpl}). What it did is printed when it changes.
      */
+    static ForecasterProvider followingPatterns(ForecasterProvider forecaster, FsConfig config, PrintStream out) {
+        java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        java.util.concurrent.atomic.AtomicReference<String> said = new java.util.concurrent.atomic.AtomicReference<>("");
+        return () -> {
+            long now = System.nanoTime();
+            long before = last.get();
+            if (now - before >= PATTERN_CHECK_NANOS && last.compareAndSet(before, now)) {
+                String note = installPatternChampion(config);
+                if (!note.equals(said.getAndSet(note))) {
+                    out.println(note);
+                }
+            }
+            return forecaster.current();
+        };
+    }
+
     /**
      * What the retraining workflow would make champion, without MLflow (the demo's in-process path): its forecaster
      * family, window and gate fitted in this process, and its pattern job and gate on the same window (Spark in this
@@ -217,19 +236,17 @@ final class Models {
      * if it loads through the one loader ({@link ModelArtifacts#loadPatterns}: schema and passed gate); a refused
      * champion or an unreachable MLflow leaves the installed models (the last good ones) in place, with one line saying so.
      */
-    static void installPatternChampion(FsConfig config, PrintStream out) {
+    static String installPatternChampion(FsConfig config) {
         Path installed = installedPatterns(config);
         java.util.Optional<io.foresight.mlflow.ModelVersionRef> champion;
         try {
             champion = new ModelRegistry(mlflow(config)).getAlias(RetrainRequest.PATTERN_MODEL, ModelRegistry.CHAMPION);
         } catch (io.foresight.mlflow.MlflowException e) {
-            out.println("  patterns: MLflow not reachable (" + e.getMessage().lines().findFirst().orElse("")
-                    + "): the installed pattern models, if any, are served");
-            return;
+            return "  patterns: MLflow not reachable (" + e.getMessage().lines().findFirst().orElse("")
+                    + "): the installed pattern models, if any, are served";
         }
         if (champion.isEmpty()) {
-            out.println("  patterns: " + RetrainRequest.PATTERN_MODEL + " has no champion yet (retraining trains one)");
-            return;
+            return "  patterns: " + RetrainRequest.PATTERN_MODEL + " has no champion yet (retraining trains one)";
         }
         io.foresight.mlflow.ModelVersionRef v = champion.get();
         Path dir = cacheDir(config).resolve("patterns").resolve(v.name()).resolve(v.version());
@@ -237,13 +254,18 @@ final class Models {
             if (!java.nio.file.Files.isRegularFile(dir.resolve(ModelArtifacts.MANIFEST))) {
                 ModelChoice.download(v, dir, config);
             }
+            Path manifest = installed.resolve(ModelArtifacts.MANIFEST);
+            if (java.nio.file.Files.isRegularFile(manifest)
+                    && java.nio.file.Files.mismatch(manifest, dir.resolve(ModelArtifacts.MANIFEST)) == -1) {
+                return "  patterns: champion " + v.label() + " installed in " + installed; // already: nothing to move
+            }
             ModelArtifacts.loadPatterns(dir);
             // the manifest is the whole served model (spark/ is lineage)
             install(dir, installed);
-            out.println("  patterns: champion " + v.label() + " installed in " + installed);
+            return "  patterns: champion " + v.label() + " installed in " + installed;
         } catch (RuntimeException | java.io.IOException e) {
-            out.println("  patterns: champion " + v.label() + " not installed (" + e.getMessage().lines().findFirst().orElse("")
-                    + "); the installed pattern models, if any, stay");
+            return "  patterns: champion " + v.label() + " not installed (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); the installed pattern models, if any, stay";
         }
     }
 
@@ -254,7 +276,7 @@ final class Models {
      */
     static ModelArtifacts.LoadedPatterns patternModels(String spec, FsConfig config, PrintStream out) {
         if (spec.equals(ModelChoice.CHAMPION)) {
-            installPatternChampion(config, out);
+            out.println(installPatternChampion(config));
             Path installed = installedPatterns(config);
             if (!java.nio.file.Files.isRegularFile(installed.resolve(ModelArtifacts.MANIFEST))) {
                 throw new IllegalArgumentException("no pattern models installed in " + installed + " and no champion of "

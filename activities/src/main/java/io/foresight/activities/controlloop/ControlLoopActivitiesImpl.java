@@ -60,11 +60,16 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
     record AnomalyFile(List<String> spikingUsers) {}
 
     private final StateStore store;
-    private final CycleEngine engine;
+    private volatile CycleEngine engine;
     private final CycleEngine.Parts parts;
     /** Where cold users start from, and what names the profiles' patterns: from training, may be null. */
-    private final io.foresight.core.engine.PopulationProfile population;
-    private final io.foresight.core.features.PatternClassifier patterns;
+    private volatile io.foresight.core.engine.PopulationProfile population;
+    private volatile io.foresight.core.features.PatternClassifier patterns;
+    /**
+     * The installed pattern models' manifest (size and modification time) the engines were built with, or null when
+     * the caller fixed the population: a champion installed while the worker runs is used from the next call on.
+     */
+    private volatile String patternStamp;
     /** Per pool file settings, the pool's collaborators and the engine over them (built once, on first use). */
     private final Map<PoolSettings, Wired> pools = new java.util.concurrent.ConcurrentHashMap<>();
     private final HistoryCache histories = new HistoryCache();
@@ -109,6 +114,51 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
      */
     public ControlLoopActivitiesImpl(ControlWorkerConfig config, CycleEngine.Parts parts, StateStore store) {
         this(config, parts, store, population(config.stateDir()));
+        this.patternStamp = patternStamp(config.stateDir());
+    }
+
+    /** What identifies the installed pattern models' manifest: "" when none is installed. */
+    static String patternStamp(java.nio.file.Path stateDir) {
+        java.nio.file.Path m = stateDir.resolve(PATTERN_MODEL_DIR).resolve(io.foresight.core.forecast.ModelArtifacts.MANIFEST);
+        try {
+            return java.nio.file.Files.size(m) + "@" + java.nio.file.Files.getLastModifiedTime(m).toMillis();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * Rebuilds the engines when other pattern models were installed since they were built (the worker follows the
+     * registry's champion): profiles are named, and cold users start, by the newly installed models from here on. A
+     * model the loader refuses leaves the engines as they are.
+     */
+    private void followInstalledPatterns() {
+        String seen = patternStamp;
+        if (seen == null) {
+            return;
+        }
+        String now = patternStamp(config.stateDir());
+        if (now.equals(seen)) {
+            return;
+        }
+        synchronized (this) {
+            if (now.equals(patternStamp)) {
+                return;
+            }
+            try {
+                io.foresight.core.forecast.ModelArtifacts.LoadedPatterns p = patternModels(config.stateDir());
+                population = p == null ? null : p.population();
+                patterns = p == null ? null : p.classifier();
+                engine = engineFor(config);
+                pools.clear();
+            } catch (RuntimeException refused) {
+                // the worker installs only models the loader accepts: a refusal here is a file changed by hand
+                org.slf4j.LoggerFactory.getLogger(ControlLoopActivitiesImpl.class).warn(
+                        "pattern models in {} refused, the engines keep the ones they had: {}",
+                        config.stateDir().resolve(PATTERN_MODEL_DIR), refused.getMessage());
+            }
+            patternStamp = now;
+        }
     }
 
     /** With the given state store and the population profile users with less than a day of usage start from (may be null). */
@@ -133,6 +183,7 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The worker's own collaborators, or those the pool file's settings ask for ({@link io.foresight.activities.PoolWiring}). */
     Wired wired(PoolSettings settings) {
+        followInstalledPatterns();
         if (settings == null || settings.allFromWorker()) {
             return new Wired(config, engine);
         }
@@ -144,7 +195,14 @@ public final class ControlLoopActivitiesImpl implements ControlLoopActivities {
 
     /** The decision code this worker runs: the same engine {@code evaluate} drives. */
     public CycleEngine engine() {
+        followInstalledPatterns();
         return engine;
+    }
+
+    /** The classifier naming the profiles' patterns now, null for the documented rules (tests). */
+    io.foresight.core.features.PatternClassifier patternClassifier() {
+        followInstalledPatterns();
+        return patterns;
     }
 
     // ---- files (package-private records so Jackson reads them back) ----
