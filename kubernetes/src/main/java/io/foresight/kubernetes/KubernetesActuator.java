@@ -100,7 +100,18 @@ public final class KubernetesActuator implements Actuator {
         List<UserAllocation> replayPrev = new ArrayList<>();
         boolean all = !request.allocations().isEmpty();
         for (UserAllocation a : request.allocations()) {
-            ResourceQuota q = quota(a.user());
+            ResourceQuota q;
+            try {
+                q = quota(a.user());
+            } catch (KubernetesClientException e) {
+                // refused before anything was written (e.g. 403: the worker may not read quotas); a retry cures only 5xx
+                String fix = fixFor(e.getCode(), a.user());
+                if (fix == null) {
+                    throw e;
+                }
+                throw new ActuationRefused("applying " + request.idempotencyKey() + ": the Kubernetes API refused reading user "
+                        + a.user() + "'s quota (" + e.getCode() + " " + reason(e) + "); nothing was changed", e, true, e.getCode(), fix);
+            }
             if (q == null || !request.idempotencyKey().equals(annotation(q, KEY))) {
                 all = false;
                 break;
