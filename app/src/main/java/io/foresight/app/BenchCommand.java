@@ -229,6 +229,10 @@ public final class BenchCommand implements Runnable {
             row(out, "mean>0", Math.round(later.stream().mapToLong(Cycle::wallMs).average().orElse(0)), st,
                     (int) Math.round(later.stream().mapToInt(Cycle::events).average().orElse(0)),
                     Math.round(later.stream().mapToLong(Cycle::bytes).average().orElse(0)));
+            long[] walls = later.stream().mapToLong(Cycle::wallMs).sorted().toArray();
+            // the median (lower middle for an even count) and the slowest: a shared machine makes single cycles slow
+            out.printf(Locale.ROOT, "later cycles' wall time: p50 %d ms, max %d ms%n", walls[(walls.length - 1) / 2],
+                    walls[walls.length - 1]);
         }
         out.printf(Locale.ROOT, "loop: %d cycles in %.1f s end to end (workflow start to result); %d failed; last outcome %d users observed%n",
                 end.cycle(), wallSeconds, end.failedCycles(), end.lastOutcome() == null ? 0 : end.lastOutcome().users());

@@ -147,10 +147,10 @@ public final class LoopCommand implements Runnable {
     }
 
     /** The loop's input for a pool file: its source reference, timing, mode and settings (rules, model, users, actuator). */
-    static ControlLoopParams params(PoolFile p, String dataSource, boolean enforce) {
+    public static ControlLoopParams params(PoolFile p, String dataSource, boolean enforce) {
         AllocationMode mode = enforce || !p.dryRun() ? AllocationMode.ENFORCE : AllocationMode.DRY_RUN;
         return new ControlLoopParams(p.pool(), dataSource, p.shardSize(), p.intervalSeconds(), p.acceleration(), 100,
-                p.maxCycles(), Duration.ofMinutes(2), false, mode, null, p.settings());
+                p.maxCycles(), Duration.ofMinutes(2), false, mode, null, p.settings()).withShardCount(p.shardCount());
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,

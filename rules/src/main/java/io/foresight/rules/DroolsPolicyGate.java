@@ -21,7 +21,6 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.kie.api.event.rule.AfterMatchFiredEvent;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
@@ -39,7 +38,7 @@ import org.kie.api.runtime.rule.FactHandle;
  *
  * <p>Each change is decided within a {@link Budget}: at most so many rule firings (rules that
  * re-activate each other) and so much time (a slow condition or a long chain of firings). A watchdog
- * halts the session when the time is up; the change is then DENIED naming the rules that were
+ * halts the session when the time is up (it looks every quarter of the budget, at most every 250 ms); the change is then DENIED naming the rules that were
  * running, and the session is rebuilt for the next change. The linter ({@link PolicyLinter}) keeps
  * loops and calls out of the rules, so no single evaluation can run unbounded; the budget bounds the rest.
  */
@@ -135,27 +134,24 @@ public final class DroolsPolicyGate implements PolicyGate {
         Firings firings = new Firings();
         Session s = new Session(rules, context, facts, spend, firings);
         List<PolicyDecision> out = new ArrayList<>(changes.size());
+        Deadline deadline = new Deadline(budget.time().toNanos());
+        // one watchdog task per check, looking at the change being decided a few times per budget: a task per change
+        // woke the watchdog thread once per change (10,000 wake-ups for a 10,000-user pool on a loaded machine)
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(budget.time().toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(250)));
+        ScheduledFuture<?> dog = WATCHDOG.scheduleAtFixedRate(deadline::haltIfOver, period, period, TimeUnit.NANOSECONDS);
         try {
             for (ProposedChange c : changes) {
                 PolicyChange pc = new PolicyChange(c, prices);
                 firings.reset();
                 KieSession session = s.session;
-                AtomicBoolean halted = new AtomicBoolean();
                 long start = System.nanoTime();
-                ScheduledFuture<?> dog = WATCHDOG.schedule(() -> {
-                    halted.set(true);
-                    try {
-                        session.halt();
-                    } catch (RuntimeException ignored) {
-                        // the session was disposed meanwhile: nothing left to stop
-                    }
-                }, budget.time().toNanos(), TimeUnit.NANOSECONDS);
                 PolicyDecision d;
                 boolean rebuild = false;
                 try {
+                    deadline.arm(session, start);
                     FactHandle h = session.insert(pc);
                     int n = session.fireAllRules(budget.maxFirings());
-                    boolean watchdogRan = !dog.cancel(false) || halted.get();
+                    boolean watchdogRan = deadline.disarm();
                     long elapsed = System.nanoTime() - start;
                     if (watchdogRan || elapsed > budget.time().toNanos()) {
                         d = safeDefault(c, firings.fired, "rules took " + elapsed / 1_000_000 + " ms, over the time budget of "
@@ -176,7 +172,7 @@ public final class DroolsPolicyGate implements PolicyGate {
                         session.delete(h);
                     }
                 } catch (RuntimeException e) {
-                    dog.cancel(false);
+                    deadline.disarm();
                     String rule = failedRule(e, firings);
                     List<String> fired = new ArrayList<>(firings.fired);
                     if (!fired.contains(rule)) {
@@ -195,9 +191,57 @@ public final class DroolsPolicyGate implements PolicyGate {
                 out.add(d);
             }
         } finally {
+            dog.cancel(false);
             s.session.dispose();
         }
         return out;
+    }
+
+    /**
+     * The change being decided: its session and start. The watchdog halts the session once the change has run past the
+     * budget; arm, disarm and the watchdog's look hold the lock, so a halted change is always seen as halted and its
+     * session, the only one the watchdog can halt, is never reused.
+     */
+    private static final class Deadline {
+        private final long budgetNanos;
+        private KieSession session;
+        private long start;
+        private boolean armed;
+        private boolean halted;
+
+        Deadline(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+        }
+
+        synchronized void arm(KieSession session, long start) {
+            this.session = session;
+            this.start = start;
+            this.armed = true;
+            this.halted = false;
+        }
+
+        /** Whether the watchdog halted the change since it was armed. */
+        synchronized boolean disarm() {
+            armed = false;
+            session = null;
+            return halted;
+        }
+
+        void haltIfOver() {
+            KieSession over;
+            synchronized (this) {
+                if (!armed || halted || System.nanoTime() - start <= budgetNanos) {
+                    return;
+                }
+                halted = true; // the checking thread sees it at disarm and does not reuse this session
+                over = session;
+            }
+            try {
+                over.halt();
+            } catch (RuntimeException ignored) {
+                // the session was disposed meanwhile: nothing left to stop
+            }
+        }
     }
 
     private PolicyDecision safeDefault(ProposedChange c, List<String> fired, String why) {

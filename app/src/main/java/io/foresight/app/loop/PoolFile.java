@@ -40,7 +40,9 @@ import java.util.TreeMap;
  * @param kind          vm-fleet or batch: which bundled thresholds
  * @param model         model alias in the registry, null = the worker's configured model
  * @param usersFile     users/teams/tiers/spot file (like conf/users.properties), null = the worker's users.file
- * @param shardSize     users per activity call
+ * @param shardSize     users per activity call (when shardCount is 0)
+ * @param shardCount    &gt; 0: this many shards per cycle whatever the pool's size (a cycle's history then does not
+ *                      grow with the users); 0 (default): shards of shardSize users
  * @param maxCycles     0 = until the source ends (trace) or stopped (live)
  * @param start         a live source's first interval, null = now (the interval that just ended)
  *
@@ -50,7 +52,7 @@ import java.util.TreeMap;
 public record PoolFile(Path file, String pool, String source, String userLabel, Map<Resource, String> queries,
                        String actuator, Path kubeconfig, String kubeContext, String namespacePrefix,
                        long intervalSeconds, String mode, double acceleration, Path rulesDir,
-                       PoolKind kind, String model, Path usersFile, int shardSize, long maxCycles,
+                       PoolKind kind, String model, Path usersFile, int shardSize, int shardCount, long maxCycles,
                        java.time.Instant start) {
 
     /** The documented keys, with the fix shown for each when it is missing or wrong. */
@@ -81,6 +83,8 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         k.put("users", "a users/teams/tiers/spot properties file like conf/users.properties, e.g. users: users.properties");
         k.put("start", "an ISO instant (e.g. 2013-07-05T00:00:00Z) for a live source to begin at a past time, e.g. a backfill");
         k.put("shard-size", "a positive number of users per activity call, e.g. shard-size: 500");
+        k.put("shard-count", "a number >= 0 of shards per cycle whatever the pool's size (0 = shards of shard-size "
+                + "users), e.g. shard-count: 4; set it or shard-size, not both");
         k.put("max-cycles", "a number >= 0 (0 = until stopped)");
         return Map.copyOf(k);
     }
@@ -348,6 +352,11 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
             }
         }
         int shardSize = (int) positive(file, e, "shard-size", 500, 1);
+        int shardCount = (int) positive(file, e, "shard-count", 0, 0);
+        if (shardCount > 0 && e.containsKey("shard-size")) {
+            throw bad(file, e, "shard-count", "and shard-size are both set (shard-count splits the pool into that many "
+                    + "shards, shard-size into shards of that many users)");
+        }
         long maxCycles = positive(file, e, "max-cycles", 0, 0);
         if (rules != null) {
             try {
@@ -359,7 +368,7 @@ public record PoolFile(Path file, String pool, String source, String userLabel, 
         }
         return new PoolFile(file, pool, source, userLabel, queries, actuator, kubeconfig,
                 optional(e, "kubernetes.context", null), namespacePrefix, interval, mode, acceleration, rules, kind,
-                model, users, shardSize, maxCycles, start);
+                model, users, shardSize, shardCount, maxCycles, start);
     }
 
     private static String firstLine(Throwable x) {

@@ -56,6 +56,18 @@ class PoolFileTest {
     }
 
     @Test
+    void shardCountFixesTheShardsPerCycleAndReachesTheLoopsInput() throws Exception {
+        String base = "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\n";
+        PoolFile dflt = PoolFile.read(write("d.yaml", base));
+        assertEquals(0, dflt.shardCount(), "default: shards of shard-size users");
+        assertEquals(0, io.foresight.app.LoopCommand.params(dflt, dflt.dataSource(), false).shardCount());
+        PoolFile p = PoolFile.read(write("c.yaml", base + "shard-count: 8\n"));
+        assertEquals(8, p.shardCount());
+        assertEquals(8, io.foresight.app.LoopCommand.params(p, p.dataSource(), false).shardCount(),
+                "the workflow splits the pool into the file's shard count");
+    }
+
+    @Test
     void aLiveSourceIsDryRunUnlessTheFileSaysEnforce() throws Exception {
         PoolFile p = PoolFile.read(write("p.yaml", "pool: a\nsource: prometheus:http://h:9090\nprometheus.query.cpu: up\n"));
         assertTrue(p.dryRun());
@@ -109,6 +121,8 @@ class PoolFileTest {
         assertMessage(base + "pool: b\n", ":4: key 'pool' given twice (first on line 1)");
         assertMessage(base + "prometheus.user-label: not-a-label\n", ":4: key 'prometheus.user-label' 'not-a-label' is not a Prometheus label name");
         assertMessage(base + "shard-size: 0\n", ":4: key 'shard-size' '0' is out of range");
+        assertMessage(base + "shard-count: -1\n", ":4: key 'shard-count' '-1' is out of range");
+        assertMessage(base + "shard-size: 500\nshard-count: 4\n", ":5: key 'shard-count' and shard-size are both set");
         assertMessage(base + "  nested: 1\n", ":4: key 'nested' indented (nested) YAML is not read");
         assertMessage(base + "- item\n", ":4: expected 'key: value'");
         assertMessage("pool: a\nsource: trace:missing.csv\n", ":2: key 'source' no trace file at ");

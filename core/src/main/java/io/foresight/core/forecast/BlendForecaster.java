@@ -129,8 +129,13 @@ public final class BlendForecaster implements Forecaster {
             throw new IllegalArgumentException("need 0 <= now <= size and horizon > 0 (now=" + now + ", horizon=" + horizon + ")");
         }
         Tracker t = cache.get(history);
-        if (t == null || t.pos > now) {
-            t = new Tracker(model, history).bind(history);
+        // a tracker keeps the horizons its caller asks for, not the model's maximum: each horizon's residual window is
+        // a week of values per resource (the loop asks 1 step with no provisioning lead, the model fits 12), and the
+        // horizons are independent of each other, so fewer of them forecast the same values for the steps asked.
+        // A longer horizon asked later rebuilds the tracker from the series, as a series seen anew does
+        int keep = Math.min(horizon, model.maxHorizon());
+        if (t == null || t.pos > now || t.hmax < keep) {
+            t = new Tracker(model, history, keep).bind(history);
             cache.put(history, t);
         }
         t.advanceTo(now);
@@ -267,6 +272,14 @@ public final class BlendForecaster implements Forecaster {
         final double[] f = new double[FEATURES];
 
         Tracker(Model m, UserSeries s) {
+            this(m, s, m.maxHorizon());
+        }
+
+        /** Tracks horizons 0 .. horizons-1 (at most the model's maximum). */
+        Tracker(Model m, UserSeries s, int horizons) {
+            if (horizons < 1 || horizons > m.maxHorizon()) {
+                throw new IllegalArgumentException("horizons must be in [1, " + m.maxHorizon() + "], got " + horizons);
+            }
             this.m = m;
             this.y = new double[Resource.COUNT][];
             for (Resource r : Resource.values()) {
@@ -274,7 +287,7 @@ public final class BlendForecaster implements Forecaster {
             }
             this.day = Math.max(1, 86400 / s.stepSeconds());
             this.week = 7 * day;
-            this.hmax = m.maxHorizon();
+            this.hmax = horizons;
             Arrays.fill(last, Double.NaN);
             Arrays.fill(ewma, Double.NaN);
             pending = new double[Resource.COUNT][hmax][hmax];

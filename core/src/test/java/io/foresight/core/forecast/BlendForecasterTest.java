@@ -52,6 +52,37 @@ class BlendForecasterTest {
     }
 
     @Test
+    void aTrackerKeepingOnlyTheAskedHorizonsForecastsThoseStepsAsOneKeepingAll() {
+        // real usage: the repo's Bitbrains slice, 20 VMs, 14 days; the model fitted on 3 of its VMs for 12 steps
+        Trace slice = io.foresight.core.trace.BitbrainsReader.read(java.util.List.of(
+                java.nio.file.Path.of("..", "data", "bitbrains-slice", "bitbrains-rnd-2013-07-01_14d_20vms.csv.gz")));
+        java.util.List<UserSeries> users = new java.util.ArrayList<>(new java.util.TreeMap<>(slice.users()).values());
+        Map<String, UserSeries> train = new java.util.TreeMap<>();
+        users.subList(0, 3).forEach(u -> train.put(u.user(), u));
+        BlendForecaster.Model model = BlendForecaster.fit(new Trace(slice.stepSeconds(), train, new ValidationReport("t")),
+                0.95, 12).model();
+        for (UserSeries s : users.subList(3, 8)) {
+            BlendForecaster short1 = new BlendForecaster(model);
+            BlendForecaster all = new BlendForecaster(model);
+            for (int now = 1200; now < 1700; now += 7) {
+                Forecast one = short1.forecast(s, now, 1);
+                Forecast twelve = all.forecast(s, now, 12);
+                for (int r = 0; r < Resource.COUNT; r++) {
+                    assertEquals(twelve.point()[r][0], one.point()[r][0], 0.0, s.user() + " point at " + now);
+                    assertEquals(twelve.upper()[r][0], one.upper()[r][0], 0.0, s.user() + " upper at " + now);
+                }
+            }
+            // asked for more steps later: the same 12-step forecast as a tracker that kept all along
+            Forecast later = short1.forecast(s, 1800, 12);
+            Forecast kept = all.forecast(s, 1800, 12);
+            for (int r = 0; r < Resource.COUNT; r++) {
+                assertArrayEquals(kept.upper()[r], later.upper()[r], 0.0);
+                assertArrayEquals(kept.point()[r], later.point()[r], 0.0);
+            }
+        }
+    }
+
+    @Test
     void fitLearnsTheSeasonAndTheBoundCovers() {
         Trace train = new Trace(300, Map.of("a", daily("a", 14, 3, 0.05), "b", daily("b", 14, 4, 0.05)),
                 new ValidationReport("t"));
