@@ -14,7 +14,7 @@ import java.util.Objects;
  * headroom, rounded up to the next level of the configured ladder ({@link PlannerConfig#level}). Scaling up happens at once; scaling down only after demand stayed below the current
  * allocation for {@code scaleDownHoldSteps} consecutive decisions (hysteresis), and changes smaller
  * than the dead-band are skipped; a bound resting on known demand (a job log's running and queued jobs, see
- * {@link Forecast#knows}) scales down without the hold. Pure: all state comes in through {@link State}.
+ * {@link Forecast#knows}) scales down without the hold and is not rounded up to the ladder. Pure: all state comes in through {@link State}.
  */
 public final class Planner {
     /** Per-user memory of the planner between decisions (how long demand has been low). */
@@ -116,12 +116,17 @@ public final class Planner {
             double extra = pattern == null ? 0 : adjustments.extraHeadroom(pattern, realTime, r);
             int hold = pattern == null ? config.scaleDownHoldSteps()
                     : adjustments.scaleDownHold(pattern, realTime, r, config.scaleDownHoldSteps());
+            double raw = need * (1 + headroom + extra);
+            double want;
             if (f.knows(r)) {
                 // the bound rests on jobs known to be running or queued: a drop is jobs that ended, not a forecast
-                // that may bounce back, so no hysteresis (the policy's step limit still paces the scale-down)
+                // that may bounce back, so no hysteresis (the policy's step limit still paces the scale-down); and
+                // no ladder: known jobs' cores are exact, rounding them up a level is paid for every hour they run
                 hold = 0;
+                want = Math.max(config.minimum().get(r), raw);
+            } else {
+                want = Math.max(config.minimum().get(r), config.level(raw));
             }
-            double want = Math.max(config.minimum().get(r), config.level(need * (1 + headroom + extra)));
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;
                 state.lowFor[i] = 0;

@@ -83,6 +83,30 @@ class SweepTest {
         assertEquals(0.02, (Double) ((Map<?, ?>) point.get("underprovisioned_fraction")).get("cpu"), 1e-12);
     }
 
+    /**
+     * Foresight's curve must reach past its default on the safe side (else 0.5 % is "not reached" where the default sits
+     * at 0.6 %, as on 50 Bitbrains VMs) and have a point inside the quantile step 0.9 -> 0.95 (2.6 % -> 0.4 % on Azure).
+     */
+    @Test
+    void foresightIsSweptOnBothSidesOfItsDefaultAndInsideTheQuantileStep() {
+        Policies.ForesightSettings d = Policies.ForesightSettings.defaults();
+        double dq = d.quantiles()[Resource.CPU.ordinal()];
+        double dh = d.planner().headroom();
+        List<Sweep.Setting> fs = Sweep.settings(List.of("foresight"), d);
+        assertEquals(1, fs.stream().filter(Sweep.Setting::isDefault).count(), "one default");
+        assertTrue(fs.stream().anyMatch(x -> q(x) > dq && h(x) >= dh), "a setting safer than the default: " + fs);
+        assertTrue(fs.stream().anyMatch(x -> q(x) < dq), "a setting riskier than the default: " + fs);
+        assertTrue(fs.stream().anyMatch(x -> q(x) > 0.9 && q(x) < 0.95), "a quantile between 0.9 and 0.95: " + fs);
+    }
+
+    private static double q(Sweep.Setting s) {
+        return ((Number) s.knob().get("cpu_quantile")).doubleValue();
+    }
+
+    private static double h(Sweep.Setting s) {
+        return ((Number) s.knob().get("headroom")).doubleValue();
+    }
+
     @Test
     void everyPolicyIsSweptOverItsKnobOnARealSlice() {
         Trace all = AzureReader.read(List.of(AZURE_SLICE), 3);

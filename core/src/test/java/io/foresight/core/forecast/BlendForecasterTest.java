@@ -173,4 +173,40 @@ class BlendForecasterTest {
         assertTrue(f.forecast(s, 14, 1).upper(Resource.MEMORY, 0) < 9.0);
         assertTrue(new BlendForecaster(base).forecast(s, 11, 1).upper(Resource.MEMORY, 0) < 9.0, "off by default");
     }
+
+    /**
+     * A VM idling at 0.1 core with a 15-minute spike to 1 core at the same time every day (the Azure sample's shape,
+     * issue 14): after the spike is over, the default residual scale (8-hour memory) lets the bound fall back to what
+     * the calm hours need, where a 2-hour scale (0.05) keeps it raised for the hours after the spike.
+     */
+    @Test
+    void theBoundFallsBackAfterADailySpikeIsOver() {
+        java.util.function.IntToDoubleFunction spiky = i -> (i % 288 >= 100 && i % 288 < 103) ? 1.0 : 0.1;
+        UserSeries train = Series.of("t", 10 * 288, spiky, 0.01, 7);
+        UserSeries test = Series.of("u", 10 * 288, spiky, 0.01, 8);
+        Trace t = new Trace(300, Map.of("t", train), new ValidationReport("t"));
+        double[] q = {0.97, 0.97, 0.97, 0.97};
+        BlendForecaster slow = BlendForecaster.fit(t, q, 1, BlendForecaster.DEFAULT_SCALE_ALPHA,
+                BlendForecaster.DEFAULT_EXPERT_ALPHA, new int[Resource.COUNT]);
+        BlendForecaster fast = BlendForecaster.fit(t, q, 1, 0.05, BlendForecaster.DEFAULT_EXPERT_ALPHA, new int[Resource.COUNT]);
+        double afterSlow = 0;
+        double afterFast = 0;
+        int coveredCalm = 0;
+        int calm = 0;
+        for (int day = 8; day < 10; day++) {
+            // from half an hour to four hours after the spike ends
+            for (int now = day * 288 + 109; now < day * 288 + 151; now++) {
+                afterSlow += slow.forecast(test, now, 1).upper(Resource.CPU, 0);
+                afterFast += fast.forecast(test, now, 1).upper(Resource.CPU, 0);
+                coveredCalm += test.usage(Resource.CPU, now) <= slow.forecast(test, now, 1).upper(Resource.CPU, 0) ? 1 : 0;
+                calm++;
+            }
+        }
+        // the room above the calm 0.1 core that the hours after the spike pay for
+        double roomSlow = afterSlow / calm - 0.1;
+        double roomFast = afterFast / calm - 0.1;
+        assertTrue(roomSlow < 0.85 * roomFast, "room above the calm level after the spike: default scale " + roomSlow
+                + " core, 2-hour scale " + roomFast);
+        assertTrue(coveredCalm >= 0.9 * calm, "the calm hours are still covered: " + coveredCalm + "/" + calm);
+    }
 }

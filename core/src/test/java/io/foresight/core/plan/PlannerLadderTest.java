@@ -60,4 +60,19 @@ class PlannerLadderTest {
         }
         assertTrue(without >= 3, "without the ladder the same bounds change the allocation " + without + " times");
     }
+
+    /** A bound that rests on known jobs (a job log's running cores) is exact: it is planned as is, not rounded up. */
+    @Test
+    void aBoundRestingOnKnownJobsIsNotRoundedUpToTheLadder() {
+        double[][] p = new double[Resource.COUNT][1];
+        p[0][0] = 1.2;
+        p[1][0] = 1.2;
+        p[2][0] = 1;
+        p[3][0] = 1;
+        double[] known = {1.2, Double.NaN, Double.NaN, Double.NaN};
+        Forecast jobs = new Forecast("u", 0, 300, 0.95, p, p, "m1", known);
+        PlannedAllocation a = new Planner(ladder(1.5, 3)).plan(jobs, ResourceVector.of(0.5, 0.5, 1, 1), new Planner.State());
+        assertEquals(1.2, a.target().cpu(), 1e-12, "known CPU demand planned as known");
+        assertEquals(1.5, a.target().memory(), 1e-12, "memory, not known, still goes to the next level");
+    }
 }
