@@ -12,6 +12,7 @@ import io.foresight.core.forecast.GlobalGbtForecaster;
 import io.foresight.core.forecast.M5Features;
 import io.foresight.core.forecast.ModelSelector;
 import io.foresight.core.forecast.PerResourceForecaster;
+import io.foresight.core.forecast.PeriodicChoiceForecaster;
 import io.foresight.core.forecast.PointForecaster;
 import io.foresight.core.forecast.RecentMedianForecaster;
 import io.foresight.core.forecast.SeasonalArForecaster;
@@ -54,8 +55,15 @@ public final class ModelFamilies {
      * the trees' correction added error on Bitbrains July: docs/evaluation.md), one calibrated bound.
      */
     public static final String GBT_M5_MEDIAN = "gbt-m5-median";
+    /**
+     * recent-median, the user's own period repeated, or their mean, chosen per user and resource on the user's last
+     * day ({@link PeriodicChoiceForecaster}): no Spark model, one calibrated bound.
+     */
+    public static final String MEDIAN_PERIODIC = "median-periodic";
+    /** gbt-m5-median with the same per-user choice of its own period ({@link PeriodicChoiceForecaster}). */
+    public static final String GBT_M5_PERIODIC = "gbt-m5-periodic";
     public static final List<String> ALL = List.of(BLEND, GBT, SEASONAL_AR, DECOMPOSABLE, SELECTION, LAG_LINEAR, RECENT_MEDIAN, ETS,
-            GBT_M5, GBT_M5_MEDIAN);
+            GBT_M5, GBT_M5_MEDIAN, MEDIAN_PERIODIC, GBT_M5_PERIODIC);
     /** Forecast steps the families are built for (1 h at 5 minutes). */
     public static final int HORIZON = 12;
     /** Quantile of the conformal upper bound of every family but the blend (which has one per resource). */
@@ -77,7 +85,7 @@ public final class ModelFamilies {
 
     /** Whether the family needs the global GBT fitted on Spark on {@link M5Features}. */
     public static boolean needsM5Trees(String family) {
-        return GBT_M5.equals(family) || GBT_M5_MEDIAN.equals(family);
+        return GBT_M5.equals(family) || GBT_M5_MEDIAN.equals(family) || GBT_M5_PERIODIC.equals(family);
     }
 
     /** Whether {@code trees} are what {@code family} needs (trees over the features that family computes). */
@@ -126,12 +134,10 @@ public final class ModelFamilies {
             case RECENT_MEDIAN -> calibrated(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE));
             case ETS -> calibrated(DampedEtsForecaster.defaults());
             case GBT_M5 -> calibrated(new GlobalGbtForecaster(trees, version));
-            case GBT_M5_MEDIAN -> {
-                GlobalGbtForecaster gbt = new GlobalGbtForecaster(trees, version);
-                RecentMedianForecaster median = new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
-                yield calibrated(new PerResourceForecaster(Map.of(Resource.CPU, gbt, Resource.MEMORY, gbt,
-                        Resource.NETWORK, median, Resource.DISK, median)));
-            }
+            case GBT_M5_MEDIAN -> calibrated(gbtM5Median(trees, version));
+            case MEDIAN_PERIODIC -> CalibratedForecaster.phased(PeriodicChoiceForecaster.over(
+                    new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE), UserFeatures.STEPS_PER_DAY), QUANTILE);
+            case GBT_M5_PERIODIC -> calibrated(PeriodicChoiceForecaster.over(gbtM5Median(trees, version), UserFeatures.STEPS_PER_DAY));
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),
                     QUANTILE, 16, 12);
@@ -146,6 +152,14 @@ public final class ModelFamilies {
             }
             default -> throw new IllegalStateException(family);
         };
+    }
+
+    /** gbt-m5 on CPU and memory, the median of the last 3 on network and disk. */
+    private static PerResourceForecaster gbtM5Median(TreeEnsemble trees, String version) {
+        GlobalGbtForecaster gbt = new GlobalGbtForecaster(trees, version);
+        RecentMedianForecaster median = new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE);
+        return new PerResourceForecaster(Map.of(Resource.CPU, gbt, Resource.MEMORY, gbt, Resource.NETWORK, median,
+                Resource.DISK, median));
     }
 
     /** {@code point} with the bound calibrated per resource and step on each user's last day of errors. */
