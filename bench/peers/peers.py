@@ -113,6 +113,8 @@ class LgbmModel:
             y = pd.Series(g[resource].to_numpy()[: first[u]]).ffill().fillna(0.0)
             frames.append(pd.DataFrame({"unique_id": u, "ds": np.arange(len(y)), "y": y.to_numpy()}))
         train = pd.concat(frames)
+        self.trained_rows = {f["unique_id"].iloc[0]: len(f) for f in frames}
+        self.first_origin = first
         self.fc = MLForecast(
             models={"lgbm": lgb.LGBMRegressor(n_estimators=100, num_leaves=31, learning_rate=0.1, random_state=seed,
                                               n_jobs=2, verbose=-1)},
@@ -130,6 +132,20 @@ class LgbmModel:
         return {u: np.maximum(0, g["lgbm"].to_numpy()) for u, g in p.groupby("unique_id", sort=False)}
 
 
+def leak_check(lgbm, batch, first_origin):
+    """Fails if LightGBM's forecasts at these origins change when every value from the origin on is replaced, or if
+    its training rows reach an origin: what it predicts must come from the values before the origin alone."""
+    scrambled = [(u, np.concatenate([y[:o], np.full(len(y) - o, 1e6)]), o) for u, y, o in batch]
+    a, b = lgbm.forecast_many(batch), lgbm.forecast_many(scrambled)
+    worst = max(float(np.max(np.abs(a[u] - b[u]))) for u, _, _ in batch)
+    if worst != 0.0:
+        raise SystemExit(f"LightGBM leak: forecasts changed by {worst} when the values after the origin changed")
+    for u, n in lgbm.trained_rows.items():
+        if n > first_origin[u]:
+            raise SystemExit(f"LightGBM leak: user {u} trained on {n} rows, its first origin is {first_origin[u]}")
+    return worst
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--points", required=True, help="directory written by foresight backtest --export-points")
@@ -137,6 +153,8 @@ def main():
     ap.add_argument("--max-users", type=int, default=0)
     ap.add_argument("--fit-window", type=int, default=2 * DAY, help="values per series the local models fit on")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--leak-check", action="store_true",
+                    help="before scoring, check LightGBM's forecasts do not move when the values after the origin do")
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
     users, data, origins = load(a.points, a.max_users)
@@ -151,6 +169,7 @@ def main():
         s[0] += err
         s[1] += 1
 
+    checked = {}
     resources = [r for r in RESOURCES if any(g[r].notna().any() for g in data.values())]  # Azure: CPU only
     for r in resources:
         t0 = time.time()
@@ -165,6 +184,11 @@ def main():
         for _, rnd in by_round:
             batch = [(row.user, data[row.user][r].to_numpy(dtype=float), int(row.origin)) for row in rnd.itertuples()]
             gb = lgbm.forecast_many(batch) if lgbm else {}
+            if lgbm and a.leak_check and not checked.get(r):
+                leak_check(lgbm, batch, lgbm.first_origin)
+                checked[r] = True
+                print(f"  {r}: leak check passed (LightGBM forecasts unchanged with the future replaced by 1e6;"
+                      f" training rows end before each user's first origin)", flush=True)
             for u, y, o in batch:
                 fcs = {m.name: m.forecast(u, y, o, data[u]["timestamp"].to_numpy()) for m in local}
                 if lgbm:

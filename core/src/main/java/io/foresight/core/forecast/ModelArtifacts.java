@@ -161,6 +161,9 @@ public final class ModelArtifacts {
             for (Resource r : Resource.values()) {
                 collectSchema(asForecaster(p.part(r)), out);
             }
+        } else if (f instanceof PeriodicChoiceForecaster c) {
+            collectSchema(asForecaster(c.base()), out);
+            out.add(RAW_HISTORY);
         } else if (f instanceof LinearLagForecaster l) {
             for (String x : l.features()) {
                 out.add("lag-linear." + l.resource().name().toLowerCase(java.util.Locale.ROOT) + "." + x);
@@ -282,7 +285,7 @@ public final class ModelArtifacts {
             n.put("type", "conformal").put("quantile", c.quantile()).put("origins", c.origins()).put("spacing", c.spacing());
             n.set("base", encode(c.base()));
         } else if (f instanceof CalibratedForecaster c) {
-            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal());
+            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal()).put("phase", c.phase());
             n.set("base", encode(asForecaster(c.base())));
         } else if (f instanceof BlendForecaster b) {
             n.put("type", "blend");
@@ -333,10 +336,14 @@ public final class ModelArtifacts {
             }
         } else if (f instanceof RecentMedianForecaster m) {
             n.put("type", "recent-median").put("k", m.k()).put("window", m.window()).put("quantile", m.quantile());
+        } else if (f instanceof PeriodicChoiceForecaster c) {
+            n.put("type", "periodic-choice").put("maxPeriod", c.maxPeriod()).put("periodSteps", c.periodSteps())
+                    .put("choiceOrigins", c.choiceOrigins()).put("margin", c.margin());
+            n.set("base", encode(asForecaster(c.base())));
         } else {
             throw new IllegalArgumentException("cannot save a " + f.getClass().getSimpleName()
                     + ": the model format knows conformal, calibrated, blend, gbt-trees, seasonal-ar, decomposable, selector,"
-                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped, gbt-m5 and per-resource components");
+                    + " lag-linear, seasonal-naive, last-value, recent-median, ets-damped, gbt-m5, per-resource and periodic-choice components");
         }
         return n;
     }
@@ -353,7 +360,7 @@ public final class ModelArtifacts {
                     throw new IllegalArgumentException("calibrated component needs a point forecaster as base, got "
                             + n.path("base").path("type").asText());
                 }
-                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"));
+                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"), n.path("phase").asInt(1));
             }
             case "blend":
                 try {
@@ -413,6 +420,13 @@ public final class ModelArtifacts {
             }
             case "recent-median":
                 return new RecentMedianForecaster(integer(n, "k"), integer(n, "window"), num(n, "quantile"));
+            case "periodic-choice": {
+                if (!(decode(n.path("base")) instanceof PointForecaster base)) {
+                    throw new IllegalArgumentException("periodic-choice component needs a point model as its base");
+                }
+                return new PeriodicChoiceForecaster(base, integer(n, "maxPeriod"), integer(n, "periodSteps"),
+                        integer(n, "choiceOrigins"), num(n, "margin"));
+            }
             default:
                 throw new IllegalArgumentException("unknown model component '" + type + "'");
         }

@@ -53,6 +53,39 @@ class CalibratedForecasterTest {
         assertTrue(cpu.worstStepGap(0.95) < 0.02, "every step within 2 points: " + java.util.Arrays.toString(cpu.coverageByStep()));
     }
 
+    /** Level 10 with small noise, and a burst at every full hour (index a multiple of 12): work that starts on the hour. */
+    static UserSeries onTheHourBursts(int n, long seed) {
+        Random rnd = new Random(seed);
+        long[] ts = new long[n];
+        double[][] u = new double[Resource.COUNT][n];
+        double[][] c = new double[Resource.COUNT][n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_000_000_200L + 300L * i;
+            for (int r = 0; r < Resource.COUNT; r++) {
+                u[r][i] = 10 + 0.3 * rnd.nextGaussian() + (i % 12 == 0 ? Math.abs(4 * rnd.nextGaussian()) : 0);
+                c[r][i] = Double.NaN;
+            }
+        }
+        return new UserSeries("hourly", 300, ts, u, c);
+    }
+
+    @Test
+    void aBoundConditionedOnThePhaseOfTheHourCoversTheFirstStepAfterAFullHour() {
+        UserSeries s = onTheHourBursts(6000, 11);
+        RecentMedianForecaster median = RecentMedianForecaster.defaults();
+        CalibratedForecaster plain = ModelFamilies.calibrated(median);
+        CalibratedForecaster phased = CalibratedForecaster.phased(median, 0.95);
+        // origins at full hours only, as the gate's 3-hourly origins are
+        var scores = Backtest.run(List.of(s), List.of(plain, phased), new Backtest.Config(12, 12, s.timestamp(2400), 300));
+        double[] plainCov = scores.get(plain.name() + "/cpu").coverageByStep();
+        double[] phasedCov = scores.get(phased.name() + "/cpu").coverageByStep();
+        assertTrue(plainCov[0] < 0.85, "over all times of the hour the burst is rare, the bound misses it: " + plainCov[0]);
+        assertTrue(phasedCov[0] > 0.93 && phasedCov[0] < 0.98, "calibrated on full-hour origins: " + phasedCov[0]);
+        for (int h = 1; h < 12; h++) {
+            assertTrue(phasedCov[h] > 0.92, "step " + h + ": " + phasedCov[h]);
+        }
+    }
+
     @Test
     void readsNothingAtOrAfterNow() {
         UserSeries a = randomWalk(2000, 5);

@@ -1,0 +1,71 @@
+package io.foresight.core.forecast;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.UserSeries;
+import java.util.Random;
+import java.util.function.IntToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+class PeriodicChoiceForecasterTest {
+    static UserSeries series(int n, IntToDoubleFunction f) {
+        long[] ts = new long[n];
+        double[][] u = new double[Resource.COUNT][n];
+        double[][] c = new double[Resource.COUNT][n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = 1_000_000_200L + 300L * i;
+            for (int r = 0; r < Resource.COUNT; r++) {
+                u[r][i] = f.applyAsDouble(i);
+                c[r][i] = Double.NaN;
+            }
+        }
+        return new UserSeries("u", 300, ts, u, c);
+    }
+
+    /** A 13-step cycle (a burst of 4 in 13) with a little noise: the median of 3 lags it, the period repeats it. */
+    static double cycle(int i, Random rnd) {
+        return (i % 13 < 4 ? 6 : 1) + 0.02 * rnd.nextGaussian();
+    }
+
+    @Test
+    void aVmWithAShortCycleGetsItsPeriodRepeated() {
+        Random rnd = new Random(3);
+        UserSeries s = series(1500, i -> cycle(i, rnd));
+        PeriodicChoiceForecaster f = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288);
+        assertEquals(0, f.bestPeriod(s.usageColumn(Resource.CPU), 1400, 12) % 13, "a multiple of the cycle");
+        int now = 1400;
+        double[][] p = f.pointsFrom(s, now, now + 1, 12)[0];
+        double[] y = s.usageColumn(Resource.CPU);
+        for (int h = 0; h < 12; h++) {
+            assertEquals(y[now + h], p[Resource.CPU.ordinal()][h], 0.2, "step " + h);
+        }
+    }
+
+    @Test
+    void aVmWithoutACycleKeepsTheBase() {
+        Random rnd = new Random(5);
+        double[] walk = new double[1500];
+        for (int i = 1; i < walk.length; i++) {
+            walk[i] = Math.max(0, walk[i - 1] + rnd.nextGaussian());
+        }
+        UserSeries s = series(1500, i -> walk[i]);
+        RecentMedianForecaster base = RecentMedianForecaster.defaults();
+        PeriodicChoiceForecaster f = PeriodicChoiceForecaster.over(base, 288);
+        assertArrayEquals(base.pointsFrom(s, 1400, 1410, 12)[7][0], f.pointsFrom(s, 1400, 1410, 12)[7][0], 1e-12);
+    }
+
+    @Test
+    void readsNothingFromTheOriginOn() {
+        Random rnd = new Random(3);
+        UserSeries s = series(1500, i -> cycle(i, rnd));
+        UserSeries changed = series(1500, i -> i < 1400 ? s.usage(Resource.CPU, i) : 50 + i);
+        PeriodicChoiceForecaster f = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288);
+        double[][][] a = f.pointsFrom(s, 1300, 1401, 12);
+        double[][][] b = f.pointsFrom(changed, 1300, 1401, 12);
+        for (int o = 0; o < a.length; o++) {
+            assertArrayEquals(a[o][0], b[o][0], 0, "origin " + (1300 + o));
+        }
+    }
+}
