@@ -56,17 +56,8 @@ class CalibratedForecasterTest {
     /** Level 10 with small noise, and a burst at every full hour (index a multiple of 12): work that starts on the hour. */
     static UserSeries onTheHourBursts(int n, long seed) {
         Random rnd = new Random(seed);
-        long[] ts = new long[n];
-        double[][] u = new double[Resource.COUNT][n];
-        double[][] c = new double[Resource.COUNT][n];
-        for (int i = 0; i < n; i++) {
-            ts[i] = 1_000_000_200L + 300L * i;
-            for (int r = 0; r < Resource.COUNT; r++) {
-                u[r][i] = 10 + 0.3 * rnd.nextGaussian() + (i % 12 == 0 ? Math.abs(4 * rnd.nextGaussian()) : 0);
-                c[r][i] = Double.NaN;
-            }
-        }
-        return new UserSeries("hourly", 300, ts, u, c);
+        return SyntheticSeries.of("hourly", n,
+                (i, r) -> 10 + 0.3 * rnd.nextGaussian() + (i % 12 == 0 ? Math.abs(4 * rnd.nextGaussian()) : 0));
     }
 
     @Test

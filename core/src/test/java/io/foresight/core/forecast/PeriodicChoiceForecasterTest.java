@@ -11,17 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class PeriodicChoiceForecasterTest {
     static UserSeries series(int n, IntToDoubleFunction f) {
-        long[] ts = new long[n];
-        double[][] u = new double[Resource.COUNT][n];
-        double[][] c = new double[Resource.COUNT][n];
-        for (int i = 0; i < n; i++) {
-            ts[i] = 1_000_000_200L + 300L * i;
-            for (int r = 0; r < Resource.COUNT; r++) {
-                u[r][i] = f.applyAsDouble(i);
-                c[r][i] = Double.NaN;
-            }
-        }
-        return new UserSeries("u", 300, ts, u, c);
+        return SyntheticSeries.of("u", n, (i, r) -> f.applyAsDouble(i));
     }
 
     /** A 13-step cycle (a burst of 4 in 13) with a little noise: the median of 3 lags it, the period repeats it. */
