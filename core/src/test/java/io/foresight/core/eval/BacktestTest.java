@@ -8,6 +8,7 @@ import io.foresight.core.forecast.Forecast;
 import io.foresight.core.forecast.Forecaster;
 import io.foresight.core.forecast.SeasonalNaiveForecaster;
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.SyntheticSeries;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
 import java.util.List;
@@ -16,17 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class BacktestTest {
     private static UserSeries ramp(int n) {
-        long[] ts = new long[n];
-        double[][] u = new double[Resource.COUNT][n];
-        double[][] c = new double[Resource.COUNT][n];
-        for (int i = 0; i < n; i++) {
-            ts[i] = 1_000_000_200L + 300L * i;
-            for (int r = 0; r < Resource.COUNT; r++) {
-                u[r][i] = i;
-                c[r][i] = Double.NaN;
-            }
-        }
-        return new UserSeries("ramp", 300, ts, u, c);
+        return SyntheticSeries.of("ramp", n, (i, r) -> i);
     }
 
     /** Predicts a constant, and records the latest index it was allowed to read. */

@@ -9,6 +9,7 @@ import io.foresight.core.eval.ModelFamilies;
 import io.foresight.core.eval.TrainingWindow;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.BitbrainsReader;
+import io.foresight.core.trace.SyntheticSeries;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
 import java.nio.file.Path;

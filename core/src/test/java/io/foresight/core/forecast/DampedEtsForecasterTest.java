@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.foresight.core.eval.Backtest;
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.SyntheticSeries;
 import io.foresight.core.trace.UserSeries;
 import java.util.List;
 import java.util.Random;
@@ -14,17 +15,7 @@ import org.junit.jupiter.api.Test;
 class DampedEtsForecasterTest {
     static UserSeries series(int n, long seed, double slope, double noise) {
         Random rnd = new Random(seed);
-        long[] ts = new long[n];
-        double[][] u = new double[Resource.COUNT][n];
-        double[][] c = new double[Resource.COUNT][n];
-        for (int i = 0; i < n; i++) {
-            ts[i] = 1_000_000_200L + 300L * i;
-            for (int r = 0; r < Resource.COUNT; r++) {
-                u[r][i] = 10 + slope * i + noise * rnd.nextGaussian();
-                c[r][i] = Double.NaN;
-            }
-        }
-        return new UserSeries("u", 300, ts, u, c);
+        return SyntheticSeries.of("u", n, (i, r) -> 10 + slope * i + noise * rnd.nextGaussian());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.SyntheticSeries;
 import io.foresight.core.trace.UserSeries;
 import java.util.Random;
 import java.util.function.IntToDoubleFunction;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.foresight.core.eval.Backtest;
 import io.foresight.core.eval.PromotionRule;
 import io.foresight.core.model.Resource;
+import io.foresight.core.trace.SyntheticSeries;
 import io.foresight.core.trace.UserSeries;
 import java.util.List;
 import java.util.Random;
@@ -15,17 +16,7 @@ class RecentMedianForecasterTest {
     /** A level of 1 with a spike of 5 at every 7th step (and random noise): last value chases the spikes. */
     static UserSeries spiky(int n) {
         Random rnd = new Random(7);
-        long[] ts = new long[n];
-        double[][] u = new double[Resource.COUNT][n];
-        double[][] c = new double[Resource.COUNT][n];
-        for (int i = 0; i < n; i++) {
-            ts[i] = 1_000_000_200L + 300L * i;
-            for (int r = 0; r < Resource.COUNT; r++) {
-                u[r][i] = (i % 7 == 0 ? 5 : 1) + 0.05 * rnd.nextGaussian();
-                c[r][i] = Double.NaN;
-            }
-        }
-        return new UserSeries("spiky", 300, ts, u, c);
+        return SyntheticSeries.of("spiky", n, (i, r) -> (i % 7 == 0 ? 5 : 1) + 0.05 * rnd.nextGaussian());
     }
 
     @Test

@@ -1,19 +1,18 @@
-package io.foresight.core.forecast;
+package io.foresight.core.trace;
 
 import io.foresight.core.model.Resource;
-import io.foresight.core.trace.UserSeries;
 
-/** Labelled synthetic series for forecaster tests: 5-minute steps, nothing provisioned, a value per step and resource. */
-final class SyntheticSeries {
+/** Labelled synthetic series for tests: 5-minute steps, nothing provisioned, a value per step and resource. */
+public final class SyntheticSeries {
     private SyntheticSeries() {}
 
     /** The value of step {@code i} of resource {@code r}; called in step order, resources inner. */
     @FunctionalInterface
-    interface Value {
+    public interface Value {
         double at(int i, int r);
     }
 
-    static UserSeries of(String user, int n, Value v) {
+    public static UserSeries of(String user, int n, Value v) {
         long[] ts = new long[n];
         double[][] u = new double[Resource.COUNT][n];
         double[][] c = new double[Resource.COUNT][n];
