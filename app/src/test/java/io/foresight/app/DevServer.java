@@ -71,6 +71,23 @@ final class DevServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The CLI pointed at this server with {@code env} on top (LoopCommand.config, restored by the caller), and a control
+     * worker wired as the {@code worker} command wires one (live sources, pool settings from pool files); returns the
+     * worker's simulated cluster, to check what was applied.
+     */
+    io.foresight.core.actuate.SimulatedCluster workerOfTheWorkerCommand(Path home, java.util.Map<String, String> env) {
+        java.util.Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("FORESIGHT_TEMPORAL_ADDRESS", "127.0.0.1:" + port);
+        all.put("FORESIGHT_HOME", home.toString());
+        io.foresight.app.stack.FsConfig stack = io.foresight.app.stack.FsConfig.load(all);
+        LoopCommand.config = () -> stack;
+        io.foresight.activities.ControlWorkerConfig config = Wiring.controlWorker(stack, Models.forLoop(stack, null, false,
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+        controlWorker(config);
+        return (io.foresight.core.actuate.SimulatedCluster) config.actuator();
+    }
+
     /** A control worker on this server with {@code config}, stopped by {@link #close()} before the server. */
     io.temporal.worker.WorkerFactory controlWorker(io.foresight.activities.ControlWorkerConfig config) {
         io.temporal.worker.WorkerFactory f = io.foresight.activities.ControlWorker.start(client, config);

@@ -3,7 +3,6 @@ package io.foresight.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.collect.api.IngestServer;
 import io.foresight.collect.store.DuckDbStore;
@@ -63,13 +62,7 @@ class LoopStoreIT {
                     .replace("# start: 2013-07-05T00:00:00Z", "start: 2013-07-05T00:00:00Z")
                     .replace("# acceleration: 60", "acceleration: 60"));
 
-            FsConfig stack = FsConfig.load(Map.of("FORESIGHT_TEMPORAL_ADDRESS", "127.0.0.1:" + temporal.port,
-                    "FORESIGHT_HOME", dir.toString(), "FORESIGHT_INGEST_TOKEN", TOKEN));
-            LoopCommand.config = () -> stack;
-            ControlWorkerConfig config = Wiring.controlWorker(stack, Models.forLoop(stack, null, false,
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
-            SimulatedCluster cluster = (SimulatedCluster) config.actuator();
-            temporal.controlWorker(config);
+            SimulatedCluster cluster = temporal.workerOfTheWorkerCommand(dir, Map.of("FORESIGHT_INGEST_TOKEN", TOKEN));
 
             String started = LoopCliIT.cli("loop", "start", "--pool", poolFile.toString());
             assertTrue(started.contains("started control-loop-store-demo"), started);

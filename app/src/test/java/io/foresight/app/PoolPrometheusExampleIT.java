@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.app.loop.LiveSourceCheck;
 import io.foresight.app.loop.PoolFile;
 import io.foresight.app.stack.FsConfig;
@@ -69,14 +68,8 @@ class PoolPrometheusExampleIT {
 
         java.util.function.Supplier<FsConfig> before = LoopCommand.config;
         try (DevServer temporal = DevServer.start(dir)) {
-            FsConfig stack = FsConfig.load(Map.of("FORESIGHT_TEMPORAL_ADDRESS", "127.0.0.1:" + temporal.port,
-                    "FORESIGHT_HOME", dir.toString()));
-            LoopCommand.config = () -> stack;
             // the `worker` command's wiring: live sources, and each pool's settings built from its pool file
-            ControlWorkerConfig config = Wiring.controlWorker(stack, Models.forLoop(stack, null, false,
-                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
-            SimulatedCluster cluster = (SimulatedCluster) config.actuator();
-            temporal.controlWorker(config);
+            SimulatedCluster cluster = temporal.workerOfTheWorkerCommand(dir, Map.of());
 
             String started = LoopCliIT.cli("loop", "start", "--pool", EXAMPLE.toString());
             assertTrue(started.contains("started control-loop-prometheus-demo"), started);
