@@ -94,7 +94,6 @@ class KubernetesApiServerIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             try {
-                client.namespaces().withName("default").get();
                 if (client.namespaces().withName("default").get() != null) {
                     break;
                 }

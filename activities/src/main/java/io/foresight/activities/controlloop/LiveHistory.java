@@ -37,7 +37,7 @@ public final class LiveHistory {
             throw new IllegalArgumentException("the end time " + endTime + " is before the live source's first interval ("
                     + origin + "): nothing to retrain on");
         }
-        int upTo = (int) Math.min(n, (long) Math.min(Integer.MAX_VALUE, source.intervals()));
+        int upTo = (int) Math.min(n, source.intervals());
         Map<String, UserSeries> out = new LinkedHashMap<>();
         for (String u : users) {
             out.put(u, source.history(u, upTo));

@@ -5,8 +5,6 @@ import io.foresight.core.model.Resource;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -91,35 +89,17 @@ public final class PrometheusUsageSource implements UsageSource {
 
     /** Parses a {@code prometheus:URL#...} reference. */
     static PrometheusUsageSource parse(String ref, LongSupplier clock) {
-        if (!ref.startsWith("prometheus:")) {
-            throw new IllegalArgumentException("not a prometheus data source: " + ref);
-        }
-        String body = ref.substring("prometheus:".length());
-        int hash = body.indexOf('#');
-        if (hash < 0) {
-            throw new IllegalArgumentException("data source '" + ref + "' has no queries. Fix: start the loop with "
-                    + "./foresight loop start --pool FILE, which writes them into the reference");
-        }
-        Map<String, String> p = new HashMap<>();
-        for (String kv : body.substring(hash + 1).split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                p.put(kv.substring(0, eq), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
+        LiveReference r = LiveReference.parse(ref, "prometheus:");
         Map<Resource, String> q = new EnumMap<>(Resource.class);
-        for (Resource r : Resource.values()) {
-            String v = p.get(r.name().toLowerCase(Locale.ROOT));
+        for (Resource res : Resource.values()) {
+            String v = r.params().get(res.name().toLowerCase(Locale.ROOT));
             if (v != null) {
-                q.put(r, v);
+                q.put(res, v);
             }
         }
-        if (!p.containsKey("step") || !p.containsKey("start")) {
-            throw new IllegalArgumentException("data source '" + ref + "' lacks step= or start=. Fix: start the loop with ./foresight loop start");
-        }
-        PrometheusSource.Config c = new PrometheusSource.Config(URI.create(body.substring(0, hash)),
-                p.getOrDefault("label", "namespace"), q, Duration.ofSeconds(30), PrometheusSource.PROMETHEUS_MAX_POINTS);
-        return new PrometheusUsageSource(c, Integer.parseInt(p.get("step")), Long.parseLong(p.get("start")), clock);
+        PrometheusSource.Config c = new PrometheusSource.Config(URI.create(r.url()),
+                r.params().getOrDefault("label", "namespace"), q, Duration.ofSeconds(30), PrometheusSource.PROMETHEUS_MAX_POINTS);
+        return new PrometheusUsageSource(c, r.step(), r.start(), clock);
     }
 
     /** Start of interval {@code i}. */

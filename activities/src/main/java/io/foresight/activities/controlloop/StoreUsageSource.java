@@ -118,15 +118,24 @@ public final class StoreUsageSource implements UsageSource {
         return warmupPeak.computeIfAbsent(user, u -> {
             long origin = start - (long) warmup * step;
             UserSeries w = store.series(u, origin, start, step);
-            double[] p = new double[io.foresight.core.model.Resource.COUNT];
-            for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
-                p[r.ordinal()] = java.util.Arrays.stream(w.usageColumn(r)).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
-            }
-            return ResourceVector.of(p);
+            return peakOf(w, w.size());
         });
     }
 
+    /** Each resource's peak over the first {@code n} intervals of {@code s}. */
+    private static ResourceVector peakOf(UserSeries s, int n) {
+        double[] p = new double[io.foresight.core.model.Resource.COUNT];
+        for (io.foresight.core.model.Resource r : io.foresight.core.model.Resource.values()) {
+            p[r.ordinal()] = java.util.Arrays.stream(s.usageColumn(r), 0, n).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+        }
+        return ResourceVector.of(p);
+    }
+
     private UserSeries withProvisioned(UserSeries s) {
+        if (s.size() >= warmup) {
+            // the series holds the whole warm-up: its peak needs no second read
+            warmupPeak.computeIfAbsent(s.user(), u -> peakOf(s, warmup));
+        }
         ResourceVector p = null;
         double[][] cap = new double[io.foresight.core.model.Resource.COUNT][];
         boolean filled = false;
@@ -177,25 +186,7 @@ public final class StoreUsageSource implements UsageSource {
     }
 
     static StoreUsageSource parse(String ref, int warmupSteps, LongSupplier clock, java.util.function.Function<String, StoreView> open) {
-        if (!ref.startsWith("store:")) {
-            throw new IllegalArgumentException("not a store data source: " + ref);
-        }
-        String body = ref.substring("store:".length());
-        int hash = body.indexOf('#');
-        java.util.Map<String, String> p = new java.util.HashMap<>();
-        if (hash >= 0) {
-            for (String kv : body.substring(hash + 1).split("&")) {
-                int eq = kv.indexOf('=');
-                if (eq > 0) {
-                    p.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
-            }
-        }
-        if (!p.containsKey("step") || !p.containsKey("start")) {
-            throw new IllegalArgumentException("data source '" + ref + "' lacks step= or start=. Fix: start the loop with "
-                    + "./foresight loop start --pool FILE, which writes them into the reference");
-        }
-        return new StoreUsageSource(open.apply(body.substring(0, hash)), Long.parseLong(p.get("start")),
-                Integer.parseInt(p.get("step")), warmupSteps, clock);
+        LiveReference r = LiveReference.parse(ref, "store:");
+        return new StoreUsageSource(open.apply(r.url()), r.start(), r.step(), warmupSteps, clock);
     }
 }

@@ -19,8 +19,7 @@ public final class LiveSourceCheck {
      */
     public static String prometheus(PoolFile p, long nowSeconds) {
         long step = p.intervalSeconds();
-        long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
-        start = Math.floorDiv(start, step) * step;
+        long start = start(p, nowSeconds);
         String url = p.source().substring("prometheus:".length());
         PrometheusSource.Config config = new PrometheusSource.Config(java.net.URI.create(url), p.userLabel(),
                 java.util.Map.of(Resource.CPU, p.queries().get(Resource.CPU)), Duration.ofSeconds(10), PrometheusSource.PROMETHEUS_MAX_POINTS);
@@ -45,9 +44,7 @@ public final class LiveSourceCheck {
      * just ended. The token stays out of the reference, which the Temporal UI shows.
      */
     public static String store(PoolFile p, long nowSeconds, java.util.function.Function<String, io.foresight.collect.store.StoreView> open) {
-        long step = p.intervalSeconds();
-        long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
-        start = Math.floorDiv(start, step) * step;
+        long start = start(p, nowSeconds);
         String url = p.source().substring("store:".length());
         java.util.List<String> users;
         try {
@@ -60,6 +57,13 @@ public final class LiveSourceCheck {
                     + "POST usage samples to " + url + "/v1/usage (docs/ingest-api.md) or load a trace with ./foresight data load");
         }
         return p.dataSource() + "&start=" + start;
+    }
+
+    /** A live loop's first interval: the pool file's {@code start}, else the interval that just ended; on the step grid. */
+    private static long start(PoolFile p, long nowSeconds) {
+        long step = p.intervalSeconds();
+        long start = p.start() != null ? p.start().getEpochSecond() : Math.floorDiv(nowSeconds, step) * step - step;
+        return Math.floorDiv(start, step) * step;
     }
 
     private static String oneLine(String s) {
