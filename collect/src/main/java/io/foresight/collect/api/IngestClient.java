@@ -47,7 +47,7 @@ public final class IngestClient implements StoreView {
      *            self-signed one deploy/gen-secrets.sh makes: {@link #trusting}), or null for the default
      */
     public IngestClient(URI base, String token, Duration timeout, javax.net.ssl.SSLContext tls) {
-        this.base = Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(base, "base");
         if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
             throw new IllegalArgumentException("'" + base + "' is not an http(s) URL of the ingestion API. Fix: use e.g. http://127.0.0.1:8088");
         }
@@ -55,6 +55,7 @@ public final class IngestClient implements StoreView {
             throw new IllegalArgumentException("no token for the ingestion API at " + base + ". Fix: set FORESIGHT_INGEST_TOKEN to the "
                     + "token 'foresight data serve' runs with");
         }
+        this.base = underPrefix(base);
         this.token = token;
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
@@ -129,6 +130,12 @@ public final class IngestClient implements StoreView {
         return out;
     }
 
+    /** The base as a directory: {@code https://h/ingest} and {@code https://h/ingest/} both resolve {@code v1/users} below {@code /ingest}. */
+    static URI underPrefix(URI base) {
+        String path = base.getRawPath() == null ? "" : base.getRawPath();
+        return path.endsWith("/") ? base : base.resolve(path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1) + "/");
+    }
+
     private static double[] column(JsonNode arr, int n) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
@@ -142,7 +149,8 @@ public final class IngestClient implements StoreView {
         StringBuilder q = new StringBuilder();
         query.forEach((k, v) -> q.append(q.length() == 0 ? "?" : "&").append(k).append('=')
                 .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        URI uri = base.resolve(path + q);
+        // relative to the base, so an API served under a path prefix (https://host/ingest) keeps it
+        URI uri = base.resolve(path.substring(1) + q);
         HttpResponse<byte[]> r;
         try {
             r = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Authorization", "Bearer " + token).GET().build(),
