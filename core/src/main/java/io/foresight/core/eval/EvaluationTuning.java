@@ -54,7 +54,7 @@ public final class EvaluationTuning {
                         double mq = mq0 < 0 ? q : mq0;
                         int l = (int) lead;
                         var s = new Policies.ForesightSettings(new double[] {q, mq, q, q}, alpha, ex, new int[] {0, (int) mh, 0, 0}, new PlannerConfig(new int[] {l, l, l, l}, h, (int) hold,
-                                0.05, Policies.ForesightSettings.defaults().planner().minimum()));
+                                0.05, Policies.ForesightSettings.defaults().planner().minimum(), Policies.ForesightSettings.LEVEL_RATIO));
                         EvaluationResult r = Policies.evaluator(List.of("foresight"), split[0], s, PolicyGate.PERMISSIVE, prices,
                                 io.foresight.core.engine.ApprovalModel.NOW, cfg).run(split[0], split[1]);
                         line(String.format(Locale.ROOT, "foresight q=%.3f/%.3f head=%.2f hold=%d lead=%d a=%.2f mpk=%d ex=%.3f", q, mq, h, (int) hold, l, alpha, (int) mh, ex),
@@ -70,8 +70,8 @@ public final class EvaluationTuning {
     }
 
     private static void line(String name, PolicyMetrics m, PriceBook prices) {
-        System.out.printf(Locale.ROOT, "%-44s cost %9.2f  under cpu %5.2f%% mem %5.2f%%  slack cpu %5.1f%% mem %5.1f%%  chg/day %6.1f%n",
-                name, m.cost(Resource.CPU, prices) + m.cost(Resource.MEMORY, prices),
+        System.out.printf(Locale.ROOT, "%-44s cost %9.2f (mem %8.2f)  under cpu %5.2f%% mem %5.3f%%  slack cpu %5.1f%% mem %5.1f%%  chg/day %6.1f%n",
+                name, m.cost(Resource.CPU, prices) + m.cost(Resource.MEMORY, prices), m.cost(Resource.MEMORY, prices),
                 100 * m.underprovisionedFraction(Resource.CPU), 100 * m.underprovisionedFraction(Resource.MEMORY),
                 100 * m.slack(Resource.CPU), 100 * m.slack(Resource.MEMORY), m.changesPerUserDay());
     }
