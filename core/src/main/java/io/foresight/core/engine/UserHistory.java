@@ -25,6 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UserHistory {
     private static final Map<Integer, double[]> NAN_COLUMNS = new ConcurrentHashMap<>();
 
+    /**
+     * Timestamp grids by (first, step, length), shared read-only between histories: a pool's users start on the same
+     * interval and take one of a few lengths, and a grid per user was 10 % of what a worker held per user.
+     */
+    private static final Map<Grid, java.lang.ref.WeakReference<long[]>> GRIDS = new ConcurrentHashMap<>();
+
+    private record Grid(long first, int step, int length) {}
+
     private final String user;
     private final int stepSeconds;
     private final int window;
@@ -168,13 +176,29 @@ public final class UserHistory {
         size = keep;
     }
 
+    /** The shared grid {@code first + i * step} for i in [0, length): never written (UserSeries only reads it). */
+    private static long[] grid(long first, int step, int length) {
+        Grid key = new Grid(first, step, length);
+        java.lang.ref.WeakReference<long[]> ref = GRIDS.get(key);
+        long[] ts = ref == null ? null : ref.get();
+        if (ts == null) {
+            ts = new long[length];
+            for (int i = 0; i < length; i++) {
+                ts[i] = first + (long) i * step;
+            }
+            if (GRIDS.size() > 4096) {
+                // grids no history uses any more (their users compacted onto later ones)
+                GRIDS.values().removeIf(r -> r.get() == null);
+            }
+            GRIDS.put(key, new java.lang.ref.WeakReference<>(ts));
+        }
+        return ts;
+    }
+
     private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, EventColumns observedEvents,
                                 int n, int need) {
         int cap = Math.max(n + need, Math.min(n, window) + slack);
-        long[] ts = new long[cap];
-        for (int i = 0; i < cap; i++) {
-            ts[i] = first + (long) i * stepSeconds;
-        }
+        long[] ts = grid(first, stepSeconds, cap);
         double[][] u = new double[Resource.COUNT][cap];
         for (int r = 0; r < Resource.COUNT; r++) {
             Arrays.fill(u[r], Double.NaN);
