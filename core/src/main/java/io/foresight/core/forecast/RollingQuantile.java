@@ -4,18 +4,21 @@ import java.util.Arrays;
 
 /**
  * The last {@code capacity} values of a stream and an exact order statistic of them, for the conformal bounds of
- * {@link BlendForecaster}. Only the ring of values is kept (no sorted copy: a week of 5-minute residuals per resource
- * and user is 16 KB, and the sorted copy doubled what a 100,000-user worker holds). The answer is found from the last
- * one: the structure remembers the value it returned and how many values lie below and at it, keeps those two counts
+ * {@link BlendForecaster}. Only a ring of the values is kept, in single precision, and it grows with the values up to
+ * its capacity: a week of 5-minute residuals per resource and user was 32 KB as doubles with a sorted copy, allocated
+ * in full before the first residual, and that was most of what a 100,000-user worker held. A residual is a scaled
+ * forecast error; its 7th significant digit moves a bound by less than a millionth of the scale. The answer is found
+ * from the last one: the structure remembers the value it returned and how many values lie below and at it, keeps those two counts
  * as values enter and leave, and when the rank asked falls outside them moves to the next smaller or larger value by
  * one scan of the ring (a step or two per new value). Values are ordered as {@link Double#compare} orders them, as a
- * sorted array would be, so the answer is the same value, bit for bit, as the k-th of the sorted window.
+ * sorted array would be, so the answer is the k-th of the sorted window (of the values as stored), bit for bit.
  */
 final class RollingQuantile {
     /** Scratch for the first answer (one sort per tracker), per thread: forecasts of a pool run on several threads. */
     private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[0]);
 
-    private final double[] ring;
+    private final int capacity;
+    private float[] ring;
     private int size;
     private int head;
     /** The value last answered, the count of values ordered below it and equal to it; {@code known} false before one. */
@@ -28,7 +31,8 @@ final class RollingQuantile {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive");
         }
-        ring = new double[capacity];
+        this.capacity = capacity;
+        ring = new float[Math.min(capacity, 64)];
     }
 
     int size() {
@@ -39,14 +43,20 @@ final class RollingQuantile {
         if (Double.isNaN(v)) {
             return;
         }
-        if (size == ring.length) {
+        if (size == ring.length && size < capacity) {
+            // still filling (values in ring[0, size), head == size): grow by a quarter, at most to the capacity
+            ring = Arrays.copyOf(ring, Math.min(capacity, size + Math.max(64, size / 4)));
+            head = size;
+        }
+        if (size == capacity) {
             count(ring[head], -1);
             size--;
         }
-        ring[head] = v;
+        float stored = (float) v;
+        ring[head] = stored;
         head = (head + 1) % ring.length;
         size++;
-        count(v, 1);
+        count(stored, 1);
     }
 
     private void count(double v, int delta) {
@@ -81,12 +91,14 @@ final class RollingQuantile {
     /** The k-th smallest from scratch (one sort of the window). */
     private void first(int k) {
         double[] s = SCRATCH.get();
-        if (s.length < ring.length) {
-            s = new double[ring.length];
+        if (s.length < size) {
+            s = new double[capacity];
             SCRATCH.set(s);
         }
         // the values are ring[0 .. size) while the ring fills, all of it once full
-        System.arraycopy(ring, 0, s, 0, size);
+        for (int i = 0; i < size; i++) {
+            s[i] = ring[i];
+        }
         Arrays.sort(s, 0, size);
         at = s[k];
         int lo = k;

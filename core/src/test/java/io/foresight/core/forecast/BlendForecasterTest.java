@@ -140,7 +140,7 @@ class BlendForecasterTest {
         Random rnd = new Random(7);
         double[] all = new double[500];
         for (int i = 0; i < all.length; i++) {
-            all[i] = rnd.nextGaussian();
+            all[i] = (float) rnd.nextGaussian(); // the window keeps single precision
             q.add(all[i]);
             int from = Math.max(0, i - 49);
             double[] w = Arrays.copyOfRange(all, from, i + 1);
@@ -158,7 +158,7 @@ class BlendForecasterTest {
         Random rnd = new Random(11);
         for (double q : new double[] {0.5, 0.9, 0.99}) {
             for (int every : new int[] {1, 3, 40}) {
-                RollingQuantile rq = new RollingQuantile(64);
+                RollingQuantile rq = new RollingQuantile(150); // grows in steps of 64, then wraps
                 List<Double> window = new ArrayList<>();
                 for (int i = 0; i < 1_000; i++) {
                     double v = switch (rnd.nextInt(5)) {
@@ -169,8 +169,8 @@ class BlendForecasterTest {
                     };
                     rq.add(v);
                     if (!Double.isNaN(v)) {
-                        window.add(v);
-                        if (window.size() > 64) {
+                        window.add((double) (float) v); // kept in single precision
+                        if (window.size() > 150) {
                             window.remove(0);
                         }
                     }
