@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * One user's recent usage as the engine sees it: the last {@code window} intervals on a regular grid,
  * advanced one interval at a time. The backing {@link UserSeries} keeps its identity while it has room,
  * so forecasters that cache per-series state (the blend forecaster's tracker) advance by the new interval
- * only instead of re-reading the whole history every cycle. When the room is used up the last
- * {@code window} intervals move to a new series (once per {@code window + slack} appends, staggered per
+ * only instead of re-reading the whole history every cycle. The arrays hold about half a day of room and grow
+ * by that much, keeping every interval (a forecaster rebuilds the same state on them); when a compaction is due the
+ * last {@code window} intervals move to a new series (once per {@code window + slack} appends, staggered per
  * user so a pool's users do not all rebuild in the same cycle). Intervals not yet observed are NaN, so
  * nothing past {@link #size()} can be read by mistake. A history fed from a job log also keeps each interval's
  * {@link JobState} (running and queued jobs at the interval's end) in the series' {@link JobColumns}; one fed from the
@@ -25,11 +26,27 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UserHistory {
     private static final Map<Integer, double[]> NAN_COLUMNS = new ConcurrentHashMap<>();
 
+    /**
+     * Timestamp grids by (first, step, length), shared read-only between histories: a pool's users start on the same
+     * interval and take one of a few lengths, and a grid per user was 10 % of what a worker held per user.
+     */
+    private static final Map<Grid, java.lang.ref.WeakReference<long[]>> GRIDS = new ConcurrentHashMap<>();
+
+    private record Grid(long first, int step, int length) {}
+
     private final String user;
     private final int stepSeconds;
     private final int window;
     private final int slack;
+    /** Intervals the arrays grow by before {@link #due}: what a user holds beyond its observed intervals. */
+    private final int room;
     private UserSeries series;
+    /**
+     * The length at which the history moves its last {@code window} intervals to a new series (the compaction
+     * schedule, which decides when a forecaster's per-series state restarts); the arrays grow towards it in steps of
+     * {@link #room} and keep everything, so a forecaster rebuilding its state on the grown series finds the same one.
+     */
+    private int due;
     private int size;
     private long firstAt;
     /** The anomaly detector's incremental state for this user (see {@link CycleEngine#anomalies}). */
@@ -45,8 +62,11 @@ public final class UserHistory {
         this.window = window;
         // 1/4 window of room, +-1/8 by user so compactions of a pool's users are spread over cycles
         this.slack = Math.max(1, window / 4 + Math.floorMod(user.hashCode(), Math.max(1, window / 8)));
+        // 1/16 window of room (12 h at 5-minute steps), +-1/32 by user: room held in arrays, not observed, was a
+        // third of a young history; growing costs a forecaster one rebuild of its state from the series
+        this.room = Math.max(1, window / 16 + Math.floorMod(user.hashCode() / 7, Math.max(1, window / 32)));
         this.firstAt = firstAt;
-        this.series = allocate(firstAt, new double[Resource.COUNT][0], null, null, 0, 1);
+        this.series = place(firstAt, new double[Resource.COUNT][0], null, null, 0, 1);
     }
 
     /** An empty history whose first interval starts at {@code firstAt}. */
@@ -71,7 +91,7 @@ public final class UserHistory {
         for (int r = 0; r < Resource.COUNT; r++) {
             cols[r] = Arrays.copyOfRange(source.usageColumn(Resource.of(r)), from, upTo);
         }
-        h.series = h.allocate(first, cols, source.jobs() == null ? null : source.jobs().slice(from, upTo),
+        h.series = h.place(first, cols, source.jobs() == null ? null : source.jobs().slice(from, upTo),
                 source.events() == null ? null : source.events().slice(from, upTo), upTo - from, 1);
         h.size = upTo - from;
         return h;
@@ -131,9 +151,11 @@ public final class UserHistory {
                     + next + ", step " + stepSeconds + " s)");
         }
         int skip = (int) ((at - next) / stepSeconds);
-        if (size + skip + 1 > series.size() || (jobs != null && series.jobs() == null)
+        if (size + skip + 1 > due || (jobs != null && series.jobs() == null)
                 || (events != null && series.events() == null)) {
             compact(skip + 1, jobs != null, events != null);
+        } else if (size + skip + 1 > series.size()) {
+            grow(skip + 1);
         }
         size += skip; // already NaN
         for (int r = 0; r < Resource.COUNT; r++) {
@@ -164,17 +186,50 @@ public final class UserHistory {
         EventColumns events = series.events() != null ? series.events().slice(drop, size)
                 : withEvents ? EventColumns.none(keep) : null;
         firstAt += (long) drop * stepSeconds;
-        series = allocate(firstAt, cols, jobs, events, keep, need);
+        series = place(firstAt, cols, jobs, events, keep, need);
         size = keep;
     }
 
-    private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, EventColumns observedEvents,
-                                int n, int need) {
-        int cap = Math.max(n + need, Math.min(n, window) + slack);
-        long[] ts = new long[cap];
-        for (int i = 0; i < cap; i++) {
-            ts[i] = first + (long) i * stepSeconds;
+    /** The same intervals from the same start in longer arrays (at most to {@link #due}): nothing dropped. */
+    private void grow(int need) {
+        double[][] cols = new double[Resource.COUNT][];
+        for (int r = 0; r < Resource.COUNT; r++) {
+            cols[r] = Arrays.copyOf(series.usageColumn(Resource.of(r)), size);
         }
+        JobColumns jobs = series.jobs() == null ? null : series.jobs().slice(0, size);
+        EventColumns events = series.events() == null ? null : series.events().slice(0, size);
+        series = allocate(firstAt, cols, jobs, events, size, Math.min(due, size + need + room));
+    }
+
+    /** A new series of n observed intervals whose next compaction is due as it always was, in arrays of n + room. */
+    private UserSeries place(long first, double[][] observed, JobColumns observedJobs, EventColumns observedEvents,
+                             int n, int need) {
+        due = Math.max(n + need, Math.min(n, window) + slack);
+        return allocate(first, observed, observedJobs, observedEvents, n, Math.min(due, n + need + room));
+    }
+
+    /** The shared grid {@code first + i * step} for i in [0, length): never written (UserSeries only reads it). */
+    private static long[] grid(long first, int step, int length) {
+        Grid key = new Grid(first, step, length);
+        java.lang.ref.WeakReference<long[]> ref = GRIDS.get(key);
+        long[] ts = ref == null ? null : ref.get();
+        if (ts == null) {
+            ts = new long[length];
+            for (int i = 0; i < length; i++) {
+                ts[i] = first + (long) i * step;
+            }
+            if (GRIDS.size() > 4096) {
+                // grids no history uses any more (their users compacted onto later ones)
+                GRIDS.values().removeIf(r -> r.get() == null);
+            }
+            GRIDS.put(key, new java.lang.ref.WeakReference<>(ts));
+        }
+        return ts;
+    }
+
+    private UserSeries allocate(long first, double[][] observed, JobColumns observedJobs, EventColumns observedEvents,
+                                int n, int cap) {
+        long[] ts = grid(first, stepSeconds, cap);
         double[][] u = new double[Resource.COUNT][cap];
         for (int r = 0; r < Resource.COUNT; r++) {
             Arrays.fill(u[r], Double.NaN);

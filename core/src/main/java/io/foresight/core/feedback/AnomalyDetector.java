@@ -311,7 +311,8 @@ public final class AnomalyDetector {
      */
     public static final class OnlineState {
         private double[][] resid;
-        private boolean[][] flagged;
+        /** Per resource, one bit per slot of {@code resid}: the residual was judged an anomaly (bits: 100,000 users' worth of flags). */
+        private long[][] flagged;
         private final double[] mad = new double[Resource.COUNT];
         private final double[] hi = new double[Resource.COUNT];
         private final double[] lo = new double[Resource.COUNT];
@@ -333,7 +334,7 @@ public final class AnomalyDetector {
         double[] buf = new double[config.seasons()];
         if (st.resid == null || st.next != abs) {
             st.resid = new double[Resource.COUNT][w + LEVEL_WINDOW];
-            st.flagged = new boolean[Resource.COUNT][w + LEVEL_WINDOW];
+            st.flagged = new long[Resource.COUNT][(w + LEVEL_WINDOW + 63) / 64];
             for (double[] row : st.resid) {
                 Arrays.fill(row, Double.NaN);
             }
@@ -361,7 +362,7 @@ public final class AnomalyDetector {
                 for (long a = abs - w; a < abs; a++) {
                     int slot = (int) Math.floorMod(a, (long) cap);
                     double v = st.resid[k][slot];
-                    if (!Double.isNaN(v) && !st.flagged[k][slot]) {
+                    if (!Double.isNaN(v) && (st.flagged[k][slot >> 6] & (1L << slot)) == 0) {
                         win[n++] = v;
                     }
                 }
@@ -401,6 +402,7 @@ public final class AnomalyDetector {
     private static void put(OnlineState st, Resource r, long abs, double resid, boolean flagged) {
         int slot = (int) Math.floorMod(abs, (long) st.resid[0].length);
         st.resid[r.ordinal()][slot] = resid;
-        st.flagged[r.ordinal()][slot] = flagged;
+        long[] bits = st.flagged[r.ordinal()];
+        bits[slot >> 6] = flagged ? bits[slot >> 6] | (1L << slot) : bits[slot >> 6] & ~(1L << slot);
     }
 }

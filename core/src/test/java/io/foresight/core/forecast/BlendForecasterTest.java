@@ -9,7 +9,9 @@ import io.foresight.core.model.Resource;
 import io.foresight.core.trace.Trace;
 import io.foresight.core.trace.UserSeries;
 import io.foresight.core.trace.ValidationReport;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -138,7 +140,7 @@ class BlendForecasterTest {
         Random rnd = new Random(7);
         double[] all = new double[500];
         for (int i = 0; i < all.length; i++) {
-            all[i] = rnd.nextGaussian();
+            all[i] = (float) rnd.nextGaussian(); // the window keeps single precision
             q.add(all[i]);
             int from = Math.max(0, i - 49);
             double[] w = Arrays.copyOfRange(all, from, i + 1);
@@ -147,6 +149,43 @@ class BlendForecasterTest {
             assertEquals(w[k], q.quantile(0.9), 0.0);
         }
         assertEquals(50, q.size());
+    }
+
+    @Test
+    void rollingQuantileMatchesSortedWindowWithTiesAndSparseQueries() {
+        // the quantile is found from the previous answer: ties, signed zeros, answers asked every few values or after
+        // a long gap, and the window filling must give the sorted window's k-th value bit for bit
+        Random rnd = new Random(11);
+        for (double q : new double[] {0.5, 0.9, 0.99}) {
+            for (int every : new int[] {1, 3, 40}) {
+                RollingQuantile rq = new RollingQuantile(150); // grows in steps of 64, then wraps
+                List<Double> window = new ArrayList<>();
+                for (int i = 0; i < 1_000; i++) {
+                    double v = switch (rnd.nextInt(5)) {
+                        case 0 -> Math.round(rnd.nextGaussian() * 2) / 2.0; // ties
+                        case 1 -> rnd.nextBoolean() ? 0.0 : -0.0;
+                        case 2 -> Double.NaN; // skipped, as a missing residual is
+                        default -> rnd.nextGaussian();
+                    };
+                    rq.add(v);
+                    if (!Double.isNaN(v)) {
+                        window.add((double) (float) v); // kept in single precision
+                        if (window.size() > 150) {
+                            window.remove(0);
+                        }
+                    }
+                    if (window.isEmpty()) {
+                        assertTrue(Double.isNaN(rq.quantile(q)));
+                    } else if (i % every == 0) {
+                        double[] w = window.stream().mapToDouble(Double::doubleValue).toArray();
+                        Arrays.sort(w);
+                        int k = Math.min(w.length - 1, (int) Math.ceil(q * (w.length + 1)) - 1);
+                        assertEquals(Double.doubleToRawLongBits(w[k]), Double.doubleToRawLongBits(rq.quantile(q)),
+                                "q " + q + " every " + every + " at " + i);
+                    }
+                }
+            }
+        }
     }
 
     @Test
