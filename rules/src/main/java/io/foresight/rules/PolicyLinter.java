@@ -40,6 +40,7 @@ import io.foresight.core.model.Tier;
 import io.foresight.core.policy.DecisionOutcome;
 import io.foresight.rules.policy.AnomalyFlag;
 import io.foresight.rules.policy.CycleFacts;
+import io.foresight.rules.policy.Fixed;
 import io.foresight.rules.policy.PolicyChange;
 import io.foresight.rules.policy.PolicyThresholds;
 import io.foresight.rules.policy.TeamSpend;
@@ -108,7 +109,8 @@ public final class PolicyLinter {
             Integer.class, Set.of("MAX_VALUE", "MIN_VALUE", "compare"),
             Long.class, Set.of("MAX_VALUE", "MIN_VALUE", "compare"),
             Locale.class, Set.of("ROOT"),
-            Instant.class, Set.of("ofEpochSecond"));
+            Instant.class, Set.of("ofEpochSecond"),
+            Fixed.class, Set.of("places"));
     /** Methods of the gate's bookkeeping that rules must not call, and Object's machinery. */
     static final Set<String> NEVER = Set.of("getClass", "wait", "notify", "notifyAll", "finalize", "clone", "add",
             "describeConstable", "resolveConstantDesc", "getDeclaringClass");
@@ -143,7 +145,8 @@ public final class PolicyLinter {
         for (Class<?> c : VALUE_TYPES) {
             INSTANCE_ALLOWED.add(c);
         }
-        for (Class<?> c : List.of(Math.class, String.class, Double.class, Integer.class, Long.class, Boolean.class, Number.class)) {
+        for (Class<?> c : List.of(Math.class, String.class, Double.class, Integer.class, Long.class, Boolean.class, Number.class,
+                Fixed.class)) {
             SIMPLE_NAMES.put(c.getSimpleName(), c);
             QUALIFIED_NAMES.put(c.getName(), c);
         }
