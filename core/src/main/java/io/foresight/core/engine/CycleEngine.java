@@ -277,8 +277,31 @@ public final class CycleEngine {
             f = RecurringPeaks.DEFAULT.lift(f, h.series(), h.size());
         }
         Forecast out = new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
+        out = withRecentPeak(out, h);
         out = queue == null ? out : queue.adjust(out, h);
         return events == null ? out : events.adjust(out, h);
+    }
+
+    /** Days of history whose highest usage caps the planner's target ({@link Planner}: the recent-peak ceiling). */
+    public static final int PEAK_CEILING_DAYS = 7;
+
+    /**
+     * {@code f} with the user's highest usage of the last {@link #PEAK_CEILING_DAYS} days attached as its ceiling, once
+     * the history covers that long (a shorter one may not have seen the user's peak yet). Why: on VMs that idle with a
+     * short spike an hour or a day, the bound's width after each spike put the target a ladder level or two above
+     * anything the VM had used all week (Azure days 8-14: 0.93 cores on average for a VM whose weekly peak is 0.55).
+     * A signal that raises the bound for a reason of its own (known jobs, a leading event) drops the ceiling.
+     */
+    static Forecast withRecentPeak(Forecast f, UserHistory h) {
+        int window = PEAK_CEILING_DAYS * 86400 / h.stepSeconds();
+        if (h.size() < window) {
+            return f;
+        }
+        double[] ceiling = new double[Resource.COUNT];
+        for (Resource r : Resource.values()) {
+            ceiling[r.ordinal()] = h.recentPeak(r, window);
+        }
+        return f.withCeiling(ceiling);
     }
 
     /** A forecast that knows nothing (the user has no data): the planner holds what is in force. */

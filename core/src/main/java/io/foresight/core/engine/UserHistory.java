@@ -52,6 +52,14 @@ public final class UserHistory {
     /** The anomaly detector's incremental state for this user (see {@link CycleEngine#anomalies}). */
     final io.foresight.core.feedback.AnomalyDetector.OnlineState anomalies =
             new io.foresight.core.feedback.AnomalyDetector.OnlineState();
+    /**
+     * {@link #recentPeak}'s running maximum per resource, the interval it was seen at, the start of the window it
+     * covers and the next interval to read (Unix s).
+     */
+    private final double[] peak = new double[Resource.COUNT];
+    private final long[] peakFrom = new long[Resource.COUNT];
+    private final long[] peakAt = new long[Resource.COUNT];
+    private final long[] peakReadTo = new long[Resource.COUNT];
 
     private UserHistory(String user, int stepSeconds, int window, long firstAt) {
         this.user = Objects.requireNonNull(user, "user");
@@ -67,6 +75,8 @@ public final class UserHistory {
         this.room = Math.max(1, window / 16 + Math.floorMod(user.hashCode() / 7, Math.max(1, window / 32)));
         this.firstAt = firstAt;
         this.series = place(firstAt, new double[Resource.COUNT][0], null, null, 0, 1);
+        Arrays.fill(peak, Double.NaN);
+        Arrays.fill(peakReadTo, Long.MIN_VALUE);
     }
 
     /** An empty history whose first interval starts at {@code firstAt}. */
@@ -118,6 +128,37 @@ public final class UserHistory {
 
     public int stepSeconds() {
         return stepSeconds;
+    }
+
+    /**
+     * The highest observed usage of resource {@code r} over the last {@code intervals} intervals (NaN when none of
+     * them was observed). Kept as a running maximum, so a cycle reads only the intervals appended since the last call
+     * (the whole window again only when the maximum leaves it); derived from the history alone, so a history rebuilt
+     * from the source after a restart gives the same value.
+     */
+    public double recentPeak(Resource r, int intervals) {
+        if (intervals <= 0) {
+            throw new IllegalArgumentException("intervals must be positive, got " + intervals);
+        }
+        int k = r.ordinal();
+        long from = nextAt() - (long) intervals * stepSeconds;
+        long readFrom = peakReadTo[k];
+        if (readFrom < from || from < peakFrom[k] || (!Double.isNaN(peak[k]) && peakAt[k] < from)) {
+            peak[k] = Double.NaN;
+            readFrom = from;
+        }
+        peakFrom[k] = from;
+        double[] col = series.usageColumn(r);
+        int start = (int) Math.max(0, (Math.max(readFrom, firstAt) - firstAt) / stepSeconds);
+        for (int i = start; i < size; i++) {
+            double x = col[i];
+            if (!Double.isNaN(x) && (Double.isNaN(peak[k]) || x >= peak[k])) {
+                peak[k] = x;
+                peakAt[k] = firstAt + (long) i * stepSeconds;
+            }
+        }
+        peakReadTo[k] = nextAt();
+        return peak[k];
     }
 
     /**

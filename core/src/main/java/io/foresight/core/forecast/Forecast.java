@@ -9,19 +9,30 @@ import java.util.Objects;
  * after {@code issuedAt} (h = 0 is the interval starting at issuedAt). {@code upper} is the bound at
  * {@code quantile} (e.g. 0.95). {@code model} names the model and version that made it, for the audit.
  * {@code known}: per resource, demand already known when the forecast was made (a job log's running and queued
- * jobs), NaN where nothing is known; null when the source knows no jobs.
+ * jobs), NaN where nothing is known; null when the source knows no jobs. {@code ceiling}: per resource, the
+ * user's highest usage over the recent past (NaN where none), which the planner does not plan above by more than its
+ * headroom; null when not attached.
  */
 public record Forecast(String user, long issuedAt, int stepSeconds, double quantile,
-                       double[][] point, double[][] upper, String model, double[] known) {
+                       double[][] point, double[][] upper, String model, double[] known, double[] ceiling) {
     /** A forecast from usage alone (no known demand). */
     public Forecast(String user, long issuedAt, int stepSeconds, double quantile, double[][] point, double[][] upper,
                     String model) {
-        this(user, issuedAt, stepSeconds, quantile, point, upper, model, null);
+        this(user, issuedAt, stepSeconds, quantile, point, upper, model, null, null);
+    }
+
+    /** A forecast with known demand and no ceiling. */
+    public Forecast(String user, long issuedAt, int stepSeconds, double quantile, double[][] point, double[][] upper,
+                    String model, double[] known) {
+        this(user, issuedAt, stepSeconds, quantile, point, upper, model, known, null);
     }
 
     public Forecast {
         if (known != null && known.length != Resource.COUNT) {
             throw new IllegalArgumentException("known demand needs one value per resource");
+        }
+        if (ceiling != null && ceiling.length != Resource.COUNT) {
+            throw new IllegalArgumentException("the ceiling needs one value per resource");
         }
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(point, "point");
@@ -47,6 +58,16 @@ public record Forecast(String user, long issuedAt, int stepSeconds, double quant
     /** True if the bound for {@code r} rests on demand the source already knew (running and queued jobs). */
     public boolean knows(Resource r) {
         return known != null && !Double.isNaN(known[r.ordinal()]);
+    }
+
+    /** The user's recent peak of {@code r} the planner caps its target with (NaN: none). */
+    public double ceiling(Resource r) {
+        return ceiling == null ? Double.NaN : ceiling[r.ordinal()];
+    }
+
+    /** This forecast with {@code ceiling} attached (see the class comment). */
+    public Forecast withCeiling(double[] ceiling) {
+        return new Forecast(user, issuedAt, stepSeconds, quantile, point, upper, model, known, ceiling.clone());
     }
 
     /** The highest upper bound over steps [from, to), per resource. */

@@ -13,7 +13,8 @@ import java.util.Objects;
  * between now and the resource's lead time plus one step (so capacity is there before the peak), plus
  * headroom, rounded up to the next level of the configured ladder ({@link PlannerConfig#level}). Scaling up happens at once; scaling down only after demand stayed below the current
  * allocation for {@code scaleDownHoldSteps} consecutive decisions (hysteresis), and changes smaller
- * than the dead-band are skipped; a bound resting on known demand (a job log's running and queued jobs, see
+ * than the dead-band are skipped; a target is never above the user's recent peak ({@link Forecast#ceiling}) plus
+ * headroom; a bound resting on known demand (a job log's running and queued jobs, see
  * {@link Forecast#knows}) scales down without the hold and is not rounded up to the ladder. Pure: all state comes in through {@link State}.
  */
 public final class Planner {
@@ -125,7 +126,14 @@ public final class Planner {
                 hold = 0;
                 want = Math.max(config.minimum().get(r), raw);
             } else {
-                want = Math.max(config.minimum().get(r), config.level(raw));
+                want = config.level(raw);
+                double ceiling = f.ceiling(r);
+                if (!Double.isNaN(ceiling)) {
+                    // the user's recent peak plus headroom is enough: neither a bound widened by a spike's errors nor the
+                    // ladder's rounding up is paid for above what the user used all week (Forecast#ceiling)
+                    want = Math.min(want, ceiling * (1 + headroom));
+                }
+                want = Math.max(config.minimum().get(r), want);
             }
             if (Double.isNaN(cur) || want > cur) {
                 target[i] = want;
