@@ -76,7 +76,7 @@ public final class CalibratedForecaster implements Forecaster {
     public Forecast forecast(UserSeries history, int now, int horizon) {
         int n = Math.min(now, history.size());
         int from = Math.max(0, n - window * phase - horizon);
-        double[][][] past = base.pointsFrom(history, from, n + 1, horizon);
+        double[][][] past = phase == 1 ? base.pointsFrom(history, from, n + 1, horizon) : everyPhase(history, from, n, horizon);
         double[][] now0 = past[n - from];
         double[][] point = new double[Resource.COUNT][horizon];
         double[][] upper = new double[Resource.COUNT][horizon];
@@ -93,6 +93,19 @@ public final class CalibratedForecaster implements Forecaster {
         }
         long issued = history.size() == 0 ? 0 : history.timestamp(0) + (long) now * history.stepSeconds();
         return new Forecast(history.user(), issued, history.stepSeconds(), nominal, point, upper, name());
+    }
+
+    /**
+     * The forecasts at the origins a multiple of {@code phase} steps before {@code n} (and at n), the only ones the
+     * phased bound reads: a week of hourly origins is 169 forecasts, not the 2,028 of every origin in it. The other
+     * entries stay null.
+     */
+    private double[][][] everyPhase(UserSeries history, int from, int n, int horizon) {
+        double[][][] past = new double[n - from + 1][][];
+        for (int i = n; i >= from; i -= phase) {
+            past[i - from] = base.pointsFrom(history, i, i + 1, horizon)[0];
+        }
+        return past;
     }
 
     /**
