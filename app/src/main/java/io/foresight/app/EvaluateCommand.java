@@ -38,9 +38,10 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "UTC date YYYY-MM-DD) train, the rest is the test. Jobs running across the split count in both parts.")
     String splitAt;
 
-    @Option(names = "--model", paramLabel = "blend|retrained|champion|FAMILY|models:/NAME/VERSION", defaultValue = "blend",
-            description = "What foresight predicts with: the blend-conformal forecaster fitted on --train (default), what "
-                    + "the retraining workflow would make champion from --train (retrained), the MLflow champion the loop "
+    @Option(names = "--model", paramLabel = "blend|retrained|champion|FAMILY|models:/NAME/VERSION",
+            description = "What foresight predicts with: what the retraining workflow would make champion from --train "
+                    + "(retrained, the default: the model the loop serves after retraining on the same data; blend with "
+                    + "--sweep), the blend-conformal forecaster fitted on --train (blend), the MLflow champion the loop "
                     + "serves, a family's newest registered version (fitted on --train if none), or one registered version. "
                     + "Loaded exactly as the loop loads it.")
     String model;
@@ -244,6 +245,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             if (l < 1 || l > 288) {
                 throw new IllegalArgumentException("--lead-steps " + l + " is outside 1..288: pass steps of the trace, e.g. 1,2,6");
             }
+        }
+        if (model == null) { // the loop's model by default; a sweep refits the blend per quantile
+            model = sweep ? "blend" : "retrained";
         }
         if (sweep && names.contains("foresight") && !model.equals("blend")) {
             throw new IllegalArgumentException("--sweep varies foresight's upper-bound quantile, which needs the blend forecaster "

@@ -72,7 +72,7 @@ class EvaluateCommandTest {
         StringWriter err = new StringWriter();
         int code = run(err, "evaluate", "--train", SLICE.toString(), "--split-at", "10", "--users", "8",
                 "--warmup-days", "3", "--policies", "vpa,foresight", "--cold-start-share", "0.5", "--ablations",
-                "--off", "spot", "--out", out.toString());
+                "--off", "spot", "--model", "blend", "--out", out.toString());
         assertEquals(0, code, err.toString());
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertEquals(4, summary.at("/cold_start_held_out/users").size(), summary.toString());

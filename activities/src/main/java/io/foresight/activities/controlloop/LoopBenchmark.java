@@ -43,8 +43,12 @@ public final class LoopBenchmark {
         var gate = new io.foresight.rules.DroolsPolicyGate(io.foresight.rules.PolicyRepository.bundled(),
                 io.foresight.core.cost.PriceBook.DEFAULT);
         long f0 = System.nanoTime();
-        var model = io.foresight.core.eval.Policies.blend(source.firstDays(3), settings,
-                io.foresight.core.eval.Policies.engine(settings, gate, io.foresight.core.cost.PriceBook.DEFAULT).horizon());
+        // -Dforesight.bench.family=FAMILY serves a family that needs no Spark model (e.g. median-periodic) instead of the blend
+        String family = System.getProperty("foresight.bench.family", "blend");
+        io.foresight.core.forecast.Forecaster model = family.equals("blend")
+                ? io.foresight.core.eval.Policies.blend(source.firstDays(3), settings,
+                        io.foresight.core.eval.Policies.engine(settings, gate, io.foresight.core.cost.PriceBook.DEFAULT).horizon())
+                : io.foresight.core.eval.ModelFamilies.build(family, source.firstDays(3), "bench", null, null);
         double fitS = (System.nanoTime() - f0) / 1e9;
         boolean pg = args.length > 4 && args[4].equals("postgresql");
         StateStore store = pg ? PostgresStateStore.open(new PostgresStateStore.Settings(System.getenv("FORESIGHT_STATE_STORE_URL"),
@@ -54,7 +58,7 @@ public final class LoopBenchmark {
         ControlLoopActivitiesImpl a = new ControlLoopActivitiesImpl(ControlWorkerConfig.defaults(state)
                 .withUsageSources(r -> source).withMetrics(new PrometheusRegistry())
                 .withActuator(new SimulatedCluster(state.resolve("cluster"))).withPolicy(gate)
-                .withPlanner(settings.planner()).withForecasters(ForecasterProvider.fixed(model, "blend-conformal/bench")),
+                .withPlanner(settings.planner()).withForecasters(ForecasterProvider.fixed(model, family + "/bench")),
                 io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store);
         int shards = a.describePool("bench", ref).shards(shardSize);
         long[] ns = new long[6];

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The forecaster families Foresight trains, serves and scores, and how each is assembled from what was
@@ -136,8 +137,8 @@ public final class ModelFamilies {
             case ETS -> calibrated(DampedEtsForecaster.defaults());
             case GBT_M5 -> calibrated(new GlobalGbtForecaster(trees, version));
             case GBT_M5_MEDIAN -> calibrated(gbtM5Median(trees, version));
-            case MEDIAN_PERIODIC -> CalibratedForecaster.phased(periodicButDisk(
-                    new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY, QUANTILE)), QUANTILE);
+            case MEDIAN_PERIODIC -> new CalibratedForecaster(periodicButDisk(new RecentMedianForecaster(3, UserFeatures.STEPS_PER_DAY,
+                    QUANTILE)), CalibratedForecaster.PHASED_WINDOW, QUANTILE, CalibratedForecaster.HOURLY_PHASE, Set.of(Resource.DISK));
             case GBT_M5_PERIODIC -> calibrated(periodicButDisk(gbtM5Median(trees, version)));
             case DECOMPOSABLE -> new ConformalForecaster(dec, QUANTILE, 8, 24);
             case GBT -> new ConformalForecaster(new TreeEnsembleForecaster(trees, UserFeatures.NO_HOLIDAYS, version),

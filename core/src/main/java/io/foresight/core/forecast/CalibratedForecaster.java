@@ -3,7 +3,9 @@ package io.foresight.core.forecast;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A point forecaster with an upper bound calibrated per resource and horizon step by split-conformal prediction
@@ -31,9 +33,15 @@ public final class CalibratedForecaster implements Forecaster {
     private final int window;
     private final double nominal;
     private final int phase;
+    /** Resources calibrated on the last {@link #DEFAULT_WINDOW} origins of every phase whatever {@code phase} is. */
+    private final Set<Resource> everyPhase;
 
     public CalibratedForecaster(PointForecaster base, int window, double nominal) {
         this(base, window, nominal, 1);
+    }
+
+    public CalibratedForecaster(PointForecaster base, int window, double nominal, int phase) {
+        this(base, window, nominal, phase, Set.of());
     }
 
     /**
@@ -44,7 +52,13 @@ public final class CalibratedForecaster implements Forecaster {
      *              a bound calibrated over all times under-covers there (87-92 % at the gate's on-the-hour origins
      *              on Bitbrains July, docs/evaluation.md).
      */
-    public CalibratedForecaster(PointForecaster base, int window, double nominal, int phase) {
+    /**
+     * @param everyPhase resources whose bound is the plain one (the last {@link #DEFAULT_WINDOW} origins, every phase)
+     *                   when {@code phase} &gt; 1: where errors do not depend on the minute of the hour, a week of hourly
+     *                   errors is older and fewer than a day of every origin's
+     */
+    public CalibratedForecaster(PointForecaster base, int window, double nominal, int phase, Set<Resource> everyPhase) {
+        this.everyPhase = everyPhase.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(everyPhase));
         this.base = Objects.requireNonNull(base, "base");
         if (window < 1 || phase < 1) {
             throw new IllegalArgumentException("window and phase must be positive, got " + window + ", " + phase);
@@ -61,6 +75,7 @@ public final class CalibratedForecaster implements Forecaster {
     public int window() { return window; }
     public double nominal() { return nominal; }
     public int phase() { return phase; }
+    public Set<Resource> everyPhase() { return everyPhase; }
 
     /** {@code base} with its bound conditioned on the phase of the hour: a week of errors at the same minute of the hour. */
     public static CalibratedForecaster phased(PointForecaster base, double nominal) {
@@ -69,23 +84,27 @@ public final class CalibratedForecaster implements Forecaster {
 
     @Override
     public String name() {
-        return base.name() + "+calibrated(q=" + nominal + (phase > 1 ? ", phase=" + phase : "") + ")";
+        return base.name() + "+calibrated(q=" + nominal + (phase > 1 ? ", phase=" + phase : "")
+                + (phase > 1 && !everyPhase.isEmpty() ? ", every phase: " + names(everyPhase) : "") + ")";
     }
 
     @Override
     public Forecast forecast(UserSeries history, int now, int horizon) {
         int n = Math.min(now, history.size());
-        int from = Math.max(0, n - window * phase - horizon);
-        double[][][] past = base.pointsFrom(history, from, n + 1, horizon);
+        boolean plainToo = phase > 1 && !everyPhase.isEmpty();
+        int from = Math.max(0, n - Math.max(window * phase, plainToo ? DEFAULT_WINDOW : 0) - horizon);
+        double[][][] past = phase == 1 ? base.pointsFrom(history, from, n + 1, horizon) : sparse(history, from, n, horizon, plainToo);
         double[][] now0 = past[n - from];
         double[][] point = new double[Resource.COUNT][horizon];
         double[][] upper = new double[Resource.COUNT][horizon];
-        double[] res = new double[window];
+        double[] res = new double[Math.max(window, DEFAULT_WINDOW)];
         for (Resource r : Resource.values()) {
             int ri = r.ordinal();
             double[] y = history.usageColumn(r);
+            boolean plain = phase == 1 || everyPhase.contains(r);
             for (int h = 0; h < horizon; h++) {
-                int m = residuals(y, past, from, n, ri, h, res);
+                int m = plain && phase > 1 ? residuals(y, past, from, n, ri, h, res, DEFAULT_WINDOW, 1)
+                        : residuals(y, past, from, n, ri, h, res, window, phase);
                 double p = now0[ri][h];
                 point[ri][h] = p;
                 upper[ri][h] = Double.isNaN(p) ? Double.NaN : p + margin(res, m, nominal);
@@ -96,10 +115,41 @@ public final class CalibratedForecaster implements Forecaster {
     }
 
     /**
+     * The forecasts at the origins a multiple of {@code phase} steps before {@code n} (and at n), the only ones the
+     * phased bound reads: a week of hourly origins is 169 forecasts, not the 2,028 of every origin in it; with
+     * {@code plainToo}, also every origin of the last {@link #DEFAULT_WINDOW} (the resources of {@link #everyPhase}).
+     * The other entries stay null.
+     */
+    private double[][][] sparse(UserSeries history, int from, int n, int horizon, boolean plainToo) {
+        double[][][] past = new double[n - from + 1][][];
+        int dense = plainToo ? Math.max(from, n - DEFAULT_WINDOW - horizon) : n + 1;
+        if (dense <= n) {
+            double[][][] recent = base.pointsFrom(history, dense, n + 1, horizon);
+            System.arraycopy(recent, 0, past, dense - from, recent.length);
+        }
+        for (int i = n; i >= from; i -= phase) {
+            if (past[i - from] == null) {
+                past[i - from] = base.pointsFrom(history, i, i + 1, horizon)[0];
+            }
+        }
+        return past;
+    }
+
+    private static String names(Set<Resource> rs) {
+        StringBuilder b = new StringBuilder();
+        for (Resource r : Resource.values()) {
+            if (rs.contains(r)) {
+                b.append(b.length() == 0 ? "" : ",").append(r.name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return b.toString();
+    }
+
+    /**
      * The errors at step h of the forecasts made at the last {@code window} origins (a multiple of {@code phase}
      * steps before {@code end}) whose outcome is known before {@code end}, sorted into {@code out}; returns how many.
      */
-    private int residuals(double[] y, double[][][] past, int from, int end, int r, int h, double[] out) {
+    private static int residuals(double[] y, double[][][] past, int from, int end, int r, int h, double[] out, int window, int phase) {
         int m = 0;
         int first = Math.max(from, end - window * phase - h);
         first += Math.floorMod(end - first, phase); // the first origin a multiple of phase before end

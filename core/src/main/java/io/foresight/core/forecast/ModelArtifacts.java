@@ -286,6 +286,14 @@ public final class ModelArtifacts {
             n.set("base", encode(c.base()));
         } else if (f instanceof CalibratedForecaster c) {
             n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal()).put("phase", c.phase());
+            if (!c.everyPhase().isEmpty()) {
+                ArrayNode every = n.putArray("everyPhase");
+                for (Resource r : Resource.values()) {
+                    if (c.everyPhase().contains(r)) {
+                        every.add(r.name());
+                    }
+                }
+            }
             n.set("base", encode(asForecaster(c.base())));
         } else if (f instanceof BlendForecaster b) {
             n.put("type", "blend");
@@ -360,7 +368,9 @@ public final class ModelArtifacts {
                     throw new IllegalArgumentException("calibrated component needs a point forecaster as base, got "
                             + n.path("base").path("type").asText());
                 }
-                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"), n.path("phase").asInt(1));
+                java.util.Set<Resource> everyPhase = java.util.EnumSet.noneOf(Resource.class);
+                n.path("everyPhase").forEach(r -> everyPhase.add(Resource.valueOf(r.asText())));
+                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"), n.path("phase").asInt(1), everyPhase);
             }
             case "blend":
                 try {

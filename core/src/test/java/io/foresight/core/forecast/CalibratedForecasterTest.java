@@ -78,6 +78,25 @@ class CalibratedForecasterTest {
         }
     }
 
+    /** A resource calibrated at every phase gets exactly the plain bound; the others keep the phased one. */
+    @Test
+    void aResourceCalibratedAtEveryPhaseGetsThePlainBound() {
+        UserSeries s = onTheHourBursts(3000, 7);
+        RecentMedianForecaster median = RecentMedianForecaster.defaults();
+        CalibratedForecaster plain = ModelFamilies.calibrated(median);
+        CalibratedForecaster phased = CalibratedForecaster.phased(median, 0.95);
+        CalibratedForecaster mixed = new CalibratedForecaster(median, CalibratedForecaster.PHASED_WINDOW, 0.95,
+                CalibratedForecaster.HOURLY_PHASE, java.util.Set.of(Resource.DISK));
+        for (int now : new int[] {2400, 2413, 2999}) {
+            var m = mixed.forecast(s, now, 12);
+            assertArrayEquals(plain.forecast(s, now, 12).upper()[Resource.DISK.ordinal()], m.upper()[Resource.DISK.ordinal()], 0);
+            assertArrayEquals(phased.forecast(s, now, 12).upper()[Resource.CPU.ordinal()], m.upper()[Resource.CPU.ordinal()], 0);
+        }
+        double[][] p = phased.forecast(s, 2400, 12).upper();
+        double[][] q = plain.forecast(s, 2400, 12).upper();
+        assertTrue(p[Resource.DISK.ordinal()][0] != q[Resource.DISK.ordinal()][0], "the two bounds differ on this series");
+    }
+
     @Test
     void readsNothingAtOrAfterNow() {
         UserSeries a = randomWalk(2000, 5);

@@ -59,4 +59,50 @@ class PeriodicChoiceForecasterTest {
             assertArrayEquals(a[o][0], b[o][0], 0, "origin " + (1300 + o));
         }
     }
+
+    @Test
+    void aForecastDoesNotDependOnTheHorizonAsked() {
+        Random rnd = new Random(3);
+        UserSeries s = series(1500, i -> cycle(i, rnd) + (i % 7 == 0 ? 3 : 0));
+        for (int o : new int[] {1300, 1333, 1400}) {
+            double[][] one = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288).pointsFrom(s, o, o + 1, 1)[0];
+            double[][] twelve = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288).pointsFrom(s, o, o + 1, 12)[0];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                assertEquals(twelve[r][0], one[r][0], 0, "origin " + o + ", resource " + r);
+            }
+        }
+    }
+
+    /** The loop asks one origin after another: the kept choices give what a fresh forecaster computes at each. */
+    @Test
+    void keptChoicesGiveTheSameForecastsAsFreshOnes() {
+        Random rnd = new Random(11);
+        UserSeries s = series(1500, i -> (i % 29 < 5 ? 4 : 1) + 0.3 * rnd.nextGaussian());
+        PeriodicChoiceForecaster warm = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288);
+        for (int o = 1200; o < 1300; o++) {
+            double[][] kept = warm.pointsFrom(s, o, o + 1, 12)[0];
+            double[][] fresh = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288).pointsFrom(s, o, o + 1, 12)[0];
+            for (int r = 0; r < Resource.COUNT; r++) {
+                assertArrayEquals(fresh[r], kept[r], 0, "origin " + o);
+            }
+        }
+    }
+
+    /** The same user name on other data (another slice, a gap filled late) does not get the choices kept for the first. */
+    @Test
+    void aKeptChoiceIsNotUsedOnOtherData() {
+        Random rnd = new Random(3);
+        UserSeries cyclic = series(1500, i -> cycle(i, rnd));
+        Random walkRnd = new Random(5);
+        double[] walk = new double[1500];
+        for (int i = 1; i < walk.length; i++) {
+            walk[i] = Math.max(0, walk[i - 1] + walkRnd.nextGaussian());
+        }
+        UserSeries other = series(1500, i -> walk[i]);
+        PeriodicChoiceForecaster f = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288);
+        f.pointsFrom(cyclic, 1400, 1401, 12);
+        double[][] reused = f.pointsFrom(other, 1400, 1401, 12)[0];
+        double[][] fresh = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288).pointsFrom(other, 1400, 1401, 12)[0];
+        assertArrayEquals(fresh[0], reused[0], 0);
+    }
 }

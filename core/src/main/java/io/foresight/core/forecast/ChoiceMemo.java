@@ -1,0 +1,71 @@
+package io.foresight.core.forecast;
+
+import io.foresight.core.model.Resource;
+import io.foresight.core.trace.UserSeries;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * {@link PeriodicChoiceForecaster}'s choices per user and 3-hour block, each computed once. A choice reads only data
+ * before its block, so once made it does not change: the loop makes one new choice per user every 36 cycles instead of
+ * one per block of its bound's week at every cycle, and a backtest's origins share them. A kept choice is used only
+ * while the last {@value #FINGERPRINT_STEPS} values before its block are the same as when it was made (the same user
+ * name on other data, or a gap filled late, makes a new one). Keeps the last {@value #MAX_BLOCKS} blocks per user
+ * (16 days, more than the bound's week reaches back).
+ */
+final class ChoiceMemo {
+    /** Blocks kept per user. */
+    static final int MAX_BLOCKS = 128;
+    /** Values before a block that identify the data a choice was made on. */
+    static final int FINGERPRINT_STEPS = 36;
+
+    /** Each resource's period (-1: none) and choice, by resource ordinal. */
+    record Decision(int[] periods, PeriodicChoiceForecaster.Choice[] choices) {}
+
+    /** A decision for the block starting at index {@code start} of the series it was asked with. */
+    record Block(int start, Decision decision) {
+        int period(int resource) { return decision.periods()[resource]; }
+        PeriodicChoiceForecaster.Choice choice(int resource) { return decision.choices()[resource]; }
+    }
+
+    private record Kept(long fingerprint, Decision decision) {}
+
+    private final Map<String, TreeMap<Long, Kept>> byUser = new ConcurrentHashMap<>();
+
+    /** The decision for the block starting at {@code start} of {@code history}: kept, or made by {@code decide}. */
+    Block block(UserSeries history, int start, Supplier<Decision> decide) {
+        long clock = history.size() == 0 ? start : Math.floorDiv(history.timestamp(0), history.stepSeconds()) + start;
+        long fp = fingerprint(history, start);
+        TreeMap<Long, Kept> kept = byUser.computeIfAbsent(history.user() + "@" + history.stepSeconds(), u -> new TreeMap<>());
+        synchronized (kept) {
+            Kept k = kept.get(clock);
+            if (k == null || k.fingerprint() != fp) {
+                k = new Kept(fp, decide.get());
+                kept.put(clock, k);
+                while (kept.size() > MAX_BLOCKS) {
+                    kept.pollFirstEntry();
+                }
+            }
+            return new Block(start, k.decision());
+        }
+    }
+
+    /** Users with kept choices (for tests and memory accounting). */
+    int users() {
+        return byUser.size();
+    }
+
+    private static long fingerprint(UserSeries history, int start) {
+        long h = 1125899906842597L;
+        for (Resource r : Resource.values()) {
+            double[] y = history.usageColumn(r);
+            for (int i = start - FINGERPRINT_STEPS; i < start; i++) {
+                long v = i < 0 || i >= history.size() ? 0x7ff8dead0000L : Double.doubleToLongBits(y[i]);
+                h = 31 * h + (v ^ (v >>> 32));
+            }
+        }
+        return h;
+    }
+}
