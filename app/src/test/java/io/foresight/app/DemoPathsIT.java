@@ -71,8 +71,8 @@ class DemoPathsIT {
      * start here from a registry without a forecaster champion, as on a fresh clone. The versions stay registered.
      */
     private static void withoutForecasterChampion(FsConfig config) throws Exception {
-        String url = "http://" + config.get("mlflow.ip", "127.0.0.1") + ":" + config.get("mlflow.port", "5000")
-                + "/api/2.0/mlflow/registered-models/alias";
+        // the MLflow Java client has no DELETE; the server the demo's registry calls go to (Models.mlflow)
+        String url = Models.mlflow(config).baseUri().toString().replaceAll("/+$", "") + "/api/2.0/mlflow/registered-models/alias";
         String body = "{\"name\": \"" + Models.REGISTERED_MODEL + "\", \"alias\": \"champion\"}";
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")

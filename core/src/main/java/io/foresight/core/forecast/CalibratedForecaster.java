@@ -3,7 +3,6 @@ package io.foresight.core.forecast;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -51,14 +50,12 @@ public final class CalibratedForecaster implements Forecaster {
      *              VMs start work on the hour; errors at the first steps after it are wider than at other times, and
      *              a bound calibrated over all times under-covers there (87-92 % at the gate's on-the-hour origins
      *              on Bitbrains July, docs/evaluation.md).
-     */
-    /**
      * @param everyPhase resources whose bound is the plain one (the last {@link #DEFAULT_WINDOW} origins, every phase)
      *                   when {@code phase} &gt; 1: where errors do not depend on the minute of the hour, a week of hourly
      *                   errors is older and fewer than a day of every origin's
      */
     public CalibratedForecaster(PointForecaster base, int window, double nominal, int phase, Set<Resource> everyPhase) {
-        this.everyPhase = everyPhase.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(everyPhase));
+        this.everyPhase = Set.copyOf(everyPhase);
         this.base = Objects.requireNonNull(base, "base");
         if (window < 1 || phase < 1) {
             throw new IllegalArgumentException("window and phase must be positive, got " + window + ", " + phase);

@@ -36,7 +36,7 @@ final class ChoiceMemo {
 
     /** The decision for the block starting at {@code start} of {@code history}: kept, or made by {@code decide}. */
     Block block(UserSeries history, int start, Supplier<Decision> decide) {
-        long clock = history.size() == 0 ? start : Math.floorDiv(history.timestamp(0), history.stepSeconds()) + start;
+        long clock = PeriodicChoiceForecaster.clockStep(history) + start;
         long fp = fingerprint(history, start);
         TreeMap<Long, Kept> kept = byUser.computeIfAbsent(history.user() + "@" + history.stepSeconds(), u -> new TreeMap<>());
         synchronized (kept) {

@@ -118,8 +118,12 @@ public final class PeriodicChoiceForecaster implements Forecaster, PointForecast
 
     /** The first origin of o's block: the block starts at a multiple of {@value #BLOCK} steps of the clock. */
     static int blockStart(UserSeries history, int o) {
-        long clockStep = history.size() == 0 ? 0 : Math.floorDiv(history.timestamp(0), history.stepSeconds());
-        return o - (int) Math.floorMod(clockStep + o, (long) BLOCK);
+        return o - (int) Math.floorMod(clockStep(history) + o, (long) BLOCK);
+    }
+
+    /** The clock step (Unix time / step) of the series' index 0, 0 for an empty series: index i is clock step this + i. */
+    static long clockStep(UserSeries history) {
+        return history.size() == 0 ? 0 : Math.floorDiv(history.timestamp(0), history.stepSeconds());
     }
 
     /** Each resource's period and choice for the block starting at {@code start}, on data before it. */
