@@ -3,6 +3,8 @@ package io.foresight.core.forecast;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * Every step of the horizon is the median of the last {@code k} observed values: last value with its
@@ -85,14 +87,91 @@ public final class RecentMedianForecaster implements Forecaster, PointForecaster
     @Override
     public double[][][] pointsFrom(UserSeries history, int from, int to, int horizon) {
         double[][][] out = new double[Math.max(0, to - from)][Resource.COUNT][horizon];
+        if (from >= to) {
+            return out;
+        }
         double[] buf = new double[k];
         for (Resource r : Resource.values()) {
             double[] y = history.usageColumn(r);
-            for (int o = from; o < to; o++) {
-                Arrays.fill(out[o - from][r.ordinal()], median(y, Math.min(o, y.length), buf));
+            Tail tail = tail(y, Math.min(from, y.length));
+            synchronized (tail) {
+                for (int o = from; o < to; o++) {
+                    tail.advance(y, Math.min(o, y.length));
+                    Arrays.fill(out[o - from][r.ordinal()], tail.median(buf));
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * The last {@code k} observed values before index {@code read} of one column, kept per column (by identity) so the
+     * next origins read only the values since: the loop and a replay ask one new origin at a time, and a column with
+     * no observations (Azure has CPU only) made each of them scan back to the start. Values before an origin are
+     * never changed once observed (a {@code UserHistory} appends, a trace is read once), which is what lets the kept
+     * tail stand for them.
+     */
+    private static final class Tail {
+        final double[] last; // oldest first
+        int filled;
+        int read;
+
+        Tail(int k) {
+            last = new double[k];
+        }
+
+        /** This tail at {@code end} from a scan back over the column (the first time, or asked further back). */
+        Tail reset(double[] y, int end) {
+            int c = 0;
+            for (int i = end - 1; i >= 0 && c < last.length; i--) {
+                if (!Double.isNaN(y[i])) {
+                    last[last.length - 1 - c++] = y[i];
+                }
+            }
+            System.arraycopy(last, last.length - c, last, 0, c);
+            filled = c;
+            read = end;
+            return this;
+        }
+
+        /** Reads the values of {@code [read, end)} (or starts again from a scan if end is before read). */
+        void advance(double[] y, int end) {
+            if (end < read) {
+                reset(y, end);
+                return;
+            }
+            for (; read < end; read++) {
+                if (!Double.isNaN(y[read])) {
+                    if (filled == last.length) {
+                        System.arraycopy(last, 1, last, 0, last.length - 1);
+                        filled--;
+                    }
+                    last[filled++] = y[read];
+                }
+            }
+        }
+
+        double median(double[] buf) {
+            if (filled == 0) {
+                return Double.NaN;
+            }
+            System.arraycopy(last, 0, buf, 0, filled);
+            Arrays.sort(buf, 0, filled);
+            return filled % 2 == 1 ? buf[filled / 2] : (buf[filled / 2 - 1] + buf[filled / 2]) / 2;
+        }
+    }
+
+    private final Map<double[], Tail> tails = new WeakHashMap<>();
+
+    private Tail tail(double[] column, int end) {
+        synchronized (tails) {
+            Tail t = tails.get(column);
+            if (t == null) {
+                t = new Tail(k).reset(column, end);
+                tails.put(column, t);
+            }
+            return t;
+        }
     }
 
     /** Median of the last k observed values before index {@code end}; NaN if none. */

@@ -39,4 +39,35 @@ class RecentMedianForecasterTest {
         assertTrue(cov > 0.9 && cov < 0.99, "coverage near the nominal 0.95: " + cov);
         assertTrue(new PromotionRule(0.02).decide(scores, m.name(), Backtest.SEASONAL_NAIVE).passed());
     }
+
+    /**
+     * The past forecasts of a range, computed in one forward pass, are the median of the last k observed values before
+     * each origin, as a forecast made there alone computes it: through gaps, a column that is never observed, a column
+     * observed only late, and ranges that start at 0 or beyond the data.
+     */
+    @Test
+    void pastForecastsOfARangeAreTheMedianOfTheLastObservedValuesBeforeEachOrigin() {
+        Random rnd = new Random(3);
+        UserSeries s = SyntheticSeries.of("gappy", 500, (i, r) -> switch (Resource.of(r)) {
+            case CPU -> rnd.nextDouble() < 0.3 ? Double.NaN : rnd.nextDouble();
+            case MEMORY -> Double.NaN; // never observed, as Azure's memory
+            case NETWORK -> i < 300 ? Double.NaN : rnd.nextDouble();
+            case DISK -> i % 50 < 45 ? Double.NaN : i; // long gaps
+        });
+        for (int k : new int[] {1, 2, 3, 4}) {
+            RecentMedianForecaster m = new RecentMedianForecaster(k, 288, 0.95);
+            double[] buf = new double[k];
+            for (int[] range : new int[][] {{0, 500}, {0, 1}, {37, 41}, {299, 420}, {480, 520}}) {
+                double[][][] p = m.pointsFrom(s, range[0], range[1], 2);
+                for (int o = range[0]; o < range[1]; o++) {
+                    for (Resource r : Resource.values()) {
+                        double[] y = s.usageColumn(r);
+                        double want = RecentMedianForecaster.medianOfLast(y, Math.min(o, y.length), k, buf);
+                        assertEquals(want, p[o - range[0]][r.ordinal()][0], 0, "k=" + k + " " + r + " at " + o);
+                        assertEquals(want, p[o - range[0]][r.ordinal()][1], 0);
+                    }
+                }
+            }
+        }
+    }
 }
