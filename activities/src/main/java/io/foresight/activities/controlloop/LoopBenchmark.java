@@ -62,6 +62,9 @@ public final class LoopBenchmark {
                 io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store);
         int shards = a.describePool("bench", ref).shards(shardSize);
         long[] ns = new long[6];
+        // CPU of the whole process (every thread: the policy runs on a loader thread, plus GC and JIT) per stage: on a
+        // shared machine wall time is mostly waiting for a core, CPU time is what a stage costs
+        long[] cpu = new long[6];
         long firstCycleNs = 0;
         double under = 0;
         double observed = 0;
@@ -72,6 +75,7 @@ public final class LoopBenchmark {
             boolean end = false;
             for (int s = 0; s < shards && !end; s++) {
                 ShardTask t = ShardTask.of("bench", ref, c, s, shardSize);
+                long c0 = cpuNanos();
                 long a0 = System.nanoTime();
                 var col = a.collect(t);
                 if (col.exhausted()) {
@@ -79,10 +83,16 @@ public final class LoopBenchmark {
                     break;
                 }
                 long a1 = System.nanoTime();
+                long c1 = cpuNanos();
                 var p = a.predict(t, col.ref());
                 long a2 = System.nanoTime();
+                long c2 = cpuNanos();
                 var pl = a.plan(t, p.ref());
                 long a3 = System.nanoTime();
+                long c3 = cpuNanos();
+                cpu[0] += c1 - c0;
+                cpu[1] += c2 - c1;
+                cpu[2] += c3 - c2;
                 ns[2] += a3 - a2;
                 ns[0] += a1 - a0;
                 ns[1] += a2 - a1;
@@ -90,18 +100,24 @@ public final class LoopBenchmark {
             if (end) {
                 break;
             }
+            long q0 = cpuNanos();
             long p0 = System.nanoTime();
             var d = a.checkPoolPolicy("bench", ref, c, shards, shardSize, AllocationMode.ENFORCE, false);
             long p1 = System.nanoTime();
+            long q1 = cpuNanos();
             ns[3] += p1 - p0;
+            cpu[3] += q1 - q0;
             for (int s = 0; s < shards; s++) {
                 ShardTask t = ShardTask.of("bench", ref, c, s, shardSize);
                 a.allocate(t, d.decisionRefs().get(s), d.waitingByShard().get(s)); // an operator who approves at once
             }
             ns[4] += System.nanoTime() - p1;
+            long q2 = cpuNanos();
+            cpu[4] += q2 - q1;
             long m0 = System.nanoTime();
             MonitorResult m = a.monitor("bench", ref, c, shards, ShardTask.poolKey("bench", c));
             ns[5] += System.nanoTime() - m0;
+            cpu[5] += cpuNanos() - q2;
             under += m.underProvisioned();
             observed += m.users();
             if (c == 0) {
@@ -115,6 +131,7 @@ public final class LoopBenchmark {
                     firstCycleNs += n;
                 }
                 java.util.Arrays.fill(ns, 0);
+                java.util.Arrays.fill(cpu, 0);
             }
         }
         long total = 0;
@@ -129,9 +146,15 @@ public final class LoopBenchmark {
         System.out.printf(Locale.ROOT, "  first cycle (histories built from the source): %.0f ms%n", firstCycleNs / 1e6);
         System.out.println("  later cycles, mean per stage:");
         for (int i = 0; i < names.length; i++) {
-            System.out.printf(Locale.ROOT, "  %-9s %8.2f ms/cycle%n", names[i], ns[i] / 1e6 / steady);
+            System.out.printf(Locale.ROOT, "  %-9s %8.2f ms/cycle, %8.2f CPU-ms/cycle (all threads)%n", names[i],
+                    ns[i] / 1e6 / steady, cpu[i] / 1e6 / steady);
         }
-        System.out.printf(Locale.ROOT, "  total     %8.2f ms/cycle, %.0f user-cycles/s%n", total / 1e6 / steady,
+        long cpuTotal = 0;
+        for (long n : cpu) {
+            cpuTotal += n;
+        }
+        System.out.printf(Locale.ROOT, "  total     %8.2f ms/cycle, %8.2f CPU-ms/cycle, %.0f user-cycles/s%n", total / 1e6 / steady,
+                cpuTotal / 1e6 / steady,
                 observed * steady / Math.max(1, ran) / (total / 1e9));
         System.out.printf(Locale.ROOT, "  under-provisioned user-intervals: %.2f%%; cost/h: trace provisioning %.4f, "
                 + "loop after %d cycles %.4f%n", 100 * under / Math.max(1, observed), capacityCost, ran, cost);
@@ -142,4 +165,9 @@ public final class LoopBenchmark {
         System.out.println("  state dir (bulk data, journal): " + state);
     }
 
+    /** CPU time of this process so far (all threads), in nanoseconds. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 }

@@ -20,6 +20,27 @@ public final class Fixed {
         if (places < 0 || places > 15) {
             throw new IllegalArgumentException("places must be in [0, 15], got " + places);
         }
+        // a pool over its budget gets the same budget and nearly the same totals worded every change, every cycle:
+        // remember the text by the value's bits and the places (BigDecimal rounding was 3 % of a 10,000-user cycle)
+        Key key = new Key(Double.doubleToRawLongBits(v), places);
+        String known = WORDED.get(key);
+        if (known != null) {
+            return known;
+        }
+        String s = word(v, places);
+        if (WORDED.size() >= WORDED_MAX) {
+            WORDED.clear(); // bounded: the values worded lately are worded again soon
+        }
+        WORDED.put(key, s);
+        return s;
+    }
+
+    private record Key(long bits, int places) {}
+
+    private static final java.util.concurrent.ConcurrentHashMap<Key, String> WORDED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int WORDED_MAX = 1 << 16;
+
+    private static String word(double v, int places) {
         if (!Double.isFinite(v) || Math.abs(v) >= 1e15) {
             return String.format(Locale.ROOT, "%." + places + "f", v);
         }

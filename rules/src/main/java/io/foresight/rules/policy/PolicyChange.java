@@ -20,6 +20,12 @@ import org.kie.api.definition.type.ClassReactive;
  */
 @ClassReactive
 public final class PolicyChange {
+    /**
+     * The resources, once: {@code Resource.values()} copies its array on every call, and the constraints below run
+     * several times per change (class reactivity re-evaluates them after every rule's update), 10,000 changes a cycle.
+     */
+    private static final Resource[] RESOURCES = Resource.values();
+
     private final ProposedChange change;
     private final PriceBook prices;
     private final double currentCostPerHour;
@@ -86,7 +92,7 @@ public final class PolicyChange {
     }
 
     public boolean isIncreasing() {
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (allowed[r.ordinal()] > change.current().get(r)) {
                 return true;
             }
@@ -98,7 +104,7 @@ public final class PolicyChange {
         if (limit == null) {
             return false;
         }
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (allowed[r.ordinal()] > limit.get(r)) {
                 return true;
             }
@@ -110,7 +116,7 @@ public final class PolicyChange {
         if (limit == null) {
             return false;
         }
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (allowed[r.ordinal()] < limit.get(r)) {
                 return true;
             }
@@ -119,7 +125,7 @@ public final class PolicyChange {
     }
 
     public boolean exceedsStep(PolicyThresholds t) {
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (beyondStep(t, r)) {
                 return true;
             }
@@ -147,7 +153,7 @@ public final class PolicyChange {
             return false;
         }
         boolean any = false;
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             double cur = cur(r);
             double a = allowed[r.ordinal()];
             if (a - cur <= t.maxStep(r, cur) + 1e-12) {
@@ -171,7 +177,7 @@ public final class PolicyChange {
 
     public void clampTo(ResourceVector limit, String why) {
         List<String> hit = new ArrayList<>();
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (allowed[r.ordinal()] > limit.get(r)) {
                 allowed[r.ordinal()] = limit.get(r);
                 hit.add(name(r) + "=" + fmt(limit.get(r)));
@@ -183,7 +189,7 @@ public final class PolicyChange {
 
     public void raiseTo(ResourceVector limit, String why) {
         List<String> hit = new ArrayList<>();
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             if (allowed[r.ordinal()] < limit.get(r)) {
                 allowed[r.ordinal()] = limit.get(r);
                 hit.add(name(r) + "=" + fmt(limit.get(r)));
@@ -195,7 +201,7 @@ public final class PolicyChange {
 
     public void limitStep(PolicyThresholds t) {
         List<String> hit = new ArrayList<>();
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             double cur = cur(r);
             double a = allowed[r.ordinal()];
             if (beyondStep(t, r)) {
@@ -211,7 +217,7 @@ public final class PolicyChange {
     /** Lets this change's increases pass the step limit, because the forecast backs them. */
     public void waiveStepUpToForecast(PolicyThresholds t) {
         List<String> hit = new ArrayList<>();
-        for (Resource r : Resource.values()) {
+        for (Resource r : RESOURCES) {
             double cur = cur(r);
             if (allowed[r.ordinal()] - cur > t.maxStep(r, cur) + 1e-12) {
                 hit.add(name(r) + " " + fmt(cur) + "->" + fmt(allowed[r.ordinal()]) + " (forecast peak "

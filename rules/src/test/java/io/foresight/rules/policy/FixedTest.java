@@ -37,6 +37,25 @@ class FixedTest {
     }
 
     @Test
+    void remembersTheTextOfAValueByItsBitsAndPlaces() {
+        // the remembered text is the text: asked again (and after the memory filled and was cleared), the same words;
+        // 0.0 and -0.0 are different values (String.format writes "-0.00" for the latter)
+        SplittableRandom r = new SplittableRandom(7);
+        double[] values = new double[70_000]; // more than the memory holds, so it is cleared on the way
+        for (int i = 0; i < values.length; i++) {
+            values[i] = r.nextDouble(-1000, 1000);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (double v : values) {
+                same(v, 4);
+                same(v, 2);
+            }
+            same(0.0, 2);
+            same(-0.0, 2);
+        }
+    }
+
+    @Test
     void refusesAnImpossibleCountOfPlaces() {
         assertThrows(IllegalArgumentException.class, () -> Fixed.places(1, -1));
     }
