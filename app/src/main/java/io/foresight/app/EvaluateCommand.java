@@ -40,8 +40,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "blend|retrained|champion|FAMILY|models:/NAME/VERSION",
             description = "What foresight predicts with: what the retraining workflow would make champion from --train "
-                    + "(retrained, the default: the model the loop serves after retraining on the same data; blend with "
-                    + "--sweep), the blend-conformal forecaster fitted on --train (blend), the MLflow champion the loop "
+                    + "(retrained, the default: the model the loop serves after retraining on the same data; a sweep sets its "
+                    + "CPU bound's quantile per setting), the blend-conformal forecaster fitted on --train (blend), the MLflow champion the loop "
                     + "serves, a family's newest registered version (fitted on --train if none), or one registered version. "
                     + "Loaded exactly as the loop loads it.")
     String model;
@@ -246,12 +246,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--lead-steps " + l + " is outside 1..288: pass steps of the trace, e.g. 1,2,6");
             }
         }
-        if (model == null) { // the loop's model by default; a sweep refits the blend per quantile
-            model = sweep ? "blend" : "retrained";
-        }
-        if (sweep && names.contains("foresight") && !model.equals("blend")) {
-            throw new IllegalArgumentException("--sweep varies foresight's upper-bound quantile, which needs the blend forecaster "
-                    + "fitted per setting. Fix: use --model blend with --sweep, or drop foresight from --policies");
+        if (model == null) { // the loop's model by default, also for a sweep (which sets its CPU quantile per setting)
+            model = "retrained";
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory: pass a directory");
@@ -323,6 +319,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         io.foresight.core.features.PatternClassifier patterns = patternModels == null ? null : patternModels.classifier();
         io.foresight.core.engine.PopulationProfile population = patternModels == null ? null : patternModels.population();
         Evaluator evaluator;
+        // the served model when it is not the blend (which is refitted wherever its settings change), else null
+        io.foresight.activities.controlloop.ForecasterProvider.ModelInUse served = null;
         if (model.equals("blend") || !names.contains("foresight")) {
             evaluator = Policies.evaluator(names, trainTrace, settings, gate, prices, approvalModel, cfg, parts, directory,
                     patterns, population);
@@ -331,10 +329,35 @@ public final class EvaluateCommand implements Callable<Integer> {
             io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m =
                     ModelChoice.resolve(model, io.foresight.app.stack.FsConfig.load(), trainTrace, System.err);
             System.err.println("foresight predicts with " + m.version());
+            if (sweep && !(m.forecaster() instanceof io.foresight.core.forecast.BlendForecaster)
+                    && io.foresight.core.eval.Sweep.servedAt(m.forecaster(), settings) == null) {
+                throw new IllegalArgumentException("--sweep varies foresight's CPU upper-bound quantile, which " + m.version()
+                        + " (" + m.forecaster().name() + ") cannot set. Fix: --model retrained, median-periodic, recent-median "
+                        + "or blend with --sweep, or drop foresight from --policies");
+            }
+            served = m.forecaster() instanceof io.foresight.core.forecast.BlendForecaster ? null : m;
             evaluator = new Evaluator(Policies.create(names, trainTrace), Policies.foresight(trainTrace, settings, gate,
                     prices, m.forecaster(), m.version(), approvalModel, parts, directory, patterns, population), cfg);
         }
         EvaluationResult res = evaluator.run(trainTrace, testTrace);
+        // every other run of foresight below (ablations, lead times, the sweep) predicts with the same model as the run
+        // above: the served one, or the blend refitted at the run's settings
+        final io.foresight.activities.controlloop.ForecasterProvider.ModelInUse servedModel = served;
+        // a served calibrated family keeps its own CPU quantile in every run; a sweep moves it from there
+        final Policies.ForesightSettings runSettings = served != null
+                && served.forecaster() instanceof io.foresight.core.forecast.CalibratedForecaster c
+                ? settings.withRisk(c.nominal(io.foresight.core.model.Resource.CPU), settings.planner().headroom()) : settings;
+        final Trace fitOn = trainTrace;
+        final io.foresight.core.engine.UserDirectory users = directory;
+        final io.foresight.core.engine.ApprovalModel approve = approvalModel;
+        ForesightRuns withForesight = (fs, p, c) -> servedModel == null
+                ? Policies.evaluator(names, fitOn, fs, gate, prices, approve, c, p, users, patterns, population)
+                : new Evaluator(Policies.create(names, fitOn), Policies.foresight(fitOn, fs, gate, prices,
+                        servedAt(servedModel, fs), servedModel.version(), approve, p, users, patterns, population), c);
+        ForesightRuns foresightOnly = (fs, p, c) -> servedModel == null
+                ? Policies.evaluator(List.of("foresight"), fitOn, fs, gate, prices, approve, c, p, users, patterns, population)
+                : new Evaluator(List.of(), Policies.foresight(fitOn, fs, gate, prices, servedAt(servedModel, fs),
+                        servedModel.version(), approve, p, users, patterns, population), c);
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
         java.util.Map<String, EvaluationResult> abCold = java.util.Map.of();
         java.util.List<Evaluator> abEvaluators = new java.util.ArrayList<>();
@@ -358,8 +381,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
-                Evaluator e = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
-                        approvalModel, cfg, parts.without(part.getKey()), directory, patterns, population);
+                Evaluator e = foresightOnly.apply(runSettings, parts.without(part.getKey()), cfg);
                 EvaluationResult r = e.run(trainTrace, testTrace);
                 abEvaluators.add(e);
                 ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
@@ -376,8 +398,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " on");
-                EvaluationResult r = Policies.evaluator(List.of("foresight"), trainTrace, settings, gate, prices,
-                        approvalModel, cfg, parts.with(part.getKey()), directory, patterns).run(trainTrace, testTrace);
+                EvaluationResult r = foresightOnly.apply(runSettings, parts.with(part.getKey()), cfg).run(trainTrace, testTrace);
                 on.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
             }
             extra.put("additions", on);
@@ -405,8 +426,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 EvaluationResult r = res;
                 if (lead != 1) {
                     System.err.println("lead time: every policy with decisions in force " + lead + " steps after their data");
-                    r = Policies.evaluator(names, trainTrace, settings.forProvisioningSteps(lead), gate, prices, approvalModel,
-                            quiet.withProvisioningSteps(lead), partsUsed, directory).run(trainTrace, testTrace);
+                    r = withForesight.apply(runSettings.forProvisioningSteps(lead), partsUsed, quiet.withProvisioningSteps(lead))
+                            .run(trainTrace, testTrace);
                 }
                 r.policies().forEach((name, m) -> byPolicy.computeIfAbsent(name, x -> new java.util.LinkedHashMap<>())
                         .put(Integer.toString(lead), Summary.leadTimeEntry(m, prices)));
@@ -415,14 +436,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         io.foresight.core.eval.Sweep.Result swept = null;
         if (sweep) {
-            List<io.foresight.core.eval.Sweep.Setting> grid = io.foresight.core.eval.Sweep.settings(names, settings);
-            System.err.println("sweep: " + grid.size() + " settings over " + names);
-            Trace fitOn = trainTrace;
-            io.foresight.core.engine.CycleEngine.Parts sweptParts = partsUsed;
-            io.foresight.core.engine.UserDirectory users = directory;
+            // a served calibrated family sweeps its own CPU quantile around the one it was built with (the default
+            // setting is then the single-point run); the blend is refitted at each setting's quantile
+            List<io.foresight.core.eval.Sweep.Setting> grid = io.foresight.core.eval.Sweep.settings(names, runSettings);
+            System.err.println("sweep: " + grid.size() + " settings over " + names
+                    + (served == null ? "" : "; foresight with " + served.version() + " at each CPU quantile"));
             swept = io.foresight.core.eval.Sweep.run(grid, trainTrace, testTrace, cfg,
-                    fs -> Policies.evaluator(List.of("foresight"), fitOn, fs, gate, prices, approvalModel, quiet, sweptParts,
-                            users), settings, res);
+                    fs -> foresightOnly.apply(fs, partsUsed, quiet), runSettings, res);
             extra.put("frontier", io.foresight.core.eval.Sweep.frontierJson(swept, prices));
             extra.put("matched_risk", io.foresight.core.eval.Sweep.matchedJson(swept, prices));
             extra.put("matched_risk_detail", io.foresight.core.eval.Sweep.matchedDetailJson(swept, prices));
@@ -438,5 +458,22 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));
         return 0;
+    }
+
+    /** Builds an evaluator with foresight at given settings and parts. */
+    @FunctionalInterface
+    private interface ForesightRuns {
+        Evaluator apply(Policies.ForesightSettings settings, io.foresight.core.engine.CycleEngine.Parts parts,
+                        Evaluator.Config config);
+    }
+
+    /**
+     * The served model at {@code settings}: a calibrated family with its CPU bound at the settings' CPU quantile (which
+     * {@code evaluate} starts at the model's own, so only a sweep moves it), any other model as served.
+     */
+    private static io.foresight.core.forecast.Forecaster servedAt(
+            io.foresight.activities.controlloop.ForecasterProvider.ModelInUse m, Policies.ForesightSettings settings) {
+        io.foresight.core.forecast.Forecaster at = io.foresight.core.eval.Sweep.servedAt(m.forecaster(), settings);
+        return at == null ? m.forecaster() : at;
     }
 }

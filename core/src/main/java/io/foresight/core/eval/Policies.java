@@ -238,7 +238,10 @@ public final class Policies {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("forecaster", model.name());
         extra.put("model_version", modelVersion);
-        extra.put("quantiles", settings.quantiles().clone());
+        // the bound's quantiles of the model predicting: a calibrated family's own, not the settings' (which fit the blend)
+        extra.put("quantiles", model instanceof io.foresight.core.forecast.CalibratedForecaster c
+                ? java.util.Arrays.stream(io.foresight.core.model.Resource.values()).mapToDouble(c::nominal).toArray()
+                : settings.quantiles().clone());
         if (model instanceof BlendForecaster b) {
             extra.put("residual_scale_alpha", settings.scaleAlpha());
             extra.put("expert_alpha", settings.expertAlpha());

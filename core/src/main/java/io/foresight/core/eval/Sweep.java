@@ -137,6 +137,19 @@ public final class Sweep {
         return named(p, s.label(), s.knob());
     }
 
+    /**
+     * The served model at a sweep setting's foresight settings: a calibrated family (median-periodic, recent-median)
+     * with its CPU bound at the settings' CPU quantile, the same point forecasts and errors; null for a model whose
+     * bound has no quantile to set (the blend is refitted per setting instead, {@link Policies#blend}).
+     */
+    public static io.foresight.core.forecast.Forecaster servedAt(io.foresight.core.forecast.Forecaster served,
+                                                                 Policies.ForesightSettings at) {
+        if (!(served instanceof io.foresight.core.forecast.CalibratedForecaster c)) {
+            return null;
+        }
+        return c.withNominal(Resource.CPU, at.quantiles()[Resource.CPU.ordinal()]);
+    }
+
     /** Foresight's settings at a sweep setting. */
     static Policies.ForesightSettings foresight(Setting s, Policies.ForesightSettings base) {
         return base.withRisk(((Number) s.knob().get("cpu_quantile")).doubleValue(),

@@ -33,6 +33,11 @@ public final class CalibratedForecaster implements Forecaster {
     private final PointForecaster base;
     private final int window;
     private final double nominal;
+    /**
+     * The nominal coverage per resource ordinal: {@code nominal} for each unless {@link #withNominal} set one apart (how
+     * {@code evaluate --sweep} moves the served model's CPU bound; a registered model has one nominal).
+     */
+    private final double[] nominals;
     private final int phase;
     /** Resources calibrated on the last {@link #DEFAULT_WINDOW} origins of every phase whatever {@code phase} is. */
     private final Set<Resource> everyPhase;
@@ -70,11 +75,35 @@ public final class CalibratedForecaster implements Forecaster {
         }
         this.window = window;
         this.nominal = nominal;
+        this.nominals = new double[Resource.COUNT];
+        Arrays.fill(nominals, nominal);
+    }
+
+    private CalibratedForecaster(CalibratedForecaster c, double[] nominals) {
+        this(c.base, c.window, c.nominal, c.phase, c.everyPhase);
+        System.arraycopy(nominals, 0, this.nominals, 0, Resource.COUNT);
+    }
+
+    /**
+     * This forecaster with resource {@code r}'s bound at nominal coverage {@code q} (the others unchanged): the same
+     * point forecasts, errors and calibration, a different quantile of the errors. What {@code evaluate --sweep} varies
+     * when the loop serves a calibrated family.
+     */
+    public CalibratedForecaster withNominal(Resource r, double q) {
+        if (!(q > 0 && q < 1)) {
+            throw new IllegalArgumentException("nominal coverage must be in (0,1), got " + q);
+        }
+        double[] n = nominals.clone();
+        n[r.ordinal()] = q;
+        return new CalibratedForecaster(this, n);
     }
 
     public PointForecaster base() { return base; }
     public int window() { return window; }
+    /** The nominal coverage the model was built with (every resource's unless {@link #withNominal} set one apart). */
     public double nominal() { return nominal; }
+    /** Resource {@code r}'s nominal coverage. */
+    public double nominal(Resource r) { return nominals[r.ordinal()]; }
     public int phase() { return phase; }
     public Set<Resource> everyPhase() { return everyPhase; }
 
@@ -85,7 +114,13 @@ public final class CalibratedForecaster implements Forecaster {
 
     @Override
     public String name() {
-        return base.name() + "+calibrated(q=" + nominal + (phase > 1 ? ", phase=" + phase : "")
+        StringBuilder apart = new StringBuilder();
+        for (Resource r : Resource.values()) {
+            if (nominals[r.ordinal()] != nominal) {
+                apart.append(", ").append(r.name().toLowerCase(java.util.Locale.ROOT)).append(" q=").append(nominals[r.ordinal()]);
+            }
+        }
+        return base.name() + "+calibrated(q=" + nominal + apart + (phase > 1 ? ", phase=" + phase : "")
                 + (phase > 1 && !everyPhase.isEmpty() ? ", every phase: " + names(everyPhase) : "") + ")";
     }
 
@@ -114,11 +149,12 @@ public final class CalibratedForecaster implements Forecaster {
                             : residuals(y, past, from, n, ri, h, res, window, phase);
                     double p = past.at(n, ri, h);
                     point[ri][h] = p;
-                    upper[ri][h] = Double.isNaN(p) ? Double.NaN : p + margin(res, m, nominal);
+                    upper[ri][h] = Double.isNaN(p) ? Double.NaN : p + margin(res, m, nominals[ri]);
                 }
             }
             long issued = history.size() == 0 ? 0 : history.timestamp(0) + (long) now * history.stepSeconds();
-            return new Forecast(history.user(), issued, history.stepSeconds(), nominal, point, upper, name());
+            return new Forecast(history.user(), issued, history.stepSeconds(), nominals[Resource.CPU.ordinal()], point, upper,
+                    name());
         }
     }
 

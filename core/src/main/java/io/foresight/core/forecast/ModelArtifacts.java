@@ -285,6 +285,12 @@ public final class ModelArtifacts {
             n.put("type", "conformal").put("quantile", c.quantile()).put("origins", c.origins()).put("spacing", c.spacing());
             n.set("base", encode(c.base()));
         } else if (f instanceof CalibratedForecaster c) {
+            for (Resource r : Resource.values()) {
+                if (c.nominal(r) != c.nominal()) { // a sweep's variant, never registered: its bound would be lost
+                    throw new IllegalArgumentException("a calibrated model with a " + r + " nominal apart ("
+                            + c.nominal(r) + " vs " + c.nominal() + ") is an evaluation variant and is not saved");
+                }
+            }
             n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal()).put("phase", c.phase());
             if (!c.everyPhase().isEmpty()) {
                 ArrayNode every = n.putArray("everyPhase");

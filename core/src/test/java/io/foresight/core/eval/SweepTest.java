@@ -152,6 +152,42 @@ class SweepTest {
         }
     }
 
+    /**
+     * When the loop serves a calibrated family (median-periodic), the sweep moves that model's CPU bound, not a refitted
+     * blend's: the same point forecasts and the same memory/network/disk bounds, a CPU bound that rises with the quantile,
+     * and the served model's own quantile as the default setting; a model with no quantile to set is refused (null).
+     */
+    @Test
+    void aServedCalibratedFamilyIsSweptOverItsOwnCpuQuantile() {
+        Trace all = AzureReader.read(List.of(AZURE_SLICE), 2);
+        var served = ModelFamilies.build(ModelFamilies.MEDIAN_PERIODIC, all, "t", null, null);
+        var own = ((io.foresight.core.forecast.CalibratedForecaster) served).nominal(Resource.CPU);
+        var base = Policies.ForesightSettings.defaults().withRisk(own, 0.05);
+        List<Sweep.Setting> grid = Sweep.settings(List.of("foresight"), base);
+        Sweep.Setting def = grid.stream().filter(Sweep.Setting::isDefault).findFirst().orElseThrow();
+        assertEquals(own, q(def), "the default setting is the served model's own quantile");
+        io.foresight.core.trace.UserSeries s = all.users().values().iterator().next();
+        int now = s.size() - 100;
+        double lastUpper = Double.NEGATIVE_INFINITY;
+        for (double q : new double[] {0.8, 0.9, 0.95, 0.99}) {
+            var at = Sweep.servedAt(served, base.withRisk(q, 0.05));
+            var f = at.forecast(s, now, 1);
+            var g = served.forecast(s, now, 1);
+            assertArrayEquals(g.point()[Resource.CPU.ordinal()], f.point()[Resource.CPU.ordinal()], 0);
+            for (Resource r : List.of(Resource.MEMORY, Resource.NETWORK, Resource.DISK)) {
+                assertArrayEquals(g.upper()[r.ordinal()], f.upper()[r.ordinal()], 0, r.name());
+            }
+            double u = f.upper(Resource.CPU, 0);
+            assertTrue(u >= lastUpper, "q " + q + ": " + u + " below " + lastUpper);
+            lastUpper = u;
+            if (q == own) {
+                assertArrayEquals(g.upper()[Resource.CPU.ordinal()], f.upper()[Resource.CPU.ordinal()], 0);
+            }
+        }
+        assertTrue(lastUpper > served.forecast(s, now, 1).upper(Resource.CPU, 0), "q 0.99 raises the CPU bound");
+        assertEquals(null, Sweep.servedAt(Policies.blend(all, base, 1), base), "the blend is refitted, not set");
+    }
+
     @Test
     void aProvisioningLeadDelaysEveryDecisionAlike() {
         // a policy that allocates i cores at interval i: with a lead of 3 the allocation in force at i is i - 2
