@@ -63,8 +63,13 @@ class NoFutureLeakTest {
 
     private static double[][] foresight(Trace train, UserSeries s, Policies.ForesightSettings settings) {
         var engine = Policies.engine(settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT);
+        return foresight(train, s, settings, Policies.blend(train, settings, engine.horizon()));
+    }
+
+    private static double[][] foresight(Trace train, UserSeries s, Policies.ForesightSettings settings,
+                                        io.foresight.core.forecast.Forecaster model) {
         var run = Policies.foresight(train, settings, PolicyGate.PERMISSIVE, PriceBook.DEFAULT,
-                Policies.blend(train, settings, engine.horizon()), "test", io.foresight.core.engine.ApprovalModel.NOW);
+                model, "test", io.foresight.core.engine.ApprovalModel.NOW);
         double[][] out = new double[s.size()][];
         run.replay().run(List.of(new PoolReplay.UserReplay(s, 0, s.capacityAt(0))),
                 (u, i, inForce, f) -> out[i] = inForce.toArray(), null, 1);
@@ -197,5 +202,34 @@ class NoFutureLeakTest {
             checked++;
         }
         assertTrue(checked >= 30, "every knob setting checked: " + checked);
+    }
+
+    /**
+     * The same for the served median-periodic family (the retraining workflow's default) at every foresight setting of
+     * the sweep, one model instance for both series: the past forecasts it keeps per series must not carry one series'
+     * future into the other's decisions.
+     */
+    @Test
+    void noSweptSettingOfTheServedFamilyReadsTheFuture() {
+        int k = K;
+        Trace trainTrace = EvaluatorTest.trace(randomSeries(1, 2 * 288));
+        UserSeries a = randomSeries(2, 3 * 288);
+        UserSeries b = divergeAfter(a, k);
+        var served = ModelFamilies.build(ModelFamilies.MEDIAN_PERIODIC, trainTrace, "t", null, null);
+        var defaults = Policies.ForesightSettings.defaults();
+        var base = defaults.withRisk(((io.foresight.core.forecast.CalibratedForecaster) served).nominal(Resource.CPU),
+                defaults.planner().headroom());
+        int checked = 0;
+        for (Sweep.Setting st : Sweep.settings(List.of("foresight"), base)) {
+            var at = Sweep.foresight(st, base);
+            var model = Sweep.servedAt(served, at);
+            double[][] ra = foresight(trainTrace, a, at, model);
+            double[][] rb = foresight(trainTrace, b, at, model);
+            for (int i = 0; i <= k; i++) {
+                assertArrayEquals(ra[i], rb[i], 0.0, st.label() + " allocation at " + i + " depends on data after " + k);
+            }
+            checked++;
+        }
+        assertTrue(checked >= 6, "every foresight setting checked: " + checked);
     }
 }
