@@ -110,6 +110,10 @@ public final class BenchCommand implements Runnable {
             List<Child> children = new ArrayList<>();
             try (TemporalConnection temporal = TemporalConnection.open(config)) {
                 WorkerFactory factory = null;
+                // a child left running would poll the shared queue with another run's state dir and fail its steps
+                Thread reaper = new Thread(() -> children.forEach(c -> c.process.destroyForcibly()), "bench-workers-stop");
+                Runtime.getRuntime().addShutdownHook(reaper);
+                try {
                 if (workers == 1) {
                     out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
                     factory = startWorker(temporal, config, source, state, ControlWorker.defaultWorkerQueue());
@@ -146,7 +150,10 @@ public final class BenchCommand implements Runnable {
                     if (factory != null) {
                         factory.shutdownNow();
                     }
+                }
+                } finally {
                     children.forEach(Child::stop);
+                    Runtime.getRuntime().removeShutdownHook(reaper);
                 }
             }
             heap.stop();
@@ -209,7 +216,7 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             FsConfig config = FsConfig.load();
             TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(trace)), users, Wiring.WARMUP_STEPS);
-            try (TemporalConnection temporal = TemporalConnection.open(config);
+            try (TemporalConnection temporal = openPatiently(config);
                  java.io.BufferedWriter w = Files.newBufferedWriter(samples)) {
                 WorkerFactory factory = Loop.startWorker(temporal, config, source, state, queue);
                 System.out.println("ready " + queue);
@@ -221,6 +228,21 @@ public final class BenchCommand implements Runnable {
                     w.flush();
                     Thread.sleep(100);
                 }
+            }
+        }
+    }
+
+    /** The server answered the parent a moment ago: on a loaded machine a child's first health check may still time out. */
+    static TemporalConnection openPatiently(FsConfig config) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return TemporalConnection.open(config);
+            } catch (RuntimeException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                System.out.println("Temporal not reachable yet (attempt " + attempt + " of 5): " + e.getMessage());
+                Thread.sleep(2_000);
             }
         }
     }
