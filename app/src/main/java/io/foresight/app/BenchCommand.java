@@ -222,7 +222,15 @@ public final class BenchCommand implements Runnable {
                 System.out.println("ready " + queue);
                 System.out.flush();
                 Runtime.getRuntime().addShutdownHook(new Thread(factory::shutdownNow, "bench-worker-stop"));
+                Path gcNow = samples.resolveSibling(samples.getFileName() + ".gc");
                 while (true) {
+                    if (Files.exists(gcNow)) {
+                        // asked by the bench after the loop: what this worker still holds (its users' histories), as
+                        // the in-process bench reports it after a GC
+                        Files.delete(gcNow);
+                        System.gc();
+                        w.write("after-gc " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + "\n");
+                    }
                     w.write(System.currentTimeMillis() + " " + HeapSampler.processCpuNanos() + " "
                             + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + "\n");
                     w.flush();
@@ -297,6 +305,24 @@ public final class BenchCommand implements Runnable {
             throw new IllegalStateException("worker " + queue + " not ready within " + timeout + "; log " + log);
         }
 
+        /** Asks the worker for its heap after a GC (it writes {@code after-gc BYTES} to its samples); waits up to 30 s. */
+        void requestGc() throws Exception {
+            Files.createFile(samples.resolveSibling(samples.getFileName() + ".gc"));
+        }
+
+        long afterGc(Duration wait) throws Exception {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                for (String line : Files.readAllLines(samples)) {
+                    if (line.startsWith("after-gc ")) {
+                        return Long.parseLong(line.substring("after-gc ".length()).trim());
+                    }
+                }
+                Thread.sleep(200);
+            }
+            return -1;
+        }
+
         void stop() {
             process.destroy();
             try {
@@ -326,18 +352,23 @@ public final class BenchCommand implements Runnable {
      * Per worker process: the shards whose collect it ran in the first and the last cycle (read from the history: the
      * task queue each collect was scheduled on), its heap peak and its CPU per later cycle.
      */
-    static void printWorkers(PrintStream out, List<Cycle> cycles, List<Child> children) throws java.io.IOException {
-        out.printf(Locale.ROOT, "%-40s %12s %12s %10s %14s%n", "worker queue", "shards c0", "shards last", "heap_MiB", "cpu_ms/cycle>0");
+    static void printWorkers(PrintStream out, List<Cycle> cycles, List<Child> children) throws Exception {
+        for (Child c : children) {
+            c.requestGc();
+        }
+        out.printf(Locale.ROOT, "%-40s %10s %11s %13s %13s %14s%n", "worker queue", "shards c0", "shards last", "heap_peak_MiB",
+                "after_GC_MiB", "cpu_ms/cycle>0");
         double total = 0;
         for (Child c : children) {
+            long afterGc = c.afterGc(Duration.ofSeconds(60));
             HeapSampler s = c.read();
             double cpuMs = cycles.size() < 2 ? 0 : cycles.subList(1, cycles.size()).stream()
                     .mapToDouble(x -> (s.cpuAt(x.endMs()) - s.cpuAt(x.startMs())) / 1e6).average().orElse(0);
             total += cpuMs;
-            out.printf(Locale.ROOT, "%-40s %12d %12d %10.0f %14.0f%n", c.queue,
+            out.printf(Locale.ROOT, "%-40s %10d %11d %13.0f %13.0f %14.0f%n", c.queue,
                     cycles.isEmpty() ? 0 : cycles.get(0).collectsOn().getOrDefault(c.queue, 0),
                     cycles.isEmpty() ? 0 : cycles.get(cycles.size() - 1).collectsOn().getOrDefault(c.queue, 0),
-                    s.peak() / 1048576.0, cpuMs);
+                    s.peak() / 1048576.0, afterGc / 1048576.0, cpuMs);
         }
         if (!cycles.isEmpty()) {
             out.printf(Locale.ROOT, "collects on the shared queue: first cycle %d, last %d%n",

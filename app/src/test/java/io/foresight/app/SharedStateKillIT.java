@@ -144,8 +144,11 @@ class SharedStateKillIT {
                     retried++;
                 }
             }
-            assertTrue(retried > 0, "expected activities retried after the kills");
+            // a step killed on its worker's own queue is not retried there (nobody polls it any more): it times out
+            // before start and runs again as a new activity on the shared queue ("moved"); one killed on the shared
+            // queue is retried there (attempt > 1)
             int moved = shardAffinity(client.fetchHistory(id).getEvents());
+            assertTrue(retried + moved > 0, "expected activities retried or moved after the kills");
             System.out.printf(Locale.ROOT, "shared-state kill IT: %d cycles x %d users on two hosts, %d SIGKILLs (%s), "
                     + "%d retried activities, %d shard steps moved off a killed worker's queue, %d keys applied once each, "
                     + "%d audit records, %.1f s%n", CYCLES, USERS, KILLS,
