@@ -5,6 +5,7 @@ import io.foresight.activities.controlloop.FileStateStore;
 import io.foresight.activities.controlloop.StateStore;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopWorkflowImpl;
+import io.foresight.workflows.controlloop.WorkerQueueActivity;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -12,11 +13,19 @@ import java.util.Objects;
 
 /**
  * Bootstrap of the control worker: the control-loop workflow and its activities on
- * {@link TaskQueues#CONTROL}. The CLI's {@code foresight worker} builds the client and config and calls
- * {@link #start}; tests and embedders with their own factory call {@link #register}.
+ * {@link TaskQueues#CONTROL}, and the same activities (one instance, so one memory of the users' histories) on a
+ * queue only this process polls ({@link TaskQueues#workerQueue()}), where the loop sends the shards it pinned to this
+ * process. The CLI's {@code foresight worker} builds the client and config and calls {@link #start}; tests and
+ * embedders with their own factory call {@link #register}.
  */
 public final class ControlWorker {
     private ControlWorker() {}
+
+    /** This process's own queue: {@code FORESIGHT_CONTROL_WORKER_QUEUE} if set (e.g. a pod's stable name), else a new one. */
+    public static String defaultWorkerQueue() {
+        String env = System.getenv("FORESIGHT_CONTROL_WORKER_QUEUE");
+        return env != null && !env.isBlank() ? env.trim() : TaskQueues.workerQueue();
+    }
 
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config) {
         return register(factory, config, new FileStateStore(config.stateDir()), io.temporal.worker.WorkerOptions.getDefaultInstance());
@@ -33,11 +42,26 @@ public final class ControlWorker {
      */
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config, StateStore store,
                                   io.temporal.worker.WorkerOptions options) {
+        return register(factory, config, store, options, defaultWorkerQueue());
+    }
+
+    /** As above, polling {@code workerQueue} as this process's own queue. */
+    public static Worker register(WorkerFactory factory, ControlWorkerConfig config, StateStore store,
+                                  io.temporal.worker.WorkerOptions options, String workerQueue) {
+        return register(factory, options, workerQueue, new ControlLoopActivitiesImpl(config,
+                io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store));
+    }
+
+    private static Worker register(WorkerFactory factory, io.temporal.worker.WorkerOptions options, String workerQueue,
+                                   ControlLoopActivitiesImpl activities) {
         Objects.requireNonNull(factory, "factory");
+        if (workerQueue.equals(TaskQueues.CONTROL)) {
+            throw new IllegalArgumentException("a worker's own queue must not be the shared " + TaskQueues.CONTROL);
+        }
         Worker worker = factory.newWorker(TaskQueues.CONTROL, options);
         worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config,
-                io.foresight.core.engine.CycleEngine.Parts.DEFAULTS, store));
+        worker.registerActivitiesImplementations(activities, new WorkerQueueActivity(workerQueue));
+        factory.newWorker(workerQueue, options).registerActivitiesImplementations(activities);
         return worker;
     }
 
@@ -48,10 +72,8 @@ public final class ControlWorker {
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config,
                                       io.foresight.core.engine.CycleEngine.Parts parts) {
         WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
-        Worker worker = factory.newWorker(TaskQueues.CONTROL, io.temporal.worker.WorkerOptions.getDefaultInstance());
-        worker.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new ControlLoopActivitiesImpl(config, parts,
-                new FileStateStore(config.stateDir())));
+        register(factory, io.temporal.worker.WorkerOptions.getDefaultInstance(), defaultWorkerQueue(),
+                new ControlLoopActivitiesImpl(config, parts, new FileStateStore(config.stateDir())));
         factory.start();
         return factory;
     }
@@ -69,8 +91,14 @@ public final class ControlWorker {
     /** As {@link #start(WorkflowClient, ControlWorkerConfig, StateStore)}, with worker options. */
     public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, StateStore store,
                                       io.temporal.worker.WorkerOptions options) {
+        return start(client, config, store, options, defaultWorkerQueue());
+    }
+
+    /** As above, with {@code workerQueue} as this process's own queue. */
+    public static WorkerFactory start(WorkflowClient client, ControlWorkerConfig config, StateStore store,
+                                      io.temporal.worker.WorkerOptions options, String workerQueue) {
         WorkerFactory factory = WorkerFactory.newInstance(Objects.requireNonNull(client, "client"));
-        register(factory, config, store, options);
+        register(factory, config, store, options, workerQueue);
         factory.start();
         return factory;
     }

@@ -19,10 +19,15 @@ import picocli.CommandLine.Option;
 /**
  * {@code foresight worker}: a long-running Temporal worker. The control queue runs the control loops; the
  * training queue runs retraining (the only one that loads Spark). Start more processes to scale out: Temporal
- * spreads the tasks of a queue over every worker polling it.
+ * spreads the tasks of a queue over every worker polling it, and a control worker also polls a queue of its own, to
+ * which a loop pins the shards it gave this process (their users' histories stay in this process's memory).
  */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run a Temporal worker for the control loop and/or retraining until stopped (Ctrl-C / SIGTERM).")
+        description = {"Run a Temporal worker for the control loop and/or retraining until stopped (Ctrl-C / SIGTERM).",
+                "A control worker polls the shared queue " + TaskQueues.CONTROL + " and a queue of its own "
+                        + "(" + TaskQueues.CONTROL + "@HOST-PID-RANDOM, or control.worker.queue / FORESIGHT_CONTROL_WORKER_QUEUE): "
+                        + "each loop pins every shard to one control worker, so that worker alone keeps the shard's users "
+                        + "in memory; a shard whose worker is gone moves to a live one (30 s after its heartbeat stops)."})
 public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--queues", split = ",", defaultValue = "control,training",
             description = "Task queues to poll: control, training (default: ${DEFAULT-VALUE}).")
@@ -49,9 +54,12 @@ public final class WorkerCommand implements Callable<Integer> {
             // a worker always follows the registry: while MLflow is down it serves the cached champion (or the baseline)
             Models models = Models.forLoop(config, train, true, System.out);
             io.foresight.activities.controlloop.StateStore state = Wiring.stateStore(config);
-            factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models), state));
-            System.out.println("control worker polling " + TaskQueues.CONTROL + " on " + temporal.target + "; loop state in "
-                    + state.describe());
+            String own = config.get("control.worker.queue", null);
+            own = own == null || own.isBlank() ? ControlWorker.defaultWorkerQueue() : own.trim();
+            factories.add(ControlWorker.start(temporal.client, Wiring.controlWorker(config, models), state,
+                    io.temporal.worker.WorkerOptions.getDefaultInstance(), own));
+            System.out.println("control worker polling " + TaskQueues.CONTROL + " and its own " + own + " on " + temporal.target
+                    + "; loop state in " + state.describe());
         }
         if (queues.contains("training")) {
             factories.add(TrainingWorker.start(temporal.client, trainingConfig(config),

@@ -144,10 +144,15 @@ class SharedStateKillIT {
                     retried++;
                 }
             }
-            assertTrue(retried > 0, "expected activities retried after the kills");
+            // a step killed on its worker's own queue is not retried there (nobody polls it any more): it times out
+            // before start and runs again as a new activity on the shared queue ("moved"); one killed on the shared
+            // queue is retried there (attempt > 1)
+            int moved = shardAffinity(client.fetchHistory(id).getEvents());
+            assertTrue(retried + moved > 0, "expected activities retried or moved after the kills");
             System.out.printf(Locale.ROOT, "shared-state kill IT: %d cycles x %d users on two hosts, %d SIGKILLs (%s), "
-                    + "%d retried activities, %d keys applied once each, %d audit records, %.1f s%n", CYCLES, USERS, KILLS,
-                    String.join(", ", killedDuring), retried, keys.size(), audit.size(), seconds);
+                    + "%d retried activities, %d shard steps moved off a killed worker's queue, %d keys applied once each, "
+                    + "%d audit records, %.1f s%n", CYCLES, USERS, KILLS,
+                    String.join(", ", killedDuring), retried, moved, keys.size(), audit.size(), seconds);
 
             databaseOutageHoldsTheLoop(client, cluster, pg);
         } finally {
@@ -155,6 +160,40 @@ class SharedStateKillIT {
                 w.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * Shard affinity under the kills: a killed host's queue was left unpolled (its restart has a new queue), so steps
+     * waiting there timed out before start and ran elsewhere (returned: how many); each cycle's shard steps otherwise
+     * ran on workers' own queues, and in the last cycle every shard's steps ran on one live worker's queue.
+     */
+    private static int shardAffinity(List<HistoryEvent> events) throws Exception {
+        Set<String> steps = Set.of("Collect", "Predict", "Plan", "Allocate");
+        int moved = 0;
+        Map<String, Set<String>> lastCycle = new HashMap<>(); // shard -> queues
+        for (HistoryEvent ev : events) {
+            if (ev.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
+                    && ev.getActivityTaskTimedOutEventAttributes().getFailure().getTimeoutFailureInfo().getTimeoutType()
+                    == io.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
+                moved++;
+            }
+            if (ev.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                    && steps.contains(ev.getActivityTaskScheduledEventAttributes().getActivityType().getName())) {
+                var a = ev.getActivityTaskScheduledEventAttributes();
+                JsonNode task = StateStore.JSON.readTree(a.getInput().getPayloads(0).getData().toStringUtf8());
+                if (task.path("cycle").asLong() == CYCLES - 1) {
+                    lastCycle.computeIfAbsent(task.path("shard").asText(), x -> new TreeSet<>()).add(a.getTaskQueue().getName());
+                }
+            }
+        }
+        assertTrue(moved > 0, "a killed host's shards waited on its queue, then moved");
+        assertEquals((USERS + SHARD - 1) / SHARD, lastCycle.size());
+        for (Map.Entry<String, Set<String>> e : lastCycle.entrySet()) {
+            assertEquals(1, e.getValue().size(), "shard " + e.getKey() + " of the last cycle on one worker: " + e.getValue());
+            assertTrue(e.getValue().iterator().next().startsWith(TaskQueues.CONTROL + "@"),
+                    "on a worker's own queue: " + e.getValue());
+        }
+        return moved;
     }
 
     /** PostgreSQL stops while a loop runs: the loop holds (nothing applied), says so in its state, and resumes. */

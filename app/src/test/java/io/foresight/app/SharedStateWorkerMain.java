@@ -54,8 +54,18 @@ public final class SharedStateWorkerMain {
                 return r;
             }
         };
-        WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+        WorkflowServiceStubs stubs = null;
+        for (int attempt = 1; stubs == null; attempt++) {
+            try {
+                stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+            } catch (io.grpc.StatusRuntimeException e) {
+                // a restarted host on a loaded machine: the first health check can miss its short deadline
+                if (attempt == 5) {
+                    throw e;
+                }
+                Thread.sleep(1_000);
+            }
+        }
         ControlWorker.start(WorkflowClient.newInstance(stubs),
                 ControlWorkerConfig.defaults(local).withActuator(slow).withMetrics(new PrometheusRegistry()), store);
         System.out.println("worker started on " + address + ", local dir " + local + ", state in " + store.describe());

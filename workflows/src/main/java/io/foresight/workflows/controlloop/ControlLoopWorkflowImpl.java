@@ -16,8 +16,10 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.common.RetryOptions;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.ChildWorkflowStub;
@@ -25,13 +27,16 @@ import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 
 /**
@@ -65,6 +70,24 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
      * shard count, which no history recorded before it does.
      */
     static final String FIXED_SHARD_COUNT_CHANGE = "fixed-shard-count";
+
+    /**
+     * Version marker: from version 1 on a shard's per-shard steps (collect, predict, plan, allocate) run on the own
+     * queue of the control worker that ran it before ({@link ControlWorkerActivities}), so that worker's in-memory
+     * histories of the shard's users are reused; pool-wide steps stay on the shared queue. Asked once per run.
+     */
+    static final String SHARD_AFFINITY_CHANGE = "shard-affinity";
+
+    /**
+     * How long a shard's step may wait on its worker's own queue before the worker counts as gone. A live worker with a
+     * free slot takes a task in milliseconds; after it is gone (killed, or restarted under a new queue) the step runs on
+     * the shared queue instead, so a dead worker costs the loop this much once (after its heartbeat timeout), nothing
+     * more: all loop state is in the state store, only the users' histories are rebuilt on the other worker.
+     */
+    static final Duration WORKER_PICKUP = Duration.ofSeconds(30);
+
+    /** At most this many questions to the workers at once, whatever the shard count (16 answers show 2-8 workers). */
+    static final int MAX_WORKER_PROBES = 16;
 
     // Reads and computations: safe to retry; a dead worker is noticed by the missed heartbeat (every step beats per
     // user), so start-to-close only bounds a live but slow call: a first cycle builds every user's history from the
@@ -105,8 +128,32 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                     .build())
             .build();
 
+    // Which worker answers: any one polling the shared queue. Not eagerly dispatched to the worker that runs this
+    // workflow task (it would answer every question and get every shard); one attempt, as an unanswered question only
+    // leaves a shard on the shared queue for a cycle.
+    private static final ActivityOptions PROBE = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(10))
+            .setHeartbeatTimeout(Duration.ofSeconds(10))
+            .setDisableEagerExecution(true)
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .build();
+
     private final ControlLoopActivities compute = Workflow.newActivityStub(ControlLoopActivities.class, COMPUTE);
     private final ControlLoopActivities allocator = Workflow.newActivityStub(ControlLoopActivities.class, ALLOCATE);
+    private final ControlWorkerActivities workers = Workflow.newActivityStub(ControlWorkerActivities.class, PROBE);
+
+    /** The stubs of a shard's steps on one task queue. */
+    private record Lane(ControlLoopActivities compute, ControlLoopActivities allocator) {}
+
+    private final Lane shared = new Lane(compute, allocator);
+    /** Stubs per worker queue, made when a shard is first sent there. */
+    private final Map<String, Lane> lanes = new HashMap<>();
+    /** Shard to the worker queue that runs its per-shard steps; a shard not in it runs on the shared queue. */
+    private final Map<Integer, String> shardWorkers = new TreeMap<>();
+    /** Whether this run pins shards to workers (null until its first cycle asks the version marker). */
+    private Boolean affinity;
+    /** False after a round of questions no worker answered (workers without the activity): no more this run. */
+    private boolean probing = true;
     private final ControlLoopActivities observer = Workflow.newActivityStub(ControlLoopActivities.class, OBSERVE);
     private final Logger log = Workflow.getLogger(ControlLoopWorkflowImpl.class);
 
@@ -160,6 +207,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             if (!freezeSignalled) {
                 frozen = params.carry().frozen();
             }
+            shardWorkers.putAll(params.carry().shardWorkers());
         }
         int shards = describe(params, params.carry() == null ? 0 : params.carry().shards());
         for (int i = 0; i < params.cyclesPerRun(); i++) {
@@ -193,7 +241,7 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
                 break;
             }
         }
-        Workflow.continueAsNew(sized(params).withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen, Math.max(0, shards))));
+        Workflow.continueAsNew(sized(params).withCarry(new LoopCarry(cycle, paused, mode, lastSummaryRef, frozen, Math.max(0, shards), shardWorkers)));
         return state(); // not reached: continueAsNew does not return
     }
 
@@ -239,11 +287,17 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     /** Returns false when the data source has no interval for this cycle. */
     private boolean runCycle(ControlLoopParams p, int shards) {
         AllocationMode cycleMode = mode;
+        if (affinity == null) {
+            affinity = Workflow.getVersion(SHARD_AFFINITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+        }
+        if (affinity) {
+            assignShards(shards);
+        }
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
             tasks.add(ShardTask.of(pool, p.dataSource(), cycle, s, p.shardSize()).withSettings(p.settings()));
         }
-        List<CollectResult> collected = eachShard(tasks, t -> Async.function(compute::collect, t));
+        List<CollectResult> collected = eachShard(tasks, (l, t) -> Async.function(l.compute()::collect, t));
         if (collected.isEmpty() || collected.stream().anyMatch(CollectResult::exhausted)) {
             log.info("pool {}: data source has no interval for cycle {}; loop ends", pool, cycle);
             return false;
@@ -252,14 +306,14 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             seenUntil = Math.max(seenUntil, c.intervalStart() + p.intervalSeconds());
         }
         List<PredictResult> predicted = eachShard(tasks,
-                t -> Async.function(compute::predict, t, collected.get(t.shard()).ref()));
+                (l, t) -> Async.function(l.compute()::predict, t, collected.get(t.shard()).ref()));
         modelVersion = predicted.get(0).modelVersion();
         // only reads activity results into the query's state (no new command): replays of older histories, whose
         // results carry no refusal (null), run the same commands, so this needs no getVersion marker
         modelRefusal = predicted.stream().map(PredictResult::modelRefusal)
                 .filter(r -> r != null && !r.isEmpty()).findFirst().orElse("");
         List<PlanResult> plans = eachShard(tasks,
-                t -> Async.function(compute::plan, t, predicted.get(t.shard()).ref()));
+                (l, t) -> Async.function(l.compute()::plan, t, predicted.get(t.shard()).ref()));
         lastPlanRefs = plans.stream().map(PlanResult::ref).toList();
         lastPlanSummary = summarizePlans(plans);
         usersPerPattern = patterns(plans);
@@ -280,16 +334,16 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             }
         } else {
             decisions = eachShard(tasks,
-                    t -> Async.function(compute::checkPolicy, t, plans.get(t.shard()).ref(), cycleMode));
+                    (l, t) -> Async.function(l.compute()::checkPolicy, t, plans.get(t.shard()).ref(), cycleMode));
         }
         summarizeDecisions(decisions);
 
         if (cycleMode == AllocationMode.ENFORCE) {
             Set<String> approved = awaitApprovals(decisions, p.approvalTimeout());
-            List<AllocateResult> applied = eachShard(tasks, t -> {
+            List<AllocateResult> applied = eachShard(tasks, (l, t) -> {
                 List<String> mine = decisions.get(t.shard()).waitingChangeIds().stream()
                         .filter(approved::contains).toList();
-                return Async.function(allocator::allocate, t, decisions.get(t.shard()).ref(), mine);
+                return Async.function(l.allocator()::allocate, t, decisions.get(t.shard()).ref(), mine);
             });
             log.debug("pool {} cycle {}: applied {}", pool, cycle,
                     applied.stream().mapToInt(AllocateResult::applied).sum());
@@ -323,16 +377,97 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         return true;
     }
 
-    private <R> List<R> eachShard(List<ShardTask> tasks, Function<ShardTask, Promise<R>> call) {
+    /**
+     * Runs one step on every shard at once, each on its worker's queue (the shared queue for a shard without one). A
+     * step its worker's queue did not pick up within {@link #WORKER_PICKUP} runs again on the shared queue: that worker
+     * is gone, so every shard it held forgets it and learns a live worker at the next cycle.
+     */
+    private <R> List<R> eachShard(List<ShardTask> tasks, BiFunction<Lane, ShardTask, Promise<R>> call) {
         List<Promise<R>> promises = new ArrayList<>(tasks.size());
+        List<String> queues = new ArrayList<>(tasks.size());
         for (ShardTask t : tasks) {
-            promises.add(call.apply(t));
+            String queue = Boolean.TRUE.equals(affinity) ? shardWorkers.get(t.shard()) : null;
+            queues.add(queue);
+            promises.add(call.apply(queue == null ? shared : lane(queue), t));
         }
         List<R> out = new ArrayList<>(promises.size());
-        for (Promise<R> pr : promises) {
-            out.add(pr.get());
+        for (int i = 0; i < promises.size(); i++) {
+            try {
+                out.add(promises.get(i).get());
+            } catch (ActivityFailure e) {
+                String queue = queues.get(i);
+                if (queue == null || !workerGone(e)) {
+                    throw e;
+                }
+                shardWorkers.values().removeIf(queue::equals);
+                log.warn("pool {} cycle {}: no worker took shard {} from {} within {}; the shard runs on the shared queue "
+                        + "and learns a live worker next cycle", pool, cycle, tasks.get(i).shard(), queue, WORKER_PICKUP);
+                out.add(call.apply(shared, tasks.get(i)).get());
+            }
         }
         return out;
+    }
+
+    private static boolean workerGone(ActivityFailure e) {
+        return e.getCause() instanceof TimeoutFailure t
+                && t.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START;
+    }
+
+    private Lane lane(String queue) {
+        return lanes.computeIfAbsent(queue, q -> new Lane(
+                Workflow.newActivityStub(ControlLoopActivities.class, ActivityOptions.newBuilder(COMPUTE)
+                        .setTaskQueue(q).setScheduleToStartTimeout(WORKER_PICKUP).build()),
+                Workflow.newActivityStub(ControlLoopActivities.class, ActivityOptions.newBuilder(ALLOCATE)
+                        .setTaskQueue(q).setScheduleToStartTimeout(WORKER_PICKUP).build())));
+    }
+
+    /**
+     * Gives every shard without a worker one: asks the workers on the shared queue (twice as many questions as such
+     * shards, at most {@link #MAX_WORKER_PROBES}, so every live worker is likely to answer at least once) and sends each
+     * such shard to the answering worker that holds the fewest shards (ties by queue name). Shards that have a worker
+     * keep it: moving one costs a rebuild of its users' histories, so a worker that joins later gets only shards that
+     * lose theirs (and new loops).
+     */
+    private void assignShards(int shards) {
+        shardWorkers.keySet().removeIf(s -> s >= shards);
+        List<Integer> free = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            if (!shardWorkers.containsKey(s)) {
+                free.add(s);
+            }
+        }
+        if (free.isEmpty() || !probing) {
+            return;
+        }
+        List<Promise<String>> answers = new ArrayList<>();
+        for (int i = 0; i < Math.min(2 * free.size(), MAX_WORKER_PROBES); i++) {
+            answers.add(Async.function(workers::workerQueue));
+        }
+        TreeSet<String> live = new TreeSet<>();
+        for (Promise<String> a : answers) {
+            try {
+                String q = a.get();
+                if (q != null && !q.isBlank()) {
+                    live.add(q);
+                }
+            } catch (ActivityFailure e) {
+                // a worker of a build before shard affinity: it has no queue of its own
+            }
+        }
+        if (live.isEmpty()) {
+            probing = false;
+            log.warn("pool {}: no control worker names a queue of its own; every shard runs on the shared queue this run", pool);
+            return;
+        }
+        Map<String, Integer> load = new TreeMap<>();
+        live.forEach(q -> load.put(q, 0));
+        shardWorkers.values().forEach(q -> load.computeIfPresent(q, (k, n) -> n + 1));
+        for (int s : free) {
+            String q = live.stream().min(Comparator.comparing((String x) -> load.get(x)).thenComparing(x -> x)).orElseThrow();
+            shardWorkers.put(s, q);
+            load.merge(q, 1, Integer::sum);
+        }
+        log.info("pool {} cycle {}: shard workers {}", pool, cycle, shardWorkers);
     }
 
     /** Waits for decisions on the changes that need one; returns the approved ids. */

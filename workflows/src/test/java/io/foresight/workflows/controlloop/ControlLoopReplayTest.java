@@ -31,8 +31,13 @@ class ControlLoopReplayTest {
     static final String HISTORY = "histories/control-loop-v1.json";
     /** Recorded after the pool-wide policy check and the freeze signal (version marker pool-policy-check). */
     static final String HISTORY_V2 = "histories/control-loop-v2-pool-policy.json";
-    /** Recorded with a fixed shard count (version marker fixed-shard-count): the recorder writes this one now. */
+    /** Recorded with a fixed shard count (version marker fixed-shard-count). */
     static final String HISTORY_V3 = "histories/control-loop-v3-fixed-shards.json";
+    /**
+     * Recorded with shard affinity (version marker shard-affinity): the shards' steps on a worker's own queue, the
+     * map carried over continue-as-new. The recorder writes this one now.
+     */
+    static final String HISTORY_V4 = "histories/control-loop-v4-shard-affinity.json";
 
     static WorkflowExecutionHistory load(String resource) throws Exception {
         try (var in = ControlLoopReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
@@ -67,6 +72,19 @@ class ControlLoopReplayTest {
                 "the history must hold the getVersion marker of the fixed shard count");
         replay(h, ControlLoopWorkflowImpl.class);
     }
+
+    @Test
+    void shardAffinityHistoryReplaysOnTheCurrentCode() throws Exception {
+        WorkflowExecutionHistory h = load(HISTORY_V4);
+        assertTrue(hasVersionMarker(h, ControlLoopWorkflowImpl.SHARD_AFFINITY_CHANGE),
+                "the history must hold the getVersion marker of shard affinity");
+        assertTrue(h.getEvents().stream().anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                        && e.getActivityTaskScheduledEventAttributes().getTaskQueue().getName().equals(RECORDER_WORKER_QUEUE)),
+                "the history must hold shard steps scheduled on the worker's own queue");
+        replay(h, ControlLoopWorkflowImpl.class);
+    }
+
+    static final String RECORDER_WORKER_QUEUE = TaskQueues.CONTROL + "@recorder";
 
     @Test
     void recordedHistoryReplaysOnTheCurrentCode() throws Exception {
@@ -140,7 +158,8 @@ class ControlLoopReplayTest {
         try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
             Worker w = env.newWorker(TaskQueues.CONTROL);
             w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
-            w.registerActivitiesImplementations(fake);
+            w.registerActivitiesImplementations(fake, new WorkerQueueActivity(RECORDER_WORKER_QUEUE));
+            env.newWorker(RECORDER_WORKER_QUEUE).registerActivitiesImplementations(fake);
             env.newWorker(TaskQueues.TRAINING)
                     .registerWorkflowImplementationTypes(ControlLoopWorkflowTest.RecordingRetraining.class);
             env.start();
@@ -157,7 +176,7 @@ class ControlLoopReplayTest {
             loop.freeze("recorder");
             WorkflowStub.fromTyped(loop).getResult(LoopState.class);
             WorkflowExecutionHistory history = client.fetchHistory(id);
-            Path out = Path.of("src/test/resources", HISTORY_V3);
+            Path out = Path.of("src/test/resources", HISTORY_V4);
             Files.createDirectories(out.getParent());
             Files.writeString(out, history.toJson(true));
         }
