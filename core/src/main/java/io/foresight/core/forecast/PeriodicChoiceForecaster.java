@@ -156,8 +156,8 @@ public final class PeriodicChoiceForecaster implements Forecaster, PointForecast
     int bestPeriod(double[] y, int end, int horizon) {
         int lo = end - periodSteps;
         int maxP = Math.min(maxPeriod, lo - horizon);
-        if (maxP < 2) {
-            return -1;
+        if (maxP < 2 || !observedIn(y, lo, end)) {
+            return -1; // no value to score a period on (Azure's memory, network and disk): every lag scores nothing
         }
         int[] steps = {0, horizon / 2, horizon - 1};
         int best = -1;
@@ -182,6 +182,15 @@ public final class PeriodicChoiceForecaster implements Forecaster, PointForecast
             }
         }
         return best;
+    }
+
+    private static boolean observedIn(double[] y, int from, int to) {
+        for (int t = Math.max(0, from); t < Math.min(to, y.length); t++) {
+            if (!Double.isNaN(y[t])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The candidate with the lowest error at origins [lo, end) on outcomes before {@code end} (b starts at bStart). */

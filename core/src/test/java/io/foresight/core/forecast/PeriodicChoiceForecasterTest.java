@@ -26,6 +26,13 @@ class PeriodicChoiceForecasterTest {
         UserSeries s = series(1500, i -> cycle(i, rnd));
         PeriodicChoiceForecaster f = PeriodicChoiceForecaster.over(RecentMedianForecaster.defaults(), 288);
         assertEquals(0, f.bestPeriod(s.usageColumn(Resource.CPU), 1400, 12) % 13, "a multiple of the cycle");
+        // a column never observed (Azure's memory) has no period, and one observed only from the scored days on has its own
+        double[] none = new double[1500];
+        java.util.Arrays.fill(none, Double.NaN);
+        assertEquals(-1, f.bestPeriod(none, 1400, 12));
+        double[] late = s.usageColumn(Resource.CPU).clone();
+        java.util.Arrays.fill(late, 0, 1400 - 576, Double.NaN);
+        assertEquals(0, f.bestPeriod(late, 1400, 12) % 13, "observed in the scored window only");
         int now = 1400;
         double[][] p = f.pointsFrom(s, now, now + 1, 12)[0];
         double[] y = s.usageColumn(Resource.CPU);
