@@ -14,7 +14,7 @@ import java.util.Objects;
 /**
  * Bootstrap of the control worker: the control-loop workflow and its activities on
  * {@link TaskQueues#CONTROL}, and the same activities (one instance, so one memory of the users' histories) on a
- * queue only this process polls ({@link TaskQueues#workerQueue()}), where the loop sends the shards it pinned to this
+ * queue only this process polls ({@link #newWorkerQueue()}), where the loop sends the shards it pinned to this
  * process. The CLI's {@code foresight worker} builds the client and config and calls {@link #start}; tests and
  * embedders with their own factory call {@link #register}.
  */
@@ -24,7 +24,26 @@ public final class ControlWorker {
     /** This process's own queue: {@code FORESIGHT_CONTROL_WORKER_QUEUE} if set (e.g. a pod's stable name), else a new one. */
     public static String defaultWorkerQueue() {
         String env = System.getenv("FORESIGHT_CONTROL_WORKER_QUEUE");
-        return env != null && !env.isBlank() ? env.trim() : TaskQueues.workerQueue();
+        return env != null && !env.isBlank() ? env.trim() : newWorkerQueue();
+    }
+
+    /**
+     * A queue only this control worker process polls, next to {@link TaskQueues#CONTROL}:
+     * {@code foresight-control@HOST-PID-RANDOM}. The random part makes a restarted process a new worker (its memory is
+     * empty, so the loop must not count on it), and two processes on one host never share a name. Worker-side code (it
+     * reads the host name and draws a random number), so not in the workflows module, whose code Temporal replays.
+     */
+    public static String newWorkerQueue() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        byte[] r = new byte[3];
+        new java.security.SecureRandom().nextBytes(r);
+        return TaskQueues.WORKER_QUEUE_PREFIX + host + "-" + ProcessHandle.current().pid() + "-"
+                + java.util.HexFormat.of().formatHex(r);
     }
 
     public static Worker register(WorkerFactory factory, ControlWorkerConfig config) {
