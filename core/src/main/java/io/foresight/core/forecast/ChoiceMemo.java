@@ -3,7 +3,6 @@ package io.foresight.core.forecast;
 import io.foresight.core.model.Resource;
 import io.foresight.core.trace.UserSeries;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -12,8 +11,8 @@ import java.util.function.Supplier;
  * before its block, so once made it does not change: the loop makes one new choice per user every 36 cycles instead of
  * one per block of its bound's week at every cycle, and a backtest's origins share them. A kept choice is used only
  * while the last {@value #FINGERPRINT_STEPS} values before its block are the same as when it was made (the same user
- * name on other data, or a gap filled late, makes a new one). Keeps the last {@value #MAX_BLOCKS} blocks per user
- * (16 days, more than the bound's week reaches back).
+ * name on other data, or a gap filled late, makes a new one). Keeps the {@value #MAX_BLOCKS} blocks per user asked for
+ * last (16 days, more than the bound's week reaches back).
  */
 final class ChoiceMemo {
     /** Blocks kept per user. */
@@ -32,24 +31,41 @@ final class ChoiceMemo {
 
     private record Kept(long fingerprint, Decision decision) {}
 
-    private final Map<String, TreeMap<Long, Kept>> byUser = new ConcurrentHashMap<>();
+    private final Map<String, Map<Long, Kept>> byUser = new ConcurrentHashMap<>();
 
     /** The decision for the block starting at {@code start} of {@code history}: kept, or made by {@code decide}. */
     Block block(UserSeries history, int start, Supplier<Decision> decide) {
         long clock = PeriodicChoiceForecaster.clockStep(history) + start;
         long fp = fingerprint(history, start);
-        TreeMap<Long, Kept> kept = byUser.computeIfAbsent(history.user() + "@" + history.stepSeconds(), u -> new TreeMap<>());
+        Map<Long, Kept> kept = byUser.computeIfAbsent(history.user() + "@" + history.stepSeconds(), u -> recent());
         synchronized (kept) {
             Kept k = kept.get(clock);
             if (k == null || k.fingerprint() != fp) {
                 k = new Kept(fp, decide.get());
                 kept.put(clock, k);
-                while (kept.size() > MAX_BLOCKS) {
-                    kept.pollFirstEntry();
-                }
             }
             return new Block(start, k.decision());
         }
+    }
+
+    /**
+     * The last {@value #MAX_BLOCKS} blocks asked for, the least recently asked dropped first. Dropping the oldest block by
+     * the clock instead dropped a block at once when it was older than every kept one: a replay that starts again from
+     * the beginning (each setting of {@code evaluate --sweep}, a reset loop) recomputed every choice at every origin.
+     */
+    private static Map<Long, Kept> recent() {
+        return new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Kept> eldest) {
+                return size() > MAX_BLOCKS;
+            }
+        };
+    }
+
+    /** Blocks kept for {@code user} at {@code stepSeconds} (tests). */
+    int blocks(String user, int stepSeconds) {
+        Map<Long, Kept> kept = byUser.get(user + "@" + stepSeconds);
+        return kept == null ? 0 : kept.size();
     }
 
     /** Users with kept choices (for tests and memory accounting). */
