@@ -196,9 +196,7 @@ class NoFutureLeakTest {
                 ra = replay(p, a, k);
                 rb = replay(p, b, k);
             }
-            for (int i = 0; i <= k; i++) {
-                assertArrayEquals(ra[i], rb[i], 0.0, st.label() + " allocation at " + i + " depends on data after " + k);
-            }
+            sameUpTo(ra, rb, k, st.label());
             checked++;
         }
         assertTrue(checked >= 30, "every knob setting checked: " + checked);
@@ -223,13 +221,16 @@ class NoFutureLeakTest {
         for (Sweep.Setting st : Sweep.settings(List.of("foresight"), base)) {
             var at = Sweep.foresight(st, base);
             var model = Sweep.servedAt(served, at);
-            double[][] ra = foresight(trainTrace, a, at, model);
-            double[][] rb = foresight(trainTrace, b, at, model);
-            for (int i = 0; i <= k; i++) {
-                assertArrayEquals(ra[i], rb[i], 0.0, st.label() + " allocation at " + i + " depends on data after " + k);
-            }
+            sameUpTo(foresight(trainTrace, a, at, model), foresight(trainTrace, b, at, model), k, st.label());
             checked++;
         }
         assertTrue(checked >= 6, "every foresight setting checked: " + checked);
+    }
+
+    /** The allocations of two replays agree at every interval up to {@code k}. */
+    private static void sameUpTo(double[][] ra, double[][] rb, int k, String label) {
+        for (int i = 0; i <= k; i++) {
+            assertArrayEquals(ra[i], rb[i], 0.0, label + " allocation at " + i + " depends on data after " + k);
+        }
     }
 }
