@@ -114,20 +114,19 @@ public final class BenchCommand implements Runnable {
                 Thread reaper = new Thread(() -> children.forEach(c -> c.process.destroyForcibly()), "bench-workers-stop");
                 Runtime.getRuntime().addShutdownHook(reaper);
                 try {
-                if (workers == 1) {
-                    out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
-                    factory = startWorker(temporal, config, source, state, ControlWorker.defaultWorkerQueue());
-                } else {
-                    for (int w = 0; w < workers; w++) {
-                        children.add(Child.start(w, pool, users, file, state, workerHeap));
+                    if (workers == 1) {
+                        out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
+                        factory = startWorker(temporal, config, source, state, ControlWorker.defaultWorkerQueue());
+                    } else {
+                        for (int w = 0; w < workers; w++) {
+                            children.add(Child.start(w, pool, users, file, state, workerHeap));
+                        }
+                        out.println("Temporal at " + temporal.target + "; " + workers + " control worker processes (child JVMs of "
+                                + "this command's worker wiring, -Xmx" + children.get(0).heap + " each; none in this process); state " + state);
+                        for (Child c : children) {
+                            c.awaitReady(Duration.ofMinutes(10));
+                        }
                     }
-                    out.println("Temporal at " + temporal.target + "; " + workers + " control worker processes (child JVMs of "
-                            + "this command's worker wiring, -Xmx" + children.get(0).heap + " each; none in this process); state " + state);
-                    for (Child c : children) {
-                        c.awaitReady(Duration.ofMinutes(10));
-                    }
-                }
-                try {
                     String id = ControlLoopWorkflow.workflowId(pool);
                     ControlLoopParams params = new ControlLoopParams(pool, ref, shardSize, 300, 1_000_000, 100, cycles,
                             Duration.ofMinutes(2), false, AllocationMode.ENFORCE, null).withShardCount(shards);
@@ -150,8 +149,6 @@ public final class BenchCommand implements Runnable {
                     if (factory != null) {
                         factory.shutdownNow();
                     }
-                }
-                } finally {
                     children.forEach(Child::stop);
                     Runtime.getRuntime().removeShutdownHook(reaper);
                 }
@@ -305,7 +302,7 @@ public final class BenchCommand implements Runnable {
             throw new IllegalStateException("worker " + queue + " not ready within " + timeout + "; log " + log);
         }
 
-        /** Asks the worker for its heap after a GC (it writes {@code after-gc BYTES} to its samples); waits up to 30 s. */
+        /** Asks the worker for its heap after a GC (it writes {@code after-gc BYTES} to its samples; {@link #afterGc} reads it). */
         void requestGc() throws Exception {
             Files.createFile(samples.resolveSibling(samples.getFileName() + ".gc"));
         }

@@ -350,14 +350,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         final Trace fitOn = trainTrace;
         final io.foresight.core.engine.UserDirectory users = directory;
         final io.foresight.core.engine.ApprovalModel approve = approvalModel;
-        ForesightRuns withForesight = (fs, p, c) -> servedModel == null
-                ? Policies.evaluator(names, fitOn, fs, gate, prices, approve, c, p, users, patterns, population)
-                : new Evaluator(Policies.create(names, fitOn), Policies.foresight(fitOn, fs, gate, prices,
+        ForesightRuns runs = (which, fs, p, c) -> servedModel == null
+                ? Policies.evaluator(which, fitOn, fs, gate, prices, approve, c, p, users, patterns, population)
+                : new Evaluator(Policies.create(which, fitOn), Policies.foresight(fitOn, fs, gate, prices,
                         servedAt(servedModel, fs), servedModel.version(), approve, p, users, patterns, population), c);
-        ForesightRuns foresightOnly = (fs, p, c) -> servedModel == null
-                ? Policies.evaluator(List.of("foresight"), fitOn, fs, gate, prices, approve, c, p, users, patterns, population)
-                : new Evaluator(List.of(), Policies.foresight(fitOn, fs, gate, prices, servedAt(servedModel, fs),
-                        servedModel.version(), approve, p, users, patterns, population), c);
+        List<String> foresightOnly = List.of("foresight");
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
         java.util.Map<String, EvaluationResult> abCold = java.util.Map.of();
         java.util.List<Evaluator> abEvaluators = new java.util.ArrayList<>();
@@ -381,7 +378,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " off");
-                Evaluator e = foresightOnly.apply(runSettings, parts.without(part.getKey()), cfg);
+                Evaluator e = runs.apply(foresightOnly, runSettings, parts.without(part.getKey()), cfg);
                 EvaluationResult r = e.run(trainTrace, testTrace);
                 abEvaluators.add(e);
                 ab.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
@@ -398,7 +395,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     continue;
                 }
                 System.err.println("ablation: foresight with " + part.getKey() + " on");
-                EvaluationResult r = foresightOnly.apply(runSettings, parts.with(part.getKey()), cfg).run(trainTrace, testTrace);
+                EvaluationResult r = runs.apply(foresightOnly, runSettings, parts.with(part.getKey()), cfg).run(trainTrace, testTrace);
                 on.put(part.getKey(), Summary.headline(r.policies().get("foresight"), prices));
             }
             extra.put("additions", on);
@@ -426,7 +423,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 EvaluationResult r = res;
                 if (lead != 1) {
                     System.err.println("lead time: every policy with decisions in force " + lead + " steps after their data");
-                    r = withForesight.apply(runSettings.forProvisioningSteps(lead), partsUsed, quiet.withProvisioningSteps(lead))
+                    r = runs.apply(names, runSettings.forProvisioningSteps(lead), partsUsed, quiet.withProvisioningSteps(lead))
                             .run(trainTrace, testTrace);
                 }
                 r.policies().forEach((name, m) -> byPolicy.computeIfAbsent(name, x -> new java.util.LinkedHashMap<>())
@@ -442,7 +439,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             System.err.println("sweep: " + grid.size() + " settings over " + names
                     + (served == null ? "" : "; foresight with " + served.version() + " at each CPU quantile"));
             swept = io.foresight.core.eval.Sweep.run(grid, trainTrace, testTrace, cfg,
-                    fs -> foresightOnly.apply(fs, partsUsed, quiet), runSettings, res);
+                    fs -> runs.apply(foresightOnly, fs, partsUsed, quiet), runSettings, res);
             extra.put("frontier", io.foresight.core.eval.Sweep.frontierJson(swept, prices));
             extra.put("matched_risk", io.foresight.core.eval.Sweep.matchedJson(swept, prices));
             extra.put("matched_risk_detail", io.foresight.core.eval.Sweep.matchedDetailJson(swept, prices));
@@ -460,11 +457,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Builds an evaluator with foresight at given settings and parts. */
+    /** Builds an evaluator of the named policies with foresight (if named) at given settings and parts. */
     @FunctionalInterface
     private interface ForesightRuns {
-        Evaluator apply(Policies.ForesightSettings settings, io.foresight.core.engine.CycleEngine.Parts parts,
-                        Evaluator.Config config);
+        Evaluator apply(List<String> policies, Policies.ForesightSettings settings,
+                        io.foresight.core.engine.CycleEngine.Parts parts, Evaluator.Config config);
     }
 
     /**

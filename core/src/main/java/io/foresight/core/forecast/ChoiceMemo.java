@@ -37,7 +37,7 @@ final class ChoiceMemo {
     Block block(UserSeries history, int start, Supplier<Decision> decide) {
         long clock = PeriodicChoiceForecaster.clockStep(history) + start;
         long fp = fingerprint(history, start);
-        Map<Long, Kept> kept = byUser.computeIfAbsent(history.user() + "@" + history.stepSeconds(), u -> recent());
+        Map<Long, Kept> kept = byUser.computeIfAbsent(key(history.user(), history.stepSeconds()), u -> recent());
         synchronized (kept) {
             Kept k = kept.get(clock);
             if (k == null || k.fingerprint() != fp) {
@@ -64,13 +64,12 @@ final class ChoiceMemo {
 
     /** Blocks kept for {@code user} at {@code stepSeconds} (tests). */
     int blocks(String user, int stepSeconds) {
-        Map<Long, Kept> kept = byUser.get(user + "@" + stepSeconds);
+        Map<Long, Kept> kept = byUser.get(key(user, stepSeconds));
         return kept == null ? 0 : kept.size();
     }
 
-    /** Users with kept choices (for tests and memory accounting). */
-    int users() {
-        return byUser.size();
+    private static String key(String user, int stepSeconds) {
+        return user + "@" + stepSeconds;
     }
 
     private static long fingerprint(UserSeries history, int start) {

@@ -156,8 +156,7 @@ public final class RecentMedianForecaster implements Forecaster, PointForecaster
                 return Double.NaN;
             }
             System.arraycopy(last, 0, buf, 0, filled);
-            Arrays.sort(buf, 0, filled);
-            return filled % 2 == 1 ? buf[filled / 2] : (buf[filled / 2 - 1] + buf[filled / 2]) / 2;
+            return sortedMedian(buf, filled);
         }
     }
 
@@ -187,9 +186,11 @@ public final class RecentMedianForecaster implements Forecaster, PointForecaster
                 buf[c++] = y[i];
             }
         }
-        if (c == 0) {
-            return Double.NaN;
-        }
+        return c == 0 ? Double.NaN : sortedMedian(buf, c);
+    }
+
+    /** The median of the first {@code c} (at least 1) values of {@code buf}, which it sorts. */
+    private static double sortedMedian(double[] buf, int c) {
         Arrays.sort(buf, 0, c);
         return c % 2 == 1 ? buf[c / 2] : (buf[c / 2 - 1] + buf[c / 2]) / 2;
     }
