@@ -3,7 +3,10 @@ package io.foresight.app;
 import io.foresight.workflows.controlloop.ControlLoopWorkflowImpl;
 import io.foresight.workflows.retrain.RetrainingWorkflowImpl;
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +58,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     + "). Fix: download the history as JSON from the Temporal UI or with temporal workflow show -o json");
         }
         try {
-            WorkflowReplayer.replayWorkflowExecution(h, ControlLoopWorkflowImpl.class, RetrainingWorkflowImpl.class);
+            replayOn(h);
             return "OK (" + h.getEvents().size() + " events replay on this build)";
         } catch (Exception e) {
             Throwable root = e;
@@ -64,6 +67,20 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             return "NON-DETERMINISTIC: " + LoopCommand.firstLine(root) + " (do not deploy this worker build while such "
                     + "runs are open; guard the change with Workflow.getVersion)";
+        }
+    }
+
+    /**
+     * Replays {@code h} on a worker of this build. The deadlock detector waits 30 s, not the default 1 s: a replay of a
+     * long history on a loaded machine (the operator's laptop, CI) is slow, not deadlocked, and a false "deadlock"
+     * here would read as a build that must not be deployed.
+     */
+    private static void replayOn(WorkflowExecutionHistory h) throws Exception {
+        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+            Worker w = env.newWorker(h.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getTaskQueue().getName(),
+                    WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(30_000).build());
+            w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class, RetrainingWorkflowImpl.class);
+            WorkflowReplayer.replayWorkflowExecution(h, w);
         }
     }
 }
