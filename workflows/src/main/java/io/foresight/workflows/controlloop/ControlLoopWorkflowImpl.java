@@ -79,6 +79,16 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     static final String SHARD_AFFINITY_CHANGE = "shard-affinity";
 
     /**
+     * Version marker: from version 1 on, at the start of every run (after continue-as-new) and every
+     * {@link #REBALANCE_EVERY} cycles, the loop asks the workers again and moves shards to a worker that holds fewer
+     * (one that joined since), {@link ShardBalance}. Before it, a worker that joined got only shards that lost theirs.
+     */
+    static final String SHARD_REBALANCE_CHANGE = "shard-rebalance";
+
+    /** Cycles between two rebalances within a run: an hour at 5-minute intervals (runs are shorter at many shards). */
+    static final int REBALANCE_EVERY = 12;
+
+    /**
      * How long a shard's step may wait on its worker's own queue before the worker counts as gone. A live worker with a
      * free slot takes a task in milliseconds; after it is gone (killed, or restarted under a new queue) the step runs on
      * the shared queue instead, so a dead worker costs the loop this much once (after its heartbeat timeout), nothing
@@ -154,6 +164,10 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     private Boolean affinity;
     /** False after a round of questions no worker answered (workers without the activity): no more this run. */
     private boolean probing = true;
+    /** Whether this run rebalances shards (version marker, asked once per run); null until asked. */
+    private Boolean rebalancing;
+    /** Cycles this run has run since the shards were last balanced (starts due: a run starts with a rebalance). */
+    private int sinceBalanced = REBALANCE_EVERY;
     private final ControlLoopActivities observer = Workflow.newActivityStub(ControlLoopActivities.class, OBSERVE);
     private final Logger log = Workflow.getLogger(ControlLoopWorkflowImpl.class);
 
@@ -291,7 +305,12 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             affinity = Workflow.getVersion(SHARD_AFFINITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
         }
         if (affinity) {
-            assignShards(shards);
+            boolean asked = assignShards(shards);
+            if (!asked && probing && sinceBalanced >= REBALANCE_EVERY && rebalances()) {
+                rebalance(shards);
+                asked = true;
+            }
+            sinceBalanced = asked ? 1 : sinceBalanced + 1;
         }
         List<ShardTask> tasks = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
@@ -425,10 +444,10 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
      * Gives every shard without a worker one: asks the workers on the shared queue (twice as many questions as such
      * shards, at most {@link #MAX_WORKER_PROBES}, so every live worker is likely to answer at least once) and sends each
      * such shard to the answering worker that holds the fewest shards (ties by queue name). Shards that have a worker
-     * keep it: moving one costs a rebuild of its users' histories, so a worker that joins later gets only shards that
-     * lose theirs (and new loops).
+     * keep it here (moving one costs a rebuild of its users' histories); a worker that joins later gets its share at the
+     * next {@link #rebalance}. Returns whether the workers were asked.
      */
-    private void assignShards(int shards) {
+    private boolean assignShards(int shards) {
         shardWorkers.keySet().removeIf(s -> s >= shards);
         List<Integer> free = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
@@ -437,10 +456,50 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
             }
         }
         if (free.isEmpty() || !probing) {
-            return;
+            return false;
         }
+        TreeSet<String> live = askWorkers(free.size());
+        if (live.isEmpty()) {
+            return true;
+        }
+        Map<String, Integer> load = new TreeMap<>();
+        live.forEach(q -> load.put(q, 0));
+        shardWorkers.values().forEach(q -> load.computeIfPresent(q, (k, n) -> n + 1));
+        for (int s : free) {
+            String q = live.stream().min(Comparator.comparing((String x) -> load.get(x)).thenComparing(x -> x)).orElseThrow();
+            shardWorkers.put(s, q);
+            load.merge(q, 1, Integer::sum);
+        }
+        log.info("pool {} cycle {}: shard workers {}", pool, cycle, shardWorkers);
+        return true;
+    }
+
+    /** Whether this run rebalances (asked at its first due rebalance, so older histories replay without the marker). */
+    private boolean rebalances() {
+        if (rebalancing == null) {
+            rebalancing = Workflow.getVersion(SHARD_REBALANCE_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+        }
+        return rebalancing;
+    }
+
+    /** Asks the workers again and moves as many shards as it takes to balance them over the ones that answered. */
+    private void rebalance(int shards) {
+        TreeSet<String> live = askWorkers(shards);
+        Map<Integer, String> moves = ShardBalance.moves(shardWorkers, live);
+        if (!moves.isEmpty()) {
+            shardWorkers.putAll(moves);
+            log.info("pool {} cycle {}: {} shard(s) moved to balance the workers {}: {}", pool, cycle, moves.size(), live, moves);
+        }
+    }
+
+    /**
+     * The own queues of the workers that answered (twice as many questions as {@code shards}, at most
+     * {@link #MAX_WORKER_PROBES}, so every live worker is likely to answer at least once). When none has a queue of its
+     * own (workers of a build before shard affinity), stops asking for this run.
+     */
+    private TreeSet<String> askWorkers(int shards) {
         List<Promise<String>> answers = new ArrayList<>();
-        for (int i = 0; i < Math.min(2 * free.size(), MAX_WORKER_PROBES); i++) {
+        for (int i = 0; i < Math.min(2 * shards, MAX_WORKER_PROBES); i++) {
             answers.add(Async.function(workers::workerQueue));
         }
         TreeSet<String> live = new TreeSet<>();
@@ -457,17 +516,8 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
         if (live.isEmpty()) {
             probing = false;
             log.warn("pool {}: no control worker names a queue of its own; every shard runs on the shared queue this run", pool);
-            return;
         }
-        Map<String, Integer> load = new TreeMap<>();
-        live.forEach(q -> load.put(q, 0));
-        shardWorkers.values().forEach(q -> load.computeIfPresent(q, (k, n) -> n + 1));
-        for (int s : free) {
-            String q = live.stream().min(Comparator.comparing((String x) -> load.get(x)).thenComparing(x -> x)).orElseThrow();
-            shardWorkers.put(s, q);
-            load.merge(q, 1, Integer::sum);
-        }
-        log.info("pool {} cycle {}: shard workers {}", pool, cycle, shardWorkers);
+        return live;
     }
 
     /** Waits for decisions on the changes that need one; returns the approved ids. */

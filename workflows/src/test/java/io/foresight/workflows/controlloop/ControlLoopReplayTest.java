@@ -35,9 +35,14 @@ class ControlLoopReplayTest {
     static final String HISTORY_V3 = "histories/control-loop-v3-fixed-shards.json";
     /**
      * Recorded with shard affinity (version marker shard-affinity): the shards' steps on a worker's own queue, the
-     * map carried over continue-as-new. The recorder writes this one now.
+     * map carried over continue-as-new.
      */
     static final String HISTORY_V4 = "histories/control-loop-v4-shard-affinity.json";
+    /**
+     * Recorded with shard rebalancing (version marker shard-rebalance): the last run of a loop that a second worker
+     * joined, which starts by moving a shard to it. {@link #recordRebalanceHistory} writes it.
+     */
+    static final String HISTORY_V5 = "histories/control-loop-v5-shard-rebalance.json";
 
     static WorkflowExecutionHistory load(String resource) throws Exception {
         try (var in = ControlLoopReplayTest.class.getClassLoader().getResourceAsStream(resource)) {
@@ -85,6 +90,50 @@ class ControlLoopReplayTest {
     }
 
     static final String RECORDER_WORKER_QUEUE = TaskQueues.CONTROL + "@recorder";
+    static final String RECORDER_JOINED_QUEUE = TaskQueues.CONTROL + "@recorder-joined";
+
+    @Test
+    void shardRebalanceHistoryReplaysOnTheCurrentCode() throws Exception {
+        WorkflowExecutionHistory h = load(HISTORY_V5);
+        assertTrue(hasVersionMarker(h, ControlLoopWorkflowImpl.SHARD_REBALANCE_CHANGE),
+                "the history must hold the getVersion marker of shard rebalancing");
+        assertTrue(h.getEvents().stream().anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                        && e.getActivityTaskScheduledEventAttributes().getTaskQueue().getName().equals(RECORDER_JOINED_QUEUE)),
+                "the history must hold a shard step moved to the worker that joined");
+        replay(h, ControlLoopWorkflowImpl.class);
+    }
+
+    /** A second worker joins after the first cycle; the last run (cycle 2) starts by rebalancing onto it. */
+    @Test
+    @EnabledIfSystemProperty(named = "foresight.recordHistory", matches = "true")
+    void recordRebalanceHistory() throws Exception {
+        FakeActivities fake = new FakeActivities(2);
+        ShardAffinityTest.Probe probe = new ShardAffinityTest.Probe();
+        probe.alive.add(RECORDER_WORKER_QUEUE);
+        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+            Worker w = env.newWorker(TaskQueues.CONTROL);
+            w.registerWorkflowImplementationTypes(ControlLoopWorkflowImpl.class);
+            w.registerActivitiesImplementations(fake, probe);
+            env.newWorker(RECORDER_WORKER_QUEUE).registerActivitiesImplementations(fake);
+            env.newWorker(RECORDER_JOINED_QUEUE).registerActivitiesImplementations(fake);
+            env.start();
+            WorkflowClient client = env.getWorkflowClient();
+            String id = ControlLoopWorkflow.workflowId("pool-a");
+            ControlLoopWorkflow loop = client.newWorkflowStub(ControlLoopWorkflow.class,
+                    WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CONTROL).build());
+            WorkflowClient.start(loop::run, ControlLoopWorkflowTest.params(1, 2, 3).withShardCount(2));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (loop.state().cycle() < 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            probe.alive.add(RECORDER_JOINED_QUEUE);
+            WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+            WorkflowExecutionHistory history = client.fetchHistory(id); // the last run
+            Path out = Path.of("src/test/resources", HISTORY_V5);
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, history.toJson(true));
+        }
+    }
 
     @Test
     void recordedHistoryReplaysOnTheCurrentCode() throws Exception {
@@ -149,6 +198,7 @@ class ControlLoopReplayTest {
         }
     }
 
+    /** Wrote {@link #HISTORY_V4} (a single run with an approval, a freeze and a retraining request). */
     @Test
     @EnabledIfSystemProperty(named = "foresight.recordHistory", matches = "true")
     void recordHistory() throws Exception {

@@ -114,7 +114,9 @@ class ShardAffinityTest {
         for (String step : List.of("checkPoolPolicy", "monitor", "feedback")) {
             assertEquals(5, shared.calls(step).size(), step);
         }
-        assertEquals(8, probe.asked.get(), "asked once (2 per shard) in the first cycle, never again: the carry keeps the map");
+        // asked (2 per shard) in the first cycle, and again at the start of the two runs after it to rebalance, which
+        // moved nothing: the carry kept a balanced map
+        assertEquals(24, probe.asked.get(), "8 questions in cycles 0, 2 and 4");
     }
 
     @Test
@@ -162,6 +164,33 @@ class ShardAffinityTest {
         assertTrue(probe.asked.get() > answeredBefore, "the moved shards asked the workers again");
         List<Call> lastCollects = fakes.get("q-a").calls("collect").stream().filter(c -> c.cycle() == 5).toList();
         assertEquals(4, lastCollects.size());
+    }
+
+    @Test
+    void aWorkerThatJoinsTakesItsShareOfTheShardsWhenTheNextRunStarts() throws Exception {
+        WorkflowClient client = start("q-a", "q-b");
+        probe.alive.remove("q-b"); // b polls its queue but has not joined the pool's workers yet: it answers nothing
+        ControlLoopWorkflow loop = newLoop(client);
+        // continue-as-new every 2 cycles: the second run starts at cycle 2 with a rebalance
+        WorkflowClient.start(loop::run, ControlLoopWorkflowTest.params(1, 2, 4));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (loop.state().cycle() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        probe.alive.add("q-b"); // b joins during cycle 1
+        LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
+
+        assertEquals(4, end.cycle());
+        assertEquals(0, end.failedCycles());
+        for (String step : PER_SHARD) {
+            for (int s = 0; s < 4; s++) {
+                assertEquals(Set.of("q-a"), ranOn(step, 1, s), step + " of cycle 1 shard " + s + ": a held every shard");
+                // the two highest shards moved, the others stayed (their workers' histories are kept)
+                Set<String> after = Set.of(s < 2 ? "q-a" : "q-b");
+                assertEquals(after, ranOn(step, 2, s), step + " of cycle 2 shard " + s);
+                assertEquals(after, ranOn(step, 3, s), step + " of cycle 3 shard " + s);
+            }
+        }
     }
 
     @Test
