@@ -121,6 +121,11 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "risk (0.5% and 1%); summary.json gains frontier and matched_risk, report.html the curves.")
     boolean sweep;
 
+    @Option(names = "--per-user",
+            description = "Also write per_user.csv: each test user's cost and CPU under-provisioned intervals per policy (and "
+                    + "per sweep setting with --sweep), to see which users carry the cost and which the risk.")
+    boolean perUserCsv;
+
     @Option(names = "--lead-steps", paramLabel = "L,L,...", split = ",",
             description = "Also evaluate every policy with decisions in force L steps after their data (1 = the default "
                     + "one-step lead; e.g. 1,2,6: capacity that takes 5 or 25 more minutes to arrive); summary.json gains "
@@ -444,6 +449,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             extra.put("matched_risk", io.foresight.core.eval.Sweep.matchedJson(swept, prices));
             extra.put("matched_risk_detail", io.foresight.core.eval.Sweep.matchedDetailJson(swept, prices));
         }
+        if (perUserCsv) {
+            writePerUser(out.resolve("per_user.csv"), evaluator.perUser(), swept, prices);
+        }
         Summary.writeJson(res, prices, out.resolve("summary.json"), extra);
         HtmlReport.write(res, prices, out.resolve("report.html"), swept);
         System.out.print(Summary.table(res, prices));
@@ -455,6 +463,32 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.html"));
         return 0;
+    }
+
+    /** One row per (policy or sweep setting, user): cost, CPU intervals scored and under-provisioned, CPU core-hours. */
+    static void writePerUser(Path file, java.util.Map<String, java.util.Map<String, io.foresight.core.eval.PolicyMetrics>> single,
+                             io.foresight.core.eval.Sweep.Result swept, PriceBook prices) {
+        java.util.Map<String, java.util.Map<String, io.foresight.core.eval.PolicyMetrics>> rows = new java.util.LinkedHashMap<>(single);
+        if (swept != null) {
+            rows.putAll(swept.perUser());
+            // a default setting was not rerun: its users are the single-point run's
+            swept.frontier().values().forEach(points -> points.forEach(p -> {
+                if (p.setting().isDefault() && single.containsKey(p.setting().policy())) {
+                    rows.put(p.setting().label(), single.get(p.setting().policy()));
+                }
+            }));
+        }
+        io.foresight.core.model.Resource cpu = io.foresight.core.model.Resource.CPU;
+        StringBuilder b = new StringBuilder("policy,user,cost,cpu_scored,cpu_under,cpu_allocated_hours,cpu_used_hours,changes_per_day\n");
+        rows.forEach((policy, users) -> users.forEach((user, m) -> b.append(String.format(java.util.Locale.ROOT,
+                "\"%s\",%s,%.6f,%d,%d,%.4f,%.4f,%.4f%n", policy, user, m.cost(prices), m.scored(cpu), m.underprovisioned(cpu),
+                m.allocatedHours(cpu), m.usedHours(cpu), m.changesPerUserDay()))));
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, b.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /** Builds an evaluator of the named policies with foresight (if named) at given settings and parts. */

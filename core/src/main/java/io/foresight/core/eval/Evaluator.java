@@ -85,6 +85,14 @@ public final class Evaluator {
         return coldStart;
     }
 
+    /** Per policy, per test user, the last run's metrics (for a per-user breakdown of where cost and risk fall). */
+    private final Map<String, Map<String, PolicyMetrics>> perUser = new LinkedHashMap<>();
+
+    /** The last run's metrics per policy and test user, in the test trace's user order. */
+    public Map<String, Map<String, PolicyMetrics>> perUser() {
+        return perUser;
+    }
+
     /** What the foresight run reports besides its metrics (spot, profiles, learned headroom), filled by the run. */
     private final Map<String, Object> foresightReport = new LinkedHashMap<>();
     private final Config config;
@@ -173,6 +181,8 @@ public final class Evaluator {
             for (int k = 0; k < futures.size(); k++) {
                 UserOutcome o = futures.get(k).get();
                 o.metrics.forEach((name, m) -> merged.get(name).merge(m));
+                String user = users.get(k).user();
+                o.metrics.forEach((name, m) -> perUser.computeIfAbsent(name, x -> new LinkedHashMap<>()).put(user, m));
                 if (train == null || train.user(users.get(k).user()) == null) {
                     o.metrics.forEach((name, m) -> coldStart.computeIfAbsent(name, x -> new PolicyMetrics()).merge(m));
                 }
@@ -402,6 +412,7 @@ public final class Evaluator {
         for (int u = 0; u < n; u++) {
             scorePeaks(metrics[u], series[u], heldCols[u], offsets[u]);
             into.merge(metrics[u]);
+            perUser.computeIfAbsent(FORESIGHT, x -> new LinkedHashMap<>()).put(users.get(u).user(), metrics[u]);
             if (train == null || train.user(users.get(u).user()) == null) {
                 coldStart.computeIfAbsent(FORESIGHT, x -> new PolicyMetrics()).merge(metrics[u]);
             }

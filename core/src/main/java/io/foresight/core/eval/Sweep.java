@@ -61,7 +61,12 @@ public final class Sweep {
     }
 
     /** Every policy's points, in knob order. */
-    public record Result(Map<String, List<Point>> frontier) {}
+    /** Every policy's points, in knob order; {@code perUser}: per setting label, each test user's metrics. */
+    public record Result(Map<String, List<Point>> frontier, Map<String, Map<String, PolicyMetrics>> perUser) {
+        public Result(Map<String, List<Point>> frontier) {
+            this(frontier, Map.of());
+        }
+    }
 
     private Sweep() {}
 
@@ -230,6 +235,7 @@ public final class Sweep {
         StaticPolicy stat = StaticPolicy.fromTraining(train);
         Map<String, List<Point>> frontier = new LinkedHashMap<>();
         Map<Setting, PolicyMetrics> measured = new LinkedHashMap<>();
+        Map<String, Map<String, PolicyMetrics>> perUser = new LinkedHashMap<>();
         List<AllocationPolicy> baselines = new ArrayList<>();
         Map<String, Setting> byLabel = new LinkedHashMap<>();
         Evaluator.Config quiet = new Evaluator.Config(config.threads(), config.warmupDays(), 0, config.prices(), null, 0,
@@ -238,7 +244,7 @@ public final class Sweep {
             frontier.computeIfAbsent(s.policy(), k -> new ArrayList<>());
             PolicyMetrics known = s.isDefault() && atDefaults != null ? atDefaults.policies().get(s.policy()) : null;
             if (known != null) {
-                measured.put(s, known);
+                measured.put(s, known); // its per-user metrics are the single-point run's (Evaluator#perUser)
             } else if (!s.policy().equals(Evaluator.FORESIGHT)) {
                 baselines.add(baseline(s, stat));
                 byLabel.put(s.label(), s);
@@ -246,8 +252,10 @@ public final class Sweep {
         }
         if (!baselines.isEmpty()) {
             progress(config, "sweep: " + baselines.size() + " baseline settings, one pass over " + test.users().size() + " users");
-            EvaluationResult r = new Evaluator(baselines, quiet).run(train, test);
+            Evaluator e = new Evaluator(baselines, quiet);
+            EvaluationResult r = e.run(train, test);
             r.policies().forEach((label, m) -> measured.put(byLabel.get(label), m));
+            perUser.putAll(e.perUser());
         }
         for (Setting s : settings) {
             if (s.policy().equals(Evaluator.FORESIGHT) && !measured.containsKey(s)) {
@@ -256,15 +264,17 @@ public final class Sweep {
                 }
                 progress(config, "sweep: " + s.label() + " through the loop's engine");
                 long t0 = System.nanoTime();
-                EvaluationResult r = foresightRun.apply(foresight(s, base)).run(train, test);
+                Evaluator e = foresightRun.apply(foresight(s, base));
+                EvaluationResult r = e.run(train, test);
                 measured.put(s, r.policies().get(Evaluator.FORESIGHT));
+                perUser.put(s.label(), e.perUser().getOrDefault(Evaluator.FORESIGHT, Map.of()));
                 progress(config, String.format(Locale.ROOT, "sweep: %s done in %.0f s", s.label(), (System.nanoTime() - t0) / 1e9));
             }
         }
         for (Setting s : settings) {
             frontier.get(s.policy()).add(new Point(s, measured.get(s)));
         }
-        return new Result(frontier);
+        return new Result(frontier, perUser);
     }
 
     private static void progress(Evaluator.Config c, String line) {

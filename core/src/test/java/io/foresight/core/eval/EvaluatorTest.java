@@ -97,6 +97,21 @@ class EvaluatorTest {
     }
 
     @Test
+    void perUserMetricsSplitThePoolsByUser() {
+        // a: cpu 1, 3 against 2 cores (1 under); b: cpu 1, 1 (none under): the pool's 1 of 4 falls on a alone
+        UserSeries a = series("a", 0, new double[] {1, 3}, new double[] {1, 1});
+        UserSeries b = series("b", 0, new double[] {1, 1}, new double[] {1, 1});
+        Evaluator e = new Evaluator(List.of(new Fixed(2, 4, 0, 0)), config(0));
+        EvaluationResult r = e.run(null, trace(a, b));
+        Map<String, PolicyMetrics> users = e.perUser().get("fixed");
+        assertEquals(List.of("a", "b"), new ArrayList<>(users.keySet()));
+        assertEquals(1, users.get("a").underprovisioned(Resource.CPU));
+        assertEquals(0, users.get("b").underprovisioned(Resource.CPU));
+        assertEquals(r.policies().get("fixed").cost(PriceBook.DEFAULT),
+                users.get("a").cost(PriceBook.DEFAULT) + users.get("b").cost(PriceBook.DEFAULT), 1e-12);
+    }
+
+    @Test
     void changesAreCountedPerUserDay() {
         UserSeries s = series("a", 0, new double[] {1, 1, 1, 1}, new double[] {1, 1, 1, 1});
         AllocationPolicy flip = new AllocationPolicy() {
