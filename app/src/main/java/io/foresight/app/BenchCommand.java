@@ -5,6 +5,7 @@ import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.controlloop.TimeShiftedUsageSource;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.core.alloc.AllocationMode;
+import io.foresight.core.engine.UserDirectory;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
@@ -88,6 +89,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--worker-heap", description = "-Xmx of each child worker with --workers >= 2 (default: this JVM's max heap).")
         String workerHeap;
 
+        @Option(names = "--team-sizes", defaultValue = "50,100,150,200", description = "Users per team, repeated over the pool in "
+                + "its order (default ${DEFAULT-VALUE}: teams of 50 to 200 users, 125 on average, each with the default team "
+                + "budget); 0: every user in the one default team.")
+        String teamSizes;
+
         @Override
         public Integer call() throws Exception {
             if (users < 1 || cycles < 1 || shardSize < 1 || shards < 0 || workers < 1) {
@@ -106,12 +112,14 @@ public final class BenchCommand implements Runnable {
             long t0 = System.nanoTime();
             // the copies beyond the real VMs are views over them: the pool costs the real trace's memory, not a copy per user
             TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS);
+            UserDirectory teams = teams(source.users(), teamSizes);
             int real = source.realUsers();
             out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), %s, %d cycles; read in %.1f s%n",
                     users, real, file.getFileName(), users > real ? ", the rest time-shifted views of them (copy k of a VM "
                             + "replays it rotated by 37*k intervals; no copy of the trace is made)" : "",
                     shards > 0 ? shards + " shards of " + (users + shards - 1) / shards + " users" : "shards of " + shardSize + " users", cycles,
                     (System.nanoTime() - t0) / 1e9);
+            out.println("teams: " + describe(source.users(), teams));
             Path state = Files.createTempDirectory("foresight-bench-loop");
             // a pool of its own per run: tasks still queued for an earlier run (its files are in another state dir) never land here
             String pool = "bench-" + users + "-" + Long.toString(System.currentTimeMillis(), 36);
@@ -126,10 +134,10 @@ public final class BenchCommand implements Runnable {
                 try {
                     if (workers == 1) {
                         out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
-                        factory = startWorker(temporal, config, source, state, ControlWorker.defaultWorkerQueue());
+                        factory = startWorker(temporal, config, source, teams, state, ControlWorker.defaultWorkerQueue());
                     } else {
                         for (int w = 0; w < workers; w++) {
-                            children.add(Child.start(w, pool, users, file, state, workerHeap));
+                            children.add(Child.start(w, pool, users, teamSizes, file, state, workerHeap));
                         }
                         out.println("Temporal at " + temporal.target + "; " + workers + " control worker processes (child JVMs of "
                                 + "this command's worker wiring, -Xmx" + children.get(0).heap + " each; none in this process); state " + state);
@@ -193,17 +201,58 @@ public final class BenchCommand implements Runnable {
          * And at 10,000 users 20 CPU-bound shard activities at once on 2 cores starve each other's heartbeats (10 s) and
          * are retried over and over: run two per core, the rest wait in Temporal's queue.
          */
-        static WorkerFactory startWorker(TemporalConnection temporal, FsConfig config, TimeShiftedUsageSource source, Path state,
-                                         String workerQueue) {
+        static WorkerFactory startWorker(TemporalConnection temporal, FsConfig config, TimeShiftedUsageSource source, UserDirectory teams,
+                                         Path state, String workerQueue) {
             Models models = Models.forLoop(config, source.firstDays(3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
             ControlWorkerConfig worker = Wiring.controlWorker(config, models).withStateDir(state)
                     .withActuator(new io.foresight.core.actuate.SimulatedCluster(state.resolve("cluster")))
-                    .withUsageSources(r -> source).withMetrics(new PrometheusRegistry());
+                    .withUsageSources(r -> source).withMetrics(new PrometheusRegistry()).withProfiles(teams::base);
             return ControlWorker.start(temporal.client, worker, new io.foresight.activities.controlloop.FileStateStore(worker.stateDir()),
                     io.temporal.worker.WorkerOptions.newBuilder()
                             .setDefaultDeadlockDetectionTimeout(30_000)
                             .setMaxConcurrentActivityExecutionSize(2 * Runtime.getRuntime().availableProcessors()).build(),
                     workerQueue);
+        }
+
+        /**
+         * The pool's teams: consecutive users in the pool's order, team k taking sizes[k mod n] users (a platform's pool is
+         * many teams of tens to hundreds of users, each with its budget, not one team of every user); "0": one team.
+         */
+        static UserDirectory teams(List<String> users, String sizes) {
+            int[] n;
+            try {
+                n = java.util.Arrays.stream(sizes.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+            } catch (NumberFormatException e) {
+                n = new int[] {-1};
+            }
+            if (n.length == 1 && n[0] == 0) {
+                return UserDirectory.DEFAULTS;
+            }
+            if (java.util.Arrays.stream(n).anyMatch(x -> x < 1)) {
+                throw new IllegalArgumentException("--team-sizes " + sizes + " is not a list of team sizes >= 1 (or 0 for one team). "
+                        + "Fix: e.g. --team-sizes 50,100,150,200");
+            }
+            UserDirectory.Entry base = UserDirectory.DEFAULTS.defaults();
+            Map<String, UserDirectory.Entry> entries = new HashMap<>();
+            int team = 0;
+            int left = n[0];
+            for (String u : users) {
+                if (left == 0) {
+                    team++;
+                    left = n[team % n.length];
+                }
+                entries.put(u, new UserDirectory.Entry(String.format(Locale.ROOT, "team-%04d", team), base.tier(), base.spot()));
+                left--;
+            }
+            return new UserDirectory(base, entries);
+        }
+
+        static String describe(List<String> users, UserDirectory teams) {
+            Map<String, Integer> size = new HashMap<>();
+            users.forEach(u -> size.merge(teams.entry(u).team(), 1, Integer::sum));
+            java.util.IntSummaryStatistics st = size.values().stream().mapToInt(Integer::intValue).summaryStatistics();
+            return String.format(Locale.ROOT, "%d team(s) of %d to %d users (mean %.0f), each with the default team budget of "
+                    + "the bundled thresholds", size.size(), st.getMin(), st.getMax(), st.getAverage());
         }
 
         static Path defaultTrace(FsConfig config) {
@@ -229,6 +278,8 @@ public final class BenchCommand implements Runnable {
         String queue;
         @Option(names = "--samples", required = true)
         Path samples;
+        @Option(names = "--team-sizes", required = true)
+        String teamSizes;
 
         @Override
         public Integer call() throws Exception {
@@ -236,7 +287,7 @@ public final class BenchCommand implements Runnable {
             TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(trace)), users, Wiring.WARMUP_STEPS);
             try (TemporalConnection temporal = openPatiently(config);
                  java.io.BufferedWriter w = Files.newBufferedWriter(samples)) {
-                WorkerFactory factory = Loop.startWorker(temporal, config, source, state, queue);
+                WorkerFactory factory = Loop.startWorker(temporal, config, source, Loop.teams(source.users(), teamSizes), state, queue);
                 System.out.println("ready " + queue);
                 System.out.flush();
                 Runtime.getRuntime().addShutdownHook(new Thread(factory::shutdownNow, "bench-worker-stop"));
@@ -289,7 +340,7 @@ public final class BenchCommand implements Runnable {
             this.samples = samples;
         }
 
-        static Child start(int index, String pool, int users, Path trace, Path state, String heap) throws java.io.IOException {
+        static Child start(int index, String pool, int users, String teamSizes, Path trace, Path state, String heap) throws java.io.IOException {
             String xmx = heap != null ? heap : (Runtime.getRuntime().maxMemory() / 1048576) + "m";
             String queue = TaskQueues.CONTROL + "@" + pool + "-w" + index;
             Path log = state.resolve("worker-" + index + ".log");
@@ -304,7 +355,7 @@ public final class BenchCommand implements Runnable {
             }
             cmd.addAll(List.of("-Xmx" + xmx, "-cp", System.getProperty("java.class.path"), ForesightCli.class.getName(),
                     "bench", "loop-worker", "--users", String.valueOf(users), "--trace", trace.toString(),
-                    "--state", state.toString(), "--queue", queue, "--samples", samples.toString()));
+                    "--state", state.toString(), "--queue", queue, "--samples", samples.toString(), "--team-sizes", teamSizes));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new Child(queue, xmx, p, log, samples);
         }

@@ -47,4 +47,24 @@ class BenchCommandTest {
         // the policy stage's CPU: half of each cycle, p50 of cycles 3-5 is 1,500 ms
         assertTrue(out.lines().anyMatch(l -> l.startsWith("p50>=3") && l.contains(" 1500 ")), out);
     }
+
+    @Test
+    void thePoolIsSplitIntoTeamsOfTheGivenSizesInItsOrder() {
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            users.add("u" + i);
+        }
+        io.foresight.core.engine.UserDirectory teams = BenchCommand.Loop.teams(users, "50,100,150,200");
+        assertEquals("team-0000", teams.entry("u0").team());
+        assertEquals("team-0000", teams.entry("u49").team());
+        assertEquals("team-0001", teams.entry("u50").team());
+        assertEquals("team-0002", teams.entry("u150").team());
+        assertEquals("team-0003", teams.entry("u300").team());
+        assertEquals("team-0004", teams.entry("u500").team()); // the sizes repeat: 50 again
+        assertEquals("team-0005", teams.entry("u550").team());
+        assertTrue(BenchCommand.Loop.describe(users, teams).startsWith("8 team(s) of 50 to 200 users (mean 125)"),
+                BenchCommand.Loop.describe(users, teams));
+        assertEquals("default", BenchCommand.Loop.teams(users, "0").entry("u999").team());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BenchCommand.Loop.teams(users, "50,x"));
+    }
 }
