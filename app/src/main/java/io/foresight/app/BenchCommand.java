@@ -5,6 +5,7 @@ import io.foresight.activities.ControlWorkerConfig;
 import io.foresight.activities.controlloop.TimeShiftedUsageSource;
 import io.foresight.app.stack.FsConfig;
 import io.foresight.core.alloc.AllocationMode;
+import io.foresight.core.engine.UserDirectory;
 import io.foresight.core.trace.BitbrainsReader;
 import io.foresight.workflows.TaskQueues;
 import io.foresight.workflows.controlloop.ControlLoopParams;
@@ -30,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongBinaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,6 +65,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--cycles", defaultValue = "5", description = "Cycles to run (default ${DEFAULT-VALUE}; the first builds every history).")
         int cycles;
 
+        @Option(names = "--warmup", defaultValue = "1", description = "Cycles left out of the steady-state figures (default "
+                + "${DEFAULT-VALUE}: the first, which builds every history; more leave the JIT time to compile the hot code, as a "
+                + "worker that runs for days has). The figures after the first cycle are printed as well.")
+        int warmup;
+
         @Option(names = "--shard-size", defaultValue = "500", description = "Users per activity call when --shards is 0 (default ${DEFAULT-VALUE}).")
         int shardSize;
 
@@ -82,10 +89,19 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--worker-heap", description = "-Xmx of each child worker with --workers >= 2 (default: this JVM's max heap).")
         String workerHeap;
 
+        @Option(names = "--team-sizes", defaultValue = "50,100,150,200", description = "Users per team, repeated over the pool in "
+                + "its order (default ${DEFAULT-VALUE}: teams of 50 to 200 users, 125 on average, each with the default team "
+                + "budget); 0: every user in the one default team.")
+        String teamSizes;
+
         @Override
         public Integer call() throws Exception {
             if (users < 1 || cycles < 1 || shardSize < 1 || shards < 0 || workers < 1) {
                 throw new IllegalArgumentException("--users, --cycles, --shard-size and --workers must be >= 1 and --shards >= 0. Fix: e.g. --users 1000 --cycles 5 --shards 4");
+            }
+            if (warmup < 1 || warmup >= cycles) {
+                throw new IllegalArgumentException("--warmup " + warmup + " leaves no cycle to measure out of --cycles " + cycles
+                        + " (the first cycle is always warm-up). Fix: e.g. --cycles 12 --warmup 6");
             }
             FsConfig config = FsConfig.load();
             PrintStream out = System.out;
@@ -96,12 +112,14 @@ public final class BenchCommand implements Runnable {
             long t0 = System.nanoTime();
             // the copies beyond the real VMs are views over them: the pool costs the real trace's memory, not a copy per user
             TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(file)), users, Wiring.WARMUP_STEPS);
+            UserDirectory teams = teams(source.users(), teamSizes);
             int real = source.realUsers();
             out.printf(Locale.ROOT, "bench loop: %d users (%d real Bitbrains VMs of %s%s), %s, %d cycles; read in %.1f s%n",
                     users, real, file.getFileName(), users > real ? ", the rest time-shifted views of them (copy k of a VM "
                             + "replays it rotated by 37*k intervals; no copy of the trace is made)" : "",
                     shards > 0 ? shards + " shards of " + (users + shards - 1) / shards + " users" : "shards of " + shardSize + " users", cycles,
                     (System.nanoTime() - t0) / 1e9);
+            out.println("teams: " + describe(source.users(), teams));
             Path state = Files.createTempDirectory("foresight-bench-loop");
             // a pool of its own per run: tasks still queued for an earlier run (its files are in another state dir) never land here
             String pool = "bench-" + users + "-" + Long.toString(System.currentTimeMillis(), 36);
@@ -116,10 +134,10 @@ public final class BenchCommand implements Runnable {
                 try {
                     if (workers == 1) {
                         out.println("Temporal at " + temporal.target + "; control worker in this process; state " + state);
-                        factory = startWorker(temporal, config, source, state, ControlWorker.defaultWorkerQueue());
+                        factory = startWorker(temporal, config, source, teams, state, ControlWorker.defaultWorkerQueue());
                     } else {
                         for (int w = 0; w < workers; w++) {
-                            children.add(Child.start(w, pool, users, file, state, workerHeap));
+                            children.add(Child.start(w, pool, users, teamSizes, file, state, workerHeap));
                         }
                         out.println("Temporal at " + temporal.target + "; " + workers + " control worker processes (child JVMs of "
                                 + "this command's worker wiring, -Xmx" + children.get(0).heap + " each; none in this process); state " + state);
@@ -139,12 +157,23 @@ public final class BenchCommand implements Runnable {
                     LoopState end = WorkflowStub.fromTyped(loop).getResult(LoopState.class);
                     double wall = (System.nanoTime() - w0) / 1e9;
                     List<Cycle> measured = cycles(LoopCommand.history(temporal.stubs, config.get("temporal.namespace", "default"), id));
-                    print(out, measured, wall, end);
+                    List<HeapSampler> cpu = new ArrayList<>();
                     if (children.isEmpty()) {
-                        printCpu(out, measured, heap);
+                        cpu.add(heap);
                     } else {
-                        printWorkers(out, measured, children);
+                        for (Child c : children) {
+                            cpu.add(c.read());
+                        }
                     }
+                    print(out, measured, warmup, (from, to) -> cpu.stream().mapToLong(s -> s.cpuAt(to) - s.cpuAt(from)).sum(),
+                            children.isEmpty() ? "the worker process" : "the " + children.size() + " worker processes");
+                    out.printf(Locale.ROOT, "loop: %d cycles in %.1f s end to end (workflow start to result); %d failed; last outcome %d users observed%n",
+                            end.cycle(), wall, end.failedCycles(), end.lastOutcome() == null ? 0 : end.lastOutcome().users());
+                    if (!children.isEmpty()) {
+                        printWorkers(out, measured, warmup, children);
+                    }
+                    out.printf(Locale.ROOT, "load average at the end: %.1f on %d cores%n",
+                            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
                 } finally {
                     if (factory != null) {
                         factory.shutdownNow();
@@ -172,17 +201,58 @@ public final class BenchCommand implements Runnable {
          * And at 10,000 users 20 CPU-bound shard activities at once on 2 cores starve each other's heartbeats (10 s) and
          * are retried over and over: run two per core, the rest wait in Temporal's queue.
          */
-        static WorkerFactory startWorker(TemporalConnection temporal, FsConfig config, TimeShiftedUsageSource source, Path state,
-                                         String workerQueue) {
+        static WorkerFactory startWorker(TemporalConnection temporal, FsConfig config, TimeShiftedUsageSource source, UserDirectory teams,
+                                         Path state, String workerQueue) {
             Models models = Models.forLoop(config, source.firstDays(3), false, new PrintStream(java.io.OutputStream.nullOutputStream()));
             ControlWorkerConfig worker = Wiring.controlWorker(config, models).withStateDir(state)
                     .withActuator(new io.foresight.core.actuate.SimulatedCluster(state.resolve("cluster")))
-                    .withUsageSources(r -> source).withMetrics(new PrometheusRegistry());
+                    .withUsageSources(r -> source).withMetrics(new PrometheusRegistry()).withProfiles(teams::base);
             return ControlWorker.start(temporal.client, worker, new io.foresight.activities.controlloop.FileStateStore(worker.stateDir()),
                     io.temporal.worker.WorkerOptions.newBuilder()
                             .setDefaultDeadlockDetectionTimeout(30_000)
                             .setMaxConcurrentActivityExecutionSize(2 * Runtime.getRuntime().availableProcessors()).build(),
                     workerQueue);
+        }
+
+        /**
+         * The pool's teams: consecutive users in the pool's order, team k taking sizes[k mod n] users (a platform's pool is
+         * many teams of tens to hundreds of users, each with its budget, not one team of every user); "0": one team.
+         */
+        static UserDirectory teams(List<String> users, String sizes) {
+            int[] n;
+            try {
+                n = java.util.Arrays.stream(sizes.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+            } catch (NumberFormatException e) {
+                n = new int[] {-1};
+            }
+            if (n.length == 1 && n[0] == 0) {
+                return UserDirectory.DEFAULTS;
+            }
+            if (java.util.Arrays.stream(n).anyMatch(x -> x < 1)) {
+                throw new IllegalArgumentException("--team-sizes " + sizes + " is not a list of team sizes >= 1 (or 0 for one team). "
+                        + "Fix: e.g. --team-sizes 50,100,150,200");
+            }
+            UserDirectory.Entry base = UserDirectory.DEFAULTS.defaults();
+            Map<String, UserDirectory.Entry> entries = new HashMap<>();
+            int team = 0;
+            int left = n[0];
+            for (String u : users) {
+                if (left == 0) {
+                    team++;
+                    left = n[team % n.length];
+                }
+                entries.put(u, new UserDirectory.Entry(String.format(Locale.ROOT, "team-%04d", team), base.tier(), base.spot()));
+                left--;
+            }
+            return new UserDirectory(base, entries);
+        }
+
+        static String describe(List<String> users, UserDirectory teams) {
+            Map<String, Integer> size = new HashMap<>();
+            users.forEach(u -> size.merge(teams.entry(u).team(), 1, Integer::sum));
+            java.util.IntSummaryStatistics st = size.values().stream().mapToInt(Integer::intValue).summaryStatistics();
+            return String.format(Locale.ROOT, "%d team(s) of %d to %d users (mean %.0f), each with the default team budget of "
+                    + "the bundled thresholds", size.size(), st.getMin(), st.getMax(), st.getAverage());
         }
 
         static Path defaultTrace(FsConfig config) {
@@ -208,6 +278,8 @@ public final class BenchCommand implements Runnable {
         String queue;
         @Option(names = "--samples", required = true)
         Path samples;
+        @Option(names = "--team-sizes", required = true)
+        String teamSizes;
 
         @Override
         public Integer call() throws Exception {
@@ -215,7 +287,7 @@ public final class BenchCommand implements Runnable {
             TimeShiftedUsageSource source = new TimeShiftedUsageSource(BitbrainsReader.read(List.of(trace)), users, Wiring.WARMUP_STEPS);
             try (TemporalConnection temporal = openPatiently(config);
                  java.io.BufferedWriter w = Files.newBufferedWriter(samples)) {
-                WorkerFactory factory = Loop.startWorker(temporal, config, source, state, queue);
+                WorkerFactory factory = Loop.startWorker(temporal, config, source, Loop.teams(source.users(), teamSizes), state, queue);
                 System.out.println("ready " + queue);
                 System.out.flush();
                 Runtime.getRuntime().addShutdownHook(new Thread(factory::shutdownNow, "bench-worker-stop"));
@@ -268,7 +340,7 @@ public final class BenchCommand implements Runnable {
             this.samples = samples;
         }
 
-        static Child start(int index, String pool, int users, Path trace, Path state, String heap) throws java.io.IOException {
+        static Child start(int index, String pool, int users, String teamSizes, Path trace, Path state, String heap) throws java.io.IOException {
             String xmx = heap != null ? heap : (Runtime.getRuntime().maxMemory() / 1048576) + "m";
             String queue = TaskQueues.CONTROL + "@" + pool + "-w" + index;
             Path log = state.resolve("worker-" + index + ".log");
@@ -283,7 +355,7 @@ public final class BenchCommand implements Runnable {
             }
             cmd.addAll(List.of("-Xmx" + xmx, "-cp", System.getProperty("java.class.path"), ForesightCli.class.getName(),
                     "bench", "loop-worker", "--users", String.valueOf(users), "--trace", trace.toString(),
-                    "--state", state.toString(), "--queue", queue, "--samples", samples.toString()));
+                    "--state", state.toString(), "--queue", queue, "--samples", samples.toString(), "--team-sizes", teamSizes));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new Child(queue, xmx, p, log, samples);
         }
@@ -349,32 +421,28 @@ public final class BenchCommand implements Runnable {
      * Per worker process: the shards whose collect it ran in the first and the last cycle (read from the history: the
      * task queue each collect was scheduled on), its heap peak and its CPU per later cycle.
      */
-    static void printWorkers(PrintStream out, List<Cycle> cycles, List<Child> children) throws Exception {
+    static void printWorkers(PrintStream out, List<Cycle> cycles, int warmup, List<Child> children) throws Exception {
         for (Child c : children) {
             c.requestGc();
         }
-        out.printf(Locale.ROOT, "%-40s %10s %11s %13s %13s %14s%n", "worker queue", "shards c0", "shards last", "heap_peak_MiB",
-                "after_GC_MiB", "cpu_ms/cycle>0");
-        double total = 0;
+        out.printf(Locale.ROOT, "%-40s %10s %11s %13s %13s %14s %14s%n", "worker queue", "shards c0", "shards last", "heap_peak_MiB",
+                "after_GC_MiB", "cpu_ms p50>0", "cpu_ms p50>=" + warmup);
         for (Child c : children) {
             long afterGc = c.afterGc(Duration.ofSeconds(60));
             HeapSampler s = c.read();
-            double cpuMs = cycles.size() < 2 ? 0 : cycles.subList(1, cycles.size()).stream()
-                    .mapToDouble(x -> (s.cpuAt(x.endMs()) - s.cpuAt(x.startMs())) / 1e6).average().orElse(0);
-            total += cpuMs;
-            out.printf(Locale.ROOT, "%-40s %10d %11d %13.0f %13.0f %14.0f%n", c.queue,
+            LongBinaryOperator cpu = (from, to) -> s.cpuAt(to) - s.cpuAt(from);
+            out.printf(Locale.ROOT, "%-40s %10d %11d %13.0f %13.0f %14.0f %14.0f%n", c.queue,
                     cycles.isEmpty() ? 0 : cycles.get(0).collectsOn().getOrDefault(c.queue, 0),
                     cycles.isEmpty() ? 0 : cycles.get(cycles.size() - 1).collectsOn().getOrDefault(c.queue, 0),
-                    s.peak() / 1048576.0, afterGc / 1048576.0, cpuMs);
+                    s.peak() / 1048576.0, afterGc / 1048576.0,
+                    Stats.of(after(cycles, 1).stream().mapToDouble(x -> cpu.applyAsLong(x.startMs(), x.endMs()) / 1e6).toArray()).p50(),
+                    Stats.of(after(cycles, warmup).stream().mapToDouble(x -> cpu.applyAsLong(x.startMs(), x.endMs()) / 1e6).toArray()).p50());
         }
         if (!cycles.isEmpty()) {
             out.printf(Locale.ROOT, "collects on the shared queue: first cycle %d, last %d%n",
                     cycles.get(0).collectsOn().getOrDefault(TaskQueues.CONTROL, 0),
                     cycles.get(cycles.size() - 1).collectsOn().getOrDefault(TaskQueues.CONTROL, 0));
         }
-        out.printf(Locale.ROOT, "worker processes' CPU per later cycle: %.0f ms in all (sampled every 100 ms)%n", total);
-        out.printf(Locale.ROOT, "load average at the end: %.1f on %d cores%n",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
     }
 
     static final List<String> STAGES = List.of("Collect", "Predict", "Plan", "CheckPoolPolicy", "Allocate", "Monitor", "Feedback");
@@ -451,54 +519,115 @@ public final class BenchCommand implements Runnable {
         return out;
     }
 
-    static void print(PrintStream out, List<Cycle> cycles, double wallSeconds, LoopState end) {
-        out.printf(Locale.ROOT, "%-6s %8s", "cycle", "wall_ms");
-        for (String s : STAGES) {
-            out.printf(Locale.ROOT, " %8s", s.equals("CheckPoolPolicy") ? "policy" : s.toLowerCase(Locale.ROOT));
-        }
-        out.printf(Locale.ROOT, " %7s %11s%n", "events", "history_KiB");
-        for (Cycle c : cycles) {
-            row(out, String.valueOf(c.index()), c.wallMs(), STAGES.stream().mapToLong(c::stageMs).toArray(), c.events(), c.bytes());
-        }
-        if (cycles.size() > 1) {
-            List<Cycle> later = cycles.subList(1, cycles.size());
-            long[] st = new long[STAGES.size()];
-            for (int i = 0; i < st.length; i++) {
-                int k = i;
-                st[i] = Math.round(later.stream().mapToLong(c -> c.stageMs(STAGES.get(k))).average().orElse(0));
-            }
-            row(out, "mean>0", Math.round(later.stream().mapToLong(Cycle::wallMs).average().orElse(0)), st,
-                    (int) Math.round(later.stream().mapToInt(Cycle::events).average().orElse(0)),
-                    Math.round(later.stream().mapToLong(Cycle::bytes).average().orElse(0)));
-            long[] walls = later.stream().mapToLong(Cycle::wallMs).sorted().toArray();
-            // the median (lower middle for an even count) and the slowest: a shared machine makes single cycles slow
-            out.printf(Locale.ROOT, "later cycles' wall time: p50 %d ms, max %d ms%n", walls[(walls.length - 1) / 2],
-                    walls[walls.length - 1]);
-        }
-        out.printf(Locale.ROOT, "loop: %d cycles in %.1f s end to end (workflow start to result); %d failed; last outcome %d users observed%n",
-                end.cycle(), wallSeconds, end.failedCycles(), end.lastOutcome() == null ? 0 : end.lastOutcome().users());
+    /** The cycles from index {@code from} on (none if there are fewer). */
+    static List<Cycle> after(List<Cycle> cycles, int from) {
+        return cycles.size() <= from ? List.of() : cycles.subList(from, cycles.size());
     }
 
-    private static void row(PrintStream out, String label, long wall, long[] stages, int events, long bytes) {
-        out.printf(Locale.ROOT, "%-6s %8d", label, wall);
-        for (long s : stages) {
-            out.printf(Locale.ROOT, " %8d", s);
+    /** p50 (the lower middle for an even count, as before) and p90 (nearest rank) of some cycles' values. */
+    record Stats(int n, double p50, double p90) {
+        static Stats of(double[] values) {
+            if (values.length == 0) {
+                return new Stats(0, Double.NaN, Double.NaN);
+            }
+            double[] v = values.clone();
+            java.util.Arrays.sort(v);
+            // nearest rank: the smallest value with at least 90 % of the cycles at or below it
+            return new Stats(v.length, v[(v.length - 1) / 2], v[(int) Math.ceil(0.9 * v.length) - 1]);
         }
-        out.printf(Locale.ROOT, " %7d %11.1f%n", events, bytes / 1024.0);
     }
 
     /**
-     * CPU the worker process used per later cycle (every thread: activities, Temporal client, GC) and the load average:
-     * on a shared machine a cycle's wall time is mostly waiting for a core, its CPU time is what the loop costs.
+     * Every cycle's wall time, stages, history size and CPU, then p50 and p90 over the cycles after the first (what a
+     * freshly started worker shows) and over the cycles after {@code warmup} (steady state: a worker runs for days, so
+     * its JIT has long compiled the hot code). {@code cpu} gives the worker processes' CPU nanoseconds between two wall
+     * clock times (sampled every 100 ms, so a stage's CPU is read to about 0.1 s per worker).
      */
-    static void printCpu(PrintStream out, List<Cycle> cycles, HeapSampler samples) {
-        if (cycles.size() > 1) {
-            double cpuMs = cycles.subList(1, cycles.size()).stream()
-                    .mapToDouble(c -> (samples.cpuAt(c.endMs()) - samples.cpuAt(c.startMs())) / 1e6).average().orElse(0);
-            out.printf(Locale.ROOT, "worker process CPU per later cycle: %.0f ms (all threads; sampled every 100 ms)%n", cpuMs);
+    static void print(PrintStream out, List<Cycle> cycles, int warmup, LongBinaryOperator cpu, String who) {
+        out.printf(Locale.ROOT, "%-10s %8s", "cycle", "wall_ms");
+        for (String s : STAGES) {
+            out.printf(Locale.ROOT, " %8s", stageLabel(s));
         }
-        out.printf(Locale.ROOT, "load average at the end: %.1f on %d cores%n",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, " %7s %11s %8s%n", "events", "history_KiB", "cpu_ms");
+        for (Cycle c : cycles) {
+            row(out, String.valueOf(c.index()), c.wallMs(), STAGES.stream().mapToDouble(c::stageMs).toArray(), c.events(),
+                    c.bytes(), cpu.applyAsLong(c.startMs(), c.endMs()) / 1e6);
+        }
+        summary(out, cycles, 1, cpu);
+        if (warmup > 1) {
+            summary(out, cycles, warmup, cpu);
+        }
+        out.printf(Locale.ROOT, "CPU per stage (%s, all threads; ms):%n", who);
+        out.printf(Locale.ROOT, "%-10s %8s", "", "cycle");
+        for (String s : STAGES) {
+            out.printf(Locale.ROOT, " %8s", stageLabel(s));
+        }
+        out.println();
+        for (int from : warmup > 1 ? new int[] {1, warmup} : new int[] {1}) {
+            List<Cycle> measured = after(cycles, from);
+            if (measured.isEmpty()) {
+                continue;
+            }
+            for (boolean p90 : new boolean[] {false, true}) {
+                out.printf(Locale.ROOT, "%-10s %8.0f", (p90 ? "p90>=" : "p50>=") + from,
+                        pick(Stats.of(measured.stream().mapToDouble(c -> cpu.applyAsLong(c.startMs(), c.endMs()) / 1e6).toArray()), p90));
+                for (String s : STAGES) {
+                    out.printf(Locale.ROOT, " %8.0f", pick(Stats.of(measured.stream().mapToDouble(c -> {
+                        long[] w = c.stages().get(s);
+                        return w == null ? 0 : cpu.applyAsLong(w[0], w[1]) / 1e6;
+                    }).toArray()), p90));
+                }
+                out.println();
+            }
+        }
+        List<Cycle> first = after(cycles, 1);
+        List<Cycle> steady = after(cycles, warmup);
+        if (!steady.isEmpty()) {
+            Stats w1 = Stats.of(first.stream().mapToDouble(Cycle::wallMs).toArray());
+            Stats ws = Stats.of(steady.stream().mapToDouble(Cycle::wallMs).toArray());
+            Stats c1 = Stats.of(first.stream().mapToDouble(c -> cpu.applyAsLong(c.startMs(), c.endMs()) / 1e6).toArray());
+            Stats cs = Stats.of(steady.stream().mapToDouble(c -> cpu.applyAsLong(c.startMs(), c.endMs()) / 1e6).toArray());
+            out.printf(Locale.ROOT, "after the first cycle (%d cycles): wall p50 %.0f ms, p90 %.0f ms; CPU p50 %.0f ms, p90 %.0f ms per cycle%n",
+                    w1.n(), w1.p50(), w1.p90(), c1.p50(), c1.p90());
+            out.printf(Locale.ROOT, "steady state (cycles %d-%d, %d warm-up cycle(s) left out): wall p50 %.0f ms, p90 %.0f ms; "
+                    + "CPU p50 %.0f ms, p90 %.0f ms per cycle (%s)%n", warmup, cycles.size() - 1, warmup, ws.p50(), ws.p90(),
+                    cs.p50(), cs.p90(), who);
+        }
+    }
+
+    private static String stageLabel(String stage) {
+        return stage.equals("CheckPoolPolicy") ? "policy" : stage.toLowerCase(Locale.ROOT);
+    }
+
+    private static double pick(Stats s, boolean p90) {
+        return p90 ? s.p90() : s.p50();
+    }
+
+    /** p50 and p90 rows of the cycles from {@code from} on (wall, stages, history, CPU). */
+    private static void summary(PrintStream out, List<Cycle> cycles, int from, LongBinaryOperator cpu) {
+        List<Cycle> m = after(cycles, from);
+        if (m.isEmpty()) {
+            return;
+        }
+        for (boolean p90 : new boolean[] {false, true}) {
+            double[] st = new double[STAGES.size()];
+            for (int i = 0; i < st.length; i++) {
+                String s = STAGES.get(i);
+                st[i] = pick(Stats.of(m.stream().mapToDouble(c -> c.stageMs(s)).toArray()), p90);
+            }
+            row(out, (p90 ? "p90>=" : "p50>=") + from, pick(Stats.of(m.stream().mapToDouble(Cycle::wallMs).toArray()), p90), st,
+                    pick(Stats.of(m.stream().mapToDouble(Cycle::events).toArray()), p90),
+                    pick(Stats.of(m.stream().mapToDouble(Cycle::bytes).toArray()), p90),
+                    pick(Stats.of(m.stream().mapToDouble(c -> cpu.applyAsLong(c.startMs(), c.endMs()) / 1e6).toArray()), p90));
+        }
+    }
+
+    private static void row(PrintStream out, String label, double wall, double[] stages, double events, double bytes, double cpuMs) {
+        out.printf(Locale.ROOT, "%-10s %8.0f", label, wall);
+        for (double s : stages) {
+            out.printf(Locale.ROOT, " %8.0f", s);
+        }
+        out.printf(Locale.ROOT, " %7.0f %11.1f %8.0f%n", events, bytes / 1024.0, cpuMs);
     }
 
     /** The largest heap use seen, sampled every 100 ms (what the worker needed at its peak), and the process's CPU time. */

@@ -48,6 +48,27 @@ final class Wiring {
                 : DroolsPolicyGate.Budget.configured(java.util.Map.of(DroolsPolicyGate.Budget.TIME_ENV, ms));
     }
 
+    /**
+     * The policy gate: the rules, their time budget, and policy.threads (FORESIGHT_POLICY_THREADS, default: the cores)
+     * threads to check a large pool's teams on when the rules are team-local; 1 checks every change on one thread.
+     */
+    static DroolsPolicyGate policyGate(FsConfig config, PolicyRepository rules) {
+        String t = config.get("policy.threads", null);
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (t != null) {
+            try {
+                threads = Integer.parseInt(t.strip());
+            } catch (NumberFormatException e) {
+                threads = 0;
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("policy.threads=" + t + " is not a number of threads >= 1. Fix: set "
+                        + "FORESIGHT_POLICY_THREADS to 1 (one thread) or more, or unset it for one per core");
+            }
+        }
+        return new DroolsPolicyGate(rules, PriceBook.DEFAULT, policyBudget(config), threads);
+    }
+
     /** The pool's users (team, tier, spot allowed) from users.file; the defaults when the key is unset. */
     static io.foresight.core.engine.UserDirectory users(FsConfig config) {
         String f = config.get("users.file", null);
@@ -115,7 +136,7 @@ final class Wiring {
         return ControlWorkerConfig.defaults(loopStateDir(config)).withPools(pools(config, models))
                 .withActuator(new SimulatedCluster(loopStateDir(config).resolve("cluster"), cluster(config)))
                 .withUsageSources(usageSources(config, () -> System.currentTimeMillis() / 1000))
-                .withPolicy(new DroolsPolicyGate(policies, PriceBook.DEFAULT, policyBudget(config)))
+                .withPolicy(policyGate(config, policies))
                 .withPlanner(io.foresight.core.eval.Policies.ForesightSettings.defaults().planner())
                 .withForecasters(models.provider())
                 .withProfiles(users(config)::base);
@@ -187,7 +208,7 @@ final class Wiring {
                 } else {
                     rules = policies(config).forKind(kind);
                 }
-                c = c.withPolicy(new DroolsPolicyGate(rules, PriceBook.DEFAULT, policyBudget(config)));
+                c = c.withPolicy(policyGate(config, rules));
             }
             if (s.model() != null) {
                 c = c.withForecasters(models.forAlias(s.model()).provider());

@@ -28,8 +28,11 @@ public final class PolicyRuleSet {
     private final String source;
     private final String fingerprint;
     private final List<String> files;
+    private final List<String> poolWide;
 
-    private PolicyRuleSet(KieBase kieBase, PolicyThresholds thresholds, String source, String fingerprint, List<String> files) {
+    private PolicyRuleSet(KieBase kieBase, PolicyThresholds thresholds, String source, String fingerprint, List<String> files,
+                          List<String> poolWide) {
+        this.poolWide = List.copyOf(poolWide);
         this.kieBase = kieBase;
         this.thresholds = thresholds;
         this.source = source;
@@ -45,6 +48,19 @@ public final class PolicyRuleSet {
     /** Where the thresholds came from (a file name, or "bundled ..." when the directory has none). */
     public String thresholdsSource() {
         return files.get(files.size() - 1);
+    }
+
+    /**
+     * Whether every rule decides a change from its own team's state alone ({@link TeamLocality}): then the gate may check
+     * the teams on several threads with the sequential check's exact decisions.
+     */
+    public boolean teamLocal() {
+        return poolWide.isEmpty();
+    }
+
+    /** The rules that read or change state shared across teams, with the reason; empty if {@link #teamLocal()}. */
+    public List<String> poolWideRules() {
+        return poolWide;
     }
 
     public KieBase kieBase() {
@@ -128,6 +144,6 @@ public final class PolicyRuleSet {
         }
         List<String> files = new ArrayList<>(drls.keySet());
         files.add(String.valueOf(thresholdsName));
-        return new PolicyRuleSet(base, thresholds, source, fingerprint, files);
+        return new PolicyRuleSet(base, thresholds, source, fingerprint, files, TeamLocality.poolWide(drls));
     }
 }
