@@ -226,6 +226,29 @@ public final class LoopCommand implements Runnable {
         }
     }
 
+    /**
+     * Which worker queue runs which shards, one entry per queue, its shards as ranges ("q-a: 0-3, 8"), queues by name;
+     * shards on no worker's queue (the shared queue) are not listed.
+     */
+    static String workers(java.util.Map<Integer, String> shardWorkers) {
+        java.util.Map<String, java.util.List<Integer>> byQueue = new java.util.TreeMap<>();
+        new java.util.TreeMap<>(shardWorkers).forEach((shard, q) -> byQueue.computeIfAbsent(q, k -> new java.util.ArrayList<>()).add(shard));
+        StringBuilder b = new StringBuilder();
+        b.append(byQueue.size()).append(byQueue.size() == 1 ? " worker" : " workers");
+        byQueue.forEach((q, shards) -> {
+            b.append("; ").append(q).append(": ");
+            for (int i = 0; i < shards.size(); i++) {
+                int j = i;
+                while (j + 1 < shards.size() && shards.get(j + 1) == shards.get(j) + 1) {
+                    j++;
+                }
+                b.append(i == 0 ? "" : ", ").append(shards.get(i)).append(j > i ? "-" + shards.get(j) : "");
+                i = j;
+            }
+        });
+        return b.toString();
+    }
+
     /** The state in a few lines an operator reads. */
     static String describe(LoopState s) {
         StringBuilder b = new StringBuilder();
@@ -251,6 +274,9 @@ public final class LoopCommand implements Runnable {
         }
         if (!s.lastHold().isEmpty()) {
             b.append("  held       ").append(s.lastHold()).append('\n');
+        }
+        if (!s.shardWorkers().isEmpty()) {
+            b.append("  workers    ").append(workers(s.shardWorkers())).append('\n');
         }
         b.append("  failures   ").append(s.failedCycles()).append(" cycle(s)")
                 .append(s.lastFailure() == null || s.lastFailure().isEmpty() ? "" : "; last: " + s.lastFailure()).append('\n');

@@ -182,4 +182,12 @@ class LoopCommandTest {
         assertTrue(nd.startsWith("NON-DETERMINISTIC: "), nd);
         assertFalse(nd.contains("\n"), nd);
     }
+
+    @Test
+    void statusListsEachWorkersShardsAsRanges() {
+        assertEquals("2 workers; foresight-control@a: 0-2, 5; foresight-control@b: 3-4, 6",
+                LoopCommand.workers(java.util.Map.of(0, "foresight-control@a", 1, "foresight-control@a", 2, "foresight-control@a",
+                        5, "foresight-control@a", 3, "foresight-control@b", 4, "foresight-control@b", 6, "foresight-control@b")));
+        assertEquals("1 worker; q: 7", LoopCommand.workers(java.util.Map.of(7, "q")));
+    }
 }

@@ -672,6 +672,6 @@ public class ControlLoopWorkflowImpl implements ControlLoopWorkflow {
     public LoopState state() {
         return new LoopState(pool, cycle, paused, mode, lastPlanRefs, lastPlanSummary, lastDecisionsSummary,
                 lastRulesFired, modelVersion, List.copyOf(pending), lastOutcome, lastSummaryRef, failedCycles,
-                retrainingRequests, finished, frozen, lastFailure, usersPerPattern, modelRefusal, lastHold);
+                retrainingRequests, finished, frozen, lastFailure, usersPerPattern, modelRefusal, lastHold, shardWorkers);
     }
 }

@@ -182,6 +182,7 @@ class ShardAffinityTest {
 
         assertEquals(4, end.cycle());
         assertEquals(0, end.failedCycles());
+        assertEquals(Map.of(0, "q-a", 1, "q-a", 2, "q-b", 3, "q-b"), end.shardWorkers(), "the state shows the map");
         for (String step : PER_SHARD) {
             for (int s = 0; s < 4; s++) {
                 assertEquals(Set.of("q-a"), ranOn(step, 1, s), step + " of cycle 1 shard " + s + ": a held every shard");
