@@ -54,8 +54,7 @@ public final class Policies {
         public ForesightSettings withRisk(double cpuQuantile, double headroom) {
             double[] q = quantiles.clone();
             q[io.foresight.core.model.Resource.CPU.ordinal()] = cpuQuantile;
-            PlannerConfig p = new PlannerConfig(planner.leadSteps(), headroom, planner.scaleDownHoldSteps(),
-                    planner.deadband(), planner.minimum(), planner.levelRatio());
+            PlannerConfig p = planner.withLeadAndHeadroom(planner.leadSteps(), headroom);
             return new ForesightSettings(q, scaleAlpha, expertAlpha, peakHoldSteps, p);
         }
 
@@ -70,8 +69,7 @@ public final class Policies {
             }
             int[] lead = new int[io.foresight.core.model.Resource.COUNT];
             java.util.Arrays.fill(lead, provisioningSteps - 1);
-            PlannerConfig p = new PlannerConfig(lead, planner.headroom(), planner.scaleDownHoldSteps(), planner.deadband(),
-                    planner.minimum(), planner.levelRatio());
+            PlannerConfig p = planner.withLeadAndHeadroom(lead, planner.headroom());
             return new ForesightSettings(quantiles, scaleAlpha, expertAlpha, peakHoldSteps, p);
         }
 
