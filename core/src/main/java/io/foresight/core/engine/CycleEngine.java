@@ -279,7 +279,30 @@ public final class CycleEngine {
         Forecast out = new Forecast(f.user(), h.nextAt(), f.stepSeconds(), f.quantile(), f.point(), f.upper(), modelVersion);
         out = withRecentPeak(out, h);
         out = queue == null ? out : queue.adjust(out, h);
-        return events == null ? out : events.adjust(out, h);
+        out = events == null ? out : events.adjust(out, h);
+        return withPeakHold(out, h, planner.config());
+    }
+
+    /**
+     * {@code f} with the user's highest usage of the last {@link PlannerConfig#peakHold} steps attached as its floor,
+     * for the resources with a hold ({@code f} itself when none has one). Why: a bound that follows usage down after a
+     * peak releases what the next, similar peak needs again; on Bitbrains memory that was most of foresight's changes
+     * and of its memory under-provisioning (docs/evaluation.md). The peak of what the history holds, however short:
+     * unlike the ceiling, a floor from a short history only holds less.
+     */
+    static Forecast withPeakHold(Forecast f, UserHistory h, PlannerConfig config) {
+        double[] floor = null;
+        for (Resource r : Resource.values()) {
+            int k = config.peakHold(r);
+            if (k > 0) {
+                if (floor == null) {
+                    floor = new double[Resource.COUNT];
+                    Arrays.fill(floor, Double.NaN);
+                }
+                floor[r.ordinal()] = h.recentPeak(r, k);
+            }
+        }
+        return floor == null ? f : f.withFloor(floor);
     }
 
     /** Days of history whose highest usage caps the planner's target ({@link Planner}: the recent-peak ceiling). */

@@ -60,6 +60,17 @@ public final class UserHistory {
     private final long[] peakFrom = new long[Resource.COUNT];
     private final long[] peakAt = new long[Resource.COUNT];
     private final long[] peakReadTo = new long[Resource.COUNT];
+    /**
+     * A second running maximum, for a second window length asked for every cycle (the planner's peak hold next to
+     * the 7-day ceiling): one shared state would restart and re-read its whole window on each switch of length.
+     * Null until a second length is asked for; {@code heldWindow} is the length it serves.
+     */
+    private double[] heldPeak;
+    private long[] heldFrom;
+    private long[] heldAt;
+    private long[] heldReadTo;
+    private int heldWindow;
+    private int firstWindow;
 
     private UserHistory(String user, int stepSeconds, int window, long firstAt) {
         this.user = Objects.requireNonNull(user, "user");
@@ -134,12 +145,33 @@ public final class UserHistory {
      * The highest observed usage of resource {@code r} over the last {@code intervals} intervals (NaN when none of
      * them was observed). Kept as a running maximum, so a cycle reads only the intervals appended since the last call
      * (the whole window again only when the maximum leaves it); derived from the history alone, so a history rebuilt
-     * from the source after a restart gives the same value.
+     * from the source after a restart gives the same value. Two window lengths are kept that way (the first two asked
+     * for); a third re-reads its window whenever the length asked for changes.
      */
     public double recentPeak(Resource r, int intervals) {
         if (intervals <= 0) {
             throw new IllegalArgumentException("intervals must be positive, got " + intervals);
         }
+        if (firstWindow == 0) {
+            firstWindow = intervals;
+        }
+        if (intervals != firstWindow && (heldPeak == null || heldWindow == intervals)) {
+            if (heldPeak == null) {
+                heldPeak = new double[Resource.COUNT];
+                heldFrom = new long[Resource.COUNT];
+                heldAt = new long[Resource.COUNT];
+                heldReadTo = new long[Resource.COUNT];
+                Arrays.fill(heldPeak, Double.NaN);
+                Arrays.fill(heldReadTo, Long.MIN_VALUE);
+                heldWindow = intervals;
+            }
+            return runningPeak(r, intervals, heldPeak, heldFrom, heldAt, heldReadTo);
+        }
+        return runningPeak(r, intervals, peak, peakFrom, peakAt, peakReadTo);
+    }
+
+    private double runningPeak(Resource r, int intervals, double[] peak, long[] peakFrom, long[] peakAt,
+                               long[] peakReadTo) {
         int k = r.ordinal();
         long from = nextAt() - (long) intervals * stepSeconds;
         long readFrom = peakReadTo[k];

@@ -11,10 +11,13 @@ import java.util.Objects;
  * {@code known}: per resource, demand already known when the forecast was made (a job log's running and queued
  * jobs), NaN where nothing is known; null when the source knows no jobs. {@code ceiling}: per resource, the
  * user's highest usage over the recent past (NaN where none), which the planner does not plan above by more than its
- * headroom; null when not attached.
+ * headroom; null when not attached. {@code floor}: per resource, the user's highest usage over the planner's peak hold
+ * ({@link io.foresight.core.plan.PlannerConfig#peakHoldSteps}), below which the planner does not plan (NaN where
+ * none); null when not attached.
  */
 public record Forecast(String user, long issuedAt, int stepSeconds, double quantile,
-                       double[][] point, double[][] upper, String model, double[] known, double[] ceiling) {
+                       double[][] point, double[][] upper, String model, double[] known, double[] ceiling,
+                       double[] floor) {
     /** A forecast from usage alone (no known demand). */
     public Forecast(String user, long issuedAt, int stepSeconds, double quantile, double[][] point, double[][] upper,
                     String model) {
@@ -27,7 +30,16 @@ public record Forecast(String user, long issuedAt, int stepSeconds, double quant
         this(user, issuedAt, stepSeconds, quantile, point, upper, model, known, null);
     }
 
+    /** A forecast with known demand and a ceiling, no floor. */
+    public Forecast(String user, long issuedAt, int stepSeconds, double quantile, double[][] point, double[][] upper,
+                    String model, double[] known, double[] ceiling) {
+        this(user, issuedAt, stepSeconds, quantile, point, upper, model, known, ceiling, null);
+    }
+
     public Forecast {
+        if (floor != null && floor.length != Resource.COUNT) {
+            throw new IllegalArgumentException("the floor needs one value per resource");
+        }
         if (known != null && known.length != Resource.COUNT) {
             throw new IllegalArgumentException("known demand needs one value per resource");
         }
@@ -67,7 +79,17 @@ public record Forecast(String user, long issuedAt, int stepSeconds, double quant
 
     /** This forecast with {@code ceiling} attached (see the class comment). */
     public Forecast withCeiling(double[] ceiling) {
-        return new Forecast(user, issuedAt, stepSeconds, quantile, point, upper, model, known, ceiling.clone());
+        return new Forecast(user, issuedAt, stepSeconds, quantile, point, upper, model, known, ceiling.clone(), floor);
+    }
+
+    /** The user's recent peak of {@code r} the planner does not plan below (NaN: none). */
+    public double floor(Resource r) {
+        return floor == null ? Double.NaN : floor[r.ordinal()];
+    }
+
+    /** This forecast with {@code floor} attached (see the class comment). */
+    public Forecast withFloor(double[] floor) {
+        return new Forecast(user, issuedAt, stepSeconds, quantile, point, upper, model, known, ceiling, floor.clone());
     }
 
     /** The highest upper bound over steps [from, to), per resource. */

@@ -285,13 +285,18 @@ public final class ModelArtifacts {
             n.put("type", "conformal").put("quantile", c.quantile()).put("origins", c.origins()).put("spacing", c.spacing());
             n.set("base", encode(c.base()));
         } else if (f instanceof CalibratedForecaster c) {
+            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal()).put("phase", c.phase());
+            // the served families bound memory, network and disk at the engine's quantiles (ModelFamilies), not at
+            // the CPU's: each resource's nominal is saved so the loop serves the bound that was evaluated
+            ObjectNode apart = JSON.createObjectNode();
             for (Resource r : Resource.values()) {
-                if (c.nominal(r) != c.nominal()) { // a sweep's variant, never registered: its bound would be lost
-                    throw new IllegalArgumentException("a calibrated model with a " + r + " nominal apart ("
-                            + c.nominal(r) + " vs " + c.nominal() + ") is an evaluation variant and is not saved");
+                if (c.nominal(r) != c.nominal()) {
+                    apart.put(r.name(), c.nominal(r));
                 }
             }
-            n.put("type", "calibrated").put("window", c.window()).put("nominal", c.nominal()).put("phase", c.phase());
+            if (!apart.isEmpty()) {
+                n.set("nominalApart", apart);
+            }
             if (!c.everyPhase().isEmpty()) {
                 ArrayNode every = n.putArray("everyPhase");
                 for (Resource r : Resource.values()) {
@@ -376,7 +381,12 @@ public final class ModelArtifacts {
                 }
                 java.util.Set<Resource> everyPhase = java.util.EnumSet.noneOf(Resource.class);
                 n.path("everyPhase").forEach(r -> everyPhase.add(Resource.valueOf(r.asText())));
-                return new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"), n.path("phase").asInt(1), everyPhase);
+                CalibratedForecaster c = new CalibratedForecaster(p, integer(n, "window"), num(n, "nominal"),
+                        n.path("phase").asInt(1), everyPhase);
+                for (var e : (Iterable<java.util.Map.Entry<String, JsonNode>>) () -> n.path("nominalApart").fields()) {
+                    c = c.withNominal(Resource.valueOf(e.getKey()), e.getValue().asDouble());
+                }
+                return c;
             }
             case "blend":
                 try {

@@ -15,7 +15,9 @@ import java.util.Objects;
  * allocation for {@code scaleDownHoldSteps} consecutive decisions (hysteresis), and changes smaller
  * than the dead-band are skipped; a target is never above the user's recent peak ({@link Forecast#ceiling}) plus
  * headroom; a bound resting on known demand (a job log's running and queued jobs, see
- * {@link Forecast#knows}) scales down without the hold and is not rounded up to the ladder. Pure: all state comes in through {@link State}.
+ * {@link Forecast#knows}) scales down without the hold and is not rounded up to the ladder; with a peak hold
+ * ({@link PlannerConfig#peakHoldSteps}) a target from usage is not below the held peak ({@link Forecast#floor}) plus
+ * headroom. Pure: all state comes in through {@link State}.
  */
 public final class Planner {
     /** Per-user memory of the planner between decisions (how long demand has been low). */
@@ -117,7 +119,9 @@ public final class Planner {
             double extra = pattern == null ? 0 : adjustments.extraHeadroom(pattern, realTime, r);
             int hold = pattern == null ? config.scaleDownHoldSteps()
                     : adjustments.scaleDownHold(pattern, realTime, r, config.scaleDownHoldSteps());
-            double raw = need * (1 + headroom + extra);
+            double held = f.knows(r) ? Double.NaN : f.floor(r);
+            // not below the peak of the hold window (PlannerConfig#peakHoldSteps): released once that peak is old
+            double raw = (Double.isNaN(held) ? need : Math.max(need, held)) * (1 + headroom + extra);
             double want;
             if (f.knows(r)) {
                 // the bound rests on jobs known to be running or queued: a drop is jobs that ended, not a forecast

@@ -11,15 +11,33 @@ import io.foresight.core.model.ResourceVector;
  * {@code minimum}: floor per resource. {@code levelRatio}: allocations are set on a geometric ladder of levels
  * {@code levelRatio^k} (k integer) per resource, the target rounded up to the next level, so a bound that wanders
  * within one level changes nothing (fewer changes, each a step of at least that ratio); 1 = no ladder.
+ * {@code peakHoldSteps}: per resource, the planner does not plan below the user's highest usage of the last that many
+ * steps ({@link io.foresight.core.forecast.Forecast#floor}, attached by the engine), so an allocation is released
+ * only once the peak that needed it is that old; 0 = off.
  */
 public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband,
-                            ResourceVector minimum, double levelRatio) {
+                            ResourceVector minimum, double levelRatio, int[] peakHoldSteps) {
     /** Without a ladder of levels (every target as computed). */
     public PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband, ResourceVector minimum) {
         this(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, 1.0);
     }
 
+    /** Without a peak hold on any resource. */
+    public PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldSteps, double deadband, ResourceVector minimum,
+                         double levelRatio) {
+        this(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, levelRatio, new int[Resource.COUNT]);
+    }
+
     public PlannerConfig {
+        if (peakHoldSteps == null || peakHoldSteps.length != Resource.COUNT) {
+            throw new IllegalArgumentException("peakHoldSteps needs one value per resource");
+        }
+        for (int k : peakHoldSteps) {
+            if (k < 0) {
+                throw new IllegalArgumentException("peakHoldSteps must be >= 0, got " + k);
+            }
+        }
+        peakHoldSteps = peakHoldSteps.clone();
         if (!(levelRatio >= 1 && levelRatio <= 4)) {
             throw new IllegalArgumentException("levelRatio must be in [1, 4] (1 = no ladder), got " + levelRatio);
         }
@@ -64,7 +82,22 @@ public record PlannerConfig(int[] leadSteps, double headroom, int scaleDownHoldS
 
     /** These settings with another ladder of levels (see {@link #levelRatio()}). */
     public PlannerConfig withLevelRatio(double ratio) {
-        return new PlannerConfig(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, ratio);
+        return new PlannerConfig(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, ratio, peakHoldSteps);
+    }
+
+    /** These settings with another peak hold per resource (see {@link #peakHoldSteps()}). */
+    public PlannerConfig withPeakHold(int[] steps) {
+        return new PlannerConfig(leadSteps, headroom, scaleDownHoldSteps, deadband, minimum, levelRatio, steps);
+    }
+
+    /** These settings with other lead steps and headroom, everything else kept. */
+    public PlannerConfig withLeadAndHeadroom(int[] lead, double headroom) {
+        return new PlannerConfig(lead, headroom, scaleDownHoldSteps, deadband, minimum, levelRatio, peakHoldSteps);
+    }
+
+    /** Steps of usage whose peak the target of {@code r} is not planned below (0: no hold). */
+    public int peakHold(Resource r) {
+        return peakHoldSteps[r.ordinal()];
     }
 
     /**

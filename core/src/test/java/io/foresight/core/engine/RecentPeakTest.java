@@ -61,4 +61,45 @@ class RecentPeakTest {
         }
         assertEquals(0.2, CycleEngine.withRecentPeak(f, h).ceiling(Resource.CPU), 0, "the spike left the week");
     }
+
+    /** Two window lengths asked for in turn every cycle (the ceiling's and the peak hold's) each stay exact. */
+    @Test
+    void twoWindowsAskedForInTurnEachEqualTheirMaximum() {
+        Random rnd = new Random(11);
+        UserHistory h = UserHistory.empty("u", 300, 60, 0);
+        List<Double> mem = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            double x = rnd.nextInt(25) == 0 ? 8 + rnd.nextDouble() : rnd.nextDouble();
+            h.append(i * 300L, new double[] {1, x, 1, 1});
+            mem.add(x);
+            for (int window : new int[] {50, 7}) {
+                double expected = Double.NaN;
+                for (int k = Math.max(0, mem.size() - window); k < mem.size(); k++) {
+                    expected = Double.isNaN(expected) ? mem.get(k) : Math.max(expected, mem.get(k));
+                }
+                assertEquals(expected, h.recentPeak(Resource.MEMORY, window), 0, "interval " + i + ", window " + window);
+            }
+        }
+    }
+
+    @Test
+    void thePeakHoldAttachesTheHeldPeakForTheResourcesWithAHold() {
+        UserHistory h = UserHistory.empty("u", 300, CycleEngine.historyWindow(300), 0);
+        double[][] none = new double[Resource.COUNT][1];
+        Forecast f = new Forecast("u", 0, 300, 0.95, none, none, "m");
+        io.foresight.core.plan.PlannerConfig off = io.foresight.core.eval.Policies.ForesightSettings.defaults().planner()
+                .withPeakHold(new int[] {0, 0, 0, 0});
+        io.foresight.core.plan.PlannerConfig memory = off.withPeakHold(new int[] {0, 10, 0, 0});
+        for (int i = 0; i < 30; i++) {
+            h.append(i * 300L, new double[] {i == 25 ? 9 : 1, i == 25 ? 7 : 2, 1, 1});
+        }
+        assertNull(CycleEngine.withPeakHold(f, h, off).floor(), "no hold: nothing attached");
+        Forecast held = CycleEngine.withPeakHold(f, h, memory);
+        assertEquals(7, held.floor(Resource.MEMORY), 0, "memory's peak of the last 10 intervals");
+        assertTrue(Double.isNaN(held.floor(Resource.CPU)), "CPU has no hold");
+        for (int i = 30; i < 36; i++) {
+            h.append(i * 300L, new double[] {1, 2, 1, 1});
+        }
+        assertEquals(2, CycleEngine.withPeakHold(f, h, memory).floor(Resource.MEMORY), 0, "the peak left the hold");
+    }
 }

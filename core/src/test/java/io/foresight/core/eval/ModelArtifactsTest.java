@@ -105,6 +105,41 @@ class ModelArtifactsTest {
         }
     }
 
+    /**
+     * The calibrated families bound memory, network and disk at the engine's quantiles (ForesightSettings, the one
+     * place for them) and CPU at their own (the sweep's knob), and a saved model keeps them: the loop serves the bound
+     * that was evaluated. The memory bound at 0.99 is never below the one at 0.95 and above it somewhere.
+     */
+    @Test
+    void calibratedFamiliesBoundTheOtherResourcesAtTheEngineQuantilesAndKeepThemSaved() throws Exception {
+        double[] q = Policies.ForesightSettings.defaults().quantiles();
+        for (String family : List.of(ModelFamilies.MEDIAN_PERIODIC, ModelFamilies.RECENT_MEDIAN, ModelFamilies.ETS)) {
+            var c = (io.foresight.core.forecast.CalibratedForecaster) build(family);
+            assertEquals(ModelFamilies.QUANTILE, c.nominal(Resource.CPU), family);
+            for (Resource r : List.of(Resource.MEMORY, Resource.NETWORK, Resource.DISK)) {
+                assertEquals(q[r.ordinal()], c.nominal(r), family + " " + r);
+            }
+            Path dir = tmp.resolve("nominals-" + family);
+            ModelArtifacts.save(dir, family, "test-1", c, TrainingWindow.start(train), cut, Map.of(), Map.of(),
+                    new GateVerdict(true, "passed: test", Map.of()));
+            var loaded = (io.foresight.core.forecast.CalibratedForecaster) ModelArtifacts.load(dir).forecaster();
+            for (Resource r : Resource.values()) {
+                assertEquals(c.nominal(r), loaded.nominal(r), family + " saved " + r);
+            }
+        }
+        var served = (io.foresight.core.forecast.CalibratedForecaster) build(ModelFamilies.MEDIAN_PERIODIC);
+        var at95 = served.withNominal(Resource.MEMORY, 0.95);
+        boolean above = false;
+        for (UserSeries s : trace.users().values()) {
+            int now = s.size() - 13;
+            double hi = served.forecast(s, now, 1).upper(Resource.MEMORY, 0);
+            double lo = at95.forecast(s, now, 1).upper(Resource.MEMORY, 0);
+            assertTrue(hi >= lo, s.user() + ": " + hi + " < " + lo);
+            above |= hi > lo;
+        }
+        assertTrue(above, "a 0.99 memory bound above the 0.95 one for some user");
+    }
+
     @Test
     void refusesAModelWithoutAPassedGateButTheGateCanStillBacktestIt() {
         Path dir = tmp.resolve("pending");

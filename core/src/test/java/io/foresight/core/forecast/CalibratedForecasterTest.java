@@ -83,7 +83,8 @@ class CalibratedForecasterTest {
     void aResourceCalibratedAtEveryPhaseGetsThePlainBound() {
         UserSeries s = onTheHourBursts(3000, 7);
         RecentMedianForecaster median = RecentMedianForecaster.defaults();
-        CalibratedForecaster plain = ModelFamilies.calibrated(median);
+        // every resource at 0.95, as the phased ones (ModelFamilies.calibrated bounds memory, network, disk at the engine's)
+        CalibratedForecaster plain = new CalibratedForecaster(median, CalibratedForecaster.DEFAULT_WINDOW, 0.95);
         CalibratedForecaster phased = CalibratedForecaster.phased(median, 0.95);
         CalibratedForecaster mixed = new CalibratedForecaster(median, CalibratedForecaster.PHASED_WINDOW, 0.95,
                 CalibratedForecaster.HOURLY_PHASE, java.util.Set.of(Resource.DISK));
@@ -120,8 +121,8 @@ class CalibratedForecasterTest {
 
     /**
      * The served recent-median family on the bundled real slice (20 VMs, last 2 days, every 4th origin so every
-     * time of day and every phase of Bitbrains' 15-minute grid counts): coverage per resource and step near the
-     * nominal 95 %. About 2,900 points per cell; the 3-point tolerance allows for the days not being alike;
+     * time of day and every phase of Bitbrains' 15-minute grid counts): coverage per resource and step near each
+     * resource's nominal (CPU 95 %, the others the engine's 99 %). About 2,900 points per cell; the 3-point tolerance allows for the days not being alike;
      * docs/evaluation.md has 40 VMs at every other origin.
      */
     @Test
@@ -132,9 +133,12 @@ class CalibratedForecasterTest {
         var scores = Backtest.run(trace.users().values(), List.of(f), new Backtest.Config(12, 4, evalFrom, 300));
         for (Resource r : Resource.values()) {
             Backtest.Score s = scores.get(Backtest.key(f.name(), r));
-            assertTrue(s.worstStepGap(0.95) < 0.03, r + ": " + java.util.Arrays.toString(s.coverageByStep()));
+            double nominal = ((CalibratedForecaster) f).nominal(r); // CPU 0.95, the others the engine's 0.99
+            assertTrue(s.worstStepGap(nominal) < 0.03, r + " at " + nominal + ": " + java.util.Arrays.toString(s.coverageByStep()));
         }
-        assertEquals(0.95, scores.get(f.name() + "/all").coverage(), 0.01);
+        double meanNominal = java.util.Arrays.stream(Resource.values()).mapToDouble(((CalibratedForecaster) f)::nominal).average()
+                .orElseThrow(); // "all" is the mean over the resources
+        assertEquals(meanNominal, scores.get(f.name() + "/all").coverage(), 0.01);
     }
 
     /**
