@@ -400,12 +400,7 @@ public final class PolicyLinter {
             }
             for (BaseDescr c : p.getDescrs()) {
                 if (c instanceof ExprConstraintDescr e) {
-                    String expr = e.getExpression();
-                    Matcher m = BINDING.matcher(expr);
-                    if (m.matches()) {
-                        expr = m.group(2);
-                    }
-                    expression(expr, c.getLine(), scope, type, "constraint");
+                    expression(unbound(e.getExpression()), c.getLine(), scope, type, "constraint");
                 } else {
                     problem(c.getLine(), scope.where + ": constraint " + c.getText() + " is not allowed");
                 }
@@ -468,6 +463,12 @@ public final class PolicyLinter {
                 c.stmt(s);
             }
         }
+    }
+
+    /** A constraint's expression without its binding or unification ({@code $x : expr}, {@code $x := expr}). */
+    static String unbound(String constraint) {
+        Matcher m = BINDING.matcher(constraint);
+        return m.matches() ? m.group(2) : constraint;
     }
 
     /** `$x : expr` (binding) or `$x := expr` (unification) in a constraint. */

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import org.drools.drl.ast.descr.AccumulateDescr;
 import org.drools.drl.ast.descr.AndDescr;
 import org.drools.drl.ast.descr.AttributeDescr;
@@ -178,12 +177,7 @@ public final class TeamLocality {
     private static boolean pinned(PatternDescr p, Set<String> changes) {
         for (BaseDescr c : p.getDescrs()) {
             if (c instanceof ExprConstraintDescr e) {
-                String expr = e.getExpression();
-                Matcher m = BINDING.matcher(expr);
-                if (m.matches()) {
-                    expr = m.group(2);
-                }
-                ParseResult<Expression> r = PARSER.get().parseExpression(expr);
+                ParseResult<Expression> r = PARSER.get().parseExpression(PolicyLinter.unbound(e.getExpression()));
                 if (r.isSuccessful() && r.getResult().isPresent() && pins(r.getResult().get(), changes)) {
                     return true;
                 }
@@ -272,7 +266,4 @@ public final class TeamLocality {
     /** JavaParser is not thread-safe; rule sets are built on whichever thread refreshes a repository. */
     private static final ThreadLocal<JavaParser> PARSER = ThreadLocal.withInitial(() -> new JavaParser(
             new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_17)));
-    /** `$x : expr` (binding) or `$x := expr` (unification) in a constraint, as the linter reads it. */
-    private static final java.util.regex.Pattern BINDING =
-            java.util.regex.Pattern.compile("^\\s*(\\$?[A-Za-z_][A-Za-z0-9_]*)\\s*:=?\\s*(?!:)(.*)$", java.util.regex.Pattern.DOTALL);
 }
