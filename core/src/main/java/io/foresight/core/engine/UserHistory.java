@@ -7,6 +7,7 @@ import io.foresight.core.trace.JobColumns;
 import io.foresight.core.trace.JobState;
 import io.foresight.core.trace.UserSeries;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,21 +57,24 @@ public final class UserHistory {
      * {@link #recentPeak}'s running maximum per resource, the interval it was seen at, the start of the window it
      * covers and the next interval to read (Unix s).
      */
-    private final double[] peak = new double[Resource.COUNT];
-    private final long[] peakFrom = new long[Resource.COUNT];
-    private final long[] peakAt = new long[Resource.COUNT];
-    private final long[] peakReadTo = new long[Resource.COUNT];
     /**
-     * A second running maximum, for a second window length asked for every cycle (the planner's peak hold next to
-     * the 7-day ceiling): one shared state would restart and re-read its whole window on each switch of length.
-     * Null until a second length is asked for; {@code heldWindow} is the length it serves.
+     * One running maximum per window length asked for (the 7-day ceiling and the planner's peak holds: a few lengths),
+     * so each call reads only the intervals appended since that length's last call.
      */
-    private double[] heldPeak;
-    private long[] heldFrom;
-    private long[] heldAt;
-    private long[] heldReadTo;
-    private int heldWindow;
-    private int firstWindow;
+    private final Map<Integer, RunningPeak> peaks = new HashMap<>(4);
+
+    /** The running maximum of one window length, per resource ordinal. */
+    private static final class RunningPeak {
+        final double[] peak = new double[Resource.COUNT];
+        final long[] from = new long[Resource.COUNT];
+        final long[] at = new long[Resource.COUNT];
+        final long[] readTo = new long[Resource.COUNT];
+
+        RunningPeak() {
+            Arrays.fill(peak, Double.NaN);
+            Arrays.fill(readTo, Long.MIN_VALUE);
+        }
+    }
 
     private UserHistory(String user, int stepSeconds, int window, long firstAt) {
         this.user = Objects.requireNonNull(user, "user");
@@ -86,8 +90,6 @@ public final class UserHistory {
         this.room = Math.max(1, window / 16 + Math.floorMod(user.hashCode() / 7, Math.max(1, window / 32)));
         this.firstAt = firstAt;
         this.series = place(firstAt, new double[Resource.COUNT][0], null, null, 0, 1);
-        Arrays.fill(peak, Double.NaN);
-        Arrays.fill(peakReadTo, Long.MIN_VALUE);
     }
 
     /** An empty history whose first interval starts at {@code firstAt}. */
@@ -145,33 +147,20 @@ public final class UserHistory {
      * The highest observed usage of resource {@code r} over the last {@code intervals} intervals (NaN when none of
      * them was observed). Kept as a running maximum, so a cycle reads only the intervals appended since the last call
      * (the whole window again only when the maximum leaves it); derived from the history alone, so a history rebuilt
-     * from the source after a restart gives the same value. Two window lengths are kept that way (the first two asked
-     * for); a third re-reads its window whenever the length asked for changes.
+     * from the source after a restart gives the same value. Each window length asked for keeps its own running maximum.
      */
     public double recentPeak(Resource r, int intervals) {
         if (intervals <= 0) {
             throw new IllegalArgumentException("intervals must be positive, got " + intervals);
         }
-        if (firstWindow == 0) {
-            firstWindow = intervals;
-        }
-        if (intervals != firstWindow && (heldPeak == null || heldWindow == intervals)) {
-            if (heldPeak == null) {
-                heldPeak = new double[Resource.COUNT];
-                heldFrom = new long[Resource.COUNT];
-                heldAt = new long[Resource.COUNT];
-                heldReadTo = new long[Resource.COUNT];
-                Arrays.fill(heldPeak, Double.NaN);
-                Arrays.fill(heldReadTo, Long.MIN_VALUE);
-                heldWindow = intervals;
-            }
-            return runningPeak(r, intervals, heldPeak, heldFrom, heldAt, heldReadTo);
-        }
-        return runningPeak(r, intervals, peak, peakFrom, peakAt, peakReadTo);
+        return runningPeak(r, intervals, peaks.computeIfAbsent(intervals, n -> new RunningPeak()));
     }
 
-    private double runningPeak(Resource r, int intervals, double[] peak, long[] peakFrom, long[] peakAt,
-                               long[] peakReadTo) {
+    private double runningPeak(Resource r, int intervals, RunningPeak p) {
+        double[] peak = p.peak;
+        long[] peakFrom = p.from;
+        long[] peakAt = p.at;
+        long[] peakReadTo = p.readTo;
         int k = r.ordinal();
         long from = nextAt() - (long) intervals * stepSeconds;
         long readFrom = peakReadTo[k];
