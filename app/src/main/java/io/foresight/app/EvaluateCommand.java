@@ -118,7 +118,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--sweep",
             description = "Also replay every policy over its own risk knob (static scale, hpa target utilisation, vpa and "
                     + "autopilot percentile and margin, foresight CPU quantile and headroom) and report the cost at matched CPU "
-                    + "risk (0.5% and 1%); summary.json gains frontier and matched_risk, report.html the curves.")
+                    + "risk (0.5%% and 1%%); summary.json gains frontier and matched_risk, report.html the curves.")
     boolean sweep;
 
     @Option(names = "--per-user",
